@@ -1,0 +1,143 @@
+/*
+ * tally.h — the public logging API of libtally.
+ *
+ * A program creates a run with tally_init(), stages values into the current
+ * step with tally_log*(), closes the step with tally_commit(), and ends with
+ * tally_finish().  Every step lands in one SQLite file per run, written by a
+ * background thread: no call here does file I/O on the caller's thread except
+ * tally_init() (which creates the file) and the waits of tally_flush() and
+ * tally_finish().
+ *
+ * Every function is thread-safe.  Every function that can fail returns 0 or a
+ * negative TALLY_E* code; tally_strerror() explains it.  The library never
+ * aborts or exits the host program and prints at most one warning line per
+ * kind of problem per run (to stderr, prefixed "tally: "; silenced by
+ * TALLY_QUIET=1).
+ */
+#ifndef TALLY_H
+#define TALLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TALLY_VERSION "0.1.0"
+
+/* Error codes.  Always negative; 0 is success. */
+enum {
+    TALLY_OK = 0,
+    TALLY_EINVAL = -1,    /* a NULL run or argument, or a value out of range */
+    TALLY_EKEY = -2,      /* key empty, over TALLY_KEY_MAX bytes, not UTF-8, or reserved */
+    TALLY_EUTF8 = -3,     /* a string value is not valid UTF-8 */
+    TALLY_ESTEP = -4,     /* step earlier than the current one: history is append-only */
+    TALLY_EJSON = -5,     /* malformed JSON, or not the JSON type asked for */
+    TALLY_ENOMEM = -6,    /* out of memory */
+    TALLY_EIO = -7,       /* the run file could not be written or read */
+    TALLY_ENOSPC = -8,    /* the disk is full; data is kept in memory and retried */
+    TALLY_EACCES = -9,    /* permission denied (read-only directory or file) */
+    TALLY_EFINISHED = -10, /* the run is finished (or the handle is not a live run) */
+    TALLY_EFULL = -11,    /* the write buffer is full: the disk is not keeping up; value dropped */
+    TALLY_ECORRUPT = -12, /* not a tally run file, or a damaged one */
+    TALLY_EVERSION = -13, /* the run file has a newer schema than this tally knows */
+    TALLY_ENOTFOUND = -14, /* no such run, metric or file */
+    TALLY_EBUSY = -15,    /* the run is being written by another live process */
+    TALLY_ETIMEDOUT = -16 /* a wait ran past its limit */
+};
+
+#define TALLY_KEY_MAX 256 /* bytes, not counting the NUL */
+
+/* What a run records by itself (tally_options.capture); 0 means all. */
+#define TALLY_CAPTURE_SYSTEM 0x1u  /* CPU, memory, network, disk, GPU samples */
+#define TALLY_CAPTURE_CONSOLE 0x2u /* the process's stdout and stderr */
+#define TALLY_CAPTURE_GIT 0x4u     /* commit, branch, remote, diff.patch */
+#define TALLY_CAPTURE_ENV 0x8u     /* host, user, OS, argv, cwd */
+#define TALLY_CAPTURE_NONE 0x80000000u /* record nothing by itself */
+
+/* Summary rules for tally_define_metric(); combine with |. */
+#define TALLY_SUMMARY_DEFAULT 0x00u /* the last value, stored flat */
+#define TALLY_SUMMARY_MIN 0x01u
+#define TALLY_SUMMARY_MAX 0x02u
+#define TALLY_SUMMARY_MEAN 0x04u
+#define TALLY_SUMMARY_LAST 0x08u
+#define TALLY_SUMMARY_FIRST 0x10u
+#define TALLY_SUMMARY_NONE 0x20u /* keep no summary for these keys */
+
+enum { TALLY_GOAL_NONE = 0, TALLY_GOAL_MINIMIZE = 1, TALLY_GOAL_MAXIMIZE = 2 };
+
+typedef struct tally_run tally_run;
+
+typedef struct tally_options {
+    const char *dir;         /* store root; NULL: $TALLY_DIR, else ./tally */
+    const char *project;     /* NULL: $TALLY_PROJECT, else "default" */
+    const char *name;        /* display name; NULL: generated */
+    const char *id;          /* resume this run id; NULL: new 8-char [a-z0-9] id */
+    const char *group, *job_type, *notes;
+    const char *const *tags; /* NULL-terminated */
+    const char *config_json; /* a JSON object of hyperparameters */
+    const char *mode;        /* "offline" (default), "online", "disabled"; NULL: $TALLY_MODE */
+    int flush_ms;            /* 0: default 1000 */
+    int sample_ms;           /* system sampling period; 0: default 2000; <0: off */
+    unsigned capture;        /* TALLY_CAPTURE_* bits; 0: default (all) */
+} tally_options;
+
+/* Creates (or, with opts->id, resumes) a run.  NULL opts: all defaults.
+ * Returns NULL on failure after one warning line; tally_init_ex() returns the
+ * reason instead.  With mode "disabled" the run is a cheap no-op handle. */
+tally_run *tally_init(const tally_options *opts);
+int tally_init_ex(const tally_options *opts, tally_run **out);
+
+/* Stage a value into the current step.  Logging the same key twice in one
+ * step keeps the later value. */
+int tally_log(tally_run *run, const char *key, double value);
+int tally_log_int(tally_run *run, const char *key, int64_t value);
+int tally_log_str(tally_run *run, const char *key, const char *value);
+/* Stages every member of a JSON object; nested objects become "a/b" keys.
+ * All or nothing: on any bad key or value nothing is staged. */
+int tally_log_json(tally_run *run, const char *json_object);
+/* Logs at an explicit step: a later step commits the pending row first and
+ * moves there; an earlier one is refused with TALLY_ESTEP. */
+int tally_log_at(tally_run *run, int64_t step, const char *key, double value);
+
+/* Closes the current step: stores its row under step N, moves to N+1.  An
+ * empty step is not stored and the step does not move. */
+int tally_commit(tally_run *run);
+/* The step the next tally_log() stages into. */
+int64_t tally_step(const tally_run *run);
+
+/* Rules for keys matching pattern (exact, or a prefix ending in '*'):
+ * step_metric (NULL: _step) is the key used as their x axis, summary the
+ * TALLY_SUMMARY_* bits, goal a TALLY_GOAL_*. */
+int tally_define_metric(tally_run *run, const char *pattern, const char *step_metric,
+                        unsigned summary, int goal);
+
+/* Sets a summary value explicitly (until the key is logged again). */
+int tally_summary_set(tally_run *run, const char *key, double value);
+/* Sets one config key to a JSON value ("0.001", "\"adam\"", "[1,2]", ...). */
+int tally_config_set(tally_run *run, const char *key, const char *json_value);
+/* Merges a JSON object into the config. */
+int tally_config_json(tally_run *run, const char *json_object);
+/* Copies a file into the run (under its base name), read on the flusher thread. */
+int tally_save_file(tally_run *run, const char *path);
+
+/* Blocks until everything logged so far is in the run file. */
+int tally_flush(tally_run *run);
+/* Commits the pending step, writes everything, marks the run finished
+ * (exit_code 0) or failed, and frees the run.  A second call on the same
+ * handle returns TALLY_EFINISHED. */
+int tally_finish(tally_run *run, int exit_code);
+
+/* Borrowed strings, valid until tally_finish(); NULL for a disabled run. */
+const char *tally_run_id(const tally_run *run);
+const char *tally_run_path(const tally_run *run);
+const char *tally_run_name(const tally_run *run);
+
+/* A static English sentence for an error code. */
+const char *tally_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TALLY_H */

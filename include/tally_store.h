@@ -1,0 +1,176 @@
+/*
+ * tally_store.h — the public read API over tally run files.
+ *
+ * Opens run files read-only (also while a live run is writing them), lists
+ * runs under a store root, and reads metrics, decimated series, raw points,
+ * summary, config, console logs and saved files.  The dashboard, the CLI and
+ * sync read runs only through this header.
+ *
+ * Functions return 0 or a negative TALLY_E* code (see tally.h).  Strings in
+ * the structs returned here are borrowed from the store handle and stay valid
+ * until the next tally_store_refresh() or tally_store_close() on it.  Text
+ * read from a run is untrusted: sanitise it before it reaches a terminal.
+ */
+#ifndef TALLY_STORE_H
+#define TALLY_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tally.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The newest run-file schema this library reads and writes. */
+#define TALLY_SCHEMA_VERSION 1
+
+typedef enum tally_state {
+    TALLY_STATE_RUNNING = 0,
+    TALLY_STATE_FINISHED = 1,
+    TALLY_STATE_FAILED = 2,
+    TALLY_STATE_CRASHED = 3 /* stored as running, but its process is gone */
+} tally_state;
+
+const char *tally_state_name(tally_state state); /* "running", "finished", ... */
+
+typedef struct tally_run_info {
+    const char *path;     /* the run file */
+    const char *id, *project, *name, *group, *job_type, *notes, *mode;
+    const char *tags_json;    /* JSON array of strings */
+    const char *host, *user, *os, *cwd, *version;
+    const char *command_json; /* JSON array: the program's argv */
+    const char *git_json;     /* JSON object, or NULL when unknown */
+    const char *summary_json; /* JSON object (see tally_store_summary) */
+    tally_state state;
+    int has_exit_code, exit_code;
+    double start_time; /* Unix seconds */
+    double heartbeat;  /* Unix seconds of the writer's last sign of life */
+    double end_time;   /* Unix seconds; 0 while running */
+    int64_t pid;
+    int64_t rows;      /* history rows (committed steps) stored */
+    int64_t last_step; /* -1 when no row yet */
+    int schema_version;
+} tally_run_info;
+
+typedef enum tally_axis {
+    TALLY_AXIS_STEP = 0, /* x is the run's _step */
+    TALLY_AXIS_TIME = 1  /* x is milliseconds since the run started (system samples) */
+} tally_axis;
+
+typedef struct tally_metric_info {
+    int64_t id;
+    const char *name;
+    tally_axis axis;
+    int is_int;              /* every value logged so far was an integer */
+    const char *step_metric; /* custom x-axis metric name, or NULL */
+    unsigned summary;        /* TALLY_SUMMARY_* bits */
+    int goal;                /* TALLY_GOAL_* */
+    int hidden;              /* _timestamp, _runtime */
+    int64_t n;               /* points stored */
+    int64_t x_min, x_max;    /* valid when n > 0 */
+    double y_min, y_max;     /* over finite values; NaN when none */
+    double y_last;
+} tally_metric_info;
+
+typedef struct tally_store tally_store;
+
+/* Opens a run file read-only.  TALLY_ECORRUPT: not a run file or damaged;
+ * TALLY_EVERSION: written by a newer tally; TALLY_ENOTFOUND: no such file. */
+int tally_store_open(const char *path, tally_store **out);
+void tally_store_close(tally_store *store);
+
+/* Re-reads the run row and metric list if the file changed since the last
+ * call (cheap: one PRAGMA data_version when nothing changed).  *changed, when
+ * not NULL, tells whether anything did.  Invalidates borrowed strings. */
+int tally_store_refresh(tally_store *store, int *changed);
+
+const tally_run_info *tally_store_info(const tally_store *store);
+size_t tally_store_metric_count(const tally_store *store);
+const tally_metric_info *tally_store_metric(const tally_store *store, size_t i);
+const tally_metric_info *tally_store_find_metric(const tally_store *store, const char *name);
+
+/* One bucket of a decimated series.  n == 0: no point fell in it (the other
+ * fields are then 0 / NaN).  y_min / y_max ignore NaN (NaN when every point
+ * was NaN); y_first / y_last are the first and last points as logged. */
+typedef struct tally_bucket {
+    int64_t x_first, x_last, n;
+    double y_min, y_max, y_first, y_last;
+} tally_bucket;
+
+/* Splits [x0, x1] into nbuckets equal spans and fills out[0..nbuckets-1]
+ * with the points of metric_id in each.  Reads only the chunks that overlap
+ * the range, and decodes only those that straddle a bucket edge. */
+int tally_store_series(tally_store *store, int64_t metric_id, int64_t x0, int64_t x1,
+                       size_t nbuckets, tally_bucket *out);
+
+/* The bucket index of x for that split (what tally_store_series uses). */
+size_t tally_bucket_index(int64_t x, int64_t x0, int64_t x1, size_t nbuckets);
+
+/* Raw points of a metric in x order, bit-exact as logged. */
+typedef struct tally_points tally_points;
+int tally_points_open(tally_store *store, int64_t metric_id, int64_t x0, int64_t x1,
+                      tally_points **out);
+/* 1 and a point; 0 at the end; < 0 on error. */
+int tally_points_next(tally_points *points, int64_t *x, double *y);
+void tally_points_close(tally_points *points);
+
+/* Non-scalar values (strings, JSON values, huge integers) in step order. */
+typedef struct tally_object {
+    int64_t metric_id, x;
+    const char *type; /* "string", "json", "int" */
+    const char *json; /* the value as JSON text */
+} tally_object;
+typedef struct tally_objects tally_objects;
+int tally_objects_open(tally_store *store, int64_t x0, int64_t x1, tally_objects **out);
+int tally_objects_next(tally_objects *objects, tally_object *out); /* 1, 0 or < 0 */
+void tally_objects_close(tally_objects *objects);
+
+/* Summary and config as JSON objects, malloc'd: the caller frees them. */
+int tally_store_summary(tally_store *store, char **json_out);
+int tally_store_config(tally_store *store, char **json_out);
+
+/* Console lines with seq > after_seq, oldest first, at most max (0: all). */
+typedef struct tally_log_line {
+    int64_t seq;
+    double t;   /* Unix seconds */
+    int stream; /* 1 stdout, 2 stderr */
+    const char *text;
+} tally_log_line;
+typedef int (*tally_log_fn)(void *ctx, const tally_log_line *line); /* nonzero stops */
+int tally_store_logs(tally_store *store, int64_t after_seq, size_t max, tally_log_fn fn,
+                     void *ctx);
+
+/* Saved files (diff.patch, requirements, ...). */
+typedef struct tally_file_info {
+    const char *path;
+    int64_t size;
+    double mtime; /* Unix seconds */
+} tally_file_info;
+typedef int (*tally_file_fn)(void *ctx, const tally_file_info *file); /* nonzero stops */
+int tally_store_files(tally_store *store, tally_file_fn fn, void *ctx);
+/* The bytes of one saved file, malloc'd: the caller frees *data. */
+int tally_store_file_read(tally_store *store, const char *path, void **data, size_t *size);
+
+/* Runs under a store root (<root>/<project>/<stamp>-<id>.db), newest first.  Files that
+ * cannot be read are skipped and counted in `skipped`. */
+typedef struct tally_run_list {
+    size_t n, skipped;
+    tally_run_info *runs; /* strings owned by the list */
+} tally_run_list;
+int tally_store_list(const char *root, tally_run_list **out);
+void tally_run_list_free(tally_run_list *list);
+
+/* Resolves RUN — a run file path, or a run id (or a unique prefix of one)
+ * under root — to a malloc'd path.  TALLY_ENOTFOUND, or TALLY_EINVAL for an
+ * ambiguous prefix. */
+int tally_store_resolve(const char *root, const char *run, char **path_out);
+
+/* The store root used when none is given: $TALLY_DIR, else "./tally". */
+const char *tally_store_default_root(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TALLY_STORE_H */

@@ -1,0 +1,47 @@
+/*
+ * cli.h — what the `tally` subcommands share: the command table entry,
+ * argument helpers, opening a RUN argument, and terminal-safe printing.
+ * One subcommand a file (cmd_<name>.c), each exporting one cli_command.
+ */
+#ifndef TALLY_CLI_H
+#define TALLY_CLI_H
+
+#include <stdio.h>
+
+#include "tally_store.h"
+
+typedef struct cli_command {
+    const char *name;
+    const char *usage;   /* arguments, after "tally <name>" */
+    const char *summary; /* one line for `tally help` */
+    int (*run)(int argc, char **argv); /* argv[0] is the command name; returns the exit code */
+} cli_command;
+
+extern const cli_command cmd_demo, cmd_export, cmd_ls, cmd_show;
+
+/* Exit codes. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Prints "tally: <message>" on stderr; returns CLI_FAIL. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the usage line of a command on stderr; returns CLI_USAGE. */
+int cli_usage(const cli_command *cmd);
+
+/* Resolves RUN (path, id or id prefix) under root and opens it, printing
+ * one clear line on failure.  Returns 0 or CLI_FAIL. */
+int cli_open_run(const char *root, const char *run, tally_store **out);
+
+/* Writes untrusted text with control and escape sequences neutralised
+ * (TEXT_ASCII when stdout's locale is not UTF-8). */
+void cli_put_safe(FILE *f, const char *s);
+/* The same, padded or cut to exactly width display columns. */
+void cli_put_cell(FILE *f, const char *s, int width);
+
+/* "2026-11-29 14:03", "3h12m", from Unix seconds / seconds. */
+void cli_format_time(char *out, size_t size, double unix_s);
+void cli_format_duration(char *out, size_t size, double seconds);
+
+/* 1 when the locale speaks UTF-8. */
+int cli_utf8(void);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * util.c — helpers the subcommands share (see cli.h).
+ */
+#include <langinfo.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "common/buf.h"
+#include "common/text.h"
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("tally: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CLI_FAIL;
+}
+
+int cli_usage(const cli_command *cmd)
+{
+    fprintf(stderr, "usage: tally %s %s\n", cmd->name, cmd->usage);
+    return CLI_USAGE;
+}
+
+int cli_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && strcmp(cs, "UTF-8") == 0;
+}
+
+void cli_put_safe(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    buf b = BUF_INIT;
+    text_sanitize(&b, s, strlen(s), cli_utf8() ? 0 : TEXT_ASCII);
+    fputs(buf_cstr(&b), f);
+    buf_free(&b);
+}
+
+void cli_put_cell(FILE *f, const char *s, int width)
+{
+    buf b = BUF_INIT;
+    text_sanitize(&b, s ? s : "", s ? strlen(s) : 0, cli_utf8() ? 0 : TEXT_ASCII);
+    const char *p = buf_cstr(&b);
+    /* Cut at a character boundary once the next character would overflow. */
+    int used = 0;
+    size_t i = 0, n = strlen(p);
+    while (i < n) {
+        uint32_t cp;
+        size_t len = utf8_decode(p + i, n - i, &cp);
+        if (len == 0)
+            len = 1;
+        char one[5] = {0};
+        memcpy(one, p + i, len);
+        int w = text_width(one);
+        if (used + w > width)
+            break;
+        fwrite(p + i, 1, len, f);
+        used += w;
+        i += len;
+    }
+    for (; used < width; used++)
+        fputc(' ', f);
+    buf_free(&b);
+}
+
+void cli_format_time(char *out, size_t size, double unix_s)
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (unix_s <= 0 || !localtime_r(&t, &tm)) {
+        snprintf(out, size, "-");
+        return;
+    }
+    strftime(out, size, "%Y-%m-%d %H:%M", &tm);
+}
+
+void cli_format_duration(char *out, size_t size, double s)
+{
+    if (!(s >= 0)) {
+        snprintf(out, size, "-");
+        return;
+    }
+    long total = (long)s;
+    if (total < 60)
+        snprintf(out, size, "%lds", total);
+    else if (total < 3600)
+        snprintf(out, size, "%ldm%02lds", total / 60, total % 60);
+    else if (total < 86400)
+        snprintf(out, size, "%ldh%02ldm", total / 3600, total / 60 % 60);
+    else
+        snprintf(out, size, "%ldd%02ldh", total / 86400, total / 3600 % 24);
+}
+
+int cli_open_run(const char *root, const char *run, tally_store **out)
+{
+    char *path = NULL;
+    int rc = tally_store_resolve(root, run, &path);
+    if (rc == TALLY_ENOTFOUND) {
+        fputs("tally: no run '", stderr);
+        cli_put_safe(stderr, run);
+        fputs("' (looked for a file, and for that id under ", stderr);
+        cli_put_safe(stderr, root);
+        fputs(")\n", stderr);
+        return CLI_FAIL;
+    }
+    if (rc == TALLY_EINVAL) {
+        fputs("tally: '", stderr);
+        cli_put_safe(stderr, run);
+        fputs("' matches several runs: give more of the id\n", stderr);
+        return CLI_FAIL;
+    }
+    if (rc)
+        return cli_error("%s", tally_strerror(rc));
+    rc = tally_store_open(path, out);
+    if (rc) {
+        fputs("tally: cannot read ", stderr);
+        cli_put_safe(stderr, path);
+        fprintf(stderr, ": %s\n", tally_strerror(rc));
+        free(path);
+        return CLI_FAIL;
+    }
+    free(path);
+    return CLI_OK;
+}

@@ -1,0 +1,18 @@
+/*
+ * numfmt.h — numbers as text: the shortest decimal that reads back
+ * bit-exact, with wandb's bare NaN / Infinity / -Infinity tokens.
+ */
+#ifndef TALLY_NUMFMT_H
+#define TALLY_NUMFMT_H
+
+#include <stdint.h>
+
+#define NUMFMT_MAX 32
+
+/* Writes v into out (NUMFMT_MAX bytes) and returns out.  Integral values
+ * up to 2^53 print without exponent or fraction ("3", "-12"). */
+const char *numfmt_double(char out[NUMFMT_MAX], double v);
+/* Like numfmt_double but for a compact human display ("0.1235", "1.2e+06"). */
+const char *numfmt_short(char out[NUMFMT_MAX], double v, int digits);
+
+#endif

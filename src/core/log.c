@@ -1,0 +1,567 @@
+/*
+ * log.c — the logging calls: staging values into the open row, committing
+ * rows, summaries, config and metric rules.
+ *
+ * Everything here runs on the caller's thread under the run lock and does
+ * no I/O: a call costs a hash lookup and an append.  Committed points wait
+ * in per-metric buffers until the flusher takes them.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/text.h"
+#include "core/run_internal.h"
+
+/* Largest integer a double holds exactly; bigger int64 values are stored as
+ * JSON text so they read back exact. */
+#define EXACT_INT_MAX 9007199254740992.0
+
+/* A value on its way into the open row. */
+typedef struct staged_value {
+    const char *key;
+    double value;
+    char *json;       /* non-scalar: owned JSON text */
+    const char *type; /* non-scalar type */
+    int is_int;
+} staged_value;
+
+/* Finds the key's metric, creating it after checking the key. */
+static int lookup(tally_run *run, const char *key, metric **out)
+{
+    size_t len;
+    uint64_t hash = metrics_hash(key, &len);
+    metric *m = metrics_find(run, key, len, hash);
+    if (!m) {
+        int rc = key_check(key, &len);
+        if (rc)
+            return rc;
+        if (key_reserved(key))
+            return TALLY_EKEY;
+        m = metrics_add(run, key, len, hash, 0, 0);
+        if (!m)
+            return TALLY_ENOMEM;
+    }
+    *out = m;
+    return TALLY_OK;
+}
+
+static void entry_clear(row_entry *e)
+{
+    free(e->json);
+    e->json = NULL;
+}
+
+/* Puts a value in the open row; a key already in the row is overwritten. */
+static int stage(tally_run *run, metric *m, staged_value *v)
+{
+    row_entry e = {m, v->value, v->json, v->type};
+    if (v->json == NULL && m->is_int && !v->is_int) {
+        m->is_int = 0;
+        m->meta_dirty = 1;
+    }
+    if (m->staged_gen == run->row_gen + 1) {
+        row_entry *old = &run->row.v[m->staged_slot];
+        entry_clear(old);
+        *old = e;
+    } else {
+        if (VEC_PUSH(run->row, e) < 0)
+            return TALLY_ENOMEM;
+        m->staged_gen = run->row_gen + 1;
+        m->staged_slot = run->row.n - 1;
+    }
+    v->json = NULL; /* owned by the row now */
+    return TALLY_OK;
+}
+
+void run_discard_row(tally_run *run)
+{
+    for (size_t i = 0; i < run->row.n; i++)
+        entry_clear(&run->row.v[i]);
+    run->row.n = 0;
+    run->row_gen++;
+}
+
+static int append_point(tally_run *run, metric *m, int64_t x, double y)
+{
+    if (run->pending_points >= RUN_MAX_PENDING_POINTS)
+        return TALLY_EFULL;
+    if (point_buf_push(&m->pending, x, y) < 0)
+        return TALLY_ENOMEM;
+    run->pending_points++;
+    return TALLY_OK;
+}
+
+int run_commit_locked(tally_run *run)
+{
+    if (run->row.n == 0)
+        return TALLY_OK; /* an empty step is not stored */
+    double wall = clock_wall();
+    double runtime = (double)(clock_mono_ns() - run->start_mono) / 1e9;
+    int64_t step = run->step;
+    int rc = TALLY_OK;
+    if (run->pending_points + run->row.n + 2 > RUN_MAX_PENDING_POINTS) {
+        rc = TALLY_EFULL;
+    } else {
+        for (size_t i = 0; i < run->row.n; i++) {
+            row_entry *e = &run->row.v[i];
+            metric *m = e->m;
+            if (e->json) {
+                pending_object o = {m->id, step, e->type, e->json};
+                if (VEC_PUSH(run->objects, o) < 0) {
+                    rc = TALLY_ENOMEM;
+                    continue;
+                }
+                summary_add_json(&m->summary, e->json);
+                e->json = NULL;
+            } else {
+                int prc = append_point(run, m, step, e->value);
+                if (prc) {
+                    rc = prc;
+                    continue;
+                }
+                summary_add(&m->summary, e->value);
+            }
+            m->summary_dirty = 1;
+        }
+        if (append_point(run, run->m_timestamp, step, wall) ||
+            append_point(run, run->m_runtime, step, runtime))
+            rc = rc ? rc : TALLY_ENOMEM;
+        run->rows++;
+        run->last_step = step;
+        run->step = step + 1;
+        run->run_dirty = 1;
+    }
+    run_discard_row(run);
+    if (rc == TALLY_EFULL)
+        run_warn(run, rc, "the run file is not keeping up: dropping values (%s)",
+                 tally_strerror(rc));
+    if (run->pending_points >= RUN_FLUSH_EARLY_POINTS)
+        pthread_cond_signal(&run->wake);
+    return rc;
+}
+
+/* The flusher's last error, reported once by the logging calls so the
+ * host learns that the disk is in trouble. */
+static int sticky(tally_run *run, int rc)
+{
+    if (rc == TALLY_OK && run->io_error)
+        return run->io_error;
+    return rc;
+}
+
+/* Stages one value at the current step (or at `step` when at_step). */
+static int log_value(tally_run *run, const char *key, staged_value *v, int at_step, int64_t step)
+{
+    if (!run || !key) {
+        free(v->json);
+        return TALLY_EINVAL;
+    }
+    if (run->disabled) {
+        free(v->json);
+        return TALLY_OK;
+    }
+    int rc = TALLY_OK;
+    RUN_LOCK(run);
+    if (run->stopping) {
+        rc = TALLY_EFINISHED;
+        goto out;
+    }
+    if (at_step && step < run->step) {
+        run_warn(run, TALLY_ESTEP, "step %lld is before the current step %lld: not logged (%s)",
+                 (long long)step, (long long)run->step, "history is append-only");
+        rc = TALLY_ESTEP;
+        goto out;
+    }
+    metric *m;
+    rc = lookup(run, key, &m);
+    if (rc)
+        goto out;
+    if (at_step && step > run->step) {
+        rc = run_commit_locked(run);
+        run->step = step;
+        if (rc)
+            goto out;
+    }
+    rc = stage(run, m, v);
+    rc = sticky(run, rc);
+out:
+    RUN_UNLOCK(run);
+    free(v->json);
+    return rc;
+}
+
+int tally_log(tally_run *run, const char *key, double value)
+{
+    staged_value v = {key, value, NULL, NULL, 0};
+    return log_value(run, key, &v, 0, 0);
+}
+
+int tally_log_at(tally_run *run, int64_t step, const char *key, double value)
+{
+    staged_value v = {key, value, NULL, NULL, 0};
+    return log_value(run, key, &v, 1, step);
+}
+
+static int int_value(int64_t value, staged_value *v)
+{
+    if ((double)value >= -EXACT_INT_MAX && (double)value <= EXACT_INT_MAX) {
+        v->value = (double)value;
+        v->is_int = 1;
+        return TALLY_OK;
+    }
+    buf b = BUF_INIT;
+    buf_printf(&b, "%lld", (long long)value);
+    v->json = buf_steal(&b);
+    v->type = "int";
+    return v->json ? TALLY_OK : TALLY_ENOMEM;
+}
+
+int tally_log_int(tally_run *run, const char *key, int64_t value)
+{
+    staged_value v = {key, 0, NULL, NULL, 0};
+    int rc = int_value(value, &v);
+    return rc ? rc : log_value(run, key, &v, 0, 0);
+}
+
+static int string_value(const char *value, staged_value *v)
+{
+    if (!value)
+        return TALLY_EINVAL;
+    if (!utf8_valid(value, strlen(value)))
+        return TALLY_EUTF8;
+    buf b = BUF_INIT;
+    buf_json_string(&b, value);
+    v->json = buf_steal(&b);
+    v->type = "string";
+    return v->json ? TALLY_OK : TALLY_ENOMEM;
+}
+
+int tally_log_str(tally_run *run, const char *key, const char *value)
+{
+    staged_value v = {key, 0, NULL, NULL, 0};
+    int rc = string_value(value, &v);
+    return rc ? rc : log_value(run, key, &v, 0, 0);
+}
+
+/* ---- tally_log_json: flatten, check everything, then stage all ---- */
+
+typedef VEC(staged_value) value_list;
+
+static void value_list_free(value_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free((char *)l->v[i].key);
+        free(l->v[i].json);
+    }
+    free(l->v);
+}
+
+static int flatten(const cJSON *obj, buf *path, value_list *out)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        size_t mark = path->len;
+        if (mark)
+            buf_putc(path, '/');
+        buf_puts(path, it->string ? it->string : "");
+        if (path->oom)
+            return TALLY_ENOMEM;
+        int rc = TALLY_OK;
+        if (cJSON_IsObject(it) && !cJSON_GetObjectItemCaseSensitive(it, "_type")) {
+            rc = flatten(it, path, out);
+        } else {
+            staged_value v = {NULL, 0, NULL, NULL, 0};
+            if (cJSON_IsNumber(it)) {
+                v.value = it->valuedouble;
+                v.is_int = v.value == floor(v.value) && fabs(v.value) <= EXACT_INT_MAX;
+            } else if (cJSON_IsString(it)) {
+                rc = string_value(it->valuestring, &v);
+            } else {
+                v.json = cJSON_PrintUnformatted(it);
+                v.type = "json";
+                if (!v.json)
+                    rc = TALLY_ENOMEM;
+            }
+            if (!rc) {
+                rc = key_check(buf_cstr(path), NULL);
+                if (!rc && key_reserved(buf_cstr(path)))
+                    rc = TALLY_EKEY;
+            }
+            if (!rc) {
+                v.key = strdup(buf_cstr(path));
+                if (!v.key || VEC_PUSH(*out, v) < 0) {
+                    free((char *)v.key);
+                    rc = TALLY_ENOMEM;
+                }
+            }
+            if (rc)
+                free(v.json);
+        }
+        path->len = mark;
+        if (path->data)
+            path->data[mark] = '\0';
+        if (rc)
+            return rc;
+    }
+    return TALLY_OK;
+}
+
+int tally_log_json(tally_run *run, const char *json_object)
+{
+    if (!run || !json_object)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    cJSON *root = cJSON_Parse(json_object);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return TALLY_EJSON;
+    }
+    value_list values = {0};
+    buf path = BUF_INIT;
+    int rc = flatten(root, &path, &values);
+    buf_free(&path);
+    cJSON_Delete(root);
+    if (!rc) {
+        RUN_LOCK(run);
+        if (run->stopping)
+            rc = TALLY_EFINISHED;
+        /* Create every metric first, so a failure stages nothing. */
+        for (size_t i = 0; i < values.n && !rc; i++) {
+            metric *m;
+            rc = lookup(run, values.v[i].key, &m);
+        }
+        for (size_t i = 0; i < values.n && !rc; i++) {
+            metric *m;
+            rc = lookup(run, values.v[i].key, &m);
+            if (!rc)
+                rc = stage(run, m, &values.v[i]);
+        }
+        rc = sticky(run, rc);
+        RUN_UNLOCK(run);
+    }
+    value_list_free(&values);
+    return rc;
+}
+
+int tally_commit(tally_run *run)
+{
+    if (!run)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    RUN_LOCK(run);
+    int rc = run->stopping ? TALLY_EFINISHED : sticky(run, run_commit_locked(run));
+    RUN_UNLOCK(run);
+    return rc;
+}
+
+int64_t tally_step(const tally_run *run)
+{
+    if (!run || run->disabled)
+        return 0;
+    tally_run *r = (tally_run *)run; /* the lock is not part of the value */
+    RUN_LOCK(r);
+    int64_t step = r->step;
+    RUN_UNLOCK(r);
+    return step;
+}
+
+/* ---- rules, summary, config ---- */
+
+int tally_define_metric(tally_run *run, const char *pattern, const char *step_metric,
+                        unsigned summary, int goal)
+{
+    if (!run)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    int rc = key_check(pattern, NULL);
+    if (!rc && step_metric)
+        rc = key_check(step_metric, NULL);
+    if (rc)
+        return rc;
+    if (goal < TALLY_GOAL_NONE || goal > TALLY_GOAL_MAXIMIZE ||
+        (summary & ~0x3fu) != 0)
+        return TALLY_EINVAL;
+    metric_rule *r = calloc(1, sizeof *r);
+    if (!r)
+        return TALLY_ENOMEM;
+    r->pattern = strdup(pattern);
+    r->step_metric = step_metric ? strdup(step_metric) : NULL;
+    r->summary = summary;
+    r->goal = goal;
+    if (!r->pattern || (step_metric && !r->step_metric)) {
+        free(r->pattern);
+        free(r->step_metric);
+        free(r);
+        return TALLY_ENOMEM;
+    }
+    RUN_LOCK(run);
+    if (run->stopping) {
+        rc = TALLY_EFINISHED;
+    } else if (VEC_PUSH(run->rules, r) < 0) {
+        rc = TALLY_ENOMEM;
+    } else {
+        r = NULL;
+        /* Existing metrics pick up the new rule as a new key would. */
+        for (size_t i = 0; i < run->metrics.n; i++) {
+            metric *m = run->metrics.v[i];
+            const metric_rule *rule = metrics_rule_for(run, m->name);
+            if (rule != m->rule) {
+                m->rule = rule;
+                m->meta_dirty = 1;
+                m->summary_dirty = 1;
+            }
+        }
+    }
+    RUN_UNLOCK(run);
+    if (r) {
+        free(r->pattern);
+        free(r->step_metric);
+        free(r);
+    }
+    return rc;
+}
+
+/* Queues key=json into a pending list (summary sets, config). */
+static int queue_kv(tally_run *run, void *list, const char *key, char *json)
+{
+    VEC(pending_kv) *l = list;
+    pending_kv kv = {strdup(key), json};
+    if (!kv.key || VEC_PUSH(*l, kv) < 0) {
+        free(kv.key);
+        free(json);
+        return TALLY_ENOMEM;
+    }
+    return TALLY_OK;
+}
+
+int tally_summary_set(tally_run *run, const char *key, double value)
+{
+    if (!run)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    size_t len;
+    int rc = key_check(key, &len);
+    if (rc)
+        return rc;
+    RUN_LOCK(run);
+    if (run->stopping) {
+        rc = TALLY_EFINISHED;
+    } else {
+        size_t n;
+        metric *m = metrics_find(run, key, len, metrics_hash(key, &n));
+        if (m) {
+            summary_set(&m->summary, value);
+            m->summary_dirty = 1;
+        } else {
+            buf b = BUF_INIT;
+            buf_json_double(&b, value);
+            char *json = buf_steal(&b);
+            rc = json ? queue_kv(run, &run->summary_sets, key, json) : TALLY_ENOMEM;
+        }
+    }
+    RUN_UNLOCK(run);
+    return rc;
+}
+
+/* Checks a JSON value and returns it compact (malloc'd), or NULL. */
+static char *normalize_json(const char *json_value, int *rc)
+{
+    cJSON *v = json_value ? cJSON_Parse(json_value) : NULL;
+    if (!v) {
+        *rc = json_value ? TALLY_EJSON : TALLY_EINVAL;
+        return NULL;
+    }
+    char *out = cJSON_PrintUnformatted(v);
+    cJSON_Delete(v);
+    *rc = out ? TALLY_OK : TALLY_ENOMEM;
+    return out;
+}
+
+int tally_config_set(tally_run *run, const char *key, const char *json_value)
+{
+    if (!run)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    int rc = key_check(key, NULL);
+    if (rc)
+        return rc;
+    char *json = normalize_json(json_value, &rc);
+    if (!json)
+        return rc;
+    RUN_LOCK(run);
+    if (run->stopping) {
+        free(json);
+        rc = TALLY_EFINISHED;
+    } else {
+        rc = queue_kv(run, &run->config, key, json);
+    }
+    RUN_UNLOCK(run);
+    return rc;
+}
+
+int tally_config_json(tally_run *run, const char *json_object)
+{
+    if (!run || !json_object)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    cJSON *root = cJSON_Parse(json_object);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return TALLY_EJSON;
+    }
+    int rc = TALLY_OK;
+    for (const cJSON *it = root->child; it && !rc; it = it->next)
+        rc = key_check(it->string, NULL);
+    VEC(pending_kv) items = {0};
+    for (const cJSON *it = root->child; it && !rc; it = it->next) {
+        char *json = cJSON_PrintUnformatted(it);
+        rc = json ? queue_kv(run, &items, it->string, json) : TALLY_ENOMEM;
+    }
+    cJSON_Delete(root);
+    RUN_LOCK(run);
+    if (!rc && run->stopping)
+        rc = TALLY_EFINISHED;
+    for (size_t i = 0; i < items.n; i++) {
+        if (!rc && VEC_PUSH(run->config, items.v[i]) == 0)
+            continue;
+        rc = rc ? rc : TALLY_ENOMEM;
+        free(items.v[i].key);
+        free(items.v[i].json);
+    }
+    RUN_UNLOCK(run);
+    free(items.v);
+    return rc;
+}
+
+int tally_save_file(tally_run *run, const char *path)
+{
+    if (!run || !path || !path[0])
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    char *copy = strdup(path);
+    if (!copy)
+        return TALLY_ENOMEM;
+    int rc = TALLY_OK;
+    RUN_LOCK(run);
+    if (run->stopping)
+        rc = TALLY_EFINISHED;
+    else if (VEC_PUSH(run->files, copy) < 0)
+        rc = TALLY_ENOMEM;
+    RUN_UNLOCK(run);
+    if (rc)
+        free(copy);
+    else
+        pthread_cond_signal(&run->wake);
+    return rc;
+}

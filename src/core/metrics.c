@@ -1,0 +1,171 @@
+/*
+ * metrics.c — the run's key table: metric name -> metric, an open-addressing
+ * hash index over the id-ordered metric array, plus the define_metric rules
+ * that a new key picks up.  Called with the run lock held.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/run_internal.h"
+
+int vec_grow(void **v, size_t *cap, size_t elem)
+{
+    size_t n = *cap ? *cap * 2 : 16;
+    void *p = realloc(*v, n * elem);
+    if (!p)
+        return -1;
+    *v = p;
+    *cap = n;
+    return 0;
+}
+
+int point_buf_push(point_buf *pb, int64_t x, double y)
+{
+    if (pb->n == pb->cap) {
+        size_t cap = pb->cap ? pb->cap * 2 : 256;
+        int64_t *nx = realloc(pb->x, cap * sizeof *nx);
+        if (!nx)
+            return -1;
+        pb->x = nx;
+        double *ny = realloc(pb->y, cap * sizeof *ny);
+        if (!ny)
+            return -1;
+        pb->y = ny;
+        pb->cap = cap;
+    }
+    pb->x[pb->n] = x;
+    pb->y[pb->n] = y;
+    pb->n++;
+    return 0;
+}
+
+/* FNV-1a, computing the length on the way. */
+uint64_t metrics_hash(const char *key, size_t *len)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    const unsigned char *p = (const unsigned char *)key;
+    while (*p) {
+        h ^= *p++;
+        h *= 0x100000001b3u;
+    }
+    *len = (size_t)((const char *)p - key);
+    return h;
+}
+
+int metrics_init(tally_run *run)
+{
+    run->index_mask = 255;
+    run->index = calloc(run->index_mask + 1, sizeof *run->index);
+    run->next_metric_id = 1;
+    return run->index ? 0 : -1;
+}
+
+void metrics_free(tally_run *run)
+{
+    for (size_t i = 0; i < run->metrics.n; i++) {
+        metric *m = run->metrics.v[i];
+        free(m->name);
+        free(m->pending.x);
+        free(m->pending.y);
+        free(m->writing.x);
+        free(m->writing.y);
+        summary_free(&m->summary);
+        free(m);
+    }
+    free(run->metrics.v);
+    free(run->index);
+    run->metrics.v = NULL;
+    run->metrics.n = 0;
+    run->index = NULL;
+}
+
+metric *metrics_find(tally_run *run, const char *key, size_t len, uint64_t hash)
+{
+    for (size_t i = hash & run->index_mask;; i = (i + 1) & run->index_mask) {
+        metric *m = run->index[i];
+        if (!m)
+            return NULL;
+        if (m->hash == hash && m->name_len == len && memcmp(m->name, key, len) == 0)
+            return m;
+    }
+}
+
+static int index_insert(metric **index, size_t mask, metric *m)
+{
+    size_t i = m->hash & mask;
+    while (index[i])
+        i = (i + 1) & mask;
+    index[i] = m;
+    return 0;
+}
+
+/* Keeps the index at most half full. */
+static int index_grow(tally_run *run)
+{
+    size_t mask = run->index_mask * 2 + 1;
+    metric **index = calloc(mask + 1, sizeof *index);
+    if (!index)
+        return -1;
+    for (size_t i = 0; i < run->metrics.n; i++)
+        index_insert(index, mask, run->metrics.v[i]);
+    free(run->index);
+    run->index = index;
+    run->index_mask = mask;
+    return 0;
+}
+
+static int rule_matches(const metric_rule *r, const char *name)
+{
+    size_t n = strlen(r->pattern);
+    if (n > 0 && r->pattern[n - 1] == '*')
+        return strncmp(r->pattern, name, n - 1) == 0;
+    return strcmp(r->pattern, name) == 0;
+}
+
+/* The most specific rule: an exact match, else the longest prefix; among
+ * equals, the latest defined. */
+const metric_rule *metrics_rule_for(const tally_run *run, const char *name)
+{
+    const metric_rule *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < run->rules.n; i++) {
+        const metric_rule *r = run->rules.v[i];
+        if (!rule_matches(r, name))
+            continue;
+        size_t len = strlen(r->pattern);
+        int exact = r->pattern[len - 1] != '*';
+        size_t score = exact ? (size_t)-1 : len;
+        if (!best || score >= best_len) {
+            best = r;
+            best_len = score;
+        }
+    }
+    return best;
+}
+
+metric *metrics_add(tally_run *run, const char *key, size_t len, uint64_t hash, int axis,
+                    int hidden)
+{
+    if ((run->metrics.n + 1) * 2 > run->index_mask + 1 && index_grow(run) < 0)
+        return NULL;
+    metric *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->name = malloc(len + 1);
+    if (!m->name || VEC_PUSH(run->metrics, m) < 0) {
+        free(m->name);
+        free(m);
+        return NULL;
+    }
+    memcpy(m->name, key, len + 1);
+    m->name_len = len;
+    m->hash = hash;
+    m->id = run->next_metric_id++;
+    m->axis = axis;
+    m->hidden = hidden;
+    m->is_int = 1;
+    m->rule = metrics_rule_for(run, m->name);
+    m->meta_dirty = m->rule != NULL;
+    index_insert(run->index, run->index_mask, m);
+    return m;
+}

@@ -1,0 +1,185 @@
+/*
+ * run_internal.h — the insides of a tally_run, shared by the core's files:
+ * run.c (lifecycle), log.c (staging and the logging calls), flusher.c (the
+ * thread that writes), metrics.c (the key table) and summary.c.
+ *
+ * Locking: `mu` guards everything below it except what the comments mark
+ * as flusher-owned.  Caller threads hold it for a hash lookup and an append;
+ * the flusher holds it only to swap buffers.
+ */
+#ifndef TALLY_RUN_INTERNAL_H
+#define TALLY_RUN_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "core/summary.h"
+#include "store/writer.h"
+#include "tally.h"
+
+/* Points waiting for the flusher, for one metric. */
+typedef struct point_buf {
+    int64_t *x;
+    double *y;
+    size_t n, cap;
+} point_buf;
+
+typedef struct metric_rule {
+    char *pattern; /* exact key, or prefix followed by '*' */
+    char *step_metric;
+    unsigned summary;
+    int goal;
+} metric_rule;
+
+typedef struct metric {
+    char *name;
+    size_t name_len;
+    uint64_t hash;
+    int64_t id;
+    int axis; /* tally_axis */
+    int hidden;
+    int is_int;
+    const metric_rule *rule; /* NULL: defaults */
+    int persisted;           /* its row exists in the file (flusher-owned) */
+    int meta_dirty;          /* is_int or rule changed since the last flush */
+
+    /* staging: the slot this metric holds in the open row, if any */
+    uint64_t staged_gen;
+    size_t staged_slot;
+
+    point_buf pending; /* committed, not yet taken by the flusher */
+    point_buf writing; /* taken by the flusher (flusher-owned) */
+
+    summary_state summary;
+    int summary_dirty;
+} metric;
+
+/* One value of the open row. */
+typedef struct row_entry {
+    metric *m;
+    double value;
+    char *json;       /* non-scalar values: JSON text, owned */
+    const char *type; /* "string", "json", "int" for non-scalars */
+} row_entry;
+
+/* A committed non-scalar value, a summary or config change, a file. */
+typedef struct pending_object {
+    int64_t metric_id, x;
+    const char *type;
+    char *json;
+} pending_object;
+
+typedef struct pending_kv {
+    char *key, *json; /* json NULL: delete */
+} pending_kv;
+
+#define VEC(T)                                                                                   \
+    struct {                                                                                     \
+        T *v;                                                                                    \
+        size_t n, cap;                                                                           \
+    }
+
+struct tally_run {
+    int disabled;
+    char *id, *name, *project, *path;
+    int flush_ms;
+    double start_wall; /* Unix seconds at init */
+    int64_t start_mono;
+
+    pthread_mutex_t mu;
+    pthread_cond_t wake; /* flusher: work or stop */
+    pthread_cond_t done; /* waiters: a flush finished */
+
+    /* steps */
+    int64_t step;        /* the step being staged */
+    int64_t rows;        /* rows committed */
+    int64_t last_step;   /* -1 before the first row */
+    uint64_t row_gen;    /* bumps at every commit: identifies the open row */
+    VEC(row_entry) row;  /* the open row */
+
+    /* metrics, in id order, and their hash index */
+    VEC(metric *) metrics;
+    metric **index;
+    size_t index_mask;
+    int64_t next_metric_id;
+    metric *m_timestamp, *m_runtime;
+    size_t pending_points; /* across all metrics */
+
+    VEC(metric_rule *) rules;
+    size_t rules_written;
+    VEC(pending_object) objects;
+    VEC(pending_kv) config;
+    VEC(pending_kv) summary_sets;
+    VEC(char *) files;
+    int run_dirty; /* rows/last_step changed */
+
+    /* flusher */
+    pthread_t thread;
+    int thread_started;
+    int stopping;
+    int finish_exit_code;
+    uint64_t flush_requested, flush_completed;
+    int io_error;        /* last flush's result: sticky until one succeeds */
+    size_t metrics_persisted; /* flusher-owned */
+    store_writer *writer;     /* flusher-owned after init */
+
+    atomic_uint warned; /* one bit per error code already warned about */
+};
+
+/* Limits that keep a run from eating the host's memory when the disk stalls. */
+#define RUN_FLUSH_EARLY_POINTS (1u << 20) /* wake the flusher before its period */
+#define RUN_MAX_PENDING_POINTS (1u << 25) /* beyond this, new values are dropped */
+
+/* log.c */
+void run_discard_row(tally_run *run);
+int run_commit_locked(tally_run *run);
+
+/* metrics.c */
+int metrics_init(tally_run *run);
+void metrics_free(tally_run *run);
+metric *metrics_find(tally_run *run, const char *key, size_t len, uint64_t hash);
+/* Creates a metric (the key must have been checked). */
+metric *metrics_add(tally_run *run, const char *key, size_t len, uint64_t hash, int axis,
+                    int hidden);
+uint64_t metrics_hash(const char *key, size_t *len);
+const metric_rule *metrics_rule_for(const tally_run *run, const char *name);
+int point_buf_push(point_buf *pb, int64_t x, double y);
+
+/* flusher.c */
+int flusher_start(tally_run *run);
+/* Asks for a flush and waits up to timeout_ms; returns its result. */
+int flusher_flush(tally_run *run, int timeout_ms);
+/* Final flush, close of the file, join. */
+int flusher_stop(tally_run *run, int exit_code);
+
+/* warn.c */
+void run_warn(tally_run *run, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* keys.c */
+/* 0, or TALLY_EINVAL (NULL) / TALLY_EKEY; *len gets strlen(key). */
+int key_check(const char *key, size_t *len);
+/* Reserved keys the logging calls refuse: _step, _runtime, _timestamp. */
+int key_reserved(const char *key);
+
+/* registry.c: the live handles, so a second tally_finish() is caught. */
+int registry_add(const tally_run *run);
+int registry_remove(const tally_run *run); /* 1 if it was live */
+
+/* names.c */
+void names_random_id(char out[9]);
+void names_random_name(char *out, size_t size);
+
+#define RUN_LOCK(run) pthread_mutex_lock(&(run)->mu)
+#define RUN_UNLOCK(run) pthread_mutex_unlock(&(run)->mu)
+
+#define VEC_PUSH(vec, item)                                                                      \
+    ((vec).n < (vec).cap || vec_grow((void **)&(vec).v, &(vec).cap, sizeof *(vec).v) == 0         \
+         ? ((vec).v[(vec).n++] = (item), 0)                                                      \
+         : -1)
+int vec_grow(void **v, size_t *cap, size_t elem);
+
+#endif

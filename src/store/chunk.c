@@ -1,0 +1,239 @@
+/*
+ * chunk.c — the series codec.
+ *
+ * A chunk is: one format byte, varint n, zigzag varint first_x, then (unless
+ * the x values are contiguous, as they are for a metric logged every step)
+ * the x stream, then the y stream.
+ *
+ * x stream: for each point after the first, the zigzag varint of its
+ * delta-of-delta.  Steps 0,1,2,... or samples every 2000 ms give zeros:
+ * one byte a point.  Arithmetic is on uint64 so any int64 x round-trips.
+ *
+ * y stream: each double's bits XORed with the previous one's (Gorilla's
+ * idea, byte-aligned to keep it simple and fast).  Neighbouring values
+ * share sign, exponent and the top of the mantissa, so the XOR has leading
+ * zero bytes; round numbers leave trailing zero bytes.  One control byte
+ * holds both counts (high nibble leading, low nibble trailing), then the
+ * bytes in between.  A repeated value is the single byte 0x80.  NaN, ±Inf
+ * and every payload round-trip bit-exact: only bits are ever compared.
+ */
+#include "store/chunk.h"
+
+#include <math.h>
+#include <string.h>
+
+static void put_varint(buf *b, uint64_t v)
+{
+    unsigned char tmp[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        tmp[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    tmp[n++] = (unsigned char)v;
+    buf_append(b, tmp, n);
+}
+
+static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (*p >= end)
+            return -1;
+        unsigned char c = *(*p)++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static uint64_t zigzag(uint64_t v) { return (v << 1) ^ (uint64_t)-(int64_t)(v >> 63); }
+static uint64_t unzigzag(uint64_t v) { return (v >> 1) ^ (uint64_t)-(int64_t)(v & 1); }
+
+static uint64_t double_bits(double y)
+{
+    uint64_t bits;
+    memcpy(&bits, &y, sizeof bits);
+    return bits;
+}
+
+static double bits_double(uint64_t bits)
+{
+    double y;
+    memcpy(&y, &bits, sizeof y);
+    return y;
+}
+
+void chunk_encoder_init(chunk_encoder *enc)
+{
+    memset(enc, 0, sizeof *enc);
+    enc->stats.y_min = enc->stats.y_max = NAN;
+    enc->contiguous = 1;
+}
+
+void chunk_encoder_free(chunk_encoder *enc)
+{
+    buf_free(&enc->xs);
+    buf_free(&enc->ys);
+    chunk_encoder_init(enc);
+}
+
+static void put_xor(buf *b, uint64_t x)
+{
+    if (x == 0) {
+        buf_putc(b, (char)0x80);
+        return;
+    }
+    int lead = __builtin_clzll(x) / 8, trail = __builtin_ctzll(x) / 8;
+    unsigned char tmp[9];
+    size_t n = 0;
+    tmp[n++] = (unsigned char)(lead << 4 | trail);
+    for (int i = trail; i < 8 - lead; i++)
+        tmp[n++] = (unsigned char)(x >> (8 * i));
+    buf_append(b, tmp, n);
+}
+
+int chunk_encoder_add(chunk_encoder *enc, int64_t x, double y)
+{
+    chunk_stats *s = &enc->stats;
+    uint64_t bits = double_bits(y);
+    if (s->n == 0) {
+        s->first_x = x;
+    } else {
+        uint64_t delta = (uint64_t)x - (uint64_t)s->last_x;
+        if (delta != 1)
+            enc->contiguous = 0;
+        put_varint(&enc->xs, zigzag(delta - enc->prev_delta));
+        enc->prev_delta = delta;
+    }
+    put_xor(&enc->ys, bits ^ enc->prev_bits);
+    enc->prev_bits = bits;
+    if (s->n == 0)
+        s->y_first = y;
+    s->y_last = y;
+    s->last_x = x;
+    s->n++;
+    if (!isnan(y)) {
+        if (isnan(s->y_min) || y < s->y_min)
+            s->y_min = y;
+        if (isnan(s->y_max) || y > s->y_max)
+            s->y_max = y;
+    }
+    return (enc->xs.oom || enc->ys.oom) ? -1 : 0;
+}
+
+int chunk_encoder_finish(const chunk_encoder *enc, buf *out)
+{
+    buf_reset(out);
+    int contiguous = enc->contiguous || enc->stats.n <= 1;
+    buf_putc(out, (char)(CHUNK_FORMAT | (contiguous ? CHUNK_FLAG_CONTIGUOUS : 0)));
+    put_varint(out, (uint64_t)enc->stats.n);
+    put_varint(out, zigzag((uint64_t)enc->stats.first_x));
+    if (!contiguous) {
+        put_varint(out, enc->xs.len);
+        buf_append(out, enc->xs.data, enc->xs.len);
+    }
+    buf_append(out, enc->ys.data, enc->ys.len);
+    return out->oom ? -1 : 0;
+}
+
+int chunk_encoder_load(chunk_encoder *enc, const void *blob, size_t len)
+{
+    chunk_decoder dec;
+    chunk_encoder_init(enc);
+    if (chunk_decoder_init(&dec, blob, len) < 0)
+        return -1;
+    int64_t x;
+    double y;
+    int rc;
+    while ((rc = chunk_decoder_next(&dec, &x, &y)) == 1) {
+        if (chunk_encoder_add(enc, x, y) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (rc < 0)
+        chunk_encoder_free(enc);
+    return rc;
+}
+
+int chunk_decoder_init(chunk_decoder *dec, const void *blob, size_t len)
+{
+    const unsigned char *p = blob, *end = p + len;
+    uint64_t n, first;
+    memset(dec, 0, sizeof *dec);
+    if (len < 1 || (p[0] & 0x0f) != CHUNK_FORMAT || (p[0] & ~(0x0f | CHUNK_FLAG_CONTIGUOUS)))
+        return -1;
+    dec->contiguous = (p[0] & CHUNK_FLAG_CONTIGUOUS) != 0;
+    p++;
+    if (get_varint(&p, end, &n) < 0 || get_varint(&p, end, &first) < 0 || n > (uint64_t)len * 8)
+        return -1;
+    if (!dec->contiguous) {
+        uint64_t xlen;
+        if (get_varint(&p, end, &xlen) < 0 || xlen > (uint64_t)(end - p))
+            return -1;
+        dec->xp = p;
+        dec->xend = p + xlen;
+        p += xlen;
+    }
+    dec->p = p;
+    dec->end = end;
+    dec->remaining = (int64_t)n;
+    dec->first_x = (int64_t)unzigzag(first);
+    dec->x = dec->first_x;
+    return 0;
+}
+
+int64_t chunk_decoder_count(const chunk_decoder *dec) { return dec->index + dec->remaining; }
+
+int chunk_decoder_next(chunk_decoder *dec, int64_t *x, double *y)
+{
+    if (dec->remaining == 0)
+        return 0;
+    if (dec->index > 0) {
+        if (dec->contiguous) {
+            dec->x = (int64_t)((uint64_t)dec->x + 1);
+        } else {
+            uint64_t dod;
+            if (get_varint(&dec->xp, dec->xend, &dod) < 0)
+                return -1;
+            dec->delta += unzigzag(dod);
+            dec->x = (int64_t)((uint64_t)dec->x + dec->delta);
+        }
+    }
+    if (dec->p >= dec->end)
+        return -1;
+    unsigned control = *dec->p++;
+    uint64_t xor = 0;
+    if (control != 0x80) {
+        unsigned lead = control >> 4, trail = control & 15;
+        if (lead + trail >= 8 || (size_t)(dec->end - dec->p) < 8 - lead - trail)
+            return -1;
+        for (unsigned i = trail; i < 8 - lead; i++)
+            xor |= (uint64_t)*dec->p++ << (8 * i);
+    }
+    dec->bits ^= xor;
+    *x = dec->x;
+    *y = bits_double(dec->bits);
+    dec->index++;
+    dec->remaining--;
+    return 1;
+}
+
+int chunk_encode(const int64_t *x, const double *y, size_t n, buf *out, chunk_stats *stats)
+{
+    chunk_encoder enc;
+    chunk_encoder_init(&enc);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = chunk_encoder_add(&enc, x[i], y[i]);
+    if (rc == 0)
+        rc = chunk_encoder_finish(&enc, out);
+    if (stats)
+        *stats = enc.stats;
+    chunk_encoder_free(&enc);
+    return rc;
+}

@@ -1,0 +1,60 @@
+/*
+ * chunk.h — the codec for a chunk of one metric's series: (x, y) points in
+ * x order packed into a blob.  Pure functions over buffers; the writer and
+ * the reader are its only users.  The format is specified in docs/format.md.
+ */
+#ifndef TALLY_CHUNK_H
+#define TALLY_CHUNK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define CHUNK_FORMAT 1          /* low nibble of the first byte */
+#define CHUNK_FLAG_CONTIGUOUS 0x10 /* x = first_x + i: no x stream stored */
+
+/* Summary of a chunk's points: what the chunk row's header columns hold. */
+typedef struct chunk_stats {
+    int64_t n, first_x, last_x;
+    double y_min, y_max;     /* over non-NaN values; NaN when none */
+    double y_first, y_last;
+} chunk_stats;
+
+/* An encoder that points can be appended to, one at a time, and that can
+ * be serialized at any moment (the writer grows a chunk across flushes). */
+typedef struct chunk_encoder {
+    buf xs, ys;
+    chunk_stats stats;
+    uint64_t prev_delta, prev_bits;
+    int contiguous;
+} chunk_encoder;
+
+void chunk_encoder_init(chunk_encoder *enc);
+void chunk_encoder_free(chunk_encoder *enc);
+/* Appends a point; x must not be below the previous one.  -1 on OOM. */
+int chunk_encoder_add(chunk_encoder *enc, int64_t x, double y);
+/* Writes the blob for every point added so far into out (replacing it). */
+int chunk_encoder_finish(const chunk_encoder *enc, buf *out);
+/* Rebuilds an encoder from a stored blob, so more points can follow. */
+int chunk_encoder_load(chunk_encoder *enc, const void *blob, size_t len);
+
+typedef struct chunk_decoder {
+    const unsigned char *p, *end; /* y stream */
+    const unsigned char *xp, *xend; /* x stream (unused when contiguous) */
+    int64_t remaining, x, index, first_x;
+    uint64_t delta, bits;
+    int contiguous;
+} chunk_decoder;
+
+/* 0, or -1 when the blob is malformed. */
+int chunk_decoder_init(chunk_decoder *dec, const void *blob, size_t len);
+/* 1 and a point; 0 at the end; -1 on a malformed blob. */
+int chunk_decoder_next(chunk_decoder *dec, int64_t *x, double *y);
+/* Points in the blob, from its prefix alone. */
+int64_t chunk_decoder_count(const chunk_decoder *dec);
+
+/* Encodes arrays in one go (tests, tools). */
+int chunk_encode(const int64_t *x, const double *y, size_t n, buf *out, chunk_stats *stats);
+
+#endif

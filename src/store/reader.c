@@ -1,0 +1,452 @@
+/*
+ * reader.c — opening a run file read-only: the run row, the metric list,
+ * summary, config, console lines and saved files (tally_store.h).
+ * Series reads are in series.c, the run catalog in catalog.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/buf.h"
+#include "common/clock.h"
+#include "common/procinfo.h"
+#include "store/reader_internal.h"
+#include "store/schema.h"
+
+const char *tally_state_name(tally_state state)
+{
+    switch (state) {
+    case TALLY_STATE_RUNNING: return "running";
+    case TALLY_STATE_FINISHED: return "finished";
+    case TALLY_STATE_FAILED: return "failed";
+    case TALLY_STATE_CRASHED: return "crashed";
+    }
+    return "unknown";
+}
+
+const char *tally_store_default_root(void)
+{
+    const char *dir = getenv("TALLY_DIR");
+    return dir && dir[0] ? dir : "./tally";
+}
+
+/* Keeps a copy of s alive until the next reload; NULL stays NULL. */
+static const char *keep(tally_store *st, const char *s)
+{
+    if (!s)
+        return NULL;
+    if (st->nstrings == st->capstrings) {
+        size_t cap = st->capstrings ? st->capstrings * 2 : 64;
+        char **v = realloc(st->strings, cap * sizeof *v);
+        if (!v)
+            return "";
+        st->strings = v;
+        st->capstrings = cap;
+    }
+    char *copy = strdup(s);
+    if (!copy)
+        return "";
+    st->strings[st->nstrings++] = copy;
+    return copy;
+}
+
+static void drop_strings(tally_store *st)
+{
+    for (size_t i = 0; i < st->nstrings; i++)
+        free(st->strings[i]);
+    st->nstrings = 0;
+}
+
+int store_prepare(tally_store *st, sqlite3_stmt **slot, const char *sql)
+{
+    if (!*slot && sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL))
+        return schema_error(sqlite3_errcode(st->db)) == TALLY_EIO ? TALLY_ECORRUPT
+                                                                 : schema_error(sqlite3_errcode(st->db));
+    sqlite3_reset(*slot);
+    sqlite3_clear_bindings(*slot);
+    return TALLY_OK;
+}
+
+double store_column_real(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+static const char *col_text(tally_store *st, sqlite3_stmt *s, int i)
+{
+    return keep(st, (const char *)sqlite3_column_text(s, i));
+}
+
+/* A run row that says "running" may belong to a process that died. */
+static tally_state judge_state(const char *state, const char *host, const char *boot,
+                               int64_t pid, int64_t pid_start, double heartbeat,
+                               int heartbeat_ms)
+{
+    if (!state)
+        return TALLY_STATE_CRASHED;
+    if (strcmp(state, "finished") == 0)
+        return TALLY_STATE_FINISHED;
+    if (strcmp(state, "failed") == 0)
+        return TALLY_STATE_FAILED;
+    int alive = procinfo_writer_alive(host, boot, pid, pid_start);
+    if (alive == 0)
+        return TALLY_STATE_CRASHED;
+    if (alive < 0) {
+        /* Another host: trust the heartbeat, with generous slack. */
+        double stale = 3.0 * heartbeat_ms / 1000.0 + 30.0;
+        if (clock_wall() - heartbeat > stale)
+            return TALLY_STATE_CRASHED;
+    }
+    return TALLY_STATE_RUNNING;
+}
+
+/* Builds a JSON object from a two-column (key, JSON value) table. */
+static int kv_json(tally_store *st, sqlite3_stmt **slot, const char *sql, char **out)
+{
+    int rc = store_prepare(st, slot, sql);
+    if (rc)
+        return rc;
+    buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    int first = 1, src;
+    while ((src = sqlite3_step(*slot)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(*slot, 0);
+        const char *value = (const char *)sqlite3_column_text(*slot, 1);
+        if (!key || !value)
+            continue;
+        if (!first)
+            buf_putc(&b, ',');
+        first = 0;
+        buf_json_string(&b, key);
+        buf_putc(&b, ':');
+        buf_puts(&b, value);
+    }
+    sqlite3_reset(*slot);
+    buf_putc(&b, '}');
+    if (src != SQLITE_DONE) {
+        buf_free(&b);
+        return schema_error(src);
+    }
+    *out = buf_steal(&b);
+    return *out ? TALLY_OK : TALLY_ENOMEM;
+}
+
+int tally_store_summary(tally_store *st, char **json_out)
+{
+    if (!st || !json_out)
+        return TALLY_EINVAL;
+    return kv_json(st, &st->q_summary, "SELECT key, value FROM summary ORDER BY key", json_out);
+}
+
+int tally_store_config(tally_store *st, char **json_out)
+{
+    if (!st || !json_out)
+        return TALLY_EINVAL;
+    return kv_json(st, &st->q_config, "SELECT key, value FROM config ORDER BY key", json_out);
+}
+
+static int load_run(tally_store *st)
+{
+    int rc = store_prepare(st, &st->q_run,
+                           "SELECT id, project, name, grp, job_type, notes, tags, mode, state,"
+                           " exit_code, start_time, heartbeat, end_time, heartbeat_ms, host,"
+                           " boot_id, pid, pid_start, user, os, command, cwd, git, version, rows,"
+                           " last_step FROM run");
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = st->q_run;
+    int src = sqlite3_step(s);
+    if (src != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return src == SQLITE_DONE ? TALLY_ECORRUPT : schema_error(src);
+    }
+    tally_run_info *in = &st->info;
+    int schema_version = in->schema_version;
+    memset(in, 0, sizeof *in);
+    in->schema_version = schema_version;
+    in->path = keep(st, st->path);
+    in->id = col_text(st, s, 0);
+    in->project = col_text(st, s, 1);
+    in->name = col_text(st, s, 2);
+    in->group = col_text(st, s, 3);
+    in->job_type = col_text(st, s, 4);
+    in->notes = col_text(st, s, 5);
+    in->tags_json = col_text(st, s, 6);
+    in->mode = col_text(st, s, 7);
+    in->has_exit_code = sqlite3_column_type(s, 9) != SQLITE_NULL;
+    in->exit_code = sqlite3_column_int(s, 9);
+    in->start_time = sqlite3_column_double(s, 10);
+    in->heartbeat = sqlite3_column_double(s, 11);
+    in->end_time = sqlite3_column_double(s, 12);
+    in->host = col_text(st, s, 14);
+    in->pid = sqlite3_column_int64(s, 16);
+    in->user = col_text(st, s, 18);
+    in->os = col_text(st, s, 19);
+    in->command_json = col_text(st, s, 20);
+    in->cwd = col_text(st, s, 21);
+    in->git_json = col_text(st, s, 22);
+    in->version = col_text(st, s, 23);
+    in->rows = sqlite3_column_int64(s, 24);
+    in->last_step = sqlite3_column_int64(s, 25);
+    in->state = judge_state((const char *)sqlite3_column_text(s, 8),
+                            (const char *)sqlite3_column_text(s, 14),
+                            (const char *)sqlite3_column_text(s, 15), in->pid,
+                            sqlite3_column_int64(s, 17), in->heartbeat,
+                            sqlite3_column_int(s, 13));
+    sqlite3_reset(s);
+    if (!in->id || !in->project || !in->name)
+        return TALLY_ECORRUPT;
+    char *summary = NULL;
+    rc = tally_store_summary(st, &summary);
+    if (rc)
+        return rc;
+    in->summary_json = keep(st, summary);
+    free(summary);
+    return TALLY_OK;
+}
+
+static int load_metrics(tally_store *st)
+{
+    int rc = store_prepare(st, &st->q_metrics,
+                           "SELECT id, name, axis, is_int, step_metric, summary, goal, hidden,"
+                           " n, x_min, x_max, y_min, y_max, y_last FROM metric ORDER BY id");
+    if (rc)
+        return rc;
+    sqlite3_stmt *s = st->q_metrics;
+    size_t n = 0;
+    int src;
+    while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == st->capmetrics) {
+            size_t cap = st->capmetrics ? st->capmetrics * 2 : 32;
+            tally_metric_info *v = realloc(st->metrics, cap * sizeof *v);
+            if (!v) {
+                sqlite3_reset(s);
+                return TALLY_ENOMEM;
+            }
+            st->metrics = v;
+            st->capmetrics = cap;
+        }
+        tally_metric_info *m = &st->metrics[n++];
+        const char *axis = (const char *)sqlite3_column_text(s, 2);
+        m->id = sqlite3_column_int64(s, 0);
+        m->name = col_text(st, s, 1);
+        m->axis = axis && strcmp(axis, "time") == 0 ? TALLY_AXIS_TIME : TALLY_AXIS_STEP;
+        m->is_int = sqlite3_column_int(s, 3);
+        m->step_metric = col_text(st, s, 4);
+        m->summary = (unsigned)sqlite3_column_int(s, 5);
+        m->goal = sqlite3_column_int(s, 6);
+        m->hidden = sqlite3_column_int(s, 7);
+        m->n = sqlite3_column_int64(s, 8);
+        m->x_min = sqlite3_column_int64(s, 9);
+        m->x_max = sqlite3_column_int64(s, 10);
+        m->y_min = store_column_real(s, 11);
+        m->y_max = store_column_real(s, 12);
+        m->y_last = store_column_real(s, 13);
+        if (!m->name)
+            m->name = "";
+    }
+    sqlite3_reset(s);
+    st->nmetrics = n;
+    return src == SQLITE_DONE ? TALLY_OK : schema_error(src);
+}
+
+static int data_version(tally_store *st, int64_t *v)
+{
+    int rc = store_prepare(st, &st->q_version, "PRAGMA data_version");
+    if (rc)
+        return rc;
+    int src = sqlite3_step(st->q_version);
+    if (src == SQLITE_ROW)
+        *v = sqlite3_column_int64(st->q_version, 0);
+    sqlite3_reset(st->q_version);
+    return src == SQLITE_ROW ? TALLY_OK : schema_error(src);
+}
+
+static int reload(tally_store *st)
+{
+    drop_strings(st);
+    /* One read transaction, so the run row and metrics agree. */
+    int rc = schema_error(sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL));
+    if (!rc)
+        rc = load_run(st);
+    if (!rc)
+        rc = load_metrics(st);
+    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+int tally_store_open(const char *path, tally_store **out)
+{
+    if (!path || !out)
+        return TALLY_EINVAL;
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return errno == EACCES ? TALLY_EACCES : TALLY_ENOTFOUND;
+    if (!S_ISREG(sb.st_mode))
+        return TALLY_ECORRUPT;
+    tally_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return TALLY_ENOMEM;
+    st->path = strdup(path);
+    int rc = st->path ? TALLY_OK : TALLY_ENOMEM;
+    if (!rc) {
+        int src = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+        rc = schema_error(src);
+    }
+    if (!rc) {
+        sqlite3_busy_timeout(st->db, 1000);
+        rc = schema_check(st->db, &st->info.schema_version);
+    }
+    if (!rc)
+        rc = data_version(st, &st->version);
+    if (!rc)
+        rc = reload(st);
+    if (rc) {
+        tally_store_close(st);
+        return rc;
+    }
+    *out = st;
+    return TALLY_OK;
+}
+
+void tally_store_close(tally_store *st)
+{
+    if (!st)
+        return;
+    sqlite3_stmt **stmts[] = {&st->q_run,    &st->q_metrics, &st->q_version, &st->q_summary,
+                              &st->q_config, &st->q_chunks,  &st->q_data,    &st->q_logs,
+                              &st->q_files,  &st->q_file};
+    for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++)
+        sqlite3_finalize(*stmts[i]);
+    sqlite3_close(st->db);
+    drop_strings(st);
+    free(st->strings);
+    free(st->metrics);
+    free(st->path);
+    free(st);
+}
+
+int tally_store_refresh(tally_store *st, int *changed)
+{
+    if (!st)
+        return TALLY_EINVAL;
+    int64_t v = 0;
+    int rc = data_version(st, &v);
+    if (rc)
+        return rc;
+    int moved = v != st->version;
+    /* A live run can also turn into a crashed one without writing. */
+    if (!moved && st->info.state == TALLY_STATE_RUNNING) {
+        double now = clock_wall();
+        if (now - st->last_liveness >= 1.0) {
+            st->last_liveness = now;
+            moved = 1;
+        }
+    }
+    if (moved) {
+        tally_state before = st->info.state;
+        int64_t rows = st->info.rows;
+        rc = reload(st);
+        if (rc)
+            return rc;
+        moved = v != st->version || st->info.state != before || st->info.rows != rows;
+        st->version = v;
+    }
+    if (changed)
+        *changed = moved;
+    return TALLY_OK;
+}
+
+const tally_run_info *tally_store_info(const tally_store *st) { return st ? &st->info : NULL; }
+
+size_t tally_store_metric_count(const tally_store *st) { return st ? st->nmetrics : 0; }
+
+const tally_metric_info *tally_store_metric(const tally_store *st, size_t i)
+{
+    return st && i < st->nmetrics ? &st->metrics[i] : NULL;
+}
+
+const tally_metric_info *tally_store_find_metric(const tally_store *st, const char *name)
+{
+    if (!st || !name)
+        return NULL;
+    for (size_t i = 0; i < st->nmetrics; i++)
+        if (strcmp(st->metrics[i].name, name) == 0)
+            return &st->metrics[i];
+    return NULL;
+}
+
+int tally_store_logs(tally_store *st, int64_t after_seq, size_t max, tally_log_fn fn, void *ctx)
+{
+    if (!st || !fn)
+        return TALLY_EINVAL;
+    int rc = store_prepare(st, &st->q_logs,
+                           "SELECT seq, t, stream, line FROM log WHERE seq > ? ORDER BY seq"
+                           " LIMIT ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st->q_logs, 1, after_seq);
+    sqlite3_bind_int64(st->q_logs, 2, max ? (int64_t)max : -1);
+    int src;
+    while ((src = sqlite3_step(st->q_logs)) == SQLITE_ROW) {
+        tally_log_line line = {
+            sqlite3_column_int64(st->q_logs, 0), sqlite3_column_double(st->q_logs, 1),
+            sqlite3_column_int(st->q_logs, 2), (const char *)sqlite3_column_text(st->q_logs, 3)};
+        if (!line.text)
+            line.text = "";
+        if (fn(ctx, &line))
+            break;
+    }
+    sqlite3_reset(st->q_logs);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? TALLY_OK : schema_error(src);
+}
+
+int tally_store_files(tally_store *st, tally_file_fn fn, void *ctx)
+{
+    if (!st || !fn)
+        return TALLY_EINVAL;
+    int rc = store_prepare(st, &st->q_files, "SELECT path, size, mtime FROM file ORDER BY path");
+    if (rc)
+        return rc;
+    int src;
+    while ((src = sqlite3_step(st->q_files)) == SQLITE_ROW) {
+        tally_file_info f = {(const char *)sqlite3_column_text(st->q_files, 0),
+                             sqlite3_column_int64(st->q_files, 1),
+                             sqlite3_column_double(st->q_files, 2)};
+        if (!f.path)
+            continue;
+        if (fn(ctx, &f))
+            break;
+    }
+    sqlite3_reset(st->q_files);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? TALLY_OK : schema_error(src);
+}
+
+int tally_store_file_read(tally_store *st, const char *path, void **data, size_t *size)
+{
+    if (!st || !path || !data || !size)
+        return TALLY_EINVAL;
+    int rc = store_prepare(st, &st->q_file, "SELECT data FROM file WHERE path = ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st->q_file, 1, path, -1, SQLITE_TRANSIENT);
+    int src = sqlite3_step(st->q_file);
+    if (src == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(st->q_file, 0);
+        const void *p = sqlite3_column_blob(st->q_file, 0);
+        *data = malloc(n ? n : 1);
+        if (*data) {
+            if (n)
+                memcpy(*data, p, n);
+            *size = n;
+        }
+        rc = *data ? TALLY_OK : TALLY_ENOMEM;
+    } else {
+        rc = src == SQLITE_DONE ? TALLY_ENOTFOUND : schema_error(src);
+    }
+    sqlite3_reset(st->q_file);
+    return rc;
+}

@@ -1,0 +1,33 @@
+/*
+ * reader_internal.h — the read handle behind tally_store.h, shared by
+ * reader.c (run row, metrics, summary, logs, files), series.c (decimated
+ * series and point cursors) and catalog.c.
+ */
+#ifndef TALLY_READER_INTERNAL_H
+#define TALLY_READER_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "tally_store.h"
+
+struct tally_store {
+    sqlite3 *db;
+    char *path;
+    tally_run_info info;
+    tally_metric_info *metrics;
+    size_t nmetrics, capmetrics;
+    char **strings; /* what info and metrics point into, freed on reload */
+    size_t nstrings, capstrings;
+    int64_t version;      /* PRAGMA data_version at the last reload */
+    double last_liveness; /* when a running run's writer was last checked */
+    sqlite3_stmt *q_run, *q_metrics, *q_version, *q_summary, *q_config, *q_chunks, *q_data,
+        *q_logs, *q_files, *q_file;
+};
+
+/* Prepares *slot once (persistent), then resets it for reuse. */
+int store_prepare(tally_store *st, sqlite3_stmt **slot, const char *sql);
+/* A REAL column; NULL (how SQLite stores NaN) reads as NaN. */
+double store_column_real(sqlite3_stmt *s, int i);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * schema.h — the run file's SQL schema and its version checks.  Owned by
+ * src/store; docs/format.md is the human description of the same thing.
+ */
+#ifndef TALLY_SCHEMA_H
+#define TALLY_SCHEMA_H
+
+#include <sqlite3.h>
+
+/* PRAGMA application_id of every run file: "TALY". */
+#define SCHEMA_APPLICATION_ID 0x54414c59
+
+/* Creates the tables in an empty database and stamps the version. */
+int schema_create(sqlite3 *db);
+/* Checks that db is a run file this library can read: TALLY_ECORRUPT when
+ * it is not a run file, TALLY_EVERSION when it is newer; *version is set. */
+int schema_check(sqlite3 *db, int *version);
+/* Maps an SQLite result code to a TALLY_E* code. */
+int schema_error(int sqlite_rc);
+
+#endif

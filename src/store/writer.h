@@ -1,0 +1,81 @@
+/*
+ * writer.h — writes one run file.  Used by the core's flusher thread only:
+ * a writer is not thread-safe, and every call between writer_begin() and
+ * writer_commit() lands in one transaction.
+ */
+#ifndef TALLY_WRITER_H
+#define TALLY_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tally_store.h"
+
+/* Points a chunk holds before the writer starts a new one.  Smaller tail
+ * chunks are rewritten in place as points arrive, so a slow run does not
+ * leave one tiny chunk per flush. */
+#define WRITER_CHUNK_POINTS 4096
+
+typedef struct store_writer store_writer;
+
+/* The run row as the writer first stores it. */
+typedef struct writer_run_row {
+    const char *id, *project, *name, *group, *job_type, *notes, *tags_json, *mode;
+    const char *host, *boot_id, *user, *os, *command_json, *cwd, *version;
+    int64_t pid, pid_start;
+    int heartbeat_ms;
+    double start_time;
+} writer_run_row;
+
+/* A metric already in a file being resumed. */
+typedef struct writer_metric_row {
+    int64_t id;
+    char *name;
+    tally_axis axis;
+    int is_int;
+} writer_metric_row;
+
+/* Creates a new run file (it must not exist). */
+int writer_create(const char *path, const writer_run_row *row, store_writer **out);
+/* Opens an existing run file to append to it; refuses one whose writer is
+ * alive (TALLY_EBUSY).  Fills the resume point and the metrics it holds
+ * (*metrics malloc'd; free with writer_metric_rows_free). */
+int writer_resume(const char *path, const writer_run_row *row, store_writer **out,
+                  int64_t *rows, int64_t *last_step, double *start_time,
+                  writer_metric_row **metrics, size_t *nmetrics);
+void writer_metric_rows_free(writer_metric_row *metrics, size_t n);
+/* Closes the file: checkpoints the WAL and, when no reader holds the file,
+ * turns it back into a single self-contained file. */
+void writer_close(store_writer *w);
+
+int writer_begin(store_writer *w);
+int writer_commit(store_writer *w);
+/* Rolls back and forgets the in-memory tail chunks, so the next
+ * transaction starts from what is really on disk. */
+void writer_rollback(store_writer *w);
+
+int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_axis axis,
+                         int hidden);
+int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step_metric,
+                       unsigned summary, int goal);
+/* Appends points (x non-decreasing, and not below what the metric holds). */
+int writer_points(store_writer *w, int64_t metric_id, const int64_t *x, const double *y,
+                  size_t n);
+int writer_object(store_writer *w, int64_t metric_id, int64_t x, const char *type,
+                  const char *json);
+/* Upserts a summary / config key; json NULL deletes it. */
+int writer_summary(store_writer *w, const char *key, const char *json);
+int writer_config(store_writer *w, const char *key, const char *json);
+int writer_rule(store_writer *w, const char *pattern, const char *step_metric,
+                unsigned summary, int goal);
+int writer_log(store_writer *w, double t, int stream, const char *line, size_t len);
+int writer_file(store_writer *w, const char *name, const void *data, size_t size,
+                double mtime);
+/* Sets a text column of the run row ("git", "name", "notes", ...). */
+int writer_run_text(store_writer *w, const char *column, const char *value);
+int writer_progress(store_writer *w, int64_t rows, int64_t last_step, double heartbeat);
+int writer_end(store_writer *w, const char *state, int exit_code, double end_time);
+/* Makes the next commit durable against power loss, not just a crash. */
+void writer_set_durable(store_writer *w);
+
+#endif
