@@ -45,7 +45,9 @@ typedef struct batch {
     VEC(pending_kv) config;
     VEC(pending_kv) summary_sets;
     VEC(char *) files;
-    size_t npoints;
+    VEC(pending_line) lines;
+    VEC(pending_kv) run_texts;
+    size_t npoints, line_bytes;
     int64_t rows, last_step;
 } batch;
 
@@ -111,6 +113,9 @@ static void take(tally_run *run, batch *b)
     STEAL(b->config, run->config);
     STEAL(b->summary_sets, run->summary_sets);
     STEAL(b->files, run->files);
+    STEAL(b->lines, run->lines);
+    STEAL(b->run_texts, run->run_texts);
+    b->line_bytes = run->pending_line_bytes;
 }
 
 /* Reads a file to save; a problem is worth a warning, not a failed flush. */
@@ -166,6 +171,12 @@ static int write_batch(tally_run *run, batch *b, int final, const char *state, i
         rc = writer_summary(w, b->summary_sets.v[i].key, b->summary_sets.v[i].json);
     for (size_t i = 0; i < b->config.n && !rc; i++)
         rc = writer_config(w, b->config.v[i].key, b->config.v[i].json);
+    for (size_t i = 0; i < b->lines.n && !rc; i++) {
+        const pending_line *l = &b->lines.v[i];
+        rc = writer_log(w, l->t, l->stream, l->text, l->len);
+    }
+    for (size_t i = 0; i < b->run_texts.n && !rc; i++)
+        rc = writer_run_text(w, b->run_texts.v[i].key, b->run_texts.v[i].json);
     for (size_t i = 0; i < b->files.n && !rc; i++)
         save_file(run, b->files.v[i]);
     if (!rc)
@@ -199,6 +210,11 @@ static void batch_free(batch *b)
     free_kvs(b->summary_sets.v, b->summary_sets.n);
     for (size_t i = 0; i < b->files.n; i++)
         free(b->files.v[i]);
+    for (size_t i = 0; i < b->lines.n; i++)
+        free(b->lines.v[i].text);
+    free_kvs(b->run_texts.v, b->run_texts.n);
+    free(b->lines.v);
+    free(b->run_texts.v);
     free(b->points.v);
     free(b->meta.v);
     free(b->summary.v);
@@ -227,6 +243,7 @@ static void settle(tally_run *run, batch *b, int rc)
         for (size_t i = 0; i < b->points.n; i++)
             b->points.v[i]->writing.n = 0;
         run->pending_points -= b->npoints;
+        run->pending_line_bytes -= b->line_bytes;
         batch_free(b);
         return;
     }
@@ -247,6 +264,8 @@ static void settle(tally_run *run, batch *b, int rc)
     REQUEUE(run->config, b->config);
     REQUEUE(run->summary_sets, b->summary_sets);
     REQUEUE(run->files, b->files);
+    REQUEUE(run->lines, b->lines);
+    REQUEUE(run->run_texts, b->run_texts);
     batch_free(b);
 }
 
@@ -254,7 +273,7 @@ static int has_work(const batch *b, const tally_run *run)
 {
     return b->metrics_to > b->metrics_from || b->rules_to > b->rules_from || b->points.n ||
            b->meta.n || b->summary.n || b->objects.n || b->config.n || b->summary_sets.n ||
-           b->files.n || run->run_dirty;
+           b->files.n || b->lines.n || b->run_texts.n || run->run_dirty;
 }
 
 static void report(tally_run *run, int rc)

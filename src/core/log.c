@@ -565,3 +565,83 @@ int tally_save_file(tally_run *run, const char *path)
         pthread_cond_signal(&run->wake);
     return rc;
 }
+
+/* ---- what the run records by itself ---- */
+
+int64_t run_elapsed_ms(const tally_run *run)
+{
+    return (clock_mono_ns() - run->start_mono) / 1000000;
+}
+
+int run_log_time(tally_run *run, const char *key, int64_t t_ms, double value)
+{
+    if (!run || !key)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    RUN_LOCK(run);
+    int rc = TALLY_OK;
+    size_t len;
+    uint64_t hash = metrics_hash(key, &len);
+    metric *m = metrics_find(run, key, len, hash);
+    if (run->stopping) {
+        rc = TALLY_EFINISHED;
+    } else if (!m) {
+        rc = key_check(key, &len);
+        if (!rc && !(m = metrics_add(run, key, len, hash, TALLY_AXIS_TIME, 0)))
+            rc = TALLY_ENOMEM;
+        if (m)
+            m->is_int = 0;
+    } else if (m->axis != TALLY_AXIS_TIME) {
+        rc = TALLY_EKEY; /* the key is already a step metric */
+    }
+    if (!rc)
+        rc = append_point(run, m, t_ms, value);
+    RUN_UNLOCK(run);
+    return rc;
+}
+
+int run_log_line(tally_run *run, double t, int stream, const char *text, size_t len)
+{
+    if (!run || (!text && len))
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return TALLY_ENOMEM;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    pending_line line = {t, stream, copy, len};
+    int rc = TALLY_OK;
+    RUN_LOCK(run);
+    if (run->stopping)
+        rc = TALLY_EFINISHED;
+    else if (run->pending_line_bytes + len > RUN_MAX_LINE_BYTES)
+        rc = TALLY_EFULL;
+    else if (VEC_PUSH(run->lines, line) < 0)
+        rc = TALLY_ENOMEM;
+    else
+        run->pending_line_bytes += len;
+    RUN_UNLOCK(run);
+    if (rc)
+        free(copy);
+    return rc;
+}
+
+int run_set_text(tally_run *run, const char *column, const char *value)
+{
+    if (!run || !column)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    char *json = value ? strdup(value) : NULL;
+    if (value && !json)
+        return TALLY_ENOMEM;
+    RUN_LOCK(run);
+    int rc = run->stopping ? TALLY_EFINISHED : queue_kv(run, &run->run_texts, column, json);
+    RUN_UNLOCK(run);
+    if (rc == TALLY_EFINISHED)
+        free(json);
+    return rc;
+}

@@ -199,6 +199,14 @@ static void run_free(tally_run *run)
     for (size_t i = 0; i < run->files.n; i++)
         free(run->files.v[i]);
     free(run->files.v);
+    for (size_t i = 0; i < run->lines.n; i++)
+        free(run->lines.v[i].text);
+    free(run->lines.v);
+    for (size_t i = 0; i < run->run_texts.n; i++) {
+        free(run->run_texts.v[i].key);
+        free(run->run_texts.v[i].json);
+    }
+    free(run->run_texts.v);
     if (run->writer)
         writer_close(run->writer);
     pthread_mutex_destroy(&run->mu);

@@ -72,6 +72,14 @@ typedef struct pending_object {
     char *json;
 } pending_object;
 
+/* A captured console line waiting for the flusher. */
+typedef struct pending_line {
+    double t;
+    int stream; /* 1 stdout, 2 stderr */
+    char *text; /* owned, not NUL-terminated text of len bytes */
+    size_t len;
+} pending_line;
+
 typedef struct pending_kv {
     char *key, *json; /* json NULL: delete */
 } pending_kv;
@@ -114,6 +122,9 @@ struct tally_run {
     VEC(pending_kv) config;
     VEC(pending_kv) summary_sets;
     VEC(char *) files;
+    VEC(pending_line) lines;
+    size_t pending_line_bytes;
+    VEC(pending_kv) run_texts; /* run-row columns to set (git, ...) */
     int run_dirty; /* rows/last_step changed */
 
     /* flusher */
@@ -136,6 +147,19 @@ struct tally_run {
 /* log.c */
 void run_discard_row(tally_run *run);
 int run_commit_locked(tally_run *run);
+
+/* Internal logging entry points for what a run records by itself
+ * (src/capture).  Thread-safe, no I/O, like the public calls. */
+/* A sample on the time axis: t_ms is milliseconds since the run started. */
+int run_log_time(tally_run *run, const char *key, int64_t t_ms, double value);
+/* A console line (stream 1 stdout, 2 stderr), copied. */
+int run_log_line(tally_run *run, double t, int stream, const char *text, size_t len);
+/* Sets a text column of the run row (see writer_run_text), e.g. "git". */
+int run_set_text(tally_run *run, const char *column, const char *value);
+/* Milliseconds since the run started (the time axis). */
+int64_t run_elapsed_ms(const tally_run *run);
+
+#define RUN_MAX_LINE_BYTES (64u << 20) /* queued console text beyond this is dropped */
 
 /* metrics.c */
 int metrics_init(tally_run *run);
