@@ -397,7 +397,9 @@ void writer_close(store_writer *w)
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(w->st[i]);
     /* Fold the WAL into the file and, when no reader has it open, go back
-     * to a rollback journal: a finished run is then one file to copy. */
+     * to a rollback journal: a finished run is then one file to copy.  An
+     * open dashboard must not make tally_finish() wait: no busy retries. */
+    sqlite3_busy_timeout(w->db, 0);
     sqlite3_exec(w->db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;", NULL,
                  NULL, NULL);
     sqlite3_close(w->db);
