@@ -70,7 +70,7 @@ typedef struct tally_metric_info {
     int hidden;              /* _timestamp, _runtime */
     int64_t n;               /* points stored */
     int64_t x_min, x_max;    /* valid when n > 0 */
-    double y_min, y_max;     /* over finite values; NaN when none */
+    double y_min, y_max;     /* over non-NaN values (infinities count); NaN when none */
     double y_last;
 } tally_metric_info;
 
@@ -169,6 +169,65 @@ int tally_store_resolve(const char *root, const char *run, char **path_out);
 
 /* The store root used when none is given: $TALLY_DIR, else "./tally". */
 const char *tally_store_default_root(void);
+
+
+/* ---- history rows (src/store/history.c) ----
+ *
+ * A consistent view: between tally_store_snapshot_begin() and _end() every
+ * read on the handle (point cursors, objects, logs, summary) sees the file
+ * as of one moment, and the metric list is re-read to match it.  Do not
+ * call tally_store_refresh() inside a snapshot. */
+int tally_store_snapshot_begin(tally_store *store);
+int tally_store_snapshot_end(tally_store *store);
+
+/* One column of a history row. */
+typedef struct tally_history_cell {
+    const tally_metric_info *metric;
+    int kind;         /* 0: no value at this x; 1: a scalar in y; 2: JSON text in json */
+    double y;
+    const char *json; /* kind 2: the value as JSON, borrowed until the next row */
+    const char *type; /* kind 2: "string", "json" or "int" */
+} tally_history_cell;
+
+/* One row: every value logged at one x (a step, or a sample time in ms). */
+typedef struct tally_history_row {
+    int64_t x;
+    size_t ncells;
+    const tally_history_cell *cells; /* the columns, see tally_history_open */
+    int any; /* 1 when a selected, non-hidden metric has a value here */
+} tally_history_row;
+
+/* Rows of one axis in x order, x in [x0, x1], rebuilt from one cursor per
+ * metric walking side by side, so memory stays flat however long the run.
+ * Step axis: the columns are _timestamp, _runtime, then the metrics whose
+ * name matches glob (fnmatch; NULL: all visible metrics) in id order, and
+ * every committed step is a row (the _timestamp series drives them).  Time
+ * axis: the time-axis metrics matching glob; a row per distinct sample time.
+ * Opens a snapshot (above) held until tally_history_close(). */
+typedef struct tally_history tally_history;
+int tally_history_open(tally_store *store, tally_axis axis, const char *glob, int64_t x0,
+                       int64_t x1, tally_history **out);
+/* The columns, before the first row (for headers). */
+const tally_history_cell *tally_history_columns(const tally_history *history, size_t *n);
+int tally_history_next(tally_history *history, tally_history_row *row); /* 1, 0 or < 0 */
+void tally_history_close(tally_history *history);
+
+/* ---- sync cursors (src/store/sync_state.c) ----
+ *
+ * How far each stream of a run has been acknowledged by a sync target, in
+ * the run file's `sync` table.  A read-write connection of its own, safe
+ * beside the run's live writer (WAL, busy timeout).  A missing cursor
+ * reads as def. */
+typedef struct tally_sync_state tally_sync_state;
+int tally_sync_state_open(const char *path, tally_sync_state **out);
+void tally_sync_state_close(tally_sync_state *state);
+int tally_sync_cursor_get(tally_sync_state *state, const char *target, const char *stream,
+                          int64_t def, int64_t *cursor);
+/* Sets n cursors of target in one transaction: all or none. */
+int tally_sync_cursor_set(tally_sync_state *state, const char *target,
+                          const char *const *streams, const int64_t *cursors, size_t n);
+/* Forgets every cursor of target (a full re-sync). */
+int tally_sync_cursor_clear(tally_sync_state *state, const char *target);
 
 #ifdef __cplusplus
 }

@@ -2,12 +2,10 @@
  * cmd_export.c — `tally export RUN`: the history, one row per step, as
  * JSON lines (wandb's history format) or CSV.
  *
- * Every committed row has a _timestamp point, so that series drives the
- * rows; one cursor per exported metric walks alongside it, and the cursor
- * over non-scalar values (strings, JSON) joins in by step.  Memory stays
- * flat however long the run.
+ * Rows come from the shared history iterator (tally_history_*, in
+ * src/store/history.c), which sync uploads too; the JSON-line form is the
+ * one sync sends (history_row_json).
  */
-#include <fnmatch.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,45 +17,13 @@
 #include "common/buf.h"
 #include "common/json.h"
 #include "common/text.h"
-
-typedef struct column {
-    const tally_metric_info *metric;
-    tally_points *cursor;
-    int has; /* a point is waiting in x, y */
-    int64_t x;
-    double y;
-    int value_set; /* this row has a scalar value */
-    const char *json_type; /* this row has a non-scalar value */
-    char *json;
-} column;
+#include "store/history.h"
 
 typedef struct exporter {
-    tally_store *st;
-    column *cols;
-    size_t ncols;
+    tally_history *history;
     int csv, filtered, sanitize;
     buf line;
 } exporter;
-
-/* Advances a column's cursor to step; 1 when it has a point there. */
-static int column_at(column *c, int64_t step, int *err)
-{
-    while (c->has && c->x < step) {
-        int rc = tally_points_next(c->cursor, &c->x, &c->y);
-        if (rc < 0)
-            *err = rc;
-        c->has = rc == 1;
-    }
-    return c->has && c->x == step;
-}
-
-static column *column_by_id(exporter *e, int64_t id)
-{
-    for (size_t i = 0; i < e->ncols; i++)
-        if (e->cols[i].metric->id == id)
-            return &e->cols[i];
-    return NULL;
-}
 
 static void csv_text(exporter *e, const char *s)
 {
@@ -97,98 +63,50 @@ static void csv_object(exporter *e, const char *type, const char *json)
 
 static void write_header(exporter *e)
 {
+    size_t n;
+    const tally_history_cell *cols = tally_history_columns(e->history, &n);
     buf_puts(&e->line, "_step");
-    for (size_t i = 0; i < e->ncols; i++) {
+    for (size_t i = 0; i < n; i++) {
         buf_putc(&e->line, ',');
-        csv_text(e, e->cols[i].metric->name);
+        csv_text(e, cols[i].metric->name);
     }
     buf_putc(&e->line, '\n');
 }
 
-static void write_row(exporter *e, int64_t step)
+static void write_row(exporter *e, const tally_history_row *row)
 {
     if (e->csv) {
-        buf_printf(&e->line, "%lld", (long long)step);
-        for (size_t i = 0; i < e->ncols; i++) {
-            column *c = &e->cols[i];
+        buf_printf(&e->line, "%lld", (long long)row->x);
+        for (size_t i = 0; i < row->ncells; i++) {
+            const tally_history_cell *c = &row->cells[i];
             buf_putc(&e->line, ',');
-            if (c->json)
-                csv_object(e, c->json_type, c->json);
-            else if (c->value_set)
+            if (c->kind == 2)
+                csv_object(e, c->type, c->json);
+            else if (c->kind == 1)
                 buf_json_double(&e->line, c->y);
         }
     } else {
-        buf_printf(&e->line, "{\"_step\":%lld", (long long)step);
-        for (size_t i = 0; i < e->ncols; i++) {
-            column *c = &e->cols[i];
-            if (!c->json && !c->value_set)
-                continue;
-            buf_putc(&e->line, ',');
-            buf_json_string(&e->line, c->metric->name);
-            buf_putc(&e->line, ':');
-            if (c->json)
-                buf_puts(&e->line, c->json);
-            else
-                buf_json_double(&e->line, c->y);
-        }
-        buf_putc(&e->line, '}');
+        history_row_json(&e->line, row);
     }
     buf_putc(&e->line, '\n');
 }
 
 static int export_rows(exporter *e)
 {
-    tally_objects *objects = NULL;
-    int rc = tally_objects_open(e->st, INT64_MIN, INT64_MAX, &objects);
-    tally_object obj;
-    int has_obj = rc ? 0 : tally_objects_next(objects, &obj);
-    column *ts = &e->cols[0]; /* _timestamp drives the rows */
-    int err = 0;
-    if (has_obj < 0)
-        err = has_obj;
-    while (!rc && !err && ts->has) {
-        int64_t step = ts->x;
-        int any = 0;
-        for (size_t i = 0; i < e->ncols; i++) {
-            column *c = &e->cols[i];
-            c->value_set = column_at(c, step, &err);
-            any |= c->value_set && !c->metric->hidden;
-            free(c->json);
-            c->json = NULL;
+    tally_history_row row;
+    int rc;
+    while ((rc = tally_history_next(e->history, &row)) == 1) {
+        if (!row.any && e->filtered)
+            continue;
+        write_row(e, &row);
+        if (e->line.len > 1 << 16) {
+            fwrite(e->line.data, 1, e->line.len, stdout);
+            buf_reset(&e->line);
         }
-        while (has_obj == 1 && obj.x <= step) {
-            column *c = obj.x == step ? column_by_id(e, obj.metric_id) : NULL;
-            if (c) {
-                free(c->json);
-                c->json = strdup(obj.json);
-                c->json_type = strcmp(obj.type, "string") == 0 ? "string" : "json";
-                c->value_set = 0;
-                any = 1;
-            }
-            has_obj = tally_objects_next(objects, &obj);
-            if (has_obj < 0)
-                err = has_obj;
-        }
-        if (any || !e->filtered) {
-            write_row(e, step);
-            if (e->line.len > 1 << 16) {
-                fwrite(e->line.data, 1, e->line.len, stdout);
-                buf_reset(&e->line);
-            }
-        }
-        int64_t x;
-        double y;
-        int more = tally_points_next(ts->cursor, &x, &y);
-        if (more < 0)
-            err = more;
-        ts->has = more == 1;
-        ts->x = x;
-        ts->y = y;
     }
     fwrite(e->line.data ? e->line.data : "", 1, e->line.len, stdout);
     buf_reset(&e->line);
-    tally_objects_close(objects);
-    return rc ? rc : err;
+    return rc;
 }
 
 static int run_export(int argc, char **argv)
@@ -216,45 +134,21 @@ static int run_export(int argc, char **argv)
     e.csv = strcmp(format, "csv") == 0;
     e.filtered = glob != NULL;
     e.sanitize = isatty(STDOUT_FILENO);
-    if (cli_open_run(root, argv[optind], &e.st))
+    tally_store *st;
+    if (cli_open_run(root, argv[optind], &st))
         return CLI_FAIL;
-    size_t n = tally_store_metric_count(e.st);
-    e.cols = calloc(n + 1, sizeof *e.cols);
-    int rc = e.cols ? TALLY_OK : TALLY_ENOMEM;
-    /* _timestamp, _runtime first, then the chosen metrics in id order. */
-    const char *hidden[] = {"_timestamp", "_runtime"};
-    for (int pass = 0; pass < 3 && !rc; pass++) {
-        for (size_t i = 0; i < n && !rc; i++) {
-            const tally_metric_info *m = tally_store_metric(e.st, i);
-            if (m->axis != TALLY_AXIS_STEP)
-                continue;
-            if (pass < 2 ? strcmp(m->name, hidden[pass]) != 0
-                         : (m->hidden || (glob && fnmatch(glob, m->name, 0) != 0)))
-                continue;
-            column *col = &e.cols[e.ncols++];
-            col->metric = m;
-            rc = tally_points_open(e.st, m->id, INT64_MIN, INT64_MAX, &col->cursor);
-            if (!rc) {
-                int more = tally_points_next(col->cursor, &col->x, &col->y);
-                col->has = more == 1;
-                if (more < 0)
-                    rc = more;
-            }
-        }
-    }
-    if (!rc && (e.ncols < 2 || strcmp(e.cols[0].metric->name, "_timestamp") != 0))
+    int rc = tally_history_open(st, TALLY_AXIS_STEP, glob, INT64_MIN, INT64_MAX, &e.history);
+    size_t ncols = 0;
+    const tally_history_cell *cols = rc ? NULL : tally_history_columns(e.history, &ncols);
+    if (!rc && (ncols < 2 || strcmp(cols[0].metric->name, "_timestamp") != 0))
         rc = TALLY_ECORRUPT;
     if (!rc && e.csv)
         write_header(&e);
     if (!rc)
         rc = export_rows(&e);
-    for (size_t i = 0; i < e.ncols; i++) {
-        tally_points_close(e.cols[i].cursor);
-        free(e.cols[i].json);
-    }
-    free(e.cols);
+    tally_history_close(e.history);
     buf_free(&e.line);
-    tally_store_close(e.st);
+    tally_store_close(st);
     if (fflush(stdout) != 0)
         return cli_error("cannot write the export");
     if (rc)

@@ -132,7 +132,9 @@ static void print_text(tally_store *st, const cJSON *o)
 
     fputs("run ", stdout);
     cli_put_safe(stdout, in->name);
-    printf(" (%s)\n", in->id);
+    fputs(" (", stdout);
+    cli_put_safe(stdout, in->id);
+    fputs(")\n", stdout);
     field("project", in->project);
     printf("  %-10s %s", "state", tally_state_name(in->state));
     if (in->has_exit_code)

@@ -128,6 +128,21 @@ void buf_json_string(buf *b, const char *s)
     buf_putc(b, '"');
 }
 
+void buf_json_raw(buf *b, const char *json)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = json;
+    for (const unsigned char *p = (const unsigned char *)json; *p; p++) {
+        if (*p >= 0x20 && *p != 0x7f)
+            continue;
+        buf_append(b, run, (size_t)((const char *)p - run));
+        run = (const char *)p + 1;
+        char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+        buf_append(b, esc, sizeof esc);
+    }
+    buf_puts(b, run);
+}
+
 void buf_json_double(buf *b, double v)
 {
     char tmp[NUMFMT_MAX];

@@ -4,26 +4,46 @@
  * cJSON reads strict JSON only.  Before parsing, bare non-finite tokens
  * outside strings are rewritten: ±Infinity as ±1e999 (which strtod reads
  * as ±inf) and NaN as a marker string that is turned back into a NaN
- * number once the tree is built.
+ * number once the tree is built.  Integers past 2^53, which a double cannot
+ * hold, travel the same way and come back as numbers that keep their digits
+ * in valuestring, so json_write() writes them back exactly.
  */
 #include "common/json.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/numfmt.h"
 
 #define NAN_MARK "\x01nan\x01"
+#define INT_MARK "\x01int\x01"
+#define INT_EXACT_DIGITS "9007199254740992" /* 2^53 */
 
 static int ident(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-/* Rewrites the tokens; returns 1 if any NaN marker was written. */
+/* The length of an integer token at s (digits after an optional '-'),
+ * when it is one and its magnitude is past 2^53; else 0. */
+static size_t big_integer(const char *s)
+{
+    size_t sign = s[0] == '-', n = strspn(s + sign, "0123456789");
+    size_t limit = sizeof INT_EXACT_DIGITS - 1;
+    if (n < limit || s[sign] == '0' || (s[sign + n] && strchr(".eE", s[sign + n])))
+        return 0;
+    if (n == limit && strncmp(s + sign, INT_EXACT_DIGITS, limit) <= 0)
+        return 0;
+    return sign + n;
+}
+
+/* Rewrites the tokens; returns 1 if any marker was written. */
 static int rewrite(const char *s, buf *out)
 {
-    int in_string = 0, nan = 0;
+    int in_string = 0, marks = 0, expect_value = 1;
+    size_t n;
     for (size_t i = 0; s[i]; i++) {
         char c = s[i];
         if (in_string) {
@@ -35,12 +55,16 @@ static int rewrite(const char *s, buf *out)
             continue;
         }
         int boundary = i == 0 || !ident(s[i - 1]);
+        /* A number starts a value: first, or after '[', ',' or ':'. */
+        int at_value = expect_value;
+        if (!strchr(" \t\r\n", c))
+            expect_value = strchr("[,:", c) != NULL;
         if (c == '"') {
             in_string = 1;
         } else if (boundary && strncmp(s + i, "NaN", 3) == 0 && !ident(s[i + 3])) {
             buf_puts(out, "\"" NAN_MARK "\"");
             i += 2;
-            nan = 1;
+            marks = 1;
             continue;
         } else if (boundary && strncmp(s + i, "Infinity", 8) == 0 && !ident(s[i + 8])) {
             buf_puts(out, "1e999");
@@ -50,13 +74,20 @@ static int rewrite(const char *s, buf *out)
             buf_puts(out, "-1e999");
             i += 8;
             continue;
+        } else if (at_value && (n = big_integer(s + i)) > 0) {
+            buf_puts(out, "\"" INT_MARK);
+            buf_append(out, s + i, n);
+            buf_putc(out, '"');
+            i += n - 1;
+            marks = 1;
+            continue;
         }
         buf_putc(out, c);
     }
-    return nan;
+    return marks;
 }
 
-static void restore_nan(cJSON *v)
+static void restore_marks(cJSON *v)
 {
     for (; v; v = v->next) {
         if (cJSON_IsString(v) && strcmp(v->valuestring, NAN_MARK) == 0) {
@@ -65,23 +96,45 @@ static void restore_nan(cJSON *v)
             v->type = cJSON_Number;
             v->valuedouble = NAN;
             v->valueint = 0;
+        } else if (cJSON_IsString(v) &&
+                   strncmp(v->valuestring, INT_MARK, sizeof INT_MARK - 1) == 0 &&
+                   strspn(v->valuestring + sizeof INT_MARK - 1, "-0123456789") ==
+                       strlen(v->valuestring + sizeof INT_MARK - 1)) {
+            /* The digits stay in valuestring (cJSON_Delete frees it). */
+            char *digits = v->valuestring;
+            memmove(digits, digits + sizeof INT_MARK - 1, strlen(digits) - sizeof INT_MARK + 2);
+            v->type = cJSON_Number;
+            v->valuedouble = strtod(digits, NULL);
+            v->valueint = v->valuedouble > 0 ? INT_MAX : INT_MIN;
         }
-        restore_nan(v->child);
+        restore_marks(v->child);
     }
+}
+
+/* 1 when text may hold an integer too big for a double (16+ digits in a row). */
+static int long_digits(const char *text)
+{
+    for (const char *p = text; (p = strpbrk(p, "0123456789")) != NULL;) {
+        size_t n = strspn(p, "0123456789");
+        if (n >= sizeof INT_EXACT_DIGITS - 1)
+            return 1;
+        p += n;
+    }
+    return 0;
 }
 
 cJSON *json_parse(const char *text)
 {
     if (!text)
         return NULL;
-    if (!strstr(text, "NaN") && !strstr(text, "Infinity"))
-        return cJSON_Parse(text);
+    if (!strstr(text, "NaN") && !strstr(text, "Infinity") && !long_digits(text))
+        return cJSON_ParseWithOpts(text, NULL, 1); /* nothing may follow the value */
     buf b = BUF_INIT;
-    int nan = rewrite(text, &b);
-    cJSON *v = b.oom ? NULL : cJSON_Parse(buf_cstr(&b));
+    int marks = rewrite(text, &b);
+    cJSON *v = b.oom ? NULL : cJSON_ParseWithOpts(buf_cstr(&b), NULL, 1);
     buf_free(&b);
-    if (v && nan)
-        restore_nan(v);
+    if (v && marks)
+        restore_marks(v);
     return v;
 }
 
@@ -96,7 +149,9 @@ static void indent(buf *out, int pretty, int depth)
 
 static void write_value(buf *out, const cJSON *v, int pretty, int depth)
 {
-    if (cJSON_IsNumber(v)) {
+    if (cJSON_IsNumber(v) && v->valuestring) {
+        buf_puts(out, v->valuestring); /* an integer past 2^53, as parsed */
+    } else if (cJSON_IsNumber(v)) {
         buf_json_double(out, v->valuedouble);
     } else if (cJSON_IsString(v)) {
         buf_json_string(out, v->valuestring);
@@ -126,3 +181,14 @@ static void write_value(buf *out, const cJSON *v, int pretty, int depth)
 }
 
 void json_write(buf *out, const cJSON *v, int pretty) { write_value(out, v, pretty, 0); }
+
+char *json_print(const cJSON *v)
+{
+    buf b = BUF_INIT;
+    json_write(&b, v, 0);
+    if (b.oom) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}

@@ -8,6 +8,7 @@
  */
 #include "common/numfmt.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,8 @@ const char *numfmt_double(char out[NUMFMT_MAX], double v)
         snprintf(out, NUMFMT_MAX, "%.0f", v);
         return out;
     }
-    for (int digits = 15; digits <= 17; digits++) {
+    /* A subnormal holds fewer significant digits: "5e-324", not 15 of them. */
+    for (int digits = fabs(v) < DBL_MIN ? 1 : 15; digits <= 17; digits++) {
         snprintf(out, NUMFMT_MAX, "%.*g", digits, v);
         if (digits == 17 || strtod(out, NULL) == v)
             break;

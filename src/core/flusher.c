@@ -165,10 +165,12 @@ static int write_batch(tally_run *run, batch *b, int final, const char *state, i
         const pending_object *o = &b->objects.v[i];
         rc = writer_object(w, o->metric_id, o->x, o->type, o->json);
     }
-    for (size_t i = 0; i < b->summary.n && !rc; i++)
-        rc = writer_summary(w, b->summary.v[i].key, b->summary.v[i].json);
+    /* Explicit sets first: a key logged after its tally_summary_set() in
+     * the same batch must end with its logged summary. */
     for (size_t i = 0; i < b->summary_sets.n && !rc; i++)
         rc = writer_summary(w, b->summary_sets.v[i].key, b->summary_sets.v[i].json);
+    for (size_t i = 0; i < b->summary.n && !rc; i++)
+        rc = writer_summary(w, b->summary.v[i].key, b->summary.v[i].json);
     for (size_t i = 0; i < b->config.n && !rc; i++)
         rc = writer_config(w, b->config.v[i].key, b->config.v[i].json);
     for (size_t i = 0; i < b->lines.n && !rc; i++) {

@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/json.h"
 #include "common/text.h"
 #include "core/run_internal.h"
 
@@ -45,6 +46,8 @@ static int lookup(tally_run *run, const char *key, metric **out)
         m = metrics_add(run, key, len, hash, 0, 0);
         if (!m)
             return TALLY_ENOMEM;
+    } else if (m == run->m_timestamp || m == run->m_runtime || m->axis != TALLY_AXIS_STEP) {
+        return TALLY_EKEY; /* reserved, or a time-axis sample (capture's keys) */
     }
     *out = m;
     return TALLY_OK;
@@ -60,7 +63,8 @@ static void entry_clear(row_entry *e)
 static int stage(tally_run *run, metric *m, staged_value *v)
 {
     row_entry e = {m, v->value, v->json, v->type};
-    if (v->json == NULL && m->is_int && !v->is_int) {
+    int is_int = v->json ? strcmp(v->type, "int") == 0 : v->is_int;
+    if (m->is_int && !is_int) {
         m->is_int = 0;
         m->meta_dirty = 1;
     }
@@ -104,7 +108,9 @@ int run_commit_locked(tally_run *run)
     double runtime = (double)(clock_mono_ns() - run->start_mono) / 1e9;
     int64_t step = run->step;
     int rc = TALLY_OK;
-    if (run->pending_points + run->row.n + 2 > RUN_MAX_PENDING_POINTS) {
+    if (step == INT64_MAX) {
+        rc = TALLY_EINVAL; /* the last step has no next one to move to */
+    } else if (run->pending_points + run->row.n + 2 > RUN_MAX_PENDING_POINTS) {
         rc = TALLY_EFULL;
     } else {
         for (size_t i = 0; i < run->row.n; i++) {
@@ -177,6 +183,10 @@ static int log_value(tally_run *run, const char *key, staged_value *v, int at_st
         rc = TALLY_ESTEP;
         goto out;
     }
+    if (at_step && step == INT64_MAX) {
+        rc = TALLY_EINVAL; /* a row there could not be committed */
+        goto out;
+    }
     metric *m;
     rc = lookup(run, key, &m);
     if (rc)
@@ -209,7 +219,8 @@ int tally_log_at(tally_run *run, int64_t step, const char *key, double value)
 
 static int int_value(int64_t value, staged_value *v)
 {
-    if ((double)value >= -EXACT_INT_MAX && (double)value <= EXACT_INT_MAX) {
+    /* Compared as integers: 2^53 + 1 converts to 2^53 and would pass. */
+    if (value >= -(INT64_C(1) << 53) && value <= (INT64_C(1) << 53)) {
         v->value = (double)value;
         v->is_int = 1;
         return TALLY_OK;
@@ -275,13 +286,19 @@ static int flatten(const cJSON *obj, buf *path, value_list *out)
             rc = flatten(it, path, out);
         } else {
             staged_value v = {NULL, 0, NULL, NULL, 0};
-            if (cJSON_IsNumber(it)) {
+            if (cJSON_IsNumber(it) && it->valuestring) {
+                /* An integer past 2^53 (json_parse keeps its digits). */
+                v.json = strdup(it->valuestring);
+                v.type = "int";
+                if (!v.json)
+                    rc = TALLY_ENOMEM;
+            } else if (cJSON_IsNumber(it)) {
                 v.value = it->valuedouble;
                 v.is_int = v.value == floor(v.value) && fabs(v.value) <= EXACT_INT_MAX;
             } else if (cJSON_IsString(it)) {
                 rc = string_value(it->valuestring, &v);
             } else {
-                v.json = cJSON_PrintUnformatted(it);
+                v.json = json_print(it);
                 v.type = "json";
                 if (!v.json)
                     rc = TALLY_ENOMEM;
@@ -316,7 +333,7 @@ int tally_log_json(tally_run *run, const char *json_object)
         return TALLY_EINVAL;
     if (run->disabled)
         return TALLY_OK;
-    cJSON *root = cJSON_Parse(json_object);
+    cJSON *root = json_parse(json_object); /* bare NaN / Infinity too */
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return TALLY_EJSON;
@@ -474,12 +491,12 @@ int tally_summary_set(tally_run *run, const char *key, double value)
 /* Checks a JSON value and returns it compact (malloc'd), or NULL. */
 static char *normalize_json(const char *json_value, int *rc)
 {
-    cJSON *v = json_value ? cJSON_Parse(json_value) : NULL;
+    cJSON *v = json_value ? json_parse(json_value) : NULL;
     if (!v) {
         *rc = json_value ? TALLY_EJSON : TALLY_EINVAL;
         return NULL;
     }
-    char *out = cJSON_PrintUnformatted(v);
+    char *out = json_print(v);
     cJSON_Delete(v);
     *rc = out ? TALLY_OK : TALLY_ENOMEM;
     return out;
@@ -514,7 +531,7 @@ int tally_config_json(tally_run *run, const char *json_object)
         return TALLY_EINVAL;
     if (run->disabled)
         return TALLY_OK;
-    cJSON *root = cJSON_Parse(json_object);
+    cJSON *root = json_parse(json_object);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return TALLY_EJSON;
@@ -524,7 +541,7 @@ int tally_config_json(tally_run *run, const char *json_object)
         rc = key_check(it->string, NULL);
     VEC(pending_kv) items = {0};
     for (const cJSON *it = root->child; it && !rc; it = it->next) {
-        char *json = cJSON_PrintUnformatted(it);
+        char *json = json_print(it);
         rc = json ? queue_kv(run, &items, it->string, json) : TALLY_ENOMEM;
     }
     cJSON_Delete(root);

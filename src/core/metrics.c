@@ -165,7 +165,7 @@ metric *metrics_add(tally_run *run, const char *key, size_t len, uint64_t hash, 
     m->hidden = hidden;
     m->is_int = 1;
     m->rule = metrics_rule_for(run, m->name);
-    m->meta_dirty = m->rule != NULL;
+    m->meta_dirty = 1; /* the file's row says is_int = 0 until told */
     index_insert(run->index, run->index_mask, m);
     return m;
 }

@@ -16,11 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture/capture.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/procinfo.h"
 #include "common/text.h"
 #include "core/run_internal.h"
+#include "sync/live.h"
 #include "tally_store.h"
 
 #define FLUSH_MS_DEFAULT 1000
@@ -330,6 +332,12 @@ static int open_file(tally_run *run, const tally_options *o, const char *project
     return rc;
 }
 
+/* Online mode's voice: the library's one warning line (src/sync/live.c). */
+static void online_warn(void *ctx, int code, const char *message)
+{
+    run_warn(ctx, code, "%s", message);
+}
+
 int tally_init_ex(const tally_options *opts, tally_run **out)
 {
     static const tally_options defaults;
@@ -368,6 +376,8 @@ int tally_init_ex(const tally_options *opts, tally_run **out)
     } else {
         names_random_id(id);
     }
+    if (!rc && o->dir && !o->dir[0])
+        rc = TALLY_EINVAL; /* "" would put the store at / */
     if (!rc)
         rc = check_project(project);
     if (!rc && o->name && (!o->name[0] || !utf8_valid(o->name, strlen(o->name))))
@@ -391,14 +401,16 @@ int tally_init_ex(const tally_options *opts, tally_run **out)
         rc = TALLY_ENOMEM;
         goto fail;
     }
+    /* Checked before the file exists: a refused init leaves no run behind. */
+    if (o->config_json)
+        rc = tally_config_json(run, o->config_json);
     buf_printf(&project_dir, "%s/%s", dir, project);
-    rc = project_dir.oom ? TALLY_ENOMEM : make_dirs(buf_cstr(&project_dir));
+    if (!rc)
+        rc = project_dir.oom ? TALLY_ENOMEM : make_dirs(buf_cstr(&project_dir));
     if (!rc)
         rc = open_file(run, o, buf_cstr(&project_dir), mode, tags);
     if (!rc)
         rc = add_row_metrics(run);
-    if (!rc && o->config_json)
-        rc = tally_config_json(run, o->config_json);
     if (!rc)
         rc = flusher_start(run);
     if (!rc && registry_add(run) < 0)
@@ -406,8 +418,8 @@ int tally_init_ex(const tally_options *opts, tally_run **out)
     if (rc)
         goto fail;
     if (strcmp(mode, "online") == 0)
-        run_warn(run, TALLY_EINVAL, "online mode is not available yet: the run is kept "
-                                    "offline in %s", run->path);
+        run->live = sync_live_start(run->path, online_warn, run);
+    capture_start(run, o, &run->capture);
     free(tags);
     buf_free(&project_dir);
     *out = run;
@@ -448,12 +460,15 @@ int tally_finish(tally_run *run, int exit_code)
         return TALLY_EFINISHED;
     int rc = TALLY_OK;
     if (!run->disabled) {
+        capture_stop(run->capture); /* its last lines and samples go in the final flush */
+        run->capture = NULL;
         RUN_LOCK(run);
         int crc = run_commit_locked(run);
         RUN_UNLOCK(run);
         rc = flusher_stop(run, exit_code);
         if (!rc)
             rc = crc;
+        sync_live_finish(run->live); /* its last pass reads the finished file */
     }
     run_free(run);
     return rc;

@@ -138,6 +138,9 @@ struct tally_run {
     store_writer *writer;     /* flusher-owned after init */
 
     atomic_uint warned; /* one bit per error code already warned about */
+
+    struct sync_live *live; /* online mode's sync thread (src/sync/live.c), or NULL */
+    struct capture_ctx *capture; /* sampler, console capture (src/capture/capture.c), or NULL */
 };
 
 /* Limits that keep a run from eating the host's memory when the disk stalls. */

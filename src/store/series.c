@@ -30,7 +30,7 @@ size_t tally_bucket_index(int64_t x, int64_t x0, int64_t x1, size_t nbuckets)
 {
     if (x <= x0 || nbuckets <= 1)
         return 0;
-    if (x >= x1)
+    if (x > x1)
         return nbuckets - 1;
     /* (x - x0) * nbuckets / (x1 - x0 + 1), exactly, for any int64 range. */
     unsigned __int128 off = (uint64_t)x - (uint64_t)x0;
@@ -146,6 +146,7 @@ struct tally_points {
     int64_t x0, x1;
     chunk_decoder dec;
     int have_chunk;
+    int done; /* the end was reached: a finished statement would restart */
 };
 
 int tally_points_open(tally_store *st, int64_t metric_id, int64_t x0, int64_t x1,
@@ -201,9 +202,13 @@ int tally_points_next(tally_points *p, int64_t *x, double *y)
 {
     if (!p || !x || !y)
         return TALLY_EINVAL;
+    if (p->done)
+        return 0;
     for (;;) {
         if (!p->have_chunk) {
             int rc = next_chunk(p);
+            if (rc == 0)
+                p->done = 1;
             if (rc <= 0)
                 return rc;
         }
@@ -216,8 +221,10 @@ int tally_points_next(tally_points *p, int64_t *x, double *y)
         }
         if (*x < p->x0)
             continue;
-        if (*x > p->x1)
+        if (*x > p->x1) {
+            p->done = 1;
             return 0;
+        }
         return 1;
     }
 }

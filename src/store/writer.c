@@ -121,8 +121,8 @@ static void bind_real(sqlite3_stmt *st, int i, double v)
 
 static writer_metric *metric_slot(store_writer *w, int64_t id)
 {
-    if (id <= 0)
-        return NULL;
+    if (id <= 0 || id > INT32_MAX)
+        return NULL; /* ids count up from 1; a bigger one would overflow the table size */
     if ((size_t)id >= w->nmetrics) {
         size_t n = w->nmetrics ? w->nmetrics : 64;
         while (n <= (size_t)id)
@@ -131,6 +131,9 @@ static writer_metric *metric_slot(store_writer *w, int64_t id)
         if (!m)
             return NULL;
         memset(m + w->nmetrics, 0, (n - w->nmetrics) * sizeof *m);
+        /* An all-zero encoder would start its chunk with y_min = y_max = 0. */
+        for (size_t i = w->nmetrics; i < n; i++)
+            chunk_encoder_init(&m[i].tail);
         w->metrics = m;
         w->nmetrics = n;
     }
@@ -251,7 +254,7 @@ static int load_metrics(store_writer *w, writer_metric_row **out, size_t *nout)
         int64_t id = sqlite3_column_int64(st, 0);
         writer_metric *m = metric_slot(w, id);
         if (!m) {
-            err = id <= 0 ? TALLY_ECORRUPT : TALLY_ENOMEM;
+            err = id <= 0 || id > INT32_MAX ? TALLY_ECORRUPT : TALLY_ENOMEM;
             break;
         }
         m->known = 1;

@@ -1,0 +1,16 @@
+/*
+ * history.h — the JSON-line form of a history row, shared by `tally export`
+ * and sync (wandb-history.jsonl), so both write a row the same way.  The
+ * row iterator itself is public, in tally_store.h.
+ */
+#ifndef TALLY_HISTORY_H
+#define TALLY_HISTORY_H
+
+#include "common/buf.h"
+#include "tally_store.h"
+
+/* Appends {"_step":x,"<name>":value,...} with the cells that hold a value,
+ * in column order; non-finite numbers as bare NaN / Infinity / -Infinity. */
+void history_row_json(buf *out, const tally_history_row *row);
+
+#endif

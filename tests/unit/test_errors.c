@@ -1,0 +1,560 @@
+/*
+ * test_errors.c — bad input never crashes libtally and always comes back as
+ * a negative TALLY_E* code: NULL runs, keys and JSON, bad keys and UTF-8,
+ * reserved keys, a second tally_finish, unwritable directories, corrupt and
+ * newer-schema run files; and tally_strerror() explains every code.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static void test_null_run(void **state)
+{
+    (void)state;
+    assert_int_equal(tally_log(NULL, "a", 1), TALLY_EINVAL);
+    assert_int_equal(tally_log_int(NULL, "a", 1), TALLY_EINVAL);
+    assert_int_equal(tally_log_int(NULL, "a", INT64_MAX), TALLY_EINVAL);
+    assert_int_equal(tally_log_str(NULL, "a", "s"), TALLY_EINVAL);
+    assert_int_equal(tally_log_json(NULL, "{\"a\":1}"), TALLY_EINVAL);
+    assert_int_equal(tally_log_at(NULL, 3, "a", 1), TALLY_EINVAL);
+    assert_int_equal(tally_commit(NULL), TALLY_EINVAL);
+    assert_int_equal(tally_step(NULL), 0);
+    assert_int_equal(tally_define_metric(NULL, "a", NULL, 0, 0), TALLY_EINVAL);
+    assert_int_equal(tally_summary_set(NULL, "a", 1), TALLY_EINVAL);
+    assert_int_equal(tally_config_set(NULL, "a", "1"), TALLY_EINVAL);
+    assert_int_equal(tally_config_json(NULL, "{}"), TALLY_EINVAL);
+    assert_int_equal(tally_save_file(NULL, "/etc/hostname"), TALLY_EINVAL);
+    assert_int_equal(tally_flush(NULL), TALLY_EINVAL);
+    assert_int_equal(tally_finish(NULL, 0), TALLY_EINVAL);
+    assert_null(tally_run_id(NULL));
+    assert_null(tally_run_path(NULL));
+    assert_null(tally_run_name(NULL));
+    assert_int_equal(tally_init_ex(NULL, NULL), TALLY_EINVAL);
+}
+
+static void test_null_args(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    assert_int_equal(tally_log(run, NULL, 1), TALLY_EINVAL);
+    assert_int_equal(tally_log_int(run, NULL, 1), TALLY_EINVAL);
+    assert_int_equal(tally_log_int(run, NULL, INT64_MIN), TALLY_EINVAL);
+    assert_int_equal(tally_log_str(run, NULL, "s"), TALLY_EINVAL);
+    assert_int_equal(tally_log_str(run, "s", NULL), TALLY_EINVAL);
+    assert_int_equal(tally_log_at(run, 0, NULL, 1), TALLY_EINVAL);
+    assert_int_equal(tally_log_json(run, NULL), TALLY_EINVAL);
+    assert_int_equal(tally_define_metric(run, NULL, NULL, 0, 0), TALLY_EINVAL);
+    assert_int_equal(tally_summary_set(run, NULL, 1), TALLY_EINVAL);
+    assert_int_equal(tally_config_set(run, NULL, "1"), TALLY_EINVAL);
+    assert_int_equal(tally_config_set(run, "k", NULL), TALLY_EINVAL);
+    assert_int_equal(tally_config_json(run, NULL), TALLY_EINVAL);
+    assert_int_equal(tally_save_file(run, NULL), TALLY_EINVAL);
+    /* out-of-range rule arguments */
+    assert_int_equal(tally_define_metric(run, "a", NULL, 0, 7), TALLY_EINVAL);
+    assert_int_equal(tally_define_metric(run, "a", NULL, 0, -1), TALLY_EINVAL);
+    assert_int_equal(tally_define_metric(run, "a", NULL, 0x40, 0), TALLY_EINVAL);
+    assert_int_equal(tally_define_metric(run, "a", "", 0, 0), TALLY_EKEY);
+    assert_int_equal(tally_step(run), 0);
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->rows, 0);
+    assert_int_equal(tally_store_metric_count(st), 2); /* _timestamp, _runtime */
+    tally_store_close(st);
+    free(path);
+}
+
+/* Every call that takes a key refuses this one with `want`. */
+static void refuse_key(tally_run *run, const char *key, int want)
+{
+    assert_int_equal(tally_log(run, key, 1), want);
+    assert_int_equal(tally_log_int(run, key, 1), want);
+    assert_int_equal(tally_log_int(run, key, INT64_MAX), want);
+    assert_int_equal(tally_log_str(run, key, "v"), want);
+    assert_int_equal(tally_log_at(run, tally_step(run), key, 1), want);
+}
+
+static void test_bad_keys(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    char k256[TALLY_KEY_MAX + 1], k257[TALLY_KEY_MAX + 2];
+    memset(k256, 'k', TALLY_KEY_MAX);
+    k256[TALLY_KEY_MAX] = '\0';
+    memset(k257, 'k', TALLY_KEY_MAX + 1);
+    k257[TALLY_KEY_MAX + 1] = '\0';
+    /* 256 bytes of UTF-8, with a multi-byte character ending at the limit */
+    char u256[TALLY_KEY_MAX + 1];
+    memset(u256, 'u', TALLY_KEY_MAX - 2);
+    memcpy(u256 + TALLY_KEY_MAX - 2, "\xc3\xa9", 3);
+
+    static const char *const bad[] = {
+        "",
+        "\xff",           /* never valid */
+        "a\x80",          /* lone continuation byte */
+        "\xc0\xaf",       /* overlong '/' */
+        "\xe0\x80\xaf",   /* overlong, three bytes */
+        "\xed\xa0\x80",   /* surrogate */
+        "\xf4\x90\x80\x80", /* past U+10FFFF */
+        "loss\xe2\x82",   /* truncated sequence */
+        "a\nb",           /* control characters */
+        "\x1b[31m",
+        "tab\there",
+        "del\x7f",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        refuse_key(run, bad[i], TALLY_EKEY);
+        assert_int_equal(tally_summary_set(run, bad[i], 1), TALLY_EKEY);
+        assert_int_equal(tally_config_set(run, bad[i], "1"), TALLY_EKEY);
+        assert_int_equal(tally_define_metric(run, bad[i], NULL, 0, 0), TALLY_EKEY);
+    }
+    refuse_key(run, k257, TALLY_EKEY);
+    assert_int_equal(tally_summary_set(run, k257, 1), TALLY_EKEY);
+    assert_int_equal(tally_config_set(run, k257, "1"), TALLY_EKEY);
+    static const char *const reserved[] = {"_step", "_runtime", "_timestamp"};
+    for (size_t i = 0; i < 3; i++) {
+        refuse_key(run, reserved[i], TALLY_EKEY);
+        char json[64];
+        snprintf(json, sizeof json, "{\"%s\":1}", reserved[i]);
+        assert_int_equal(tally_log_json(run, json), TALLY_EKEY);
+    }
+    /* the limit itself is fine */
+    assert_int_equal(tally_log(run, k256, 1), TALLY_OK);
+    assert_int_equal(tally_log(run, u256, 2), TALLY_OK);
+    assert_int_equal(tally_config_set(run, k256, "3"), TALLY_OK);
+    assert_int_equal(tally_log(run, "_private", 4), TALLY_OK); /* only the three are reserved */
+    assert_int_equal(tally_step(run), 0);
+    char *path = tu_run_finish(run, 0);
+
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->rows, 1);
+    assert_int_equal(tally_store_metric_count(st), 5); /* nothing bad got in */
+    assert_non_null(tally_store_find_metric(st, k256));
+    assert_non_null(tally_store_find_metric(st, u256));
+    assert_non_null(tally_store_find_metric(st, "_private"));
+    cJSON *cfg = tu_config(st);
+    assert_int_equal(cJSON_GetArraySize(cfg), 1);
+    cJSON_Delete(cfg);
+    tally_store_close(st);
+    free(path);
+}
+
+static void test_bad_utf8_values(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    static const char *const bad[] = {"\xff", "ok\x80", "\xc1\xbf", "\xed\xbf\xbf",
+                                      "\xf5\x80\x80\x80", "end\xf0\x9f\x98"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(tally_log_str(run, "s", bad[i]), TALLY_EUTF8);
+        char json[64];
+        snprintf(json, sizeof json, "{\"a\":1,\"s\":\"%s\"}", bad[i]);
+        assert_int_equal(tally_log_json(run, json), TALLY_EUTF8);
+    }
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    assert_int_equal(tally_step(run), 0);
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    assert_null(tally_store_find_metric(st, "s"));
+    assert_null(tally_store_find_metric(st, "a"));
+    tally_store_close(st);
+    free(path);
+
+    /* and in the options */
+    const char *tags[] = {"fine", "\xff", NULL};
+    tally_options o = {.dir = dir, .tags = tags, .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+    tally_run *r = NULL;
+    assert_int_equal(tally_init_ex(&o, &r), TALLY_EUTF8);
+    assert_null(r);
+    tally_options n = {.dir = dir, .name = "\xc0\x80", .sample_ms = -1,
+                       .capture = TALLY_CAPTURE_NONE};
+    assert_int_equal(tally_init_ex(&n, &r), TALLY_EUTF8);
+}
+
+static void test_second_finish(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    assert_int_equal(tally_log(run, "a", 1), TALLY_OK);
+    assert_int_equal(tally_finish(run, 0), TALLY_OK);
+    /* the registry knows the handle is gone: nothing is touched */
+    assert_int_equal(tally_finish(run, 0), TALLY_EFINISHED);
+    assert_int_equal(tally_finish(run, 1), TALLY_EFINISHED);
+    /* a run started and finished in between does not confuse it */
+    tally_run *other = tu_run_start(dir, NULL);
+    tally_run *third = tu_run_start(dir, NULL);
+    assert_int_equal(tally_finish(other, 0), TALLY_OK);
+    assert_int_equal(tally_finish(other, 0), TALLY_EFINISHED);
+    assert_int_equal(tally_log(third, "b", 2), TALLY_OK);
+    assert_int_equal(tally_finish(third, 0), TALLY_OK);
+    assert_int_equal(tally_finish(third, 0), TALLY_EFINISHED);
+}
+
+static void test_init_errors(void **state)
+{
+    const char *dir = *state;
+    char long_id[66];
+    memset(long_id, 'a', 65); /* one past the 64 an id may have */
+    long_id[65] = '\0';
+    struct {
+        tally_options o;
+        int want; /* 0: any negative code */
+    } cases[] = {
+        {{.dir = dir, .mode = "bogus"}, TALLY_EINVAL},
+        {{.dir = dir, .id = "../escape"}, TALLY_EINVAL},
+        {{.dir = dir, .id = ""}, TALLY_EINVAL},
+        {{.dir = dir, .id = "has space"}, TALLY_EINVAL},
+        {{.dir = dir, .id = long_id}, TALLY_EINVAL},
+        {{.dir = dir, .project = "a/b"}, TALLY_EINVAL},
+        {{.dir = dir, .project = ".hidden"}, TALLY_EINVAL},
+        {{.dir = dir, .project = ".."}, TALLY_EINVAL},
+        {{.dir = dir, .project = ""}, TALLY_EINVAL},
+        {{.dir = dir, .flush_ms = -5}, TALLY_EINVAL},
+        {{.dir = dir, .name = ""}, 0},
+        {{.dir = dir, .config_json = "[1]"}, TALLY_EJSON},
+        {{.dir = dir, .config_json = "{\"\":1}"}, TALLY_EKEY},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cases[i].o.sample_ms = -1;
+        cases[i].o.capture = TALLY_CAPTURE_NONE;
+        tally_run *run = (tally_run *)&cases; /* must be reset to NULL */
+        int rc = tally_init_ex(&cases[i].o, &run);
+        if (cases[i].want ? rc != cases[i].want : rc >= 0)
+            fail_msg("case %zu: %d (%s)", i, rc, tally_strerror(rc));
+        assert_null(run);
+        assert_null(tally_init(&cases[i].o));
+    }
+    /* a failed init leaves no half-made run file behind */
+    char project[4200];
+    snprintf(project, sizeof project, "%s/default", dir);
+    struct stat sb;
+    if (stat(project, &sb) == 0) {
+        tally_run_list *list;
+        assert_int_equal(tally_store_list(dir, &list), TALLY_OK);
+        assert_int_equal(list->n, 0);
+        assert_int_equal(list->skipped, 0);
+        tally_run_list_free(list);
+    }
+    /* a store root that is a file */
+    char file[4200];
+    snprintf(file, sizeof file, "%s/plainfile", dir);
+    assert_int_equal(tu_write_file(file, "x", 1), 0);
+    tally_options o = {.dir = file, .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_true(tally_init_ex(&o, &run) < 0);
+    assert_null(run);
+}
+
+static void test_readonly_dir(void **state)
+{
+    const char *dir = *state;
+    char sub[4200];
+    snprintf(sub, sizeof sub, "%s/ro", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    assert_int_equal(chmod(sub, 0555), 0);
+    if (access(sub, W_OK) == 0) {
+        /* root: permissions are not enforced; test_readonly_as_nobody covers it */
+        chmod(sub, 0755);
+        skip();
+    }
+    tally_options o = {.dir = sub, .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_EACCES);
+    assert_null(run);
+    /* an existing project directory that is read-only */
+    chmod(sub, 0755);
+    char proj[4300];
+    snprintf(proj, sizeof proj, "%s/default", sub);
+    assert_int_equal(mkdir(proj, 0555), 0);
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_EACCES);
+    chmod(proj, 0755);
+}
+
+/* As root, the same check in a child that gives up root first. */
+static void test_readonly_as_nobody(void **state)
+{
+    if (geteuid() != 0)
+        skip();
+    const char *dir = *state;
+    char sub[4200], proj[4300];
+    snprintf(sub, sizeof sub, "%s/ro", dir);
+    snprintf(proj, sizeof proj, "%s/rw", dir);
+    assert_int_equal(mkdir(sub, 0555), 0);
+    assert_int_equal(mkdir(proj, 0755), 0);
+    char projdir[4400];
+    snprintf(projdir, sizeof projdir, "%s/default", proj);
+    assert_int_equal(mkdir(projdir, 0555), 0);
+    assert_int_equal(chmod(dir, 0755), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(77);
+        if (access(sub, W_OK) == 0)
+            _exit(77);
+        tally_options o = {.dir = sub, .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+        tally_run *run = NULL;
+        if (tally_init_ex(&o, &run) != TALLY_EACCES || run)
+            _exit(1);
+        o.dir = proj;
+        if (tally_init_ex(&o, &run) != TALLY_EACCES || run)
+            _exit(2);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    chmod(sub, 0755);
+    chmod(projdir, 0755);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip();
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A finished run with some data; returns its path (malloc'd). */
+static char *real_run(const char *dir, const char *id)
+{
+    tally_run *run = tu_run_start(dir, id);
+    for (int i = 0; i < 5000; i++) {
+        assert_int_equal(tally_log(run, "a", i), TALLY_OK);
+        assert_int_equal(tally_log(run, "b", i * 0.25), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+    }
+    assert_int_equal(tally_config_set(run, "lr", "0.1"), TALLY_OK);
+    return tu_run_finish(run, 0);
+}
+
+static void expect_open(const char *path, int want)
+{
+    tally_store *st = (tally_store *)&want;
+    int rc = tally_store_open(path, &st);
+    if (rc != want)
+        fail_msg("%s: %d (%s), want %d", path, rc, tally_strerror(rc), want);
+    assert_null(st);
+}
+
+static void test_corrupt_files(void **state)
+{
+    const char *dir = *state;
+    char *good = real_run(dir, "goodrun1");
+    char bad[4200];
+
+    snprintf(bad, sizeof bad, "%s/unit/random.db", dir);
+    unsigned char noise[8192];
+    tu_rng r;
+    tu_rng_seed(&r, 1);
+    for (size_t i = 0; i < sizeof noise; i++)
+        noise[i] = (unsigned char)tu_rng_next(&r);
+    assert_int_equal(tu_write_file(bad, noise, sizeof noise), 0);
+    expect_open(bad, TALLY_ECORRUPT);
+    assert_int_equal(tu_write_file(bad, "hello, world\n", 13), 0);
+    expect_open(bad, TALLY_ECORRUPT);
+    assert_int_equal(tu_write_file(bad, "", 0), 0);
+    expect_open(bad, TALLY_ECORRUPT);
+    /* random bytes behind a real SQLite header */
+    memcpy(noise, "SQLite format 3\0", 16);
+    assert_int_equal(tu_write_file(bad, noise, sizeof noise), 0);
+    expect_open(bad, TALLY_ECORRUPT);
+
+    /* a real run, truncated */
+    size_t size;
+    unsigned char *bytes = tu_read_file(good, &size);
+    assert_non_null(bytes);
+    assert_true(size > 16384);
+    size_t cuts[] = {10, 100, 1000, 4096, 8192, size / 2, size - 4096};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+        assert_int_equal(tu_write_file(bad, bytes, cuts[i]), 0);
+        expect_open(bad, TALLY_ECORRUPT);
+    }
+    /* a real run with its header page overwritten by noise */
+    memcpy(bytes + 100, noise, 1000);
+    assert_int_equal(tu_write_file(bad, bytes, size), 0);
+    expect_open(bad, TALLY_ECORRUPT);
+    free(bytes);
+
+    /* a valid SQLite database that is not a run file */
+    snprintf(bad, sizeof bad, "%s/unit/other.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(bad, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    expect_open(bad, TALLY_ECORRUPT);
+
+    /* not there, not a file, no path */
+    snprintf(bad, sizeof bad, "%s/unit/missing.db", dir);
+    expect_open(bad, TALLY_ENOTFOUND);
+    expect_open(dir, TALLY_ECORRUPT);
+    tally_store *st;
+    assert_int_equal(tally_store_open(NULL, &st), TALLY_EINVAL);
+    assert_int_equal(tally_store_open(good, NULL), TALLY_EINVAL);
+
+    /* the catalog skips what it cannot read and lists the rest */
+    tally_run_list *list;
+    assert_int_equal(tally_store_list(dir, &list), TALLY_OK);
+    assert_int_equal(list->n, 1);
+    assert_int_equal(list->skipped, 2); /* random.db, other.db */
+    assert_string_equal(list->runs[0].id, "goodrun1");
+    tally_run_list_free(list);
+
+    /* the good run still opens */
+    st = tu_store_open(good);
+    tally_store_close(st);
+    free(good);
+}
+
+static void set_pragma(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_newer_schema(void **state)
+{
+    const char *dir = *state;
+    char *path = real_run(dir, "newer001");
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", TALLY_SCHEMA_VERSION + 1);
+    set_pragma(path, sql);
+    expect_open(path, TALLY_EVERSION);
+    /* and a writer refuses to append to it */
+    tally_options o = {.dir = dir, .project = "unit", .id = "newer001", .sample_ms = -1,
+                       .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_EVERSION);
+    assert_null(run);
+    set_pragma(path, "PRAGMA user_version=1000000");
+    expect_open(path, TALLY_EVERSION);
+    /* version 0, or another application's id: not a run file */
+    set_pragma(path, "PRAGMA user_version=0");
+    expect_open(path, TALLY_ECORRUPT);
+    set_pragma(path, "PRAGMA user_version=1; PRAGMA application_id=1234");
+    expect_open(path, TALLY_ECORRUPT);
+    /* back to normal: opens again */
+    set_pragma(path, "PRAGMA application_id=1413565529"); /* 0x54414c59 */
+    tally_store *st = tu_store_open(path);
+    tally_store_close(st);
+    free(path);
+}
+
+/* Resuming a damaged file fails cleanly. */
+static void test_resume_damaged(void **state)
+{
+    const char *dir = *state;
+    char *path = real_run(dir, "damaged1");
+    tally_options o = {.dir = dir, .project = "unit", .id = "damaged1", .sample_ms = -1,
+                       .capture = TALLY_CAPTURE_NONE};
+    /* a metric id far past any the writer hands out */
+    set_pragma(path, "UPDATE metric SET id = 4611686018427387904 WHERE name = 'a'");
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
+    assert_null(run);
+    set_pragma(path, "UPDATE metric SET id = 9223372036854775807 WHERE name = 'a'");
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
+    set_pragma(path, "UPDATE metric SET id = -3 WHERE name = 'a'");
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
+    /* no run row at all */
+    set_pragma(path, "UPDATE metric SET id = 3 WHERE name = 'a'; DELETE FROM run");
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
+    expect_open(path, TALLY_ECORRUPT);
+    free(path);
+}
+
+/* A chunk blob that does not decode: reads fail with TALLY_ECORRUPT. */
+static void test_damaged_chunks(void **state)
+{
+    const char *dir = *state;
+    char *path = real_run(dir, "chunkbad");
+    static const char *const blobs[] = {"X''", "X'FF'", "X'11'", "X'11FFFFFFFF'",
+                                        "X'1102000000'", "X'0105000310'", "zeroblob(4000)"};
+    for (size_t i = 0; i < sizeof blobs / sizeof *blobs; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql,
+                 "UPDATE chunk SET data = %s WHERE metric_id = "
+                 "(SELECT id FROM metric WHERE name = 'a')",
+                 blobs[i]);
+        set_pragma(path, sql);
+        tally_store *st = tu_store_open(path);
+        const tally_metric_info *a = tally_store_find_metric(st, "a");
+        assert_non_null(a);
+        tally_bucket b[7];
+        /* one bucket: the chunk header suffices; seven: the blob must be read */
+        assert_int_equal(tally_store_series(st, a->id, 0, 4999, 1, b), TALLY_OK);
+        assert_int_equal(tally_store_series(st, a->id, 0, 4999, 7, b), TALLY_ECORRUPT);
+        tally_points *p;
+        assert_int_equal(tally_points_open(st, a->id, 0, INT64_MAX, &p), TALLY_OK);
+        int64_t x;
+        double y;
+        int rc;
+        while ((rc = tally_points_next(p, &x, &y)) == 1)
+            continue;
+        assert_int_equal(rc, TALLY_ECORRUPT);
+        tally_points_close(p);
+        /* the other metrics are unharmed */
+        int64_t *px;
+        double *py;
+        assert_int_equal(tu_points(st, "b", &px, &py), 5000);
+        free(px);
+        free(py);
+        tally_store_close(st);
+    }
+    free(path);
+}
+
+static void test_strerror(void **state)
+{
+    (void)state;
+    const char *seen[17];
+    for (int code = 0; code >= TALLY_ETIMEDOUT; code--) {
+        const char *s = tally_strerror(code);
+        assert_non_null(s);
+        assert_true(strlen(s) > 3);
+        for (int prev = 0; prev > code; prev--)
+            if (strcmp(seen[-prev], s) == 0)
+                fail_msg("codes %d and %d share the text \"%s\"", prev, code, s);
+        seen[-code] = s;
+    }
+    int others[] = {1, 42, TALLY_ETIMEDOUT - 1, -1000, INT_MIN, INT_MAX};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        const char *s = tally_strerror(others[i]);
+        assert_non_null(s);
+        assert_true(s[0] != '\0');
+    }
+}
+
+int main(void)
+{
+    setenv("TALLY_QUIET", "1", 1);
+    unsetenv("TALLY_MODE");
+    unsetenv("TALLY_PROJECT");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_null_run),
+        TU_DIR_TEST(test_null_args),
+        TU_DIR_TEST(test_bad_keys),
+        TU_DIR_TEST(test_bad_utf8_values),
+        TU_DIR_TEST(test_second_finish),
+        TU_DIR_TEST(test_init_errors),
+        TU_DIR_TEST(test_readonly_dir),
+        TU_DIR_TEST(test_readonly_as_nobody),
+        TU_DIR_TEST(test_corrupt_files),
+        TU_DIR_TEST(test_newer_schema),
+        TU_DIR_TEST(test_resume_damaged),
+        TU_DIR_TEST(test_damaged_chunks),
+        cmocka_unit_test(test_strerror),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
