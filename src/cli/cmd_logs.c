@@ -1,0 +1,94 @@
+/*
+ * cmd_logs.c — `tally logs RUN [--follow] [--stderr] [--raw]`: the console
+ * lines a run captured, oldest first.  stderr lines are prefixed "! " (or
+ * only they are shown, with --stderr); every line is neutralised with
+ * text_sanitize() unless --raw.  --follow tails a live run until it ends.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "common/buf.h"
+#include "common/text.h"
+
+#define LOGS_POLL_MS 250
+
+typedef struct printer {
+    int only_stderr, raw, ascii;
+    int64_t last_seq;
+    buf line;
+} printer;
+
+static int print_line(void *ctx, const tally_log_line *l)
+{
+    printer *p = ctx;
+    p->last_seq = l->seq;
+    if (p->only_stderr && l->stream != 2)
+        return 0;
+    buf_reset(&p->line);
+    if (!p->only_stderr)
+        buf_puts(&p->line, l->stream == 2 ? "! " : "  ");
+    if (p->raw)
+        buf_puts(&p->line, l->text);
+    else
+        text_sanitize(&p->line, l->text, strlen(l->text),
+                      TEXT_KEEP_TAB | (p->ascii ? TEXT_ASCII : 0));
+    buf_putc(&p->line, '\n');
+    fwrite(p->line.data, 1, p->line.len, stdout);
+    return 0;
+}
+
+static int run_logs(int argc, char **argv)
+{
+    const char *root = tally_store_default_root();
+    int follow = 0;
+    printer p = {.last_seq = 0};
+    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
+                                              {"follow", no_argument, NULL, 'f'},
+                                              {"stderr", no_argument, NULL, 'e'},
+                                              {"raw", no_argument, NULL, 'r'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "d:fErh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': root = optarg; break;
+        case 'f': follow = 1; break;
+        case 'e':
+        case 'E': p.only_stderr = 1; break;
+        case 'r': p.raw = 1; break;
+        case 'h': cli_usage(&cmd_logs); return CLI_OK;
+        default: return cli_usage(&cmd_logs);
+        }
+    }
+    if (optind + 1 != argc)
+        return cli_usage(&cmd_logs);
+    p.ascii = !cli_utf8();
+    tally_store *st;
+    if (cli_open_run(root, argv[optind], &st))
+        return CLI_FAIL;
+    int rc = tally_store_logs(st, 0, 0, print_line, &p);
+    while (!rc && follow && tally_store_info(st)->state == TALLY_STATE_RUNNING) {
+        fflush(stdout);
+        struct timespec ts = {0, LOGS_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+        int changed = 0;
+        rc = tally_store_refresh(st, &changed);
+        if (!rc && changed)
+            rc = tally_store_logs(st, p.last_seq, 0, print_line, &p);
+    }
+    /* The lines written between the last read and the end of the run. */
+    if (!rc && follow)
+        rc = tally_store_logs(st, p.last_seq, 0, print_line, &p);
+    buf_free(&p.line);
+    tally_store_close(st);
+    if (rc)
+        return cli_error("cannot read the logs: %s", tally_strerror(rc));
+    return CLI_OK;
+}
+
+const cli_command cmd_logs = {"logs", "RUN [--dir D] [--follow] [--stderr] [--raw]",
+                              "print a run's captured console output", run_logs};
