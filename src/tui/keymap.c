@@ -1,0 +1,67 @@
+/*
+ * keymap.c — the key table (see keymap.h).  Adding a key here makes it
+ * work and shows it in help at once.
+ */
+#include "tui/keymap.h"
+
+#define CH KM_CHARTS
+static const keymap_entry table[] = {
+    {'q', "q", KM_ALL, ACT_QUIT, "quit, from anywhere"},
+    {3, "^C", KM_ALL, ACT_QUIT, NULL},
+    {KEY_T_ESC, "Esc", KM_ALL, ACT_BACK, "step back (leave focus, prompt, view)"},
+    {'?', "?", KM_ALL, ACT_HELP, "this help"},
+    {'/', "/", KM_ALL, ACT_FILTER,
+     "filter: runs by text, metrics by regex (or glob with * ?), logs search"},
+    {'k', "k", KM_ALL, ACT_UP, "move up (select chart / run, scroll)"},
+    {KEY_T_UP, "Up", KM_ALL, ACT_UP, NULL},
+    {'j', "j", KM_ALL, ACT_DOWN, "move down"},
+    {KEY_T_DOWN, "Down", KM_ALL, ACT_DOWN, NULL},
+    {'n', "n", KM_ALL, ACT_PAGE_NEXT, "next page"},
+    {KEY_T_PGDN, "PgDn", KM_ALL, ACT_PAGE_NEXT, NULL},
+    {'p', "p", KM_ALL, ACT_PAGE_PREV, "previous page"},
+    {KEY_T_PGUP, "PgUp", KM_ALL, ACT_PAGE_PREV, NULL},
+    {'g', "g", KM_ALL, ACT_TOP, "first (top)"},
+    {KEY_T_HOME, "Home", KM_ALL, ACT_TOP, NULL},
+    {'G', "G", KM_ALL, ACT_BOTTOM, "last (bottom, follow)"},
+    {KEY_T_END, "End", KM_ALL, ACT_BOTTOM, NULL},
+    {KEY_T_ENTER, "Enter", KM_ALL, ACT_ENTER,
+     "open the run / focus the chart full screen / next older match"},
+    {'+', "+", CH, ACT_ZOOM_IN, "zoom in on x"},
+    {'=', "=", CH, ACT_ZOOM_IN, NULL},
+    {KEY_T_WHEEL_UP, "wheel", CH, ACT_ZOOM_IN, NULL},
+    {'-', "-", CH, ACT_ZOOM_OUT, "zoom out on x"},
+    {KEY_T_WHEEL_DOWN, "wheel", CH, ACT_ZOOM_OUT, NULL},
+    {'h', "h", CH, ACT_PAN_LEFT, "pan left"},
+    {KEY_T_LEFT, "Left", CH, ACT_PAN_LEFT, NULL},
+    {'l', "l", CH, ACT_PAN_RIGHT, "pan right"},
+    {KEY_T_RIGHT, "Right", CH, ACT_PAN_RIGHT, NULL},
+    {'0', "0", CH, ACT_RESET, "reset zoom and pan (follow the live end)"},
+    {'s', "s", CH, ACT_SMOOTH, "smoothing: off, EMA 0.6, 0.8, 0.9, 0.95, 0.99"},
+    {'y', "y", CH, ACT_LOG_Y, "log scale on y"},
+    {'x', "x", CH, ACT_X_AXIS, "x axis: step, relative time, wall time, custom"},
+    {' ', "Space", KM_RUNS, ACT_SELECT, "select a run for comparing"},
+    {'c', "c", KM_RUNS, ACT_COMPARE, "compare the selected runs"},
+    {'o', "o", KM_RUNS, ACT_SORT, "sort by the next column"},
+    {'r', "r", KM_RUNS, ACT_REVERSE, "reverse the sort"},
+    {KEY_T_TAB, "Tab", KM_RUN, ACT_TAB_NEXT, "next tab of the run view"},
+    {'1', "1", KM_RUN, ACT_TAB_CHARTS, "charts tab"},
+    {'2', "2", KM_RUN, ACT_TAB_SUMMARY, "summary and config tab"},
+    {'3', "3", KM_RUN, ACT_TAB_SYSTEM, "system tab"},
+    {'4', "4", KM_RUN, ACT_TAB_LOGS, "logs tab"},
+    {'f', "f", KM_LOGS, ACT_FOLLOW, "follow new lines on / off"},
+};
+#undef CH
+
+const keymap_entry *keymap_table(size_t *n)
+{
+    *n = sizeof table / sizeof *table;
+    return table;
+}
+
+keymap_action keymap_lookup(int key, unsigned scope)
+{
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        if (table[i].key == key && (table[i].scope & scope))
+            return table[i].action;
+    return ACT_NONE;
+}

@@ -1,0 +1,394 @@
+/*
+ * tui.c — the dashboard's state machine: the view stack, the '/' prompt,
+ * key dispatch through the key map, polling the open runs, and helpers
+ * the views share.  No terminal here: screen.c drives it, tests and the
+ * benchmark call it directly.
+ */
+#include "tui/tui.h"
+
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/numfmt.h"
+#include "tui/smooth.h"
+
+/* ---- filters ---- */
+
+int tui_filter_set(tui_filter *f, const char *text)
+{
+    if (!text || !*text) {
+        tui_filter_clear(f);
+        return 0;
+    }
+    int glob = strpbrk(text, "*?") && !strpbrk(text, "^$()|+\\{}.");
+    regex_t re;
+    if (!glob && regcomp(&re, text, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
+        return -1;
+    tui_filter_clear(f);
+    snprintf(f->text, sizeof f->text, "%s", text);
+    f->active = 1;
+    f->glob = glob;
+    if (!glob)
+        f->re = re;
+    return 0;
+}
+
+void tui_filter_clear(tui_filter *f)
+{
+    if (f->active && !f->glob)
+        regfree(&f->re);
+    f->active = f->glob = 0;
+    f->text[0] = 0;
+}
+
+int tui_filter_match(const tui_filter *f, const char *s)
+{
+    if (!f || !f->active)
+        return 1;
+    if (f->glob)
+        return fnmatch(f->text, s, FNM_CASEFOLD) == 0;
+    return regexec(&f->re, s, 0, NULL, 0) == 0;
+}
+
+/* ---- the app ---- */
+
+tui_app *tui_app_new(const char *root)
+{
+    tui_app *app = calloc(1, sizeof *app);
+    if (!app)
+        return NULL;
+    app->root = strdup(root ? root : tally_store_default_root());
+    if (!app->root) {
+        free(app);
+        return NULL;
+    }
+    app->cache = series_cache_new();
+    app->view = TUI_RUNS;
+    app->list_time = -1e9;
+    app->sort_col = 3; /* started, newest first */
+    app->sort_rev = 1;
+    tui_charts_reset(&app->charts);
+    tui_charts_reset(&app->cmp_charts);
+    app->logs.follow = 1;
+    app->logs.match = -1;
+    return app;
+}
+
+void tui_app_free(tui_app *app)
+{
+    if (!app)
+        return;
+    view_run_close(app);
+    view_compare_close(app);
+    tally_run_list_free(app->list);
+    free(app->order);
+    for (size_t i = 0; i < app->nchosen; i++)
+        free(app->chosen[i]);
+    free(app->chosen);
+    tui_filter_clear(&app->runs_filter);
+    tui_filter_clear(&app->metric_filter);
+    series_cache_free(app->cache);
+    free(app->root);
+    free(app);
+}
+
+void tui_push(tui_app *app, tui_view view)
+{
+    if (app->depth < (int)(sizeof app->stack / sizeof *app->stack))
+        app->stack[app->depth++] = app->view;
+    app->view = view;
+}
+
+void tui_back(tui_app *app)
+{
+    if (app->depth == 0) {
+        app->quit = 1; /* Esc at the first view leaves, like q */
+        return;
+    }
+    tui_view from = app->view;
+    app->view = app->stack[--app->depth];
+    if (from == TUI_RUN && app->view != TUI_RUN && app->view != TUI_HELP)
+        view_run_close(app);
+    if (from == TUI_COMPARE && app->view != TUI_COMPARE && app->view != TUI_HELP)
+        view_compare_close(app);
+}
+
+void tui_charts_reset(tui_charts *ch)
+{
+    double smooth = ch->smooth;
+    int log_y = ch->log_y;
+    tui_xmode x = ch->xmode;
+    memset(ch, 0, sizeof *ch);
+    ch->f0 = 0;
+    ch->f1 = 1;
+    ch->smooth = smooth;
+    ch->log_y = log_y;
+    ch->xmode = x;
+}
+
+int tui_charts_action(tui_charts *ch, keymap_action a)
+{
+    double w = ch->f1 - ch->f0, mid = (ch->f0 + ch->f1) / 2;
+    switch (a) {
+    case ACT_ZOOM_IN:
+        if (w > 1e-6) {
+            /* Keep the live end pinned when the window is at it. */
+            if (ch->f1 >= 1)
+                ch->f0 = 1 - w / 2;
+            else
+                ch->f0 = mid - w / 4, ch->f1 = mid + w / 4;
+        }
+        return 1;
+    case ACT_ZOOM_OUT:
+        w = w * 2 > 1 ? 1 : w * 2;
+        if (ch->f1 >= 1)
+            ch->f0 = 1 - w;
+        else
+            ch->f0 = mid - w / 2, ch->f1 = mid + w / 2;
+        break;
+    case ACT_PAN_LEFT: ch->f0 -= w / 4, ch->f1 -= w / 4; break;
+    case ACT_PAN_RIGHT: ch->f0 += w / 4, ch->f1 += w / 4; break;
+    case ACT_RESET: ch->f0 = 0, ch->f1 = 1; return 1;
+    case ACT_SMOOTH: ch->smooth = smooth_next_weight(ch->smooth); return 1;
+    case ACT_LOG_Y: ch->log_y = !ch->log_y; return 1;
+    case ACT_X_AXIS: ch->xmode = (tui_xmode)((ch->xmode + 1) % XMODE_COUNT); return 1;
+    default: return 0;
+    }
+    /* Keep the window inside [0, 1]. */
+    w = ch->f1 - ch->f0;
+    if (ch->f0 < 0)
+        ch->f0 = 0, ch->f1 = w;
+    if (ch->f1 > 1)
+        ch->f1 = 1, ch->f0 = 1 - w;
+    if (ch->f0 < 0)
+        ch->f0 = 0;
+    return 1;
+}
+
+const char *tui_xmode_name(tui_xmode m)
+{
+    static const char *const names[] = {"step", "relative time", "wall time", "custom"};
+    return (unsigned)m < XMODE_COUNT ? names[m] : "?";
+}
+
+const char *tui_format_value(char out[32], double v)
+{
+    char tmp[NUMFMT_MAX];
+    snprintf(out, 32, "%s", numfmt_short(tmp, v, 4));
+    return out;
+}
+
+void tui_format_duration(char *out, size_t size, double s)
+{
+    if (!(s >= 0)) {
+        snprintf(out, size, "-");
+        return;
+    }
+    long t = (long)s;
+    if (t < 60)
+        snprintf(out, size, "%lds", t);
+    else if (t < 3600)
+        snprintf(out, size, "%ldm%02lds", t / 60, t % 60);
+    else if (t < 86400)
+        snprintf(out, size, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else
+        snprintf(out, size, "%ldd%02ldh", t / 86400, t / 3600 % 24);
+}
+
+const char *tui_state_mark(tally_state s, int ascii, int *color)
+{
+    /* running ●, finished ✓, failed ✗, crashed ✝ */
+    static const struct {
+        int color;
+        const char *ascii, *utf8;
+    } marks[] = {{CANVAS_GREEN, "*", "\xe2\x97\x8f"},
+                 {CANVAS_DEFAULT, "+", "\xe2\x9c\x93"},
+                 {CANVAS_RED, "!", "\xe2\x9c\x97"},
+                 {CANVAS_RED, "X", "\xe2\x9c\x9d"}};
+    size_t i = (unsigned)s < 4 ? (size_t)s : 3;
+    *color = marks[i].color;
+    return ascii ? marks[i].ascii : marks[i].utf8;
+}
+
+void tui_draw_footer(tui_app *app, canvas *c, canvas_rect r, const char *hint)
+{
+    if (r.h <= 0)
+        return;
+    canvas_fill(c, r, ' ', 0, CANVAS_REVERSE);
+    if (app->prompting) {
+        int used = canvas_text(c, r.x, r.y, r.w, "/", 0, CANVAS_REVERSE | CANVAS_BOLD);
+        /* Show the end of a long prompt. */
+        const char *p = app->prompt;
+        while (canvas_text_width(c, p) > r.w - used - 1 && *p)
+            p++;
+        used += canvas_text(c, r.x + used, r.y, r.w - used, p, 0, CANVAS_REVERSE);
+        canvas_put(c, r.x + used, r.y, '_', 0, CANVAS_REVERSE | CANVAS_BOLD);
+        return;
+    }
+    if (app->message[0]) {
+        canvas_text(c, r.x, r.y, r.w, app->message, CANVAS_YELLOW, CANVAS_REVERSE);
+        return;
+    }
+    canvas_text(c, r.x, r.y, r.w, hint, 0, CANVAS_REVERSE);
+}
+
+/* ---- dispatch ---- */
+
+int tui_open_run(tui_app *app, const char *path, tui_tab tab)
+{
+    tally_store *st;
+    int rc = tally_store_open(path, &st);
+    if (rc)
+        return rc;
+    view_run_close(app);
+    app->run.store = st;
+    app->tab = tab;
+    tui_charts_reset(&app->charts);
+    app->logs.follow = 1;
+    app->logs.match = -1;
+    app->text_scroll = 0;
+    if (app->view != TUI_RUN)
+        tui_push(app, TUI_RUN);
+    view_run_poll(app);
+    return 0;
+}
+
+static unsigned scope_of(const tui_app *app)
+{
+    switch (app->view) {
+    case TUI_RUNS: return KM_RUNS;
+    case TUI_COMPARE: return KM_CHARTS;
+    case TUI_RUN:
+        if (app->tab == TAB_CHARTS || app->tab == TAB_SYSTEM)
+            return KM_RUN | KM_CHARTS;
+        return KM_RUN | KM_TEXT | (app->tab == TAB_LOGS ? KM_LOGS : 0);
+    default: return KM_HELP;
+    }
+}
+
+static void prompt_done(tui_app *app, int accept)
+{
+    app->prompting = 0;
+    if (!accept)
+        return;
+    app->prompt[app->prompt_len] = 0;
+    if (app->view == TUI_RUNS) {
+        tui_filter_set(&app->runs_filter, app->prompt);
+        app->cursor = app->top = 0;
+        view_runs_reload(app);
+    } else if (app->view == TUI_RUN && app->tab == TAB_LOGS) {
+        snprintf(app->logs.search, sizeof app->logs.search, "%s", app->prompt);
+        app->logs.match = -1;
+        view_run_action(app, ACT_ENTER, 0); /* jump to the newest match */
+    } else if (tui_filter_set(&app->metric_filter, app->prompt) != 0) {
+        snprintf(app->message, sizeof app->message, "not a valid regular expression");
+    } else {
+        app->charts.page = app->charts.sel = 0;
+        app->cmp_charts.page = app->cmp_charts.sel = 0;
+        app->text_scroll = 0;
+    }
+}
+
+static void prompt_key(tui_app *app, int key)
+{
+    if (key == KEY_T_ENTER) {
+        prompt_done(app, 1);
+    } else if (key == KEY_T_ESC) {
+        prompt_done(app, 0);
+    } else if (key == KEY_T_BACKSPACE) {
+        /* Drop one UTF-8 character. */
+        while (app->prompt_len > 0 && (app->prompt[--app->prompt_len] & 0xc0) == 0x80)
+            ;
+        app->prompt[app->prompt_len] = 0;
+    } else if (key >= 0x20 && key < 0x110000 && key != 0x7f) {
+        char enc[4];
+        size_t n;
+        if (key < 0x80)
+            enc[0] = (char)key, n = 1;
+        else if (key < 0x800)
+            enc[0] = (char)(0xc0 | key >> 6), enc[1] = (char)(0x80 | (key & 0x3f)), n = 2;
+        else if (key < 0x10000)
+            enc[0] = (char)(0xe0 | key >> 12), enc[1] = (char)(0x80 | (key >> 6 & 0x3f)),
+            enc[2] = (char)(0x80 | (key & 0x3f)), n = 3;
+        else
+            enc[0] = (char)(0xf0 | key >> 18), enc[1] = (char)(0x80 | (key >> 12 & 0x3f)),
+            enc[2] = (char)(0x80 | (key >> 6 & 0x3f)), enc[3] = (char)(0x80 | (key & 0x3f)), n = 4;
+        if (app->prompt_len + n < sizeof app->prompt) {
+            memcpy(app->prompt + app->prompt_len, enc, n);
+            app->prompt_len += n;
+            app->prompt[app->prompt_len] = 0;
+        }
+    }
+}
+
+void tui_key(tui_app *app, int key)
+{
+    app->message[0] = 0;
+    if (app->prompting) {
+        prompt_key(app, key);
+        return;
+    }
+    keymap_action a = keymap_lookup(key, scope_of(app));
+    if (a == ACT_QUIT) {
+        app->quit = 1;
+        return;
+    }
+    if (a == ACT_HELP) {
+        if (app->view != TUI_HELP) {
+            app->help_scroll = 0;
+            tui_push(app, TUI_HELP);
+        } else {
+            tui_back(app);
+        }
+        return;
+    }
+    if (a == ACT_FILTER && app->view != TUI_HELP) {
+        app->prompting = 1;
+        const char *cur = app->view == TUI_RUNS                          ? app->runs_filter.text
+                          : app->view == TUI_RUN && app->tab == TAB_LOGS ? app->logs.search
+                                                                         : app->metric_filter.text;
+        snprintf(app->prompt, sizeof app->prompt, "%s", cur);
+        app->prompt_len = strlen(app->prompt);
+        return;
+    }
+    switch (app->view) {
+    case TUI_RUNS: view_runs_action(app, a, key); break;
+    case TUI_RUN: view_run_action(app, a, key); break;
+    case TUI_COMPARE: view_compare_action(app, a, key); break;
+    case TUI_HELP: view_help_action(app, a, key); break;
+    }
+}
+
+void tui_draw(tui_app *app, canvas *c)
+{
+    canvas_clear(c);
+    c->ascii = app->ascii;
+    switch (app->view) {
+    case TUI_RUNS: view_runs_draw(app, c); break;
+    case TUI_RUN: view_run_draw(app, c); break;
+    case TUI_COMPARE: view_compare_draw(app, c); break;
+    case TUI_HELP: view_help_draw(app, c); break;
+    }
+}
+
+int tui_poll(tui_app *app, double now)
+{
+    int redraw = 0;
+    tui_view v = app->view == TUI_HELP && app->depth > 0 ? app->stack[app->depth - 1] : app->view;
+    if (v == TUI_RUNS && now - app->list_time >= 2.0) {
+        app->list_time = now;
+        view_runs_reload(app);
+        redraw = 1;
+    }
+    if (app->run.store && view_run_poll(app))
+        redraw = 1;
+    for (size_t i = 0; i < app->ncmp; i++) {
+        int changed = 0;
+        if (tally_store_refresh(app->cmp[i].store, &changed) == 0 && changed)
+            redraw = 1;
+    }
+    return redraw && app->view != TUI_HELP ? 1 : redraw;
+}

@@ -1,0 +1,190 @@
+/*
+ * tui.h — the dashboard's state and the entry points the CLI calls.
+ *
+ * tui_app holds everything a view shows: the runs list, the open run(s),
+ * the chart controls, the prompt.  tui.c dispatches keys and polls for new
+ * data; each view_*.c draws into a canvas and handles its own actions;
+ * screen.c is the only code that talks to ncurses.  Nothing here is global.
+ */
+#ifndef TALLY_TUI_H
+#define TALLY_TUI_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tally_store.h"
+#include "tui/canvas.h"
+#include "tui/keymap.h"
+#include "tui/seriescache.h"
+
+typedef enum tui_view { TUI_RUNS = 0, TUI_RUN, TUI_COMPARE, TUI_HELP } tui_view;
+typedef enum tui_tab { TAB_CHARTS = 0, TAB_SUMMARY, TAB_SYSTEM, TAB_LOGS, TAB_COUNT } tui_tab;
+typedef enum tui_xmode {
+    XMODE_STEP = 0,
+    XMODE_RELTIME,
+    XMODE_WALL,
+    XMODE_CUSTOM,
+    XMODE_COUNT
+} tui_xmode;
+
+/* A metric filter: a regex, or a glob when the pattern has * or ? and no
+ * other regex syntax.  Empty: everything matches. */
+typedef struct tui_filter {
+    char text[256];
+    int active, glob;
+    regex_t re;
+} tui_filter;
+
+/* Sets the filter; -1 (and the filter unchanged) on a bad regex. */
+int tui_filter_set(tui_filter *f, const char *text);
+void tui_filter_clear(tui_filter *f);
+int tui_filter_match(const tui_filter *f, const char *s);
+
+/* The chart controls, shared by the charts, system and compare views. */
+typedef struct tui_charts {
+    double f0, f1; /* the x window as fractions of the full range */
+    double smooth; /* EMA weight, 0: off */
+    int log_y;
+    tui_xmode xmode;
+    int page, sel; /* page of the grid, selected chart on it */
+    int focus;     /* the selected chart fills the screen, with axes */
+    int per_page;  /* of the last frame */
+    int nmetrics;  /* charts in the last frame */
+} tui_charts;
+
+typedef struct tui_log_line {
+    int64_t seq;
+    double t;
+    int stream;
+    char *text;
+} tui_log_line;
+
+typedef struct tui_logs {
+    tui_log_line *lines;
+    size_t n, cap;
+    int64_t last_seq;
+    int follow;
+    long scroll; /* first line shown when not following */
+    char search[256];
+    long match; /* the line of the current match, -1 none */
+} tui_logs;
+
+/* A run open in the run or compare view. */
+typedef struct tui_run {
+    tally_store *store;
+    double rate;   /* steps per second, recent */
+    double rate_t; /* when rate_step was seen */
+    int64_t rate_step;
+} tui_run;
+
+typedef struct tui_app {
+    char *root; /* store root of the runs browser */
+    tui_view view;
+    tui_view stack[8]; /* where Esc goes back to */
+    int depth;
+    int quit;
+    int ascii;         /* no UTF-8: ASCII charts and marks */
+    char message[256]; /* a one-shot line in the footer */
+
+    /* runs browser */
+    tally_run_list *list;
+    size_t *order, norder; /* filtered and sorted indices into list */
+    int cursor, top;
+    int sort_col, sort_rev;
+    tui_filter runs_filter;
+    char **chosen; /* paths selected with space */
+    size_t nchosen;
+    double list_time; /* when the list was read */
+
+    /* run view */
+    tui_run run;
+    tui_tab tab;
+    tui_charts charts; /* the charts and system tabs */
+    tui_filter metric_filter;
+    tui_logs logs;
+    long text_scroll; /* summary tab */
+
+    /* compare view */
+    tui_run *cmp;
+    size_t ncmp;
+    tui_charts cmp_charts;
+
+    /* the '/' prompt */
+    int prompting;
+    char prompt[256];
+    size_t prompt_len;
+
+    int help_scroll;
+    int body_h;          /* rows of the body in the last frame (for paging text) */
+    series_cache *cache; /* decimated series kept between frames */
+} tui_app;
+
+tui_app *tui_app_new(const char *root);
+void tui_app_free(tui_app *app);
+/* Opens a run file in the run view (tab TAB_*); 0 or a TALLY_E* code. */
+int tui_open_run(tui_app *app, const char *path, tui_tab tab);
+/* Draws the current view into c (sized to the screen). */
+void tui_draw(tui_app *app, canvas *c);
+/* Handles one key (KEY_T_* or a code point). */
+void tui_key(tui_app *app, int key);
+/* Polls the open run files; 1 when the screen should be redrawn.  now is
+ * a monotonic time in seconds. */
+int tui_poll(tui_app *app, double now);
+
+/* Runs the dashboard on the terminal until q; returns the exit code.
+ * (screen.c: the ncurses edge.) */
+int tui_main(tui_app *app);
+
+/* ---- shared by the views ---- */
+void tui_push(tui_app *app, tui_view view);
+void tui_back(tui_app *app);
+void tui_charts_reset(tui_charts *ch);
+/* Applies a chart-control action; 1 when it was one. */
+int tui_charts_action(tui_charts *ch, keymap_action a);
+const char *tui_xmode_name(tui_xmode m);
+/* "12.3k", "0.1532": a value for a title line. */
+const char *tui_format_value(char out[32], double v);
+void tui_format_duration(char *out, size_t size, double seconds);
+/* State mark and colour ("●", CANVAS_GREEN for running ...). */
+const char *tui_state_mark(tally_state s, int ascii, int *color);
+/* The footer: the prompt when one is open, else hint (and the message). */
+void tui_draw_footer(tui_app *app, canvas *c, canvas_rect r, const char *hint);
+
+/* One chart grid over one or more runs (view_charts.c). */
+typedef struct tui_grid_spec {
+    tui_run *runs;
+    size_t nruns;
+    int system; /* the system tab: time-axis and system.* metrics */
+    const tui_filter *filter;
+    tui_charts *charts;
+    int ascii;
+    series_cache *cache; /* may be NULL */
+} tui_grid_spec;
+void view_charts_draw(canvas *c, canvas_rect r, const tui_grid_spec *spec);
+/* Charts in the grid the last draw would show (for paging). */
+int view_charts_count(const tui_grid_spec *spec);
+/* Moves the selection, pages, focuses, or applies a chart control. */
+void view_charts_nav(tui_charts *ch, keymap_action a);
+/* Esc in a chart grid: leaves focus, then drops the filter; 0 when
+ * neither applied (the view should step back). */
+int view_charts_back(tui_charts *ch, tui_filter *f);
+
+void view_runs_draw(tui_app *app, canvas *c);
+void view_runs_action(tui_app *app, keymap_action a, int key);
+void view_runs_reload(tui_app *app);
+
+void view_run_draw(tui_app *app, canvas *c);
+void view_run_action(tui_app *app, keymap_action a, int key);
+int view_run_poll(tui_app *app);
+void view_run_close(tui_app *app);
+
+void view_compare_draw(tui_app *app, canvas *c);
+void view_compare_action(tui_app *app, keymap_action a, int key);
+int view_compare_open(tui_app *app);
+void view_compare_close(tui_app *app);
+
+void view_help_draw(tui_app *app, canvas *c);
+void view_help_action(tui_app *app, keymap_action a, int key);
+
+#endif
