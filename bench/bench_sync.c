@@ -1,0 +1,185 @@
+/*
+ * bench_sync.c — sync throughput: a 100 metrics x 100k steps run (written
+ * through the public API) synced to tests/fake_wandb.py on loopback, with
+ * plain and gzip bodies, in scalars per second; and the client side alone
+ * (rows read, serialised, batched, compressed; nothing sent), so a slow
+ * Python server can be told apart from a slow client.
+ *
+ *   bench_sync [STEPS]      (default 100000; the fake server needs python3)
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "store/history.h"
+#include "sync/filestream.h"
+#include "sync/http.h"
+#include "sync/sync.h"
+#include "tally.h"
+
+#define METRICS 100
+#define KEY "bench-0123456789abcdef0123456789abcdef01234567"
+
+#ifndef FAKE_WANDB
+#define FAKE_WANDB "tests/fake_wandb.py"
+#endif
+
+static double now(void) { return (double)clock_mono_ns() * 1e-9; }
+
+static char *write_run(const char *dir, long steps)
+{
+    char keys[METRICS][32];
+    for (int m = 0; m < METRICS; m++)
+        snprintf(keys[m], sizeof keys[m], "layer%02d/loss", m);
+    tally_options o = {.dir = dir, .project = "bench", .sample_ms = -1,
+                       .capture = TALLY_CAPTURE_NONE};
+    tally_run *run;
+    if (tally_init_ex(&o, &run))
+        return NULL;
+    unsigned long long rng = 1;
+    for (long s = 0; s < steps; s++) {
+        for (int m = 0; m < METRICS; m++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            double noise = (double)(rng >> 11) / 9007199254740992.0 - 0.5;
+            tally_log(run, keys[m], (1.0 + m) * exp(-(double)s / 30000.0) + 0.01 * noise);
+        }
+        tally_commit(run);
+    }
+    char *path = strdup(tally_run_path(run));
+    tally_finish(run, 0);
+    return path;
+}
+
+/* Starts the fake server; returns its pid and port. */
+static pid_t start_fake(const char *dir, int gzip, int *port)
+{
+    char portfile[512];
+    snprintf(portfile, sizeof portfile, "%s/port-%d", dir, gzip);
+    unlink(portfile);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("python3", "python3", FAKE_WANDB, "serve", "--bench", "--key", KEY,
+               "--port-file", portfile, gzip ? "--gzip" : "--bench", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) {
+        FILE *f = fopen(portfile, "r");
+        if (f) {
+            int ok = fscanf(f, "%d", port) == 1;
+            fclose(f);
+            if (ok)
+                return pid;
+        }
+        struct timespec ts = {0, 50000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGTERM);
+    return -1;
+}
+
+static int bench_wire(const char *dir, const char *path, long steps, int gzip)
+{
+    int port = 0;
+    pid_t pid = start_fake(dir, gzip, &port);
+    if (pid < 0) {
+        fprintf(stderr, "bench_sync: cannot start %s (python3?)\n", FAKE_WANDB);
+        return -1;
+    }
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    sync_options o = {.base_url = url, .api_key = KEY, .entity = "bench",
+                      .project = gzip ? "gzip" : "plain"};
+    sync_result r;
+    double t0 = now();
+    int rc = sync_run(path, &o, &r);
+    double t = now() - t0;
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    if (rc) {
+        fprintf(stderr, "bench_sync: %s\n", r.error);
+        return -1;
+    }
+    printf("sync to loopback fake server, %-5s %8.0f scalars/s  (%lld rows in %.2f s, %.1f MB "
+           "on the wire, %lld requests)\n",
+           gzip ? "gzip:" : "plain:", (double)steps * METRICS / t, (long long)r.history, t,
+           (double)r.bytes / 1e6, (long long)r.requests);
+    return 0;
+}
+
+/* What the client does per row, without the network. */
+static int bench_client(const char *path, long steps, int gzip)
+{
+    tally_store *st;
+    if (tally_store_open(path, &st))
+        return -1;
+    fstream_batch b;
+    fstream_batch_init(&b, FSTREAM_MAX_BODY);
+    buf line = BUF_INIT, body = BUF_INIT, packed = BUF_INIT;
+    size_t wire = 0;
+    double t0 = now();
+    tally_history *h;
+    int rc = tally_history_open(st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, &h);
+    tally_history_row row;
+    int64_t n = 0;
+    while (!rc && tally_history_next(h, &row) == 1) {
+        buf_reset(&line);
+        history_row_json(&line, &row);
+        if (fstream_add(&b, FSTREAM_HISTORY, n, line.data, line.len) == FSTREAM_FULL) {
+            fstream_body(&b, &body);
+            if (gzip)
+                http_gzip(body.data, body.len, &packed);
+            wire += gzip ? packed.len : body.len;
+            fstream_batch_reset(&b);
+            fstream_add(&b, FSTREAM_HISTORY, n, line.data, line.len);
+        }
+        n++;
+    }
+    fstream_body(&b, &body);
+    if (gzip)
+        http_gzip(body.data, body.len, &packed);
+    wire += gzip ? packed.len : body.len;
+    double t = now() - t0;
+    tally_history_close(h);
+    printf("client side alone,                %-5s %8.0f scalars/s  (%lld rows in %.2f s, %.1f "
+           "MB)\n",
+           gzip ? "gzip:" : "plain:", (double)steps * METRICS / t, (long long)n, t,
+           (double)wire / 1e6);
+    fstream_batch_free(&b);
+    buf_free(&line);
+    buf_free(&body);
+    buf_free(&packed);
+    tally_store_close(st);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    long steps = argc > 1 ? atol(argv[1]) : 100000;
+    setenv("TALLY_QUIET", "1", 1);
+    char dir[] = "/tmp/tally-bench-sync-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    double t0 = now();
+    char *path = write_run(dir, steps);
+    if (!path)
+        return 1;
+    printf("run: %d metrics x %ld steps written in %.2f s\n", METRICS, steps, now() - t0);
+    int rc = 0;
+    rc |= bench_client(path, steps, 0);
+    rc |= bench_client(path, steps, 1);
+    rc |= bench_wire(dir, path, steps, 0);
+    rc |= bench_wire(dir, path, steps, 1);
+    printf("target: >= 500000 scalars/s\n");
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        rc = 1;
+    free(path);
+    return rc ? 1 : 0;
+}

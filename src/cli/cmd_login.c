@@ -1,0 +1,102 @@
+/*
+ * cmd_login.c — `tally login [--host URL] [KEY]`: stores a W&B API key in
+ * the netrc file ($NETRC, else ~/.netrc; mode 0600) for the server's host,
+ * where `tally sync` and online runs find it.  The key is read from the
+ * terminal without echo, or from stdin, when not given (an argument shows
+ * in `ps`).  It is never printed.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/buf.h"
+#include "sync/auth.h"
+
+static int read_key(char *out, size_t size, const char *host)
+{
+    int tty = isatty(STDIN_FILENO);
+    struct termios saved, quiet;
+    if (tty) {
+        fprintf(stderr, "Paste an API key for %s (from its /authorize page); it will not be "
+                        "shown: ",
+                host);
+        fflush(stderr);
+        if (tcgetattr(STDIN_FILENO, &saved) == 0) {
+            quiet = saved;
+            quiet.c_lflag &= ~(tcflag_t)ECHO;
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        } else {
+            tty = 0;
+        }
+    }
+    char *got = fgets(out, (int)size, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        fputc('\n', stderr);
+    }
+    if (!got)
+        return -1;
+    out[strcspn(out, "\r\n")] = '\0';
+    /* Surrounding blanks come with pasting. */
+    char *p = out;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    memmove(out, p, strlen(p) + 1);
+    size_t n = strlen(out);
+    while (n && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+        out[--n] = '\0';
+    return 0;
+}
+
+static int run_login(int argc, char **argv)
+{
+    const char *host = NULL;
+    static const struct option longopts[] = {{"host", required_argument, NULL, 'H'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "H:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'H': host = optarg; break;
+        case 'h': cli_usage(&cmd_login); return CLI_OK;
+        default: return cli_usage(&cmd_login);
+        }
+    }
+    if (argc - optind > 1)
+        return cli_usage(&cmd_login);
+    buf base = BUF_INIT, path = BUF_INIT;
+    auth_base_url(host, &base);
+    char machine[256];
+    if (auth_machine(buf_cstr(&base), machine, sizeof machine)) {
+        buf_free(&base);
+        return cli_error("not a server URL: %s", host ? host : "(WANDB_BASE_URL)");
+    }
+    char key[512] = "";
+    int status = CLI_OK;
+    if (optind < argc)
+        snprintf(key, sizeof key, "%s", argv[optind]);
+    else if (read_key(key, sizeof key, machine) < 0)
+        status = cli_error("no API key given");
+    if (status == CLI_OK && !auth_key_valid(key))
+        status = cli_error("that does not look like an API key (letters, digits, '_' and '-', "
+                           "at least 40 characters)");
+    if (status == CLI_OK) {
+        int rc = auth_store_key(buf_cstr(&base), key);
+        auth_netrc_path(&path);
+        if (rc)
+            status = cli_error("cannot write %s: %s", buf_cstr(&path), tally_strerror(rc));
+        else
+            fprintf(stderr, "tally: API key for %s stored in %s\n", machine, buf_cstr(&path));
+    }
+    memset(key, 0, sizeof key);
+    buf_free(&base);
+    buf_free(&path);
+    return status;
+}
+
+const cli_command cmd_login = {"login", "[--host URL] [KEY]",
+                               "store a W&B API key in ~/.netrc for `tally sync`", run_login};

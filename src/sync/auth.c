@@ -1,0 +1,307 @@
+/*
+ * auth.c — finding and storing the W&B API key (auth.h).  Owns netrc
+ * parsing and rewriting.  Called by sync.c (every sync, online mode) and
+ * cmd_login.c.  The key is returned to the caller only: nothing here
+ * prints, logs or writes it anywhere but the netrc file.
+ */
+#include "sync/auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sync/sync_error.h"
+#include "tally.h"
+
+void auth_base_url(const char *given, buf *out)
+{
+    const char *env = getenv("WANDB_BASE_URL");
+    const char *url = given && given[0] ? given : env && env[0] ? env : AUTH_DEFAULT_BASE_URL;
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        n--;
+    buf_reset(out);
+    buf_append(out, url, n);
+}
+
+int auth_machine(const char *base_url, char *out, size_t size)
+{
+    const char *p = strstr(base_url, "://");
+    p = p ? p + 3 : base_url;
+    const char *at = NULL;
+    size_t n = strcspn(p, "/?#");
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '@')
+            at = p + i;
+    if (at) {
+        n -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    if (n == 0 || n >= size)
+        return TALLY_EINVAL;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return TALLY_OK;
+}
+
+/* ---- netrc ----
+ *
+ * A netrc file is whitespace-separated tokens: "machine NAME" or "default"
+ * opens an entry, "login", "password", "account" take a value, "macdef
+ * NAME" is followed by a macro that ends at an empty line.  Values may be
+ * double-quoted (with backslash escapes), as Python's netrc reads them. */
+
+typedef struct tokenizer {
+    const char *p;
+} tokenizer;
+
+/* The next token into out; 0 at the end. */
+static int next_token(tokenizer *t, buf *out)
+{
+    buf_reset(out);
+    for (;;) {
+        while (*t->p == ' ' || *t->p == '\t' || *t->p == '\n' || *t->p == '\r')
+            t->p++;
+        if (*t->p != '#')
+            break;
+        while (*t->p && *t->p != '\n') /* a comment runs to the end of the line */
+            t->p++;
+    }
+    if (!*t->p)
+        return 0;
+    if (*t->p == '"') {
+        t->p++;
+        while (*t->p && *t->p != '"') {
+            if (*t->p == '\\' && t->p[1])
+                t->p++;
+            buf_putc(out, *t->p++);
+        }
+        if (*t->p == '"')
+            t->p++;
+    } else {
+        while (*t->p && *t->p != ' ' && *t->p != '\t' && *t->p != '\n' && *t->p != '\r')
+            buf_putc(out, *t->p++);
+    }
+    buf_cstr(out);
+    return 1;
+}
+
+static void skip_macro(tokenizer *t)
+{
+    /* The rest of the macdef line, then lines up to an empty one. */
+    const char *end = strstr(t->p, "\n\n");
+    t->p = end ? end + 2 : t->p + strlen(t->p);
+}
+
+int auth_netrc_lookup(const char *text, const char *machine, char **password)
+{
+    *password = NULL;
+    tokenizer t = {text ? text : ""};
+    buf tok = BUF_INIT;
+    char *fallback = NULL;
+    int in_match = 0, in_default = 0, found = 0;
+    while (!found && next_token(&t, &tok)) {
+        const char *s = buf_cstr(&tok);
+        if (strcmp(s, "machine") == 0) {
+            in_match = next_token(&t, &tok) && strcmp(buf_cstr(&tok), machine) == 0;
+            in_default = 0;
+        } else if (strcmp(s, "default") == 0) {
+            in_match = 0;
+            in_default = 1;
+        } else if (strcmp(s, "macdef") == 0) {
+            next_token(&t, &tok);
+            skip_macro(&t);
+        } else if (strcmp(s, "password") == 0) {
+            if (!next_token(&t, &tok))
+                break;
+            if (in_match) {
+                *password = strdup(buf_cstr(&tok));
+                found = 1;
+            } else if (in_default && !fallback) {
+                fallback = strdup(buf_cstr(&tok));
+            }
+        } else if (strcmp(s, "login") == 0 || strcmp(s, "account") == 0) {
+            next_token(&t, &tok);
+        }
+    }
+    buf_free(&tok);
+    if (!found && fallback) {
+        *password = fallback;
+        fallback = NULL;
+    }
+    free(fallback);
+    return *password ? TALLY_OK : TALLY_ENOTFOUND;
+}
+
+int auth_netrc_update(const char *text, const char *machine, const char *login,
+                      const char *password, buf *out)
+{
+    /* Copy the text, leaving out the entry for machine: from its "machine"
+     * token to the next "machine", "default" or "macdef" token. */
+    tokenizer t = {text ? text : ""};
+    buf tok = BUF_INIT;
+    const char *copied = t.p, *skip_from = NULL;
+    buf_reset(out);
+    for (;;) {
+        const char *before = t.p;
+        int more = next_token(&t, &tok);
+        const char *s = more ? buf_cstr(&tok) : "";
+        int opens = more && (strcmp(s, "machine") == 0 || strcmp(s, "default") == 0 ||
+                             strcmp(s, "macdef") == 0);
+        if (skip_from && (opens || !more)) {
+            copied = before;
+            skip_from = NULL;
+        }
+        if (!more)
+            break;
+        if (strcmp(s, "machine") == 0) {
+            const char *start = before;
+            if (next_token(&t, &tok) && strcmp(buf_cstr(&tok), machine) == 0) {
+                /* Keep the whitespace before the entry out of the copy. */
+                while (start > copied && (start[-1] == ' ' || start[-1] == '\t' ||
+                                          start[-1] == '\n' || start[-1] == '\r'))
+                    start--;
+                buf_append(out, copied, (size_t)(start - copied));
+                skip_from = start;
+            }
+        } else if (strcmp(s, "macdef") == 0) {
+            next_token(&t, &tok);
+            skip_macro(&t);
+        }
+    }
+    if (!skip_from)
+        buf_append(out, copied, strlen(copied));
+    buf_free(&tok);
+    if (out->len && out->data[out->len - 1] != '\n')
+        buf_putc(out, '\n');
+    buf_printf(out, "machine %s\n  login %s\n  password %s\n", machine, login, password);
+    return out->oom ? TALLY_ENOMEM : TALLY_OK;
+}
+
+int auth_key_valid(const char *key)
+{
+    if (!key)
+        return 0;
+    const char *body = key;
+    const char *dash = strrchr(key, '-');
+    if (dash)
+        body = dash + 1;
+    for (const char *p = key; *p; p++) {
+        char c = *p;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return 0;
+    }
+    return strlen(body) >= 40;
+}
+
+int auth_netrc_path(buf *out)
+{
+    buf_reset(out);
+    const char *netrc = getenv("NETRC");
+    if (netrc && netrc[0]) {
+        buf_puts(out, netrc);
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || !home[0])
+            return TALLY_ENOTFOUND;
+        buf_printf(out, "%s/.netrc", home);
+    }
+    return out->oom ? TALLY_ENOMEM : TALLY_OK;
+}
+
+static int read_text(const char *path, buf *out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? TALLY_ENOTFOUND : errno == EACCES ? TALLY_EACCES : TALLY_EIO;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(out, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    buf_cstr(out);
+    return bad ? TALLY_EIO : out->oom ? TALLY_ENOMEM : TALLY_OK;
+}
+
+int auth_api_key(const char *base_url, char **key)
+{
+    *key = NULL;
+    const char *env = getenv("WANDB_API_KEY");
+    if (env && env[0]) {
+        *key = strdup(env);
+        return *key ? TALLY_OK : TALLY_ENOMEM;
+    }
+    char machine[256];
+    buf path = BUF_INIT, text = BUF_INIT;
+    int rc = auth_machine(base_url, machine, sizeof machine);
+    if (!rc)
+        rc = auth_netrc_path(&path);
+    if (!rc)
+        rc = read_text(buf_cstr(&path), &text);
+    if (!rc)
+        rc = auth_netrc_lookup(buf_cstr(&text), machine, key);
+    /* The text held the key: clear it before it goes back to the heap. */
+    if (text.data)
+        memset(text.data, 0, text.cap);
+    buf_free(&text);
+    buf_free(&path);
+    return rc == TALLY_ENOTFOUND ? SYNC_ENOKEY : rc;
+}
+
+int auth_store_key(const char *base_url, const char *key)
+{
+    if (!auth_key_valid(key))
+        return TALLY_EINVAL;
+    char machine[256];
+    buf path = BUF_INIT, text = BUF_INIT, next = BUF_INIT, tmp = BUF_INIT;
+    int rc = auth_machine(base_url, machine, sizeof machine);
+    if (!rc)
+        rc = auth_netrc_path(&path);
+    if (!rc) {
+        rc = read_text(buf_cstr(&path), &text);
+        if (rc == TALLY_ENOTFOUND)
+            rc = TALLY_OK;
+    }
+    if (!rc)
+        rc = auth_netrc_update(buf_cstr(&text), machine, "user", key, &next);
+    if (!rc) {
+        buf_printf(&tmp, "%s.tally-XXXXXX", buf_cstr(&path));
+        int fd = tmp.oom ? -1 : mkstemp(tmp.data);
+        if (fd < 0) {
+            rc = errno == EACCES ? TALLY_EACCES : TALLY_EIO;
+        } else {
+            fchmod(fd, 0600);
+            size_t off = 0;
+            while (off < next.len) {
+                ssize_t w = write(fd, next.data + off, next.len - off);
+                if (w <= 0) {
+                    rc = TALLY_EIO;
+                    break;
+                }
+                off += (size_t)w;
+            }
+            if (fsync(fd) != 0 && !rc)
+                rc = TALLY_EIO;
+            close(fd);
+            if (!rc && rename(tmp.data, buf_cstr(&path)) != 0)
+                rc = errno == EACCES ? TALLY_EACCES : TALLY_EIO;
+            if (rc)
+                unlink(tmp.data);
+        }
+    }
+    if (text.data)
+        memset(text.data, 0, text.cap);
+    if (next.data)
+        memset(next.data, 0, next.cap);
+    buf_free(&text);
+    buf_free(&next);
+    buf_free(&tmp);
+    buf_free(&path);
+    return rc;
+}
