@@ -18,6 +18,15 @@ typedef struct cli_command {
 } cli_command;
 
 extern const cli_command cmd_demo, cmd_export, cmd_ls, cmd_show;
+extern const cli_command cmd_browse, cmd_open;
+
+/* The dashboard (cmd_open.c): the runs browser of root, or run_path open
+ * on tab (0 charts, 1 summary, 2 system, 3 logs).  Needs a terminal. */
+int cli_dashboard(const char *root, const char *run_path, int tab);
+/* "charts" ... "logs" to a tab number; -1 when unknown. */
+int cli_tab_of(const char *name, int *tab);
+extern const cli_command cmd_login, cmd_sync;
+extern const cli_command cmd_run, cmd_logs; /* src/capture's commands */
 
 /* Exit codes. */
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };

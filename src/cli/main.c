@@ -4,11 +4,14 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "tally.h"
 
-static const cli_command *const commands[] = {&cmd_demo, &cmd_export, &cmd_ls, &cmd_show};
+static const cli_command *const commands[] = {&cmd_browse, &cmd_demo, &cmd_export, &cmd_login,
+                                              &cmd_logs,   &cmd_ls,   &cmd_open,   &cmd_run,
+                                              &cmd_show,   &cmd_sync};
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
 static void usage(FILE *f)
@@ -24,9 +27,14 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* `tally` on a terminal, and `tally --dir D`: the runs browser. */
+    if ((argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) ||
+        (argc >= 2 && (strcmp(argv[1], "--dir") == 0 || strncmp(argv[1], "--dir=", 6) == 0)))
+        return cmd_browse.run(argc, argv);
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
         strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
+        /* No command at all is a usage error: the text goes to stderr. */
+        usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : CLI_OK;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
