@@ -41,9 +41,15 @@ int main(int argc, char **argv)
         printf("tally %s\n", TALLY_VERSION);
         return CLI_OK;
     }
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i]->name) == 0)
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(argv[1], commands[i]->name) == 0) {
+            /* getopt names the program in its messages: "tally ls: ...". */
+            char name[64];
+            snprintf(name, sizeof name, "tally %s", commands[i]->name);
+            argv[1] = name;
             return commands[i]->run(argc - 1, argv + 1);
+        }
+    }
     fprintf(stderr, "tally: unknown command '");
     cli_put_safe(stderr, argv[1]);
     fprintf(stderr, "'\n");

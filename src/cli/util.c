@@ -104,11 +104,16 @@ int cli_open_run(const char *root, const char *run, tally_store **out)
     char *path = NULL;
     int rc = tally_store_resolve(root, run, &path);
     if (rc == TALLY_ENOTFOUND) {
-        fputs("tally: no run '", stderr);
+        int is_path = strchr(run, '/') || strstr(run, ".db");
+        fputs(is_path ? "tally: no such run file '" : "tally: no run '", stderr);
         cli_put_safe(stderr, run);
-        fputs("' (looked for a file, and for that id under ", stderr);
-        cli_put_safe(stderr, root);
-        fputs(")\n", stderr);
+        if (is_path) {
+            fputs("'\n", stderr);
+        } else {
+            fputs("' under ", stderr);
+            cli_put_safe(stderr, root);
+            fputs("\n", stderr);
+        }
         return CLI_FAIL;
     }
     if (rc == TALLY_EINVAL) {
