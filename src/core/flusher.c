@@ -300,7 +300,7 @@ static void *flusher_main(void *arg)
             if (pthread_cond_timedwait(&run->wake, &run->mu, &deadline) == ETIMEDOUT)
                 break;
         }
-        int stopping = run->stopping;
+        int stopping = run->stopping, exit_code = run->finish_exit_code;
         uint64_t gen = run->flush_requested;
         batch b;
         take(run, &b);
@@ -311,12 +311,12 @@ static void *flusher_main(void *arg)
 
         int rc = TALLY_OK;
         if (work) {
-            const char *state = run->finish_exit_code == 0 ? "finished" : "failed";
+            const char *state = exit_code == 0 ? "finished" : "failed";
             int attempts = stopping ? FINAL_ATTEMPTS : 1;
             for (int i = 0; i < attempts; i++) {
                 if (stopping)
                     writer_set_durable(run->writer);
-                rc = write_batch(run, &b, stopping, state, run->finish_exit_code);
+                rc = write_batch(run, &b, stopping, state, exit_code);
                 if (rc == TALLY_OK || rc == TALLY_EACCES)
                     break;
             }
