@@ -48,7 +48,6 @@ void cli_put_cell(FILE *f, const char *s, int width);
 
 /* "2026-11-29 14:03", "3h12m", from Unix seconds / seconds. */
 void cli_format_time(char *out, size_t size, double unix_s);
-void cli_format_duration(char *out, size_t size, double seconds);
 
 /* 1 when the locale speaks UTF-8. */
 int cli_utf8(void);

@@ -88,7 +88,7 @@ static void print_table(const tally_run_list *list)
         const tally_run_info *in = &list->runs[i];
         char started[32], duration[32];
         cli_format_time(started, sizeof started, in->start_time);
-        cli_format_duration(duration, sizeof duration, run_duration(in));
+        numfmt_duration(duration, sizeof duration, run_duration(in));
         buf summary = BUF_INIT;
         summary_line(in->summary_json, &summary);
         cli_put_cell(stdout, in->id, 8);

@@ -128,7 +128,7 @@ static void print_text(tally_store *st, const cJSON *o)
                  : in->state == TALLY_STATE_CRASHED ? in->heartbeat
                                                     : in->end_time;
     cli_format_time(ended, sizeof ended, end);
-    cli_format_duration(duration, sizeof duration, end - in->start_time);
+    numfmt_duration(duration, sizeof duration, end - in->start_time);
 
     fputs("run ", stdout);
     cli_put_safe(stdout, in->name);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/numfmt.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "sync/sync.h"
@@ -53,7 +54,7 @@ static void on_progress(void *ctx, const sync_progress *p)
     human_bytes(bytes, sizeof bytes, (double)p->bytes);
     double rate = p->elapsed > 0 ? (double)p->rows_sent / p->elapsed : 0;
     if (rate > 0 && p->rows_total > p->rows_done)
-        cli_format_duration(eta, sizeof eta, (double)(p->rows_total - p->rows_done) / rate);
+        numfmt_duration(eta, sizeof eta, (double)(p->rows_total - p->rows_done) / rate);
     else if (p->rows_total <= p->rows_done)
         snprintf(eta, sizeof eta, "0s");
     if (v->tty) {

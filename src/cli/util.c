@@ -82,23 +82,6 @@ void cli_format_time(char *out, size_t size, double unix_s)
     strftime(out, size, "%Y-%m-%d %H:%M", &tm);
 }
 
-void cli_format_duration(char *out, size_t size, double s)
-{
-    if (!(s >= 0)) {
-        snprintf(out, size, "-");
-        return;
-    }
-    long total = (long)s;
-    if (total < 60)
-        snprintf(out, size, "%lds", total);
-    else if (total < 3600)
-        snprintf(out, size, "%ldm%02lds", total / 60, total % 60);
-    else if (total < 86400)
-        snprintf(out, size, "%ldh%02ldm", total / 3600, total / 60 % 60);
-    else
-        snprintf(out, size, "%ldd%02ldh", total / 86400, total / 3600 % 24);
-}
-
 int cli_open_run(const char *root, const char *run, tally_store **out)
 {
     char *path = NULL;

@@ -57,3 +57,21 @@ const char *numfmt_short(char out[NUMFMT_MAX], double v, int digits)
     snprintf(out, NUMFMT_MAX, "%.*g", digits, v);
     return out;
 }
+
+const char *numfmt_duration(char *out, size_t size, double seconds)
+{
+    if (!(seconds >= 0)) {
+        snprintf(out, size, "-");
+        return out;
+    }
+    long t = (long)seconds;
+    if (t < 60)
+        snprintf(out, size, "%lds", t);
+    else if (t < 3600)
+        snprintf(out, size, "%ldm%02lds", t / 60, t % 60);
+    else if (t < 86400)
+        snprintf(out, size, "%ldh%02ldm", t / 3600, t / 60 % 60);
+    else
+        snprintf(out, size, "%ldd%02ldh", t / 86400, t / 3600 % 24);
+    return out;
+}

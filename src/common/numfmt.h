@@ -5,6 +5,7 @@
 #ifndef TALLY_NUMFMT_H
 #define TALLY_NUMFMT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define NUMFMT_MAX 32
@@ -14,5 +15,9 @@
 const char *numfmt_double(char out[NUMFMT_MAX], double v);
 /* Like numfmt_double but for a compact human display ("0.1235", "1.2e+06"). */
 const char *numfmt_short(char out[NUMFMT_MAX], double v, int digits);
+
+/* A duration for people: "42s", "3m07s", "2h05m", "4d03h"; "-" when negative
+ * or NaN. */
+const char *numfmt_duration(char *out, size_t size, double seconds);
 
 #endif

@@ -34,24 +34,24 @@ struct http_client {
     http_response *resp; /* the answer being received */
 };
 
-static long env_ms(const char *name, long fallback)
+long http_env_ms(const char *name, long fallback, long min)
 {
     const char *v = getenv(name);
     if (!v || !v[0])
         return fallback;
     char *end;
     long n = strtol(v, &end, 10);
-    return *end == '\0' && n >= 0 ? n : fallback;
+    return *end == '\0' && n >= min ? n : fallback;
 }
 
 void http_config_defaults(http_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    cfg->timeout_ms = env_ms("TALLY_SYNC_TIMEOUT_MS", 120000);
+    cfg->timeout_ms = http_env_ms("TALLY_SYNC_TIMEOUT_MS", 120000, 0);
     cfg->connect_timeout_ms = cfg->timeout_ms < 30000 ? cfg->timeout_ms : 30000;
-    cfg->backoff_ms = env_ms("TALLY_SYNC_BACKOFF_MS", 250);
-    cfg->backoff_max_ms = env_ms("TALLY_SYNC_BACKOFF_MAX_MS", 30000);
-    cfg->retry_ms = env_ms("TALLY_SYNC_RETRY_MS", 300000);
+    cfg->backoff_ms = http_env_ms("TALLY_SYNC_BACKOFF_MS", 250, 0);
+    cfg->backoff_max_ms = http_env_ms("TALLY_SYNC_BACKOFF_MAX_MS", 30000, 0);
+    cfg->retry_ms = http_env_ms("TALLY_SYNC_RETRY_MS", 300000, 0);
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;

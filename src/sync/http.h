@@ -28,6 +28,9 @@ typedef struct http_config {
 /* The defaults above, overridden by $TALLY_SYNC_TIMEOUT_MS,
  * $TALLY_SYNC_BACKOFF_MS, $TALLY_SYNC_BACKOFF_MAX_MS, $TALLY_SYNC_RETRY_MS. */
 void http_config_defaults(http_config *cfg);
+/* A millisecond knob from the environment (the tests shorten waits with
+ * them): its value when it is an integer >= min, else fallback. */
+long http_env_ms(const char *name, long fallback, long min);
 
 typedef struct http_request {
     const char *method; /* "POST", "PUT", "GET" */

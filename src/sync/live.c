@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "sync/http.h"
 #include "sync/sync.h"
 #include "tally.h"
 
@@ -30,16 +31,6 @@ struct sync_live {
     long interval_ms;
     int refused; /* the key was refused: no more passes */
 };
-
-static long env_ms(const char *name, long fallback)
-{
-    const char *v = getenv(name);
-    if (!v || !v[0])
-        return fallback;
-    char *end;
-    long n = strtol(v, &end, 10);
-    return *end == '\0' && n > 0 ? n : fallback;
-}
 
 static void pass(sync_live *l, int final)
 {
@@ -93,7 +84,7 @@ sync_live *sync_live_start(const char *path, sync_live_warn_fn warn, void *ctx)
     l->path = strdup(path);
     l->warn = warn;
     l->ctx = ctx;
-    l->interval_ms = env_ms("TALLY_SYNC_INTERVAL_MS", 5000);
+    l->interval_ms = http_env_ms("TALLY_SYNC_INTERVAL_MS", 5000, 1);
     atomic_init(&l->cancel, 0);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -104,7 +95,7 @@ sync_live *sync_live_start(const char *path, sync_live_warn_fn warn, void *ctx)
     /* A pass gives up on an unreachable server after a while; the next
      * pass tries again. */
     sync_options opts = {.cancel = &l->cancel,
-                         .retry_ms = env_ms("TALLY_SYNC_PASS_RETRY_MS", 60000)};
+                         .retry_ms = http_env_ms("TALLY_SYNC_PASS_RETRY_MS", 60000, 1)};
     char err[512] = "";
     int rc = l->path ? sync_session_new(&opts, &l->session, err, sizeof err) : TALLY_ENOMEM;
     if (!rc && pthread_create(&l->thread, NULL, live_main, l) != 0)
@@ -129,7 +120,7 @@ void sync_live_finish(sync_live *l)
 {
     if (!l)
         return;
-    long budget = env_ms("TALLY_SYNC_FINISH_MS", 30000);
+    long budget = http_env_ms("TALLY_SYNC_FINISH_MS", 30000, 1);
     pthread_mutex_lock(&l->mu);
     l->finishing = 1;
     pthread_cond_broadcast(&l->wake);

@@ -181,23 +181,6 @@ const char *tui_format_value(char out[32], double v)
     return out;
 }
 
-void tui_format_duration(char *out, size_t size, double s)
-{
-    if (!(s >= 0)) {
-        snprintf(out, size, "-");
-        return;
-    }
-    long t = (long)s;
-    if (t < 60)
-        snprintf(out, size, "%lds", t);
-    else if (t < 3600)
-        snprintf(out, size, "%ldm%02lds", t / 60, t % 60);
-    else if (t < 86400)
-        snprintf(out, size, "%ldh%02ldm", t / 3600, t / 60 % 60);
-    else
-        snprintf(out, size, "%ldd%02ldh", t / 86400, t / 3600 % 24);
-}
-
 const char *tui_state_mark(tally_state s, int ascii, int *color)
 {
     /* running ●, finished ✓, failed ✗, crashed ✝ */

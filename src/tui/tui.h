@@ -145,7 +145,6 @@ int tui_charts_action(tui_charts *ch, keymap_action a);
 const char *tui_xmode_name(tui_xmode m);
 /* "12.3k", "0.1532": a value for a title line. */
 const char *tui_format_value(char out[32], double v);
-void tui_format_duration(char *out, size_t size, double seconds);
 /* State mark and colour ("●", CANVAS_GREEN for running ...). */
 const char *tui_state_mark(tally_state s, int ascii, int *color);
 /* The footer: the prompt when one is open, else hint (and the message). */

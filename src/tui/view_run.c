@@ -125,7 +125,7 @@ static void draw_header(tui_app *app, canvas *c, canvas_rect r)
                      CANVAS_DEFAULT, CANVAS_BOLD);
     char rt[32], line[200];
     double end = info->end_time > 0 ? info->end_time : (double)time(NULL);
-    tui_format_duration(rt, sizeof rt, end - info->start_time);
+    numfmt_duration(rt, sizeof rt, end - info->start_time);
     char rate[32];
     snprintf(rate, sizeof rate, app->run.rate >= 10 ? "%.0f" : "%.2g", app->run.rate);
     snprintf(line, sizeof line, "  %s  %s  step %lld  %s st/s  %s", info->id,

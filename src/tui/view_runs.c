@@ -280,7 +280,7 @@ void view_runs_draw(tui_app *app, canvas *c)
                 canvas_text(c, cstart.x, y, cstart.w, t, 0, attr);
         }
         if (cdur.x) {
-            tui_format_duration(t, sizeof t, duration_of(r, now));
+            numfmt_duration(t, sizeof t, duration_of(r, now));
             if (r->state != TALLY_STATE_FINISHED) {
                 size_t n = strlen(t);
                 snprintf(t + n, sizeof t - n, " %s",
