@@ -70,6 +70,15 @@ static void bucket_merge(tally_bucket *b, const chunk_stats *s)
         b->y_max = s->y_max;
 }
 
+/* The first x that falls in bucket b (0 < b < nbuckets): the smallest x
+ * with (x - x0) * nbuckets >= b * span. */
+static int64_t bucket_start(size_t b, int64_t x0, int64_t x1, size_t nbuckets)
+{
+    unsigned __int128 span = (unsigned __int128)((uint64_t)x1 - (uint64_t)x0) + 1;
+    unsigned __int128 off = ((unsigned __int128)b * span + nbuckets - 1) / nbuckets;
+    return (int64_t)((uint64_t)x0 + (uint64_t)off);
+}
+
 static int chunk_blob(tally_store *st, int64_t rowid, chunk_decoder *dec)
 {
     int rc = store_prepare(st, &st->q_data, "SELECT data FROM chunk WHERE rowid = ?");
@@ -121,11 +130,20 @@ int tally_store_series(tally_store *st, int64_t metric_id, int64_t x0, int64_t x
         int64_t x;
         double y;
         int drc = 0;
+        /* Divide only when x crosses into another bucket, not per point. */
+        size_t b = nbuckets; /* nbuckets: no bucket yet */
+        int64_t next = 0;    /* the first x of bucket b + 1, when there is one */
         while (!rc && (drc = chunk_decoder_next(&dec, &x, &y)) == 1) {
             if (x > x1)
                 break;
-            if (x >= x0)
-                bucket_add(&out[tally_bucket_index(x, x0, x1, nbuckets)], x, y);
+            if (x < x0)
+                continue;
+            if (b == nbuckets || (b + 1 < nbuckets && x >= next)) {
+                b = tally_bucket_index(x, x0, x1, nbuckets);
+                if (b + 1 < nbuckets)
+                    next = bucket_start(b + 1, x0, x1, nbuckets);
+            }
+            bucket_add(&out[b], x, y);
         }
         if (drc < 0)
             rc = TALLY_ECORRUPT;
