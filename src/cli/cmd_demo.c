@@ -129,7 +129,9 @@ static int demo_write(const demo_opts *o)
             nanosleep(&ts, NULL);
         }
     }
-    int code = demo_stop ? 130 : 0;
+    /* Ctrl-C on a batch demo is an interruption (130, a failed run); the
+     * dashboard stopping its writer on quit is the normal end of a demo. */
+    int code = demo_stop && o->path_fd < 0 ? 130 : 0;
     if (o->progress && demo_stop) {
         fprintf(stderr, "interrupted at step %ld\n", step);
         fflush(stderr);
