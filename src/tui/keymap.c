@@ -43,6 +43,7 @@ static const keymap_entry table[] = {
     {'c', "c", KM_RUNS, ACT_COMPARE, "compare the selected runs"},
     {'o', "o", KM_RUNS, ACT_SORT, "sort by the next column"},
     {'r', "r", KM_RUNS, ACT_REVERSE, "reverse the sort"},
+    {'S', "S", KM_RUNS, ACT_SYNC, "sync the selected runs (or this one) to W&B"},
     {KEY_T_TAB, "Tab", KM_RUN, ACT_TAB_NEXT, "next tab of the run view"},
     {'1', "1", KM_RUN, ACT_TAB_CHARTS, "charts tab"},
     {'2', "2", KM_RUN, ACT_TAB_SUMMARY, "summary and config tab"},

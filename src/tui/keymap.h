@@ -66,7 +66,8 @@ typedef enum keymap_action {
     ACT_TAB_SUMMARY,
     ACT_TAB_SYSTEM,
     ACT_TAB_LOGS,
-    ACT_FOLLOW
+    ACT_FOLLOW,
+    ACT_SYNC
 } keymap_action;
 
 typedef struct keymap_entry {

@@ -91,6 +91,7 @@ void tui_app_free(tui_app *app)
     tui_filter_clear(&app->runs_filter);
     tui_filter_clear(&app->metric_filter);
     series_cache_free(app->cache);
+    tui_syncjob_free(app->sync);
     free(app->root);
     free(app);
 }
@@ -368,6 +369,14 @@ int tui_poll(tui_app *app, double now)
     }
     if (app->run.store && view_run_poll(app))
         redraw = 1;
+    if (app->sync) {
+        /* The job's line stays in the footer until the next key. */
+        if (!tui_syncjob_status(app->sync, app->message, sizeof app->message)) {
+            tui_syncjob_free(app->sync);
+            app->sync = NULL;
+        }
+        redraw = 1;
+    }
     for (size_t i = 0; i < app->ncmp; i++) {
         int changed = 0;
         if (tally_store_refresh(app->cmp[i].store, &changed) == 0 && changed)

@@ -17,6 +17,7 @@
 #include "tui/canvas.h"
 #include "tui/keymap.h"
 #include "tui/seriescache.h"
+#include "tui/syncjob.h"
 
 typedef enum tui_view { TUI_RUNS = 0, TUI_RUN, TUI_COMPARE, TUI_HELP } tui_view;
 typedef enum tui_tab { TAB_CHARTS = 0, TAB_SUMMARY, TAB_SYSTEM, TAB_LOGS, TAB_COUNT } tui_tab;
@@ -96,6 +97,7 @@ typedef struct tui_app {
     char **chosen; /* paths selected with space */
     size_t nchosen;
     double list_time; /* when the list was read */
+    tui_syncjob *sync; /* S: pushing runs to the W&B server, or NULL */
 
     /* run view */
     tui_run run;

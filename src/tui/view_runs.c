@@ -188,7 +188,7 @@ void view_runs_draw(tui_app *app, canvas *c)
     }
     char hint[200];
     snprintf(hint, sizeof hint,
-             " Enter open  Space select (%zu)  c compare  o sort:%s%s  / filter"
+             " Enter open  Space select (%zu)  c compare  S sync  o sort:%s%s  / filter"
              "  ? help  q quit",
              app->nchosen, col_names[app->sort_col], app->sort_rev ? "v" : "^");
     tui_draw_footer(app, c, s.footer, hint);
@@ -346,6 +346,21 @@ void view_runs_action(tui_app *app, keymap_action a, int key)
             snprintf(app->message, sizeof app->message, "cannot open the selected runs");
         }
         break;
+    case ACT_SYNC: {
+        const char *one = cursor_path(app);
+        char *const *paths = app->nchosen ? app->chosen : (char *const *)&one;
+        size_t n = app->nchosen ? app->nchosen : one != NULL;
+        if (app->sync) {
+            snprintf(app->message, sizeof app->message, "a sync is already running");
+        } else if (n == 0) {
+            snprintf(app->message, sizeof app->message, "no run to sync");
+        } else if (tui_syncjob_start(paths, n, &app->sync) != 0) {
+            snprintf(app->message, sizeof app->message, "cannot start the sync");
+        } else {
+            snprintf(app->message, sizeof app->message, "sync: starting...");
+        }
+        break;
+    }
     case ACT_BACK:
         if (app->runs_filter.active) {
             tui_filter_clear(&app->runs_filter);
