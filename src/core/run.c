@@ -259,7 +259,60 @@ static int add_row_metrics(tally_run *run)
     return TALLY_OK;
 }
 
-/* Registers the metrics a resumed file already holds, under their ids. */
+/* A rule a resumed file holds, back in the run (already written). */
+static int adopt_rule(void *ctx, const char *pattern, const char *step_metric, unsigned summary,
+                      int goal)
+{
+    tally_run *run = ctx;
+    metric_rule *r = calloc(1, sizeof *r);
+    if (!r)
+        return TALLY_ENOMEM;
+    r->pattern = strdup(pattern);
+    r->step_metric = step_metric ? strdup(step_metric) : NULL;
+    r->summary = summary;
+    r->goal = goal;
+    if (!r->pattern || (step_metric && !r->step_metric) || VEC_PUSH(run->rules, r) < 0) {
+        free(r->pattern);
+        free(r->step_metric);
+        free(r);
+        return TALLY_ENOMEM;
+    }
+    run->rules_written = run->rules.n;
+    return TALLY_OK;
+}
+
+/* Summaries with aggregates (min, max, mean, first) need every value seen:
+ * a resumed run replays what its file holds for those metrics, so
+ * {"min": ...} still covers the whole run. */
+static int replay_summaries(tally_run *run)
+{
+    tally_store *st = NULL;
+    int rc = TALLY_OK;
+    const unsigned aggregates =
+        TALLY_SUMMARY_MIN | TALLY_SUMMARY_MAX | TALLY_SUMMARY_MEAN | TALLY_SUMMARY_FIRST;
+    for (size_t i = 0; i < run->metrics.n && !rc; i++) {
+        metric *m = run->metrics.v[i];
+        if (!m->rule || !(m->rule->summary & aggregates) || m->axis != TALLY_AXIS_STEP)
+            continue;
+        if (!st && (rc = tally_store_open(run->path, &st)) != TALLY_OK)
+            break;
+        tally_points *p;
+        rc = tally_points_open(st, m->id, INT64_MIN, INT64_MAX, &p);
+        int64_t x;
+        double y;
+        int more = 0;
+        while (!rc && (more = tally_points_next(p, &x, &y)) == 1)
+            summary_add(&m->summary, y);
+        if (!rc && more < 0)
+            rc = more;
+        tally_points_close(p);
+    }
+    tally_store_close(st);
+    return rc;
+}
+
+/* Registers the metrics a resumed file already holds, under their ids;
+ * the file's rules must be adopted first, so each finds its rule. */
 static int adopt_metrics(tally_run *run, writer_metric_row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -315,6 +368,8 @@ static int open_file(tally_run *run, const tally_options *o, const char *project
         run->path = existing;
         rc = writer_resume(existing, &row, &run->writer, &run->rows, &last_step, &started, &rows,
                            &nrows);
+        if (!rc)
+            rc = writer_rules(run->writer, adopt_rule, run);
         if (!rc) {
             run->last_step = last_step;
             run->step = last_step + 1;
@@ -323,6 +378,8 @@ static int open_file(tally_run *run, const tally_options *o, const char *project
             run->start_wall = started;
             rc = adopt_metrics(run, rows, nrows);
         }
+        if (!rc)
+            rc = replay_summaries(run);
         writer_metric_rows_free(rows, nrows);
     } else {
         run->path = new_run_path(project_dir, run->id, run->start_wall);

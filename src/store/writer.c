@@ -301,6 +301,25 @@ static int load_metrics(store_writer *w, writer_metric_row **out, size_t *nout)
     return TALLY_OK;
 }
 
+int writer_rules(store_writer *w, writer_rule_fn fn, void *ctx)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(w->db, "SELECT pattern, step_metric, summary, goal FROM metric_rule",
+                           -1, &st, NULL) != SQLITE_OK)
+        return schema_error(sqlite3_errcode(w->db));
+    int rc = TALLY_OK, src;
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *pattern = (const char *)sqlite3_column_text(st, 0);
+        if (pattern)
+            rc = fn(ctx, pattern, (const char *)sqlite3_column_text(st, 1),
+                    (unsigned)sqlite3_column_int(st, 2), sqlite3_column_int(st, 3));
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = schema_error(src);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 void writer_metric_rows_free(writer_metric_row *metrics, size_t n)
 {
     for (size_t i = 0; i < n; i++)

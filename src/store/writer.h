@@ -44,6 +44,10 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
                   int64_t *rows, int64_t *last_step, double *start_time,
                   writer_metric_row **metrics, size_t *nmetrics);
 void writer_metric_rows_free(writer_metric_row *metrics, size_t n);
+/* Calls fn for each tally_define_metric() rule the file holds (resume). */
+typedef int (*writer_rule_fn)(void *ctx, const char *pattern, const char *step_metric,
+                              unsigned summary, int goal);
+int writer_rules(store_writer *w, writer_rule_fn fn, void *ctx);
 /* Closes the file: checkpoints the WAL and, when no reader holds the file,
  * turns it back into a single self-contained file. */
 void writer_close(store_writer *w);

@@ -802,6 +802,49 @@ static void test_disabled(void **state)
     assert_int_equal(dir_entries(dir), 0); /* no file, no directory */
 }
 
+/* A resumed run keeps its define_metric rules, and summaries with
+ * aggregates cover the values logged before the resume too. */
+static void test_resume_rules(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "resume02");
+    assert_int_equal(tally_define_metric(run, "val/*", "epoch",
+                                         TALLY_SUMMARY_MIN | TALLY_SUMMARY_MEAN |
+                                             TALLY_SUMMARY_LAST,
+                                         TALLY_GOAL_MINIMIZE),
+                     TALLY_OK);
+    const double before[] = {5, 3, 4};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tally_log(run, "val/loss", before[i]), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+    }
+    char *path = tu_run_finish(run, 0);
+
+    run = tu_run_start(dir, "resume02");
+    assert_int_equal(tally_log(run, "val/loss", 6), TALLY_OK);
+    assert_int_equal(tally_log(run, "val/acc", 0.5), TALLY_OK); /* new: takes the rule */
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    free(tu_run_finish(run, 0));
+
+    tally_store *st = tu_store_open(path);
+    cJSON *summary = tu_summary(st);
+    const cJSON *loss = cJSON_GetObjectItemCaseSensitive(summary, "val/loss");
+    assert_true(cJSON_IsObject(loss));
+    assert_true(cJSON_GetObjectItemCaseSensitive(loss, "min")->valuedouble == 3);
+    assert_true(cJSON_GetObjectItemCaseSensitive(loss, "mean")->valuedouble == 4.5);
+    assert_true(cJSON_GetObjectItemCaseSensitive(loss, "last")->valuedouble == 6);
+    const cJSON *acc = cJSON_GetObjectItemCaseSensitive(summary, "val/acc");
+    assert_true(cJSON_IsObject(acc));
+    assert_true(cJSON_GetObjectItemCaseSensitive(acc, "min")->valuedouble == 0.5);
+    const tally_metric_info *m = tally_store_find_metric(st, "val/acc");
+    assert_non_null(m);
+    assert_string_equal(m->step_metric, "epoch");
+    assert_int_equal(m->goal, TALLY_GOAL_MINIMIZE);
+    cJSON_Delete(summary);
+    tally_store_close(st);
+    free(path);
+}
+
 static void test_resume(void **state)
 {
     const char *dir = *state;
@@ -1399,6 +1442,7 @@ int main(void)
         TU_DIR_TEST(test_threads),
         TU_DIR_TEST(test_disabled),
         TU_DIR_TEST(test_resume),
+        TU_DIR_TEST(test_resume_rules),
         TU_DIR_TEST(test_save_file),
         TU_DIR_TEST(test_run_info),
         TU_DIR_TEST(test_many_metrics),
