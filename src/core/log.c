@@ -405,19 +405,9 @@ int tally_define_metric(tally_run *run, const char *pattern, const char *step_me
     if (goal < TALLY_GOAL_NONE || goal > TALLY_GOAL_MAXIMIZE ||
         (summary & ~0x3fu) != 0)
         return TALLY_EINVAL;
-    metric_rule *r = calloc(1, sizeof *r);
+    metric_rule *r = metrics_rule_new(pattern, step_metric, summary, goal);
     if (!r)
         return TALLY_ENOMEM;
-    r->pattern = strdup(pattern);
-    r->step_metric = step_metric ? strdup(step_metric) : NULL;
-    r->summary = summary;
-    r->goal = goal;
-    if (!r->pattern || (step_metric && !r->step_metric)) {
-        free(r->pattern);
-        free(r->step_metric);
-        free(r);
-        return TALLY_ENOMEM;
-    }
     RUN_LOCK(run);
     if (run->stopping) {
         rc = TALLY_EFINISHED;
@@ -437,11 +427,7 @@ int tally_define_metric(tally_run *run, const char *pattern, const char *step_me
         }
     }
     RUN_UNLOCK(run);
-    if (r) {
-        free(r->pattern);
-        free(r->step_metric);
-        free(r);
-    }
+    metrics_rule_free(r); /* NULL once the run holds it */
     return rc;
 }
 

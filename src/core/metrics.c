@@ -122,6 +122,32 @@ static int rule_matches(const metric_rule *r, const char *name)
     return strcmp(r->pattern, name) == 0;
 }
 
+metric_rule *metrics_rule_new(const char *pattern, const char *step_metric, unsigned summary,
+                              int goal)
+{
+    metric_rule *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->pattern = strdup(pattern);
+    r->step_metric = step_metric ? strdup(step_metric) : NULL;
+    r->summary = summary;
+    r->goal = goal;
+    if (!r->pattern || (step_metric && !r->step_metric)) {
+        metrics_rule_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void metrics_rule_free(metric_rule *r)
+{
+    if (!r)
+        return;
+    free(r->pattern);
+    free(r->step_metric);
+    free(r);
+}
+
 /* The most specific rule: an exact match, else the longest prefix; among
  * equals, the latest defined. */
 const metric_rule *metrics_rule_for(const tally_run *run, const char *name)

@@ -179,11 +179,8 @@ static void run_free(tally_run *run)
     run_discard_row(run);
     free(run->row.v);
     metrics_free(run);
-    for (size_t i = 0; i < run->rules.n; i++) {
-        free(run->rules.v[i]->pattern);
-        free(run->rules.v[i]->step_metric);
-        free(run->rules.v[i]);
-    }
+    for (size_t i = 0; i < run->rules.n; i++)
+        metrics_rule_free(run->rules.v[i]);
     free(run->rules.v);
     for (size_t i = 0; i < run->objects.n; i++)
         free(run->objects.v[i].json);
@@ -264,17 +261,9 @@ static int adopt_rule(void *ctx, const char *pattern, const char *step_metric, u
                       int goal)
 {
     tally_run *run = ctx;
-    metric_rule *r = calloc(1, sizeof *r);
-    if (!r)
-        return TALLY_ENOMEM;
-    r->pattern = strdup(pattern);
-    r->step_metric = step_metric ? strdup(step_metric) : NULL;
-    r->summary = summary;
-    r->goal = goal;
-    if (!r->pattern || (step_metric && !r->step_metric) || VEC_PUSH(run->rules, r) < 0) {
-        free(r->pattern);
-        free(r->step_metric);
-        free(r);
+    metric_rule *r = metrics_rule_new(pattern, step_metric, summary, goal);
+    if (!r || VEC_PUSH(run->rules, r) < 0) {
+        metrics_rule_free(r);
         return TALLY_ENOMEM;
     }
     run->rules_written = run->rules.n;

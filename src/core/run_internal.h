@@ -173,6 +173,10 @@ metric *metrics_add(tally_run *run, const char *key, size_t len, uint64_t hash, 
                     int hidden);
 uint64_t metrics_hash(const char *key, size_t *len);
 const metric_rule *metrics_rule_for(const tally_run *run, const char *name);
+/* A rule with copies of its strings; NULL when out of memory. */
+metric_rule *metrics_rule_new(const char *pattern, const char *step_metric, unsigned summary,
+                              int goal);
+void metrics_rule_free(metric_rule *r);
 int point_buf_push(point_buf *pb, int64_t x, double y);
 
 /* flusher.c */
