@@ -126,7 +126,8 @@ int tally_save_file(tally_run *run, const char *path);
 int tally_flush(tally_run *run);
 /* Commits the pending step, writes everything, marks the run finished
  * (exit_code 0) or failed, and frees the run.  A second call on the same
- * handle returns TALLY_EFINISHED. */
+ * handle returns TALLY_EFINISHED, and so do tally_flush() and tally_finish()
+ * in a fork()ed child: the run belongs to the process that started it. */
 int tally_finish(tally_run *run, int exit_code);
 
 /* Borrowed strings, valid until tally_finish(); NULL for a disabled run. */

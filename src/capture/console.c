@@ -26,8 +26,10 @@
 
 #include "capture/capture.h"
 #include "capture/linebuf.h"
+#include "common/clock.h"
 
 #define CONSOLE_DRAIN_QUIET_MS 100 /* at stop: a pipe silent this long is done */
+#define CONSOLE_DRAIN_MAX_MS 2000  /* at stop: a child that never stops writing */
 
 typedef struct console_stream {
     int fd;       /* 1 or 2: the host's descriptor */
@@ -97,7 +99,12 @@ static void *tee_main(void *arg)
     console *c = arg;
     char chunk[65536];
     int stopping = 0;
+    int64_t drain_end = 0;
     for (;;) {
+        /* The pipes stay open while a child of the host holds them: at stop,
+         * drain for a bounded time, so finish and exit cannot hang on it. */
+        if (stopping && clock_mono_ns() > drain_end)
+            break;
         struct pollfd pfd[3];
         int idx[3], np = 0;
         for (int i = 0; i < 2; i++)
@@ -121,6 +128,7 @@ static void *tee_main(void *arg)
                 continue;
             if (idx[k] < 0) {
                 stopping = 1;
+                drain_end = clock_mono_ns() + (int64_t)CONSOLE_DRAIN_MAX_MS * 1000000;
                 continue;
             }
             console_stream *st = &c->s[idx[k]];

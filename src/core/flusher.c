@@ -34,10 +34,14 @@ typedef struct meta_item {
 } meta_item;
 
 /* What one flush writes.  Pointers to metrics and rules stay valid for the
- * run's lifetime; strings are owned by the batch. */
+ * run's lifetime; strings are owned by the batch.  The new metrics and rules
+ * are copied out under the lock: caller threads may grow (realloc) the run's
+ * arrays while the batch is written. */
 typedef struct batch {
     size_t metrics_from, metrics_to; /* new metrics: run->metrics.v[from..to) */
     size_t rules_from, rules_to;
+    VEC(const metric *) created;      /* run->metrics.v[metrics_from..metrics_to) */
+    VEC(const metric_rule *) defined; /* run->rules.v[rules_from..rules_to) */
     VEC(metric *) points;
     VEC(meta_item) meta;
     VEC(summary_item) summary;
@@ -82,6 +86,16 @@ static void take(tally_run *run, batch *b)
     b->metrics_to = run->metrics.n;
     b->rules_from = run->rules_written;
     b->rules_to = run->rules.n;
+    for (size_t i = b->metrics_from; i < b->metrics_to; i++)
+        if (VEC_PUSH(b->created, run->metrics.v[i]) < 0) {
+            b->metrics_to = i; /* the rest waits for the next flush */
+            break;
+        }
+    for (size_t i = b->rules_from; i < b->rules_to; i++)
+        if (VEC_PUSH(b->defined, run->rules.v[i]) < 0) {
+            b->rules_to = i;
+            break;
+        }
     b->rows = run->rows;
     b->last_step = run->last_step;
     buf json = BUF_INIT;
@@ -144,12 +158,12 @@ static int write_batch(tally_run *run, batch *b, int final, const char *state, i
 {
     store_writer *w = run->writer;
     int rc = writer_begin(w);
-    for (size_t i = b->metrics_from; i < b->metrics_to && !rc; i++) {
-        const metric *m = run->metrics.v[i];
+    for (size_t i = 0; i < b->created.n && !rc; i++) {
+        const metric *m = b->created.v[i];
         rc = writer_metric_create(w, m->id, m->name, m->axis, m->hidden);
     }
-    for (size_t i = b->rules_from; i < b->rules_to && !rc; i++) {
-        const metric_rule *r = run->rules.v[i];
+    for (size_t i = 0; i < b->defined.n && !rc; i++) {
+        const metric_rule *r = b->defined.v[i];
         rc = writer_rule(w, r->pattern, r->step_metric, r->summary, r->goal);
     }
     for (size_t i = 0; i < b->meta.n && !rc; i++) {
@@ -217,6 +231,8 @@ static void batch_free(batch *b)
     free_kvs(b->run_texts.v, b->run_texts.n);
     free(b->lines.v);
     free(b->run_texts.v);
+    free(b->created.v);
+    free(b->defined.v);
     free(b->points.v);
     free(b->meta.v);
     free(b->summary.v);

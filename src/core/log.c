@@ -143,12 +143,20 @@ int run_commit_locked(tally_run *run)
         run->run_dirty = 1;
     }
     run_discard_row(run);
-    if (rc == TALLY_EFULL)
-        run_warn(run, rc, "the run file is not keeping up: dropping values (%s)",
-                 tally_strerror(rc));
     if (run->pending_points >= RUN_FLUSH_EARLY_POINTS)
         pthread_cond_signal(&run->wake);
     return rc;
+}
+
+/* The warning for a commit's result, called once the run lock is released:
+ * with console capture, stderr is a pipe drained by the tee thread, which
+ * takes the run lock for every line, so a warning written under the lock
+ * could wait forever on a full pipe. */
+void run_commit_warn(tally_run *run, int rc)
+{
+    if (rc == TALLY_EFULL)
+        run_warn(run, rc, "the run file is not keeping up: dropping values (%s)",
+                 tally_strerror(rc));
 }
 
 /* The flusher's last error, reported once by the logging calls so the
@@ -172,15 +180,15 @@ static int log_value(tally_run *run, const char *key, staged_value *v, int at_st
         return TALLY_OK;
     }
     int rc = TALLY_OK;
+    int64_t current = 0;
     RUN_LOCK(run);
     if (run->stopping) {
         rc = TALLY_EFINISHED;
         goto out;
     }
     if (at_step && step < run->step) {
-        run_warn(run, TALLY_ESTEP, "step %lld is before the current step %lld: not logged (%s)",
-                 (long long)step, (long long)run->step, "history is append-only");
-        rc = TALLY_ESTEP;
+        current = run->step;
+        rc = TALLY_ESTEP; /* warned once the lock is released */
         goto out;
     }
     if (at_step && step == INT64_MAX) {
@@ -202,6 +210,10 @@ static int log_value(tally_run *run, const char *key, staged_value *v, int at_st
 out:
     RUN_UNLOCK(run);
     free(v->json);
+    if (rc == TALLY_ESTEP)
+        run_warn(run, rc, "step %lld is before the current step %lld: not logged (%s)",
+                 (long long)step, (long long)current, "history is append-only");
+    run_commit_warn(run, rc);
     return rc;
 }
 
@@ -374,6 +386,7 @@ int tally_commit(tally_run *run)
     RUN_LOCK(run);
     int rc = run->stopping ? TALLY_EFINISHED : sticky(run, run_commit_locked(run));
     RUN_UNLOCK(run);
+    run_commit_warn(run, rc);
     return rc;
 }
 

@@ -231,6 +231,7 @@ static tally_run *run_alloc(void)
     pthread_cond_init(&run->done, &attr);
     pthread_condattr_destroy(&attr);
     run->last_step = -1;
+    run->pid = getpid();
     atomic_init(&run->warned, 0);
     return run;
 }
@@ -495,6 +496,8 @@ int tally_flush(tally_run *run)
         return TALLY_EINVAL;
     if (run->disabled)
         return TALLY_OK;
+    if (getpid() != run->pid)
+        return TALLY_EFINISHED; /* a fork()ed child: no flusher here to wait for */
     return flusher_flush(run, FLUSH_WAIT_MS);
 }
 
@@ -504,6 +507,12 @@ int tally_finish(tally_run *run, int exit_code)
         return TALLY_EINVAL;
     if (!registry_remove(run))
         return TALLY_EFINISHED;
+    /* A fork()ed child holds a copy of the run but none of its threads, and
+     * shares the parent's file and console pipes: finishing there would join
+     * threads that do not exist and stop the parent's console tee.  The copy
+     * is left as it is. */
+    if (!run->disabled && getpid() != run->pid)
+        return TALLY_EFINISHED;
     int rc = TALLY_OK;
     if (!run->disabled) {
         capture_stop(run->capture); /* its last lines and samples go in the final flush */
@@ -511,6 +520,7 @@ int tally_finish(tally_run *run, int exit_code)
         RUN_LOCK(run);
         int crc = run_commit_locked(run);
         RUN_UNLOCK(run);
+        run_commit_warn(run, crc);
         rc = flusher_stop(run, exit_code);
         if (!rc)
             rc = crc;

@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/buf.h"
 #include "core/summary.h"
@@ -92,6 +93,7 @@ typedef struct pending_kv {
 
 struct tally_run {
     int disabled;
+    pid_t pid; /* the process that owns the threads; a fork()ed child does not */
     char *id, *name, *project, *path;
     int flush_ms;
     double start_wall; /* Unix seconds at init */
@@ -150,6 +152,8 @@ struct tally_run {
 /* log.c */
 void run_discard_row(tally_run *run);
 int run_commit_locked(tally_run *run);
+/* Its warning, if any: printed only after the run lock is released. */
+void run_commit_warn(tally_run *run, int rc);
 
 /* Internal logging entry points for what a run records by itself
  * (src/capture).  Thread-safe, no I/O, like the public calls. */

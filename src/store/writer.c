@@ -356,8 +356,13 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
             *rows = sqlite3_column_int64(st, 0);
             *last_step = sqlite3_column_int64(st, 1);
             *start_time = sqlite3_column_double(st, 2);
+            /* The resumed run counts on from these: a damaged row must not
+             * overflow the next step or the runtime. */
+            if (*rows < 0 || *last_step < -1 || *last_step == INT64_MAX ||
+                !(*start_time >= 0 && *start_time < 1e11))
+                rc = TALLY_ECORRUPT;
             const char *state = (const char *)sqlite3_column_text(st, 3);
-            if (state && strcmp(state, "running") == 0 &&
+            if (!rc && state && strcmp(state, "running") == 0 &&
                 procinfo_writer_alive((const char *)sqlite3_column_text(st, 4),
                                       (const char *)sqlite3_column_text(st, 5),
                                       sqlite3_column_int64(st, 6),

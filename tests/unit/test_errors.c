@@ -9,13 +9,17 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -322,6 +326,119 @@ static void test_readonly_as_nobody(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Writes to fd 2 until the capture pipe is full (the thread then blocks). */
+static void *flood_stderr(void *arg)
+{
+    (void)arg;
+    static char line[1024];
+    memset(line, 'x', sizeof line - 1);
+    line[sizeof line - 1] = '\n';
+    for (int i = 0; i < 1024; i++)
+        if (write(2, line, sizeof line) < 0)
+            break;
+    return NULL;
+}
+
+/* The warning of a refused step goes to stderr, which console capture made
+ * a pipe drained by the tee thread; the tee takes the run lock for every
+ * line.  With the host's real stderr slow (a stalled terminal) the pipe
+ * fills: a warning written under the run lock would then wait on the tee
+ * while the tee waits on the lock.  Runs in a child, which has the fds. */
+static void test_warning_with_console_full(void **state)
+{
+    const char *dir = *state;
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(20); /* a deadlock fails the test instead of hanging it */
+        close(out[0]);
+        unsetenv("TALLY_QUIET");
+        if (dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
+            _exit(2);
+        /* the host's stderr, stalled: full until the parent reads */
+        int fl = fcntl(out[1], F_GETFL);
+        fcntl(out[1], F_SETFL, fl | O_NONBLOCK);
+        char fill[4096] = {0};
+        while (write(out[1], fill, sizeof fill) > 0)
+            ;
+        fcntl(out[1], F_SETFL, fl);
+        close(out[1]);
+        tally_options o = {.dir = dir, .sample_ms = -1, .flush_ms = 5,
+                           .capture = TALLY_CAPTURE_CONSOLE};
+        tally_run *run = NULL;
+        if (tally_init_ex(&o, &run) != TALLY_OK)
+            _exit(3);
+        pthread_t th;
+        if (pthread_create(&th, NULL, flood_stderr, NULL) != 0)
+            _exit(4);
+        usleep(300 * 1000); /* the tee is stuck forwarding, the pipe is full */
+        tally_log_at(run, 5, "a", 1);
+        if (tally_log_at(run, 1, "a", 1) != TALLY_ESTEP) /* warns */
+            _exit(5);
+        pthread_join(th, NULL);
+        _exit(tally_finish(run, 0) == TALLY_OK ? 0 : 6);
+    }
+    close(out[1]);
+    usleep(1000 * 1000); /* the child is in its warning by now */
+    char buf[65536];
+    while (read(out[0], buf, sizeof buf) > 0)
+        ;
+    close(out[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A child of the host that never stops writing keeps the capture pipes
+ * open: tally_finish() still returns, after a bounded drain. */
+static void test_finish_with_chatty_child(void **state)
+{
+    const char *dir = *state;
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(30);
+        close(out[0]);
+        if (dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
+            _exit(2);
+        close(out[1]);
+        tally_options o = {.dir = dir, .sample_ms = -1, .flush_ms = 5,
+                           .capture = TALLY_CAPTURE_CONSOLE};
+        tally_run *run = NULL;
+        if (tally_init_ex(&o, &run) != TALLY_OK)
+            _exit(3);
+        pid_t chatty = fork();
+        if (chatty == 0) {
+            for (int i = 0; i < 1500; i++) { /* 30 s */
+                (void)!write(1, "tick\n", 5);
+                usleep(20 * 1000);
+            }
+            _exit(0);
+        }
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int rc = tally_finish(run, 0);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        kill(chatty, SIGKILL);
+        waitpid(chatty, NULL, 0);
+        _exit(rc != TALLY_OK ? 4 : t1.tv_sec - t0.tv_sec > 10 ? 5 : 0);
+    }
+    close(out[1]);
+    char buf[65536];
+    while (read(out[0], buf, sizeof buf) > 0)
+        ;
+    close(out[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A finished run with some data; returns its path (malloc'd). */
 static char *real_run(const char *dir, const char *id)
 {
@@ -467,6 +584,13 @@ static void test_resume_damaged(void **state)
     assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
     set_pragma(path, "UPDATE metric SET id = -3 WHERE name = 'a'");
     assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
+    /* a run row whose step or start time the resumed run cannot count on from */
+    set_pragma(path, "UPDATE metric SET id = 3 WHERE name = 'a';"
+                     " UPDATE run SET last_step = 9223372036854775807");
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
+    set_pragma(path, "UPDATE run SET last_step = 4999, start_time = 1e300");
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
+    assert_null(run);
     /* no run row at all */
     set_pragma(path, "UPDATE metric SET id = 3 WHERE name = 'a'; DELETE FROM run");
     assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
@@ -550,6 +674,8 @@ int main(void)
         TU_DIR_TEST(test_init_errors),
         TU_DIR_TEST(test_readonly_dir),
         TU_DIR_TEST(test_readonly_as_nobody),
+        TU_DIR_TEST(test_warning_with_console_full),
+        TU_DIR_TEST(test_finish_with_chatty_child),
         TU_DIR_TEST(test_corrupt_files),
         TU_DIR_TEST(test_newer_schema),
         TU_DIR_TEST(test_resume_damaged),

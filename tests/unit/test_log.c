@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -1055,6 +1056,115 @@ static void test_many_metrics(void **state)
     free(path);
 }
 
+/* New keys and rules while the flusher writes: it must not read the run's
+ * metric and rule arrays, which the loggers grow, without the lock. */
+static void *new_keys(void *arg)
+{
+    tally_run *run = arg;
+    char key[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(key, sizeof key, "grow/%04d", i);
+        if (tally_log(run, key, i) != TALLY_OK || tally_commit(run) != TALLY_OK)
+            return "log";
+        if (i % 100 == 0) {
+            snprintf(key, sizeof key, "grow/%02d*", i / 100);
+            if (tally_define_metric(run, key, NULL, TALLY_SUMMARY_MAX, 0) != TALLY_OK)
+                return "define";
+        }
+    }
+    return NULL;
+}
+
+static void test_new_keys_while_flushing(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, new_keys, run), 0);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(tally_flush(run), TALLY_OK);
+    void *res;
+    pthread_join(th, &res);
+    assert_null(res);
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_metric_count(st), 3002);
+    expect_points(st, "grow/2999", (int64_t[]){2999}, (double[]){2999}, 1);
+    tally_store_close(st);
+    free(path);
+}
+
+/* A fork()ed child of the host has the run's memory but not its threads:
+ * flush and finish there refuse instead of waiting on or joining threads
+ * that do not exist, and the parent's run goes on untouched. */
+static void test_fork_child(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    assert_int_equal(tally_log(run, "a", 1), TALLY_OK);
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    assert_int_equal(tally_flush(run), TALLY_OK);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(20); /* a hang fails the test instead of blocking it */
+        int ok = tally_flush(run) == TALLY_EFINISHED && tally_finish(run, 3) == TALLY_EFINISHED;
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(tally_log(run, "a", 2), TALLY_OK);
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->state, TALLY_STATE_FINISHED);
+    expect_points(st, "a", (int64_t[]){0, 1}, (double[]){1, 2}, 2);
+    tally_store_close(st);
+    free(path);
+}
+
+/* One warning line per kind of problem: online sync's codes (-100 and on)
+ * do not silence the library's own, such as a failing disk. */
+static void test_warn_once_per_code(void **state)
+{
+    const char *dir = *state;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/stderr.txt", dir);
+    tally_run *run = tu_run_start(dir, NULL);
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    unsetenv("TALLY_QUIET");
+    run_warn(run, -103, "sync: unreachable"); /* SYNC_ENET */
+    run_warn(run, -103, "sync: unreachable");
+    run_warn(run, TALLY_EIO, "disk: io");
+    run_warn(run, -104, "sync: protocol"); /* SYNC_EPROTO */
+    run_warn(run, TALLY_ENOSPC, "disk: full");
+    run_warn(run, TALLY_ENOSPC, "disk: full");
+    setenv("TALLY_QUIET", "1", 1);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    char *path_run = tu_run_finish(run, 0);
+    free(path_run);
+    size_t size;
+    char *text = tu_read_file(path, &size);
+    assert_non_null(text);
+    text[size] = '\0'; /* tu_read_file leaves room past the end */
+    size_t lines = 0;
+    for (size_t i = 0; i < size; i++)
+        lines += text[i] == '\n';
+    assert_int_equal(lines, 4);
+    assert_non_null(strstr(text, "disk: io"));
+    assert_non_null(strstr(text, "disk: full"));
+    free(text);
+}
+
 /* A reader follows a run while it is written. */
 static void test_live_read(void **state)
 {
@@ -1446,6 +1556,9 @@ int main(void)
         TU_DIR_TEST(test_save_file),
         TU_DIR_TEST(test_run_info),
         TU_DIR_TEST(test_many_metrics),
+        TU_DIR_TEST(test_new_keys_while_flushing),
+        TU_DIR_TEST(test_fork_child),
+        TU_DIR_TEST(test_warn_once_per_code),
         TU_DIR_TEST(test_live_read),
         TU_DIR_TEST(test_crashed_then_resume),
         TU_DIR_TEST(test_catalog),
