@@ -51,7 +51,7 @@ typedef struct batch {
     VEC(char *) files;
     VEC(pending_line) lines;
     VEC(pending_kv) run_texts;
-    size_t npoints, line_bytes;
+    size_t npoints, line_bytes, object_bytes;
     int64_t rows, last_step;
 } batch;
 
@@ -124,6 +124,7 @@ static void take(tally_run *run, batch *b)
     }
     buf_free(&json);
     STEAL(b->objects, run->objects);
+    b->object_bytes = run->pending_object_bytes;
     STEAL(b->config, run->config);
     STEAL(b->summary_sets, run->summary_sets);
     STEAL(b->files, run->files);
@@ -262,6 +263,7 @@ static void settle(tally_run *run, batch *b, int rc)
             b->points.v[i]->writing.n = 0;
         run->pending_points -= b->npoints;
         run->pending_line_bytes -= b->line_bytes;
+        run->pending_object_bytes -= b->object_bytes;
         batch_free(b);
         return;
     }

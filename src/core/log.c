@@ -118,10 +118,16 @@ int run_commit_locked(tally_run *run)
             metric *m = e->m;
             if (e->json) {
                 pending_object o = {m->id, step, e->type, e->json};
+                size_t len = strlen(e->json);
+                if (run->pending_object_bytes + len > RUN_MAX_OBJECT_BYTES) {
+                    rc = TALLY_EFULL; /* the disk is not keeping up: bounded memory */
+                    continue;
+                }
                 if (VEC_PUSH(run->objects, o) < 0) {
                     rc = TALLY_ENOMEM;
                     continue;
                 }
+                run->pending_object_bytes += len;
                 summary_add_json(&m->summary, e->json);
                 e->json = NULL;
             } else {

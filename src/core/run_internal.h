@@ -121,6 +121,7 @@ struct tally_run {
     VEC(metric_rule *) rules;
     size_t rules_written;
     VEC(pending_object) objects;
+    size_t pending_object_bytes; /* JSON text in objects */
     VEC(pending_kv) config;
     VEC(pending_kv) summary_sets;
     VEC(char *) files;
@@ -166,7 +167,8 @@ int run_set_text(tally_run *run, const char *column, const char *value);
 /* Milliseconds since the run started (the time axis). */
 int64_t run_elapsed_ms(const tally_run *run);
 
-#define RUN_MAX_LINE_BYTES (64u << 20) /* queued console text beyond this is dropped */
+#define RUN_MAX_LINE_BYTES (64u << 20)   /* queued console text beyond this is dropped */
+#define RUN_MAX_OBJECT_BYTES (64u << 20) /* queued strings / JSON values beyond this too */
 
 /* metrics.c */
 int metrics_init(tally_run *run);

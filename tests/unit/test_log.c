@@ -1464,6 +1464,60 @@ static void test_write_failure(void **state)
     free(path);
 }
 
+/* Strings logged while the disk fails are kept up to a bound, then refused
+ * with TALLY_EFULL: memory stays bounded, and what was kept is written once
+ * the disk recovers.  Returns what went wrong, 0 when nothing. */
+static int object_cap_child(const char *dir)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    tally_options o = {.dir = dir, .project = "unit", .id = "objcap", .flush_ms = 5,
+                       .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    if (tally_init_ex(&o, &run) != TALLY_OK || tally_log_str(run, "s", "first") ||
+        tally_commit(run) || tally_flush(run))
+        return 1;
+    const size_t big = 1u << 20; /* a 1 MiB string a step */
+    char *text = malloc(big);
+    if (!text)
+        return 2;
+    memset(text, 'x', big - 1);
+    text[big - 1] = '\0';
+    struct rlimit lim = {(rlim_t)file_size(tally_run_path(run)) + 4096, RLIM_INFINITY};
+    if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+        return 3;
+    int full = 0, kept = 0;
+    for (int step = 1; step < 200 && !full; step++) {
+        tally_log_str(run, "s", text);
+        int rc = tally_commit(run);
+        if (rc == TALLY_EFULL)
+            full = 1;
+        else
+            kept++;
+    }
+    free(text);
+    if (!full || kept < 32 || kept > (int)(RUN_MAX_OBJECT_BYTES / big) + 1)
+        return 4; /* refused at the bound, not before, not never */
+    lim.rlim_cur = RLIM_INFINITY;
+    if (setrlimit(RLIMIT_FSIZE, &lim) != 0 || tally_flush(run) != TALLY_OK)
+        return 5;
+    if (tally_log_str(run, "s", "after") || tally_finish(run, 0))
+        return 6;
+    return 0;
+}
+
+static void test_object_cap(void **state)
+{
+    const char *dir = *state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(object_cap_child(dir));
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void set_run_row(const char *path, const char *sql)
 {
     sqlite3 *db;
@@ -1565,6 +1619,7 @@ int main(void)
         TU_DIR_TEST(test_console_and_time_axis),
         TU_DIR_TEST(test_state_judgement),
         TU_DIR_TEST(test_write_failure),
+        TU_DIR_TEST(test_object_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
