@@ -148,3 +148,12 @@ void buf_json_double(buf *b, double v)
     char tmp[NUMFMT_MAX];
     buf_puts(b, numfmt_double(tmp, v));
 }
+
+void buf_json_float(buf *b, double v)
+{
+    char tmp[NUMFMT_MAX];
+    const char *s = numfmt_double(tmp, v);
+    buf_puts(b, s);
+    if (s[strspn(s, "-0123456789")] == '\0')
+        buf_puts(b, ".0");
+}

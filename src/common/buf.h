@@ -39,5 +39,8 @@ void buf_json_raw(buf *b, const char *json);
 /* Appends a double as JSON with round-trip precision; NaN and ±Inf as the
  * bare tokens NaN, Infinity, -Infinity (as wandb writes them). */
 void buf_json_double(buf *b, double v);
+/* The same for a value of a float series: a whole number keeps a ".0"
+ * ("1.0", not "1"), so readers such as W&B see a float, as Python writes it. */
+void buf_json_float(buf *b, double v);
 
 #endif

@@ -265,8 +265,10 @@ void history_row_json(buf *out, const tally_history_row *row)
         buf_putc(out, ':');
         if (c->kind == 2)
             buf_json_raw(out, c->json);
-        else
+        else if (c->metric->is_int)
             buf_json_double(out, c->y);
+        else
+            buf_json_float(out, c->y);
     }
     buf_putc(out, '}');
 }

@@ -56,7 +56,13 @@ static void test_history_line(void **state)
     cells[4].y = INFINITY;
     buf_reset(&b);
     history_row_json(&b, &row);
-    assert_non_null(strstr(buf_cstr(&b), "\"loss\":3,\"nan\":NaN,\"inf\":Infinity"));
+    /* A whole number in a float series stays a float, as Python writes it. */
+    assert_non_null(strstr(buf_cstr(&b), "\"loss\":3.0,\"nan\":NaN,\"inf\":Infinity"));
+    /* In a series of integers it is an integer. */
+    ms[2].is_int = 1;
+    buf_reset(&b);
+    history_row_json(&b, &row);
+    assert_non_null(strstr(buf_cstr(&b), "\"loss\":3,\"nan\":NaN"));
     buf_free(&b);
 }
 
