@@ -5,6 +5,11 @@
  * the run, so a second tally_finish() on the same pointer could only be
  * caught by remembering which pointers are live.  Only init and finish
  * touch it; the logging calls never do.
+ *
+ * It also makes fork() safe: a child gets a copy of every run but none of
+ * the threads, so a run lock held by another thread at the fork would stay
+ * locked in the child forever.  The fork handlers take every live run's
+ * lock before the fork and release them on both sides after it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,10 +19,33 @@
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static const tally_run **registry;
 static size_t registry_n, registry_cap;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* Lock order: the registry, then the runs in registry order.  No code
+ * takes the registry lock while holding a run lock. */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&registry_mu);
+    for (size_t i = 0; i < registry_n; i++)
+        pthread_mutex_lock(&((tally_run *)registry[i])->mu);
+}
+
+static void fork_release(void)
+{
+    for (size_t i = registry_n; i-- > 0;)
+        pthread_mutex_unlock(&((tally_run *)registry[i])->mu);
+    pthread_mutex_unlock(&registry_mu);
+}
+
+static void install_fork_handlers(void)
+{
+    pthread_atfork(fork_prepare, fork_release, fork_release);
+}
 
 int registry_add(const tally_run *run)
 {
     int rc = 0;
+    pthread_once(&atfork_once, install_fork_handlers);
     pthread_mutex_lock(&registry_mu);
     if (registry_n == registry_cap) {
         size_t cap = registry_cap ? registry_cap * 2 : 8;

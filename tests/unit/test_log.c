@@ -15,6 +15,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1097,6 +1098,55 @@ static void test_new_keys_while_flushing(void **state)
 /* A fork()ed child of the host has the run's memory but not its threads:
  * flush and finish there refuse instead of waiting on or joining threads
  * that do not exist, and the parent's run goes on untouched. */
+typedef struct spam_ctx {
+    tally_run *run;
+    atomic_int stop;
+} spam_ctx;
+
+static void *spam_log(void *arg)
+{
+    spam_ctx *c = arg;
+    for (int64_t i = 0; !atomic_load(&c->stop); i++) {
+        tally_log(c->run, "spam", (double)i);
+        if (i % 64 == 0)
+            tally_commit(c->run);
+    }
+    return NULL;
+}
+
+/* fork() while another thread holds the run lock: the fork handlers hand
+ * the child an unlocked run, so its logging calls return instead of
+ * waiting forever on a lock no thread of the child will release. */
+static void test_fork_while_logging(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    spam_ctx c = {run, 0};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, spam_log, &c), 0);
+    int hung = 0;
+    for (int i = 0; i < 100; i++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            alarm(5); /* a deadlock dies of SIGALRM instead of hanging the test */
+            tally_log(run, "child", 1);
+            tally_commit(run);
+            _exit(0);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+            hung = 1; /* one is enough: fail now rather than wait out 100 alarms */
+            break;
+        }
+    }
+    atomic_store(&c.stop, 1);
+    pthread_join(th, NULL);
+    assert_int_equal(hung, 0);
+    free(tu_run_finish(run, 0));
+}
+
 static void test_fork_child(void **state)
 {
     const char *dir = *state;
@@ -1612,6 +1662,7 @@ int main(void)
         TU_DIR_TEST(test_many_metrics),
         TU_DIR_TEST(test_new_keys_while_flushing),
         TU_DIR_TEST(test_fork_child),
+        TU_DIR_TEST(test_fork_while_logging),
         TU_DIR_TEST(test_warn_once_per_code),
         TU_DIR_TEST(test_live_read),
         TU_DIR_TEST(test_crashed_then_resume),
