@@ -337,11 +337,7 @@ int sampler_start(tally_run *run, int period_ms, pid_t root_pid, sampler **out)
     s->tree_cur = calloc(SAMPLER_MAX_PIDS, sizeof *s->tree_cur);
     s->pids = calloc(SAMPLER_MAX_PIDS, sizeof *s->pids);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    clock_cond_init(&s->cv);
     if (!s->cpu_prev || !s->cpu_cur || !s->tree_prev || !s->tree_cur || !s->pids ||
         pthread_create(&s->thread, NULL, sampler_main, s) != 0) {
         sampler_free(s);

@@ -5,6 +5,7 @@
 #ifndef TALLY_CLOCK_H
 #define TALLY_CLOCK_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -24,7 +25,20 @@ static inline int64_t clock_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The absolute CLOCK_MONOTONIC time ms milliseconds from now. */
+/* A condition variable that times out on CLOCK_MONOTONIC, as the
+ * deadlines of clock_deadline_ms() need: a wall-clock jump must neither
+ * stall nor hurry a flusher or a sampler. */
+static inline void clock_cond_init(pthread_cond_t *cv)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+/* The absolute CLOCK_MONOTONIC time ms milliseconds from now, for
+ * pthread_cond_timedwait() on a clock_cond_init() condition variable. */
 static inline struct timespec clock_deadline_ms(int64_t ms)
 {
     int64_t ns = clock_mono_ns() + ms * 1000000;

@@ -223,13 +223,9 @@ static tally_run *run_alloc(void)
     tally_run *run = calloc(1, sizeof *run);
     if (!run)
         return NULL;
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_mutex_init(&run->mu, NULL);
-    pthread_cond_init(&run->wake, &attr);
-    pthread_cond_init(&run->done, &attr);
-    pthread_condattr_destroy(&attr);
+    clock_cond_init(&run->wake);
+    clock_cond_init(&run->done);
     run->last_step = -1;
     run->pid = getpid();
     atomic_init(&run->warned, 0);

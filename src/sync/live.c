@@ -86,12 +86,8 @@ sync_live *sync_live_start(const char *path, sync_live_warn_fn warn, void *ctx)
     l->ctx = ctx;
     l->interval_ms = http_env_ms("TALLY_SYNC_INTERVAL_MS", 5000, 1);
     atomic_init(&l->cancel, 0);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_mutex_init(&l->mu, NULL);
-    pthread_cond_init(&l->wake, &attr);
-    pthread_condattr_destroy(&attr);
+    clock_cond_init(&l->wake);
     /* A pass gives up on an unreachable server after a while; the next
      * pass tries again. */
     sync_options opts = {.cancel = &l->cancel,
