@@ -316,14 +316,12 @@ static void test_readonly_as_nobody(void **state)
             _exit(2);
         _exit(0);
     }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
+    int code = tu_wait_child(pid);
     chmod(sub, 0755);
     chmod(projdir, 0755);
-    assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == 77)
+    if (code == 77)
         skip();
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(code, 0);
 }
 
 /* Writes to fd 2 until the capture pipe is full (the thread then blocks). */
@@ -386,10 +384,7 @@ static void test_warning_with_console_full(void **state)
     while (read(out[0], buf, sizeof buf) > 0)
         ;
     close(out[0]);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(tu_wait_child(pid), 0);
 }
 
 /* A child of the host that never stops writing keeps the capture pipes
@@ -433,10 +428,7 @@ static void test_finish_with_chatty_child(void **state)
     while (read(out[0], buf, sizeof buf) > 0)
         ;
     close(out[0]);
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(tu_wait_child(pid), 0);
 }
 
 /* A finished run with some data; returns its path (malloc'd). */

@@ -1161,10 +1161,7 @@ static void test_fork_child(void **state)
         int ok = tally_flush(run) == TALLY_EFINISHED && tally_finish(run, 3) == TALLY_EFINISHED;
         _exit(ok ? 0 : 1);
     }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(tu_wait_child(pid), 0);
     assert_int_equal(tally_log(run, "a", 2), TALLY_OK);
     assert_int_equal(tally_commit(run), TALLY_OK);
     char *path = tu_run_finish(run, 0);
@@ -1279,9 +1276,7 @@ static void test_crashed_then_resume(void **state)
             bad = tally_flush(run) != TALLY_OK;
         _exit(bad); /* no tally_finish */
     }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(tu_wait_child(pid), 0);
     char *path = NULL;
     assert_int_equal(tally_store_resolve(dir, "crash001", &path), TALLY_OK);
     tally_store *st = tu_store_open(path);
@@ -1494,10 +1489,7 @@ static void test_write_failure(void **state)
     assert_true(pid >= 0);
     if (pid == 0)
         _exit(write_failure_child(dir));
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(tu_wait_child(pid), 0);
     char *path = NULL;
     assert_int_equal(tally_store_resolve(dir, "diskfull", &path), TALLY_OK);
     tally_store *st = tu_store_open(path);
@@ -1562,10 +1554,7 @@ static void test_object_cap(void **state)
     assert_true(pid >= 0);
     if (pid == 0)
         _exit(object_cap_child(dir));
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(tu_wait_child(pid), 0);
 }
 
 static void set_run_row(const char *path, const char *sql)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/json.h"
@@ -50,6 +51,14 @@ void tu_rmrf(char *path)
     chmod(path, 0700); /* a test may have made it read-only */
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(path);
+}
+
+int tu_wait_child(pid_t pid)
+{
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
 }
 
 int tu_dir_setup(void **state)

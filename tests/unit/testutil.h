@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -24,6 +25,10 @@ int tu_dir_setup(void **state);
 int tu_dir_teardown(void **state);
 #define TU_DIR_TEST(f) cmocka_unit_test_setup_teardown(f, tu_dir_setup, tu_dir_teardown)
 /* Writes size bytes to path; 0 or -1. */
+/* Waits for a forked child, fails the test unless it exited, and returns
+ * its exit status (the child tests report what went wrong through it). */
+int tu_wait_child(pid_t pid);
+
 int tu_write_file(const char *path, const void *data, size_t size);
 /* Reads a whole file (malloc'd); NULL on failure. */
 void *tu_read_file(const char *path, size_t *size);
