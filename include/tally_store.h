@@ -154,10 +154,16 @@ int tally_store_files(tally_store *store, tally_file_fn fn, void *ctx);
 int tally_store_file_read(tally_store *store, const char *path, void **data, size_t *size);
 
 /* Runs under a store root (<root>/<project>/<stamp>-<id>.db), newest first.  Files that
- * cannot be read are skipped and counted in `skipped`. */
+ * cannot be read are skipped: `skipped` of them, each named in `skips` with
+ * why (TALLY_ECORRUPT: not a tally run file; TALLY_EVERSION; TALLY_EACCES ...). */
+typedef struct tally_run_skip {
+    const char *path;
+    int error; /* TALLY_E* */
+} tally_run_skip;
 typedef struct tally_run_list {
     size_t n, skipped;
-    tally_run_info *runs; /* strings owned by the list */
+    tally_run_info *runs;  /* strings owned by the list */
+    tally_run_skip *skips; /* skipped entries, owned by the list */
 } tally_run_list;
 int tally_store_list(const char *root, tally_run_list **out);
 void tally_run_list_free(tally_run_list *list);

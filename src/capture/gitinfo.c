@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "capture/spawn.h"
+#include "common/json.h"
 #include "core/run_internal.h"
 
 #define GITINFO_MAX_PATCH (32u << 20)
@@ -96,7 +97,7 @@ int gitinfo_read(const char *cwd, int timeout_ms, gitinfo *out)
         cJSON_AddBoolToObject(o, "dirty", dirty);
     if (root)
         cJSON_AddStringToObject(o, "root", root);
-    out->json = cJSON_PrintUnformatted(o);
+    out->json = json_print(o, JSON_BARE_NONFINITE);
     cJSON_Delete(o);
     if (dirty)
         out->patch = git(cwd, timeout_ms, a_diff, GITINFO_MAX_PATCH, &out->patch_len);

@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "tally_store.h"
 
 typedef struct cli_command {
@@ -36,6 +38,21 @@ int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the usage line of a command on stderr; returns CLI_USAGE. */
 int cli_usage(const cli_command *cmd);
 
+/* Checks a --dir argument: a store root a command reads must exist and be
+ * a directory.  Returns 0, or prints why not and returns CLI_USAGE. */
+int cli_check_dir(const char *dir);
+
+/* The option every command with JSON output takes, --json-nonfinite=MODE:
+ * "string" (the default: "NaN", "Infinity", "-Infinity", strict JSON) or
+ * "bare" (wandb's bare tokens).  Sets *json_flags for the writer
+ * (common/json.h); returns 0, or prints why not and returns CLI_USAGE. */
+#define CLI_JSON_NONFINITE_OPT 'N'
+#define CLI_JSON_NONFINITE_LONGOPT {"json-nonfinite", required_argument, NULL, CLI_JSON_NONFINITE_OPT}
+int cli_json_nonfinite(const char *mode, unsigned *json_flags);
+
+/* Writes one JSON document (the writer's output) and a newline to stdout. */
+void cli_put_json(const cJSON *v, unsigned json_flags);
+
 /* Resolves RUN (path, id or id prefix) under root and opens it, printing
  * one clear line on failure.  Returns 0 or CLI_FAIL. */
 int cli_open_run(const char *root, const char *run, tally_store **out);
@@ -43,8 +60,11 @@ int cli_open_run(const char *root, const char *run, tally_store **out);
 /* Writes untrusted text with control and escape sequences neutralised
  * (TEXT_ASCII when stdout's locale is not UTF-8). */
 void cli_put_safe(FILE *f, const char *s);
-/* The same, padded or cut to exactly width display columns. */
+/* The same, padded to width display columns, and cut to them with a
+ * trailing "…" ("~" when the locale is not UTF-8) when it is wider. */
 void cli_put_cell(FILE *f, const char *s, int width);
+/* The display width s takes once sanitised (what cli_put_safe writes). */
+int cli_safe_width(const char *s);
 
 /* "2026-11-29 14:03", "3h12m", from Unix seconds / seconds. */
 void cli_format_time(char *out, size_t size, double unix_s);

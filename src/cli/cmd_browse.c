@@ -16,7 +16,11 @@ static int run_browse(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': dir = optarg; break;
+        case 'd':
+            if (cli_check_dir(optarg))
+                return CLI_USAGE;
+            dir = optarg;
+            break;
         case 'h': cli_usage(&cmd_browse); return CLI_OK;
         default: return cli_usage(&cmd_browse);
         }

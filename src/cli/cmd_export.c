@@ -4,36 +4,75 @@
  *
  * Rows come from the shared history iterator (tally_history_*, in
  * src/store/history.c), which sync uploads too; the JSON-line form is the
- * one sync sends (history_row_json).
+ * one sync sends (history_row_json), strict JSON unless
+ * --json-nonfinite=bare.  CSV is safe to open in a spreadsheet and to show
+ * on a terminal unless --raw.  --metrics matching only system metrics
+ * exports the time axis, with _timestamp and _runtime as its x columns.
  */
+#include <fnmatch.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/numfmt.h"
 #include "common/text.h"
 #include "store/history.h"
 
 typedef struct exporter {
     tally_history *history;
-    int csv, filtered, sanitize;
+    tally_axis axis;
+    double start_time; /* the run's, for the time axis's _timestamp */
+    int csv, filtered, raw;
+    unsigned json_flags;
     buf line;
 } exporter;
 
+/* 1 when s is a decimal number ("-1", "-0.5e3"): a cell a spreadsheet
+ * reads as a number, not a formula, though it starts with '-'. */
+static int csv_is_number(const char *s)
+{
+    const char *p = s + (*s == '-' || *s == '+');
+    size_t whole = strspn(p, "0123456789"), frac = 0;
+    p += whole;
+    if (*p == '.') {
+        frac = strspn(p + 1, "0123456789");
+        p += 1 + frac;
+    }
+    if (whole + frac == 0)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        p += 1 + (p[1] == '-' || p[1] == '+');
+        size_t exp = strspn(p, "0123456789");
+        if (exp == 0)
+            return 0;
+        p += exp;
+    }
+    return *p == '\0';
+}
+
+/* One CSV cell of text.  Unless --raw: control characters, escape
+ * sequences, bidi controls and malformed UTF-8 are neutralised (tabs and
+ * line feeds kept), and a cell a spreadsheet would evaluate as a formula
+ * gets a leading "'".  Quoted as RFC 4180 says when it holds a comma,
+ * quote, CR or LF, and always when prefixed. */
 static void csv_text(exporter *e, const char *s)
 {
     buf clean = BUF_INIT;
-    if (e->sanitize) {
-        text_sanitize(&clean, s, strlen(s), TEXT_KEEP_TAB);
+    int formula = 0;
+    if (!e->raw) {
+        text_sanitize(&clean, s, strlen(s), TEXT_KEEP_TAB | TEXT_KEEP_NL);
         s = buf_cstr(&clean);
+        formula = s[0] && strchr("=+-@\t\r", s[0]) && !(s[0] == '-' && csv_is_number(s));
     }
-    if (strpbrk(s, ",\"\r\n")) {
+    if (formula || strpbrk(s, ",\"\r\n")) {
         buf_putc(&e->line, '"');
+        if (formula)
+            buf_putc(&e->line, '\'');
         for (const char *p = s; *p; p++) {
             if (*p == '"')
                 buf_putc(&e->line, '"');
@@ -46,26 +85,26 @@ static void csv_text(exporter *e, const char *s)
     buf_free(&clean);
 }
 
-/* A non-scalar value as a CSV cell: strings bare, other JSON as text. */
+/* A non-scalar value as a CSV cell: strings bare, other JSON as its text. */
 static void csv_object(exporter *e, const char *type, const char *json)
 {
-    if (strcmp(type, "string") == 0) {
-        cJSON *v = json_parse(json);
-        if (cJSON_IsString(v)) {
-            csv_text(e, v->valuestring);
-            cJSON_Delete(v);
-            return;
-        }
-        cJSON_Delete(v);
+    cJSON *v = strcmp(type, "string") == 0 ? json_parse(json) : NULL;
+    if (cJSON_IsString(v)) {
+        csv_text(e, v->valuestring);
+    } else {
+        buf text = BUF_INIT;
+        json_text(&text, json, e->json_flags);
+        csv_text(e, buf_cstr(&text));
+        buf_free(&text);
     }
-    csv_text(e, json);
+    cJSON_Delete(v);
 }
 
 static void write_header(exporter *e)
 {
     size_t n;
     const tally_history_cell *cols = tally_history_columns(e->history, &n);
-    buf_puts(&e->line, "_step");
+    buf_puts(&e->line, e->axis == TALLY_AXIS_TIME ? "_timestamp,_runtime" : "_step");
     for (size_t i = 0; i < n; i++) {
         buf_putc(&e->line, ',');
         csv_text(e, cols[i].metric->name);
@@ -73,20 +112,52 @@ static void write_header(exporter *e)
     buf_putc(&e->line, '\n');
 }
 
+/* A time-axis row (x: ms since the run started) as JSON: the sample's own
+ * x columns, _timestamp (Unix seconds) and _runtime (seconds), then its
+ * values. */
+static void time_row_json(exporter *e, const tally_history_row *row)
+{
+    double runtime = (double)row->x / 1000.0;
+    buf_puts(&e->line, "{\"_timestamp\":");
+    json_number(&e->line, e->start_time + runtime, e->json_flags);
+    buf_puts(&e->line, ",\"_runtime\":");
+    json_number(&e->line, runtime, e->json_flags);
+    for (size_t i = 0; i < row->ncells; i++) {
+        const tally_history_cell *c = &row->cells[i];
+        if (c->kind != 1)
+            continue;
+        buf_putc(&e->line, ',');
+        json_string(&e->line, c->metric->name);
+        buf_putc(&e->line, ':');
+        json_number(&e->line, c->y, e->json_flags);
+    }
+    buf_putc(&e->line, '}');
+}
+
 static void write_row(exporter *e, const tally_history_row *row)
 {
+    char num[NUMFMT_MAX];
     if (e->csv) {
-        buf_printf(&e->line, "%lld", (long long)row->x);
+        if (e->axis == TALLY_AXIS_TIME) {
+            double runtime = (double)row->x / 1000.0;
+            buf_puts(&e->line, numfmt_double(num, e->start_time + runtime));
+            buf_putc(&e->line, ',');
+            buf_puts(&e->line, numfmt_double(num, runtime));
+        } else {
+            buf_printf(&e->line, "%lld", (long long)row->x);
+        }
         for (size_t i = 0; i < row->ncells; i++) {
             const tally_history_cell *c = &row->cells[i];
             buf_putc(&e->line, ',');
             if (c->kind == 2)
                 csv_object(e, c->type, c->json);
             else if (c->kind == 1)
-                buf_json_double(&e->line, c->y);
+                buf_puts(&e->line, numfmt_double(num, c->y));
         }
+    } else if (e->axis == TALLY_AXIS_TIME) {
+        time_row_json(e, row);
     } else {
-        history_row_json(&e->line, row);
+        history_row_json(&e->line, row, e->json_flags);
     }
     buf_putc(&e->line, '\n');
 }
@@ -109,38 +180,79 @@ static int export_rows(exporter *e)
     return rc;
 }
 
+/* The axis to export: the step axis, unless GLOB matches only time-axis
+ * series (system metrics), which have no steps.  When it matches both,
+ * the step axis wins and one line says what was left out. */
+static tally_axis pick_axis(tally_store *st, const char *glob)
+{
+    size_t steps = 0, times = 0;
+    for (size_t i = 0; glob && i < tally_store_metric_count(st); i++) {
+        const tally_metric_info *m = tally_store_metric(st, i);
+        if (m->hidden || fnmatch(glob, m->name, 0) != 0)
+            continue;
+        if (m->axis == TALLY_AXIS_TIME)
+            times++;
+        else
+            steps++;
+    }
+    if (times && !steps)
+        return TALLY_AXIS_TIME;
+    if (times)
+        fprintf(stderr,
+                "tally: %zu time-axis series (system metrics) also match and are not in this "
+                "export; a glob that matches only them exports them (e.g. 'system.*')\n",
+                times);
+    return TALLY_AXIS_STEP;
+}
+
 static int run_export(int argc, char **argv)
 {
     const char *root = tally_store_default_root(), *format = "jsonl", *glob = NULL;
+    exporter e = {0};
     static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
                                               {"format", required_argument, NULL, 'f'},
                                               {"metrics", required_argument, NULL, 'm'},
+                                              {"raw", no_argument, NULL, 'r'},
+                                              CLI_JSON_NONFINITE_LONGOPT,
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:f:m:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:f:m:rh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': root = optarg; break;
+        case 'd':
+            if (cli_check_dir(optarg))
+                return CLI_USAGE;
+            root = optarg;
+            break;
         case 'f': format = optarg; break;
         case 'm': glob = optarg; break;
+        case 'r': e.raw = 1; break;
+        case CLI_JSON_NONFINITE_OPT:
+            if (cli_json_nonfinite(optarg, &e.json_flags))
+                return CLI_USAGE;
+            break;
         case 'h': cli_usage(&cmd_export); return CLI_OK;
         default: return cli_usage(&cmd_export);
         }
     }
     if (optind + 1 != argc || (strcmp(format, "jsonl") != 0 && strcmp(format, "csv") != 0))
         return cli_usage(&cmd_export);
-
-    exporter e = {0};
     e.csv = strcmp(format, "csv") == 0;
+    if (e.raw && !e.csv) {
+        fprintf(stderr, "tally: --raw is for --format csv (JSON lines always escape)\n");
+        return CLI_USAGE;
+    }
     e.filtered = glob != NULL;
-    e.sanitize = isatty(STDOUT_FILENO);
     tally_store *st;
     if (cli_open_run(root, argv[optind], &st))
         return CLI_FAIL;
-    int rc = tally_history_open(st, TALLY_AXIS_STEP, glob, INT64_MIN, INT64_MAX, &e.history);
+    e.axis = pick_axis(st, glob);
+    e.start_time = tally_store_info(st)->start_time;
+    int rc = tally_history_open(st, e.axis, glob, INT64_MIN, INT64_MAX, &e.history);
     size_t ncols = 0;
     const tally_history_cell *cols = rc ? NULL : tally_history_columns(e.history, &ncols);
-    if (!rc && (ncols < 2 || strcmp(cols[0].metric->name, "_timestamp") != 0))
+    if (!rc && e.axis == TALLY_AXIS_STEP &&
+        (ncols < 2 || strcmp(cols[0].metric->name, "_timestamp") != 0))
         rc = TALLY_ECORRUPT;
     if (!rc && e.csv)
         write_header(&e);
@@ -156,5 +268,6 @@ static int run_export(int argc, char **argv)
     return CLI_OK;
 }
 
-const cli_command cmd_export = {"export", "[--dir D] [--format jsonl|csv] [--metrics GLOB] RUN",
-                                "print a run's history as JSON lines or CSV", run_export};
+const cli_command cmd_export = {
+    "export", "[--dir D] [--format jsonl|csv] [--metrics GLOB] [--raw] [--json-nonfinite string|bare] RUN",
+    "print a run's history as JSON lines or CSV", run_export};

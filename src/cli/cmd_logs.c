@@ -1,8 +1,10 @@
 /*
- * cmd_logs.c — `tally logs RUN [--follow] [--stderr] [--raw]`: the console
- * lines a run captured, oldest first.  stderr lines are prefixed "! " (or
- * only they are shown, with --stderr); every line is neutralised with
- * text_sanitize() unless --raw.  --follow tails a live run until it ends.
+ * cmd_logs.c — `tally logs RUN [--follow] [--stderr] [--raw] [--json]`: the
+ * console lines a run captured, oldest first.  stderr lines are prefixed
+ * "! " (or only they are shown, with --stderr); every line is neutralised
+ * with text_sanitize() unless --raw.  --json writes one JSON object a line
+ * instead ({"line":N,"time":T,"stream":"stdout"|"stderr","text":"..."}).
+ * --follow tails a live run until it ends.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,12 +14,13 @@
 
 #include "cli/cli.h"
 #include "common/buf.h"
+#include "common/json.h"
 #include "common/text.h"
 
 #define LOGS_POLL_MS 250
 
 typedef struct printer {
-    int only_stderr, raw, ascii;
+    int only_stderr, raw, ascii, json;
     int64_t last_seq;
     buf line;
 } printer;
@@ -29,6 +32,16 @@ static int print_line(void *ctx, const tally_log_line *l)
     if (p->only_stderr && l->stream != 2)
         return 0;
     buf_reset(&p->line);
+    if (p->json) {
+        buf_printf(&p->line, "{\"line\":%lld,\"time\":", (long long)l->seq);
+        json_number(&p->line, l->t, 0);
+        buf_puts(&p->line, l->stream == 2 ? ",\"stream\":\"stderr\",\"text\":"
+                                          : ",\"stream\":\"stdout\",\"text\":");
+        json_string(&p->line, l->text);
+        buf_puts(&p->line, "}\n");
+        fwrite(p->line.data, 1, p->line.len, stdout);
+        return 0;
+    }
     if (!p->only_stderr)
         buf_puts(&p->line, l->stream == 2 ? "! " : "  ");
     if (p->raw)
@@ -50,22 +63,32 @@ static int run_logs(int argc, char **argv)
                                               {"follow", no_argument, NULL, 'f'},
                                               {"stderr", no_argument, NULL, 'e'},
                                               {"raw", no_argument, NULL, 'r'},
+                                              {"json", no_argument, NULL, 'j'},
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "d:fErh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:fErjh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': root = optarg; break;
+        case 'd':
+            if (cli_check_dir(optarg))
+                return CLI_USAGE;
+            root = optarg;
+            break;
         case 'f': follow = 1; break;
         case 'e':
         case 'E': p.only_stderr = 1; break;
         case 'r': p.raw = 1; break;
+        case 'j': p.json = 1; break;
         case 'h': cli_usage(&cmd_logs); return CLI_OK;
         default: return cli_usage(&cmd_logs);
         }
     }
     if (optind + 1 != argc)
         return cli_usage(&cmd_logs);
+    if (p.raw && p.json) {
+        fprintf(stderr, "tally: --raw is for text output (--json always escapes)\n");
+        return CLI_USAGE;
+    }
     p.ascii = !cli_utf8();
     tally_store *st;
     if (cli_open_run(root, argv[optind], &st))
@@ -90,5 +113,5 @@ static int run_logs(int argc, char **argv)
     return CLI_OK;
 }
 
-const cli_command cmd_logs = {"logs", "RUN [--dir D] [--follow] [--stderr] [--raw]",
+const cli_command cmd_logs = {"logs", "RUN [--dir D] [--follow] [--stderr] [--raw | --json]",
                               "print a run's captured console output", run_logs};

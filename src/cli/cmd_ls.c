@@ -1,9 +1,11 @@
 /*
  * cmd_ls.c — `tally ls`: the runs under a store root, newest first.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -50,7 +52,7 @@ static void summary_line(const char *json, buf *out)
     cJSON_Delete(root);
 }
 
-static void print_json(const tally_run_list *list)
+static void print_json(const tally_run_list *list, unsigned json_flags)
 {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; i < list->n; i++) {
@@ -73,17 +75,39 @@ static void print_json(const tally_run_list *list)
         cJSON_AddItemToObject(o, "summary", summary ? summary : cJSON_CreateObject());
         cJSON_AddItemToArray(arr, o);
     }
-    buf out = BUF_INIT;
-    json_write(&out, arr, 1);
-    puts(buf_cstr(&out));
-    buf_free(&out);
+    cli_put_json(arr, JSON_PRETTY | json_flags);
     cJSON_Delete(arr);
 }
 
-static void print_table(const tally_run_list *list)
+/* The widths of the ID, PROJECT and NAME columns.  On a terminal they are
+ * capped (a longer value is cut and ends in "…"); into a pipe or a file
+ * nothing is cut: each column is as wide as its widest value. */
+enum { COL_ID, COL_PROJECT, COL_NAME, NCOLS };
+static void column_widths(const tally_run_list *list, int fit, int width[NCOLS])
 {
-    printf("%-8s  %-12s  %-24s  %-8s  %-16s  %-8s  %8s  %s\n", "ID", "PROJECT", "NAME", "STATE",
-           "STARTED", "DURATION", "STEPS", "SUMMARY");
+    static const int cap[NCOLS] = {8, 12, 24};
+    static const char *const header[NCOLS] = {"ID", "PROJECT", "NAME"};
+    for (int c = 0; c < NCOLS; c++) {
+        width[c] = (int)strlen(header[c]);
+        if (fit)
+            width[c] = cap[c];
+    }
+    for (size_t i = 0; !fit && i < list->n; i++) {
+        const char *v[NCOLS] = {list->runs[i].id, list->runs[i].project, list->runs[i].name};
+        for (int c = 0; c < NCOLS; c++) {
+            int w = cli_safe_width(v[c]);
+            if (w > width[c])
+                width[c] = w;
+        }
+    }
+}
+
+static void print_table(const tally_run_list *list, int fit)
+{
+    int w[NCOLS];
+    column_widths(list, fit, w);
+    printf("%-*s  %-*s  %-*s  %-8s  %-16s  %-8s  %8s  %s\n", w[COL_ID], "ID", w[COL_PROJECT],
+           "PROJECT", w[COL_NAME], "NAME", "STATE", "STARTED", "DURATION", "STEPS", "SUMMARY");
     for (size_t i = 0; i < list->n; i++) {
         const tally_run_info *in = &list->runs[i];
         char started[32], duration[32];
@@ -91,11 +115,11 @@ static void print_table(const tally_run_list *list)
         numfmt_duration(duration, sizeof duration, run_duration(in));
         buf summary = BUF_INIT;
         summary_line(in->summary_json, &summary);
-        cli_put_cell(stdout, in->id, 8);
+        cli_put_cell(stdout, in->id, w[COL_ID]);
         fputs("  ", stdout);
-        cli_put_cell(stdout, in->project, 12);
+        cli_put_cell(stdout, in->project, w[COL_PROJECT]);
         fputs("  ", stdout);
-        cli_put_cell(stdout, in->name, 24);
+        cli_put_cell(stdout, in->name, w[COL_NAME]);
         printf("  %-8s  %-16s  %-8s  %8lld  ", tally_state_name(in->state), started, duration,
                (long long)in->rows);
         cli_put_safe(stdout, buf_cstr(&summary));
@@ -104,19 +128,43 @@ static void print_table(const tally_run_list *list)
     }
 }
 
+/* One line on stderr for each run file that could not be read, and why. */
+static void print_skips(const tally_run_list *list)
+{
+    for (size_t i = 0; i < list->skipped; i++) {
+        const tally_run_skip *sk = &list->skips[i];
+        const char *why = access(sk->path, R_OK) != 0 ? strerror(errno) : tally_strerror(sk->error);
+        fputs("tally: skipped: ", stderr);
+        cli_put_safe(stderr, sk->path);
+        fputs(": ", stderr);
+        cli_put_safe(stderr, why);
+        fputc('\n', stderr);
+    }
+}
+
 static int run_ls(int argc, char **argv)
 {
     const char *root = tally_store_default_root();
     int json = 0;
+    unsigned json_flags = 0;
     static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
                                               {"json", no_argument, NULL, 'j'},
+                                              CLI_JSON_NONFINITE_LONGOPT,
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:jh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': root = optarg; break;
+        case 'd':
+            if (cli_check_dir(optarg))
+                return CLI_USAGE;
+            root = optarg;
+            break;
         case 'j': json = 1; break;
+        case CLI_JSON_NONFINITE_OPT:
+            if (cli_json_nonfinite(optarg, &json_flags))
+                return CLI_USAGE;
+            break;
         case 'h': cli_usage(&cmd_ls); return CLI_OK;
         default: return cli_usage(&cmd_ls);
         }
@@ -127,16 +175,19 @@ static int run_ls(int argc, char **argv)
     int rc = tally_store_list(root, &list);
     if (rc)
         return cli_error("cannot list runs: %s", tally_strerror(rc));
-    if (json)
-        print_json(list);
-    else if (list->n == 0)
-        printf("no runs under %s\n", root);
-    else
-        print_table(list);
-    if (list->skipped)
-        fprintf(stderr, "tally: %zu file(s) under %s could not be read\n", list->skipped, root);
+    if (json) {
+        print_json(list, json_flags);
+    } else if (list->n == 0) {
+        fputs("no runs under ", stdout);
+        cli_put_safe(stdout, root);
+        fputc('\n', stdout);
+    } else {
+        print_table(list, isatty(STDOUT_FILENO));
+    }
+    print_skips(list);
     tally_run_list_free(list);
     return CLI_OK;
 }
 
-const cli_command cmd_ls = {"ls", "[--dir D] [--json]", "list runs, newest first", run_ls};
+const cli_command cmd_ls = {"ls", "[--dir D] [--json] [--json-nonfinite string|bare]",
+                            "list runs, newest first", run_ls};

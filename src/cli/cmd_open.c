@@ -52,7 +52,11 @@ static int run_open(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "d:v:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': dir = optarg; break;
+        case 'd':
+            if (cli_check_dir(optarg))
+                return CLI_USAGE;
+            dir = optarg;
+            break;
         case 'v': view = optarg; break;
         case 'h': cli_usage(&cmd_open); return CLI_OK;
         default: return cli_usage(&cmd_open);

@@ -100,7 +100,7 @@ static void print_object(const char *title, const cJSON *obj)
     }
     for (const cJSON *it = obj->child; it; it = it->next) {
         buf value = BUF_INIT;
-        json_write(&value, it, 0);
+        json_write(&value, it, JSON_BARE_NONFINITE); /* for people: NaN, not "NaN" */
         fputs("  ", stdout);
         cli_put_cell(stdout, it->string, 28);
         fputs(" ", stdout);
@@ -151,9 +151,9 @@ static void print_text(tally_store *st, const cJSON *o)
     field("notes", in->notes);
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(o, "tags");
     if (cJSON_GetArraySize(tags) > 0) {
-        char *t = cJSON_PrintUnformatted(tags);
+        char *t = json_print(tags, 0);
         field("tags", t);
-        cJSON_free(t);
+        free(t);
     }
     snprintf(line, sizeof line, "%lld", (long long)in->pid);
     field("host", in->host);
@@ -161,9 +161,9 @@ static void print_text(tally_store *st, const cJSON *o)
     field("user", in->user);
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(o, "command");
     if (cJSON_GetArraySize(cmd) > 0) {
-        char *c = cJSON_PrintUnformatted(cmd);
+        char *c = json_print(cmd, 0);
         field("command", c);
-        cJSON_free(c);
+        free(c);
     }
     field("cwd", in->cwd);
     field("git", in->git_json);
@@ -206,15 +206,25 @@ static int run_show(int argc, char **argv)
 {
     const char *root = tally_store_default_root();
     int json = 0;
+    unsigned json_flags = 0;
     static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
                                               {"json", no_argument, NULL, 'j'},
+                                              CLI_JSON_NONFINITE_LONGOPT,
                                               {"help", no_argument, NULL, 'h'},
                                               {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:jh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': root = optarg; break;
+        case 'd':
+            if (cli_check_dir(optarg))
+                return CLI_USAGE;
+            root = optarg;
+            break;
         case 'j': json = 1; break;
+        case CLI_JSON_NONFINITE_OPT:
+            if (cli_json_nonfinite(optarg, &json_flags))
+                return CLI_USAGE;
+            break;
         case 'h': cli_usage(&cmd_show); return CLI_OK;
         default: return cli_usage(&cmd_show);
         }
@@ -226,10 +236,7 @@ static int run_show(int argc, char **argv)
         return CLI_FAIL;
     cJSON *o = run_json(st);
     if (json) {
-        buf out = BUF_INIT;
-        json_write(&out, o, 1);
-        puts(buf_cstr(&out));
-        buf_free(&out);
+        cli_put_json(o, JSON_PRETTY | json_flags);
     } else {
         print_text(st, o);
     }
@@ -238,5 +245,5 @@ static int run_show(int argc, char **argv)
     return CLI_OK;
 }
 
-const cli_command cmd_show = {"show", "[--dir D] [--json] RUN", "show everything about a run",
+const cli_command cmd_show = {"show", "[--dir D] [--json] [--json-nonfinite string|bare] RUN", "show everything about a run",
                               run_show};

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "common/numfmt.h"
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/json.h"
 #include "sync/sync.h"
 
 static atomic_int interrupted;
@@ -99,13 +101,13 @@ static void print_result(const sync_result *r, int dry_run)
 static void json_result(buf *out, const sync_result *r, const char *path, int rc)
 {
     buf_puts(out, "{\"run\":");
-    buf_json_string(out, r->run_id[0] ? r->run_id : "");
+    json_string(out, r->run_id[0] ? r->run_id : "");
     buf_puts(out, ",\"path\":");
-    buf_json_string(out, path);
+    json_string(out, path);
     buf_puts(out, ",\"entity\":");
-    buf_json_string(out, r->entity);
+    json_string(out, r->entity);
     buf_puts(out, ",\"project\":");
-    buf_json_string(out, r->project);
+    json_string(out, r->project);
     buf_printf(out, ",\"ok\":%s,\"up_to_date\":%s,\"running\":%s", rc ? "false" : "true",
                r->up_to_date ? "true" : "false", r->running ? "true" : "false");
     buf_printf(out, ",\"history\":%lld,\"events\":%lld,\"output\":%lld,\"files\":%lld",
@@ -114,11 +116,12 @@ static void json_result(buf *out, const sync_result *r, const char *path, int rc
     buf_printf(out, ",\"summary\":%s,\"complete\":%s,\"rows\":%lld,\"rows_synced\":%lld",
                r->summary ? "true" : "false", r->complete ? "true" : "false",
                (long long)r->rows_total, (long long)r->rows_done);
-    buf_printf(out, ",\"bytes\":%lld,\"requests\":%lld,\"retries\":%lld,\"seconds\":%.3f",
-               (long long)r->bytes, (long long)r->requests, (long long)r->retries, r->seconds);
+    buf_printf(out, ",\"bytes\":%lld,\"requests\":%lld,\"retries\":%lld,\"seconds\":",
+               (long long)r->bytes, (long long)r->requests, (long long)r->retries);
+    json_number(out, round(r->seconds * 1000) / 1000, 0);
     if (rc) {
         buf_puts(out, ",\"error\":");
-        buf_json_string(out, r->error);
+        json_string(out, r->error);
     }
     buf_putc(out, '}');
 }
@@ -153,7 +156,11 @@ static int run_sync(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "ad:e:p:njh", longopts, NULL)) != -1) {
         switch (c) {
         case 'a': all = 1; break;
-        case 'd': root = optarg; break;
+        case 'd':
+            if (cli_check_dir(optarg))
+                return CLI_USAGE;
+            root = optarg;
+            break;
         case 'e': opts.entity = optarg; break;
         case 'p': opts.project = optarg; break;
         case 'n': opts.dry_run = 1; break;

@@ -1,14 +1,17 @@
 /*
  * util.c — helpers the subcommands share (see cli.h).
  */
+#include <errno.h>
 #include <langinfo.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/cli.h"
 #include "common/buf.h"
+#include "common/json.h"
 #include "common/text.h"
 
 int cli_error(const char *fmt, ...)
@@ -34,23 +37,39 @@ int cli_utf8(void)
     return cs && strcmp(cs, "UTF-8") == 0;
 }
 
+/* s made safe for this terminal's locale. */
+static void sanitize(buf *out, const char *s)
+{
+    text_sanitize(out, s ? s : "", s ? strlen(s) : 0, cli_utf8() ? 0 : TEXT_ASCII);
+}
+
 void cli_put_safe(FILE *f, const char *s)
 {
     if (!s)
         return;
     buf b = BUF_INIT;
-    text_sanitize(&b, s, strlen(s), cli_utf8() ? 0 : TEXT_ASCII);
+    sanitize(&b, s);
     fputs(buf_cstr(&b), f);
     buf_free(&b);
+}
+
+int cli_safe_width(const char *s)
+{
+    buf b = BUF_INIT;
+    sanitize(&b, s);
+    int w = text_width(buf_cstr(&b));
+    buf_free(&b);
+    return w;
 }
 
 void cli_put_cell(FILE *f, const char *s, int width)
 {
     buf b = BUF_INIT;
-    text_sanitize(&b, s ? s : "", s ? strlen(s) : 0, cli_utf8() ? 0 : TEXT_ASCII);
+    sanitize(&b, s);
     const char *p = buf_cstr(&b);
-    /* Cut at a character boundary once the next character would overflow. */
-    int used = 0;
+    int total = text_width(p);
+    /* When it is too wide, the cut leaves one column for the marker. */
+    int room = total > width ? width - 1 : width, used = 0;
     size_t i = 0, n = strlen(p);
     while (i < n) {
         uint32_t cp;
@@ -60,15 +79,62 @@ void cli_put_cell(FILE *f, const char *s, int width)
         char one[5] = {0};
         memcpy(one, p + i, len);
         int w = text_width(one);
-        if (used + w > width)
+        if (used + w > room)
             break;
         fwrite(p + i, 1, len, f);
         used += w;
         i += len;
     }
+    if (total > width && width > 0) {
+        fputs(cli_utf8() ? "\xe2\x80\xa6" : "~", f); /* U+2026 */
+        used++;
+    }
     for (; used < width; used++)
         fputc(' ', f);
     buf_free(&b);
+}
+
+int cli_check_dir(const char *dir)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        int err = errno;
+        fputs("tally: --dir ", stderr);
+        cli_put_safe(stderr, dir);
+        fprintf(stderr, ": %s\n", strerror(err));
+        return CLI_USAGE;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        fputs("tally: --dir ", stderr);
+        cli_put_safe(stderr, dir);
+        fputs(": not a directory\n", stderr);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int cli_json_nonfinite(const char *mode, unsigned *json_flags)
+{
+    if (strcmp(mode, "string") == 0) {
+        *json_flags &= ~JSON_BARE_NONFINITE;
+    } else if (strcmp(mode, "bare") == 0) {
+        *json_flags |= JSON_BARE_NONFINITE;
+    } else {
+        fputs("tally: --json-nonfinite takes 'string' or 'bare', not '", stderr);
+        cli_put_safe(stderr, mode);
+        fputs("'\n", stderr);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+void cli_put_json(const cJSON *v, unsigned json_flags)
+{
+    buf out = BUF_INIT;
+    json_write(&out, v, json_flags);
+    buf_putc(&out, '\n');
+    fwrite(buf_cstr(&out), 1, out.len, stdout);
+    buf_free(&out);
 }
 
 void cli_format_time(char *out, size_t size, double unix_s)

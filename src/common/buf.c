@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/numfmt.h"
 
 int buf_reserve(buf *b, size_t extra)
 {
@@ -100,60 +99,4 @@ void buf_free(buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
     b->oom = 0;
-}
-
-void buf_json_string(buf *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    buf_putc(b, '"');
-    const char *run = s;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
-            continue;
-        buf_append(b, run, (size_t)((const char *)p - run));
-        run = (const char *)p + 1;
-        switch (*p) {
-        case '"': buf_puts(b, "\\\""); break;
-        case '\\': buf_puts(b, "\\\\"); break;
-        case '\n': buf_puts(b, "\\n"); break;
-        case '\r': buf_puts(b, "\\r"); break;
-        case '\t': buf_puts(b, "\\t"); break;
-        default: {
-            char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-            buf_append(b, esc, sizeof esc);
-        }
-        }
-    }
-    buf_puts(b, run);
-    buf_putc(b, '"');
-}
-
-void buf_json_raw(buf *b, const char *json)
-{
-    static const char hex[] = "0123456789abcdef";
-    const char *run = json;
-    for (const unsigned char *p = (const unsigned char *)json; *p; p++) {
-        if (*p >= 0x20 && *p != 0x7f)
-            continue;
-        buf_append(b, run, (size_t)((const char *)p - run));
-        run = (const char *)p + 1;
-        char esc[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-        buf_append(b, esc, sizeof esc);
-    }
-    buf_puts(b, run);
-}
-
-void buf_json_double(buf *b, double v)
-{
-    char tmp[NUMFMT_MAX];
-    buf_puts(b, numfmt_double(tmp, v));
-}
-
-void buf_json_float(buf *b, double v)
-{
-    char tmp[NUMFMT_MAX];
-    const char *s = numfmt_double(tmp, v);
-    buf_puts(b, s);
-    if (s[strspn(s, "-0123456789")] == '\0')
-        buf_puts(b, ".0");
 }

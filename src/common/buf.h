@@ -30,17 +30,4 @@ char *buf_steal(buf *b);
 void buf_reset(buf *b);
 void buf_free(buf *b);
 
-/* Appends s as a JSON string literal, quotes included. */
-void buf_json_string(buf *b, const char *s);
-/* Appends JSON text as it is, except that raw control bytes (which only a
- * damaged or hostile file holds) become \u00XX escapes: JSON output never
- * carries an ESC to a terminal. */
-void buf_json_raw(buf *b, const char *json);
-/* Appends a double as JSON with round-trip precision; NaN and ±Inf as the
- * bare tokens NaN, Infinity, -Infinity (as wandb writes them). */
-void buf_json_double(buf *b, double v);
-/* The same for a value of a float series: a whole number keeps a ".0"
- * ("1.0", not "1"), so readers such as W&B see a float, as Python writes it. */
-void buf_json_float(buf *b, double v);
-
 #endif

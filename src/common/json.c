@@ -7,6 +7,10 @@
  * number once the tree is built.  Integers past 2^53, which a double cannot
  * hold, travel the same way and come back as numbers that keep their digits
  * in valuestring, so json_write() writes them back exactly.
+ *
+ * The writer walks a cJSON tree itself (cJSON's printer keeps 15 digits of
+ * a double and passes C1 and bidi controls through); json_string_n() is
+ * the one place a string becomes a JSON literal.
  */
 #include "common/json.h"
 
@@ -16,6 +20,7 @@
 #include <string.h>
 
 #include "common/numfmt.h"
+#include "common/text.h"
 
 #define NAN_MARK "\x01nan\x01"
 #define INT_MARK "\x01int\x01"
@@ -138,57 +143,158 @@ cJSON *json_parse(const char *text)
     return v;
 }
 
-static void indent(buf *out, int pretty, int depth)
+/* ---- the writer ---- */
+
+/* Code points a JSON string never carries raw: what a terminal may act on
+ * (C0, DEL, C1, bidi controls) and the line and paragraph separators, which
+ * some readers take for line ends. */
+static int must_escape(uint32_t cp) { return text_unsafe(cp) || cp == 0x2028 || cp == 0x2029; }
+
+static void put_escape(buf *out, uint32_t cp)
 {
-    if (!pretty)
+    static const char hex[] = "0123456789abcdef";
+    switch (cp) {
+    case '"': buf_puts(out, "\\\""); return;
+    case '\\': buf_puts(out, "\\\\"); return;
+    case '\n': buf_puts(out, "\\n"); return;
+    case '\r': buf_puts(out, "\\r"); return;
+    case '\t': buf_puts(out, "\\t"); return;
+    default: {
+        char esc[6] = {'\\', 'u', hex[cp >> 12 & 15], hex[cp >> 8 & 15], hex[cp >> 4 & 15],
+                       hex[cp & 15]};
+        buf_append(out, esc, sizeof esc);
+    }
+    }
+}
+
+void json_string_n(buf *out, const char *s, size_t n)
+{
+    buf_putc(out, '"');
+    size_t i = 0, run = 0; /* s[run..i) is copied as it is */
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        uint32_t cp = c;
+        size_t len = c < 0x80 ? 1 : utf8_decode(s + i, n - i, &cp);
+        if (len > 1 && !must_escape(cp)) {
+            i += len;
+            continue;
+        }
+        buf_append(out, s + run, i - run);
+        if (len == 0) {
+            buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD for each byte of a malformed sequence */
+            len = 1;
+        } else {
+            put_escape(out, cp);
+        }
+        i += len;
+        run = i;
+    }
+    buf_append(out, s + run, n - run);
+    buf_putc(out, '"');
+}
+
+void json_string(buf *out, const char *s) { json_string_n(out, s ? s : "", s ? strlen(s) : 0); }
+
+/* The spelling of a non-finite v, or NULL when v is finite. */
+static const char *nonfinite(double v, unsigned flags)
+{
+    if (isfinite(v))
+        return NULL;
+    if (flags & JSON_BARE_NONFINITE)
+        return isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+    return isnan(v) ? "\"NaN\"" : v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+}
+
+void json_number(buf *out, double v, unsigned flags)
+{
+    const char *special = nonfinite(v, flags);
+    if (special) {
+        buf_puts(out, special);
+        return;
+    }
+    char tmp[NUMFMT_MAX];
+    buf_puts(out, numfmt_double(tmp, v));
+}
+
+void json_float(buf *out, double v, unsigned flags)
+{
+    const char *special = nonfinite(v, flags);
+    if (special) {
+        buf_puts(out, special);
+        return;
+    }
+    char tmp[NUMFMT_MAX];
+    const char *s = numfmt_double(tmp, v);
+    buf_puts(out, s);
+    if (s[strspn(s, "-0123456789")] == '\0')
+        buf_puts(out, ".0");
+}
+
+static void indent(buf *out, unsigned flags, int depth)
+{
+    if (!(flags & JSON_PRETTY))
         return;
     buf_putc(out, '\n');
     for (int i = 0; i < depth; i++)
         buf_puts(out, "  ");
 }
 
-static void write_value(buf *out, const cJSON *v, int pretty, int depth)
+static void write_value(buf *out, const cJSON *v, unsigned flags, int depth)
 {
     if (cJSON_IsNumber(v) && v->valuestring) {
         buf_puts(out, v->valuestring); /* an integer past 2^53, as parsed */
     } else if (cJSON_IsNumber(v)) {
-        buf_json_double(out, v->valuedouble);
+        json_number(out, v->valuedouble, flags);
     } else if (cJSON_IsString(v)) {
-        buf_json_string(out, v->valuestring);
+        json_string(out, v->valuestring);
     } else if (cJSON_IsBool(v)) {
         buf_puts(out, cJSON_IsTrue(v) ? "true" : "false");
     } else if (cJSON_IsRaw(v)) {
-        buf_puts(out, v->valuestring);
+        json_text(out, v->valuestring, flags);
     } else if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
         int obj = cJSON_IsObject(v);
         buf_putc(out, obj ? '{' : '[');
         for (const cJSON *c = v->child; c; c = c->next) {
-            indent(out, pretty, depth + 1);
+            indent(out, flags, depth + 1);
             if (obj) {
-                buf_json_string(out, c->string ? c->string : "");
-                buf_puts(out, pretty ? ": " : ":");
+                json_string(out, c->string);
+                buf_puts(out, (flags & JSON_PRETTY) ? ": " : ":");
             }
-            write_value(out, c, pretty, depth + 1);
+            write_value(out, c, flags, depth + 1);
             if (c->next)
                 buf_putc(out, ',');
         }
         if (v->child)
-            indent(out, pretty, depth);
+            indent(out, flags, depth);
         buf_putc(out, obj ? '}' : ']');
     } else {
         buf_puts(out, "null");
     }
 }
 
-void json_write(buf *out, const cJSON *v, int pretty) { write_value(out, v, pretty, 0); }
+void json_write(buf *out, const cJSON *v, unsigned flags) { write_value(out, v, flags, 0); }
 
-char *json_print(const cJSON *v)
+char *json_print(const cJSON *v, unsigned flags)
 {
     buf b = BUF_INIT;
-    json_write(&b, v, 0);
+    json_write(&b, v, flags);
     if (b.oom) {
         buf_free(&b);
         return NULL;
     }
     return buf_steal(&b);
+}
+
+void json_text(buf *out, const char *json, unsigned flags)
+{
+    cJSON *v = json_parse(json);
+    if (v)
+        json_write(out, v, flags & ~JSON_PRETTY);
+    else
+        json_string(out, json);
+    cJSON_Delete(v);
 }

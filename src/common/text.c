@@ -55,8 +55,7 @@ int utf8_valid(const char *s, size_t n)
     return 1;
 }
 
-/* Code points a terminal may act on rather than show. */
-static int is_dangerous(uint32_t cp)
+int text_unsafe(uint32_t cp)
 {
     return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
@@ -85,7 +84,9 @@ void text_sanitize(buf *out, const char *s, size_t n, unsigned flags)
         }
         if (cp == '\t')
             buf_putc(out, (flags & TEXT_KEEP_TAB) ? '\t' : ' ');
-        else if (is_dangerous(cp))
+        else if (cp == '\n' && (flags & TEXT_KEEP_NL))
+            buf_putc(out, '\n');
+        else if (text_unsafe(cp))
             buf_putc(out, '?');
         else if (flags & TEXT_ASCII)
             buf_putc(out, '?');

@@ -22,8 +22,14 @@ int utf8_valid(const char *s, size_t n);
  * bytes, or 0 when the sequence is malformed (then *cp is undefined). */
 size_t utf8_decode(const char *s, size_t n, uint32_t *cp);
 
+/* 1 for a code point a terminal may act on rather than show: C0 and C1
+ * controls, DEL, and the bidirectional controls (U+061C, U+200E, U+200F,
+ * U+202A..U+202E, U+2066..U+2069). */
+int text_unsafe(uint32_t cp);
+
 #define TEXT_ASCII 0x1u   /* non-ASCII characters become '?' (non-UTF-8 terminal) */
 #define TEXT_KEEP_TAB 0x2u /* keep tabs (else each becomes one space) */
+#define TEXT_KEEP_NL 0x4u  /* keep line feeds (else each becomes '?') */
 
 /* Appends a terminal-safe copy of s[0..n) to out: C0 and C1 control
  * characters, DEL, and bidirectional overrides become '?', malformed UTF-8

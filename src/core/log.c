@@ -264,7 +264,7 @@ static int string_value(const char *value, staged_value *v)
     if (!utf8_valid(value, strlen(value)))
         return TALLY_EUTF8;
     buf b = BUF_INIT;
-    buf_json_string(&b, value);
+    json_string(&b, value);
     v->json = buf_steal(&b);
     v->type = "string";
     return v->json ? TALLY_OK : TALLY_ENOMEM;
@@ -316,7 +316,7 @@ static int flatten(const cJSON *obj, buf *path, value_list *out)
             } else if (cJSON_IsString(it)) {
                 rc = string_value(it->valuestring, &v);
             } else {
-                v.json = json_print(it);
+                v.json = json_print(it, JSON_BARE_NONFINITE);
                 v.type = "json";
                 if (!v.json)
                     rc = TALLY_ENOMEM;
@@ -484,7 +484,7 @@ int tally_summary_set(tally_run *run, const char *key, double value)
             m->summary_dirty = 1;
         } else {
             buf b = BUF_INIT;
-            buf_json_double(&b, value);
+            json_number(&b, value, JSON_BARE_NONFINITE);
             char *json = buf_steal(&b);
             rc = json ? queue_kv(run, &run->summary_sets, key, json) : TALLY_ENOMEM;
         }
@@ -501,7 +501,7 @@ static char *normalize_json(const char *json_value, int *rc)
         *rc = json_value ? TALLY_EJSON : TALLY_EINVAL;
         return NULL;
     }
-    char *out = json_print(v);
+    char *out = json_print(v, JSON_BARE_NONFINITE);
     cJSON_Delete(v);
     *rc = out ? TALLY_OK : TALLY_ENOMEM;
     return out;
@@ -546,7 +546,7 @@ int tally_config_json(tally_run *run, const char *json_object)
         rc = key_check(it->string, NULL);
     VEC(pending_kv) items = {0};
     for (const cJSON *it = root->child; it && !rc; it = it->next) {
-        char *json = json_print(it);
+        char *json = json_print(it, JSON_BARE_NONFINITE);
         rc = json ? queue_kv(run, &items, it->string, json) : TALLY_ENOMEM;
     }
     cJSON_Delete(root);

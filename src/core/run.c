@@ -19,6 +19,7 @@
 #include "capture/capture.h"
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/json.h"
 #include "common/procinfo.h"
 #include "common/text.h"
 #include "core/run_internal.h"
@@ -117,9 +118,9 @@ static char *command_json(void)
             if (i)
                 buf_putc(&b, ',');
             if (utf8_valid(arg, len))
-                buf_json_string(&b, arg);
+                json_string(&b, arg);
             else
-                buf_json_string(&b, "?");
+                json_string(&b, "?");
             i += len + 1;
         }
     }
@@ -139,7 +140,7 @@ static char *tags_json(const char *const *tags, int *rc)
         }
         if (i)
             buf_putc(&b, ',');
-        buf_json_string(&b, tags[i]);
+        json_string(&b, tags[i]);
     }
     buf_putc(&b, ']');
     char *s = buf_steal(&b);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "tally.h"
 
 void summary_add(summary_state *s, double v)
@@ -60,16 +61,16 @@ static void put_field(buf *out, int *first, const char *name, double v)
 {
     buf_puts(out, *first ? "{" : ",");
     *first = 0;
-    buf_json_string(out, name);
+    json_string(out, name);
     buf_putc(out, ':');
-    buf_json_double(out, v);
+    json_number(out, v, JSON_BARE_NONFINITE);
 }
 
 int summary_json(const summary_state *s, unsigned rules, buf *out)
 {
     buf_reset(out);
     if (s->has_override) {
-        buf_json_double(out, s->override);
+        json_number(out, s->override, JSON_BARE_NONFINITE);
         return 0;
     }
     if (s->last_json) {
@@ -83,7 +84,7 @@ int summary_json(const summary_state *s, unsigned rules, buf *out)
     unsigned agg = rules & (TALLY_SUMMARY_MIN | TALLY_SUMMARY_MAX | TALLY_SUMMARY_MEAN |
                             TALLY_SUMMARY_LAST | TALLY_SUMMARY_FIRST);
     if (agg == 0) {
-        buf_json_double(out, s->last);
+        json_number(out, s->last, JSON_BARE_NONFINITE);
         return 0;
     }
     int first = 1;

@@ -53,7 +53,24 @@ void tally_run_list_free(tally_run_list *list)
     for (size_t i = 0; i < list->n; i++)
         info_free(&list->runs[i]);
     free(list->runs);
+    for (size_t i = 0; i < list->skipped; i++)
+        free((char *)list->skips[i].path);
+    free(list->skips);
     free(list);
+}
+
+static int add_skip(tally_run_list *list, const char *path, int error)
+{
+    tally_run_skip *v = realloc(list->skips, (list->skipped + 1) * sizeof *v);
+    if (!v)
+        return TALLY_ENOMEM;
+    list->skips = v;
+    v[list->skipped].path = strdup(path);
+    v[list->skipped].error = error;
+    if (!v[list->skipped].path)
+        return TALLY_ENOMEM;
+    list->skipped++;
+    return TALLY_OK;
 }
 
 int tally_store_list(const char *root, tally_run_list **out)
@@ -81,8 +98,9 @@ int tally_store_list(const char *root, tally_run_list **out)
         if (glob(buf_cstr(&pattern), 0, NULL, &g) == 0) {
             for (size_t i = 0; i < g.gl_pathc && !rc; i++) {
                 tally_store *st;
-                if (tally_store_open(g.gl_pathv[i], &st) != TALLY_OK) {
-                    list->skipped++;
+                int err = tally_store_open(g.gl_pathv[i], &st);
+                if (err) {
+                    rc = err == TALLY_ENOMEM ? err : add_skip(list, g.gl_pathv[i], err);
                     continue;
                 }
                 if (list->n == cap) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "store/reader_internal.h"
 #include "store/schema.h"
 
@@ -253,7 +254,7 @@ void tally_history_close(tally_history *h)
     free(h);
 }
 
-void history_row_json(buf *out, const tally_history_row *row)
+void history_row_json(buf *out, const tally_history_row *row, unsigned flags)
 {
     buf_printf(out, "{\"_step\":%lld", (long long)row->x);
     for (size_t i = 0; i < row->ncells; i++) {
@@ -261,14 +262,14 @@ void history_row_json(buf *out, const tally_history_row *row)
         if (!c->kind)
             continue;
         buf_putc(out, ',');
-        buf_json_string(out, c->metric->name);
+        json_string(out, c->metric->name);
         buf_putc(out, ':');
         if (c->kind == 2)
-            buf_json_raw(out, c->json);
+            json_text(out, c->json, flags);
         else if (c->metric->is_int)
-            buf_json_double(out, c->y);
+            json_number(out, c->y, flags);
         else
-            buf_json_float(out, c->y);
+            json_float(out, c->y, flags);
     }
     buf_putc(out, '}');
 }

@@ -10,7 +10,8 @@
 #include "tally_store.h"
 
 /* Appends {"_step":x,"<name>":value,...} with the cells that hold a value,
- * in column order; non-finite numbers as bare NaN / Infinity / -Infinity. */
-void history_row_json(buf *out, const tally_history_row *row);
+ * in column order, written by the one JSON writer (common/json.h) with its
+ * flags: sync passes JSON_BARE_NONFINITE, export the user's choice. */
+void history_row_json(buf *out, const tally_history_row *row, unsigned flags);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/json.h"
 #include "common/procinfo.h"
 #include "store/reader_internal.h"
 #include "store/schema.h"
@@ -119,7 +120,7 @@ static int kv_json(tally_store *st, sqlite3_stmt **slot, const char *sql, char *
         if (!first)
             buf_putc(&b, ',');
         first = 0;
-        buf_json_string(&b, key);
+        json_string(&b, key);
         buf_putc(&b, ':');
         buf_puts(&b, value);
     }

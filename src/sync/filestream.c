@@ -94,10 +94,8 @@ int fstream_add(fstream_batch *b, int file, int64_t offset, const char *line, si
         p->offset = offset;
     else
         buf_putc(&p->lines, ',');
-    /* A line is one JSON string: the text escaped.  buf_json_string wants
-     * a C string; lines never hold NUL. */
-    (void)len;
-    buf_json_string(&p->lines, line);
+    /* A line is one JSON string: the text escaped. */
+    json_string_n(&p->lines, line, len);
     if (p->lines.oom)
         return TALLY_ENOMEM;
     p->nlines++;
@@ -116,7 +114,7 @@ int fstream_add_uploaded(fstream_batch *b, const char *name)
 {
     if (b->nuploaded)
         buf_putc(&b->uploaded, ',');
-    buf_json_string(&b->uploaded, name);
+    json_string(&b->uploaded, name);
     b->nuploaded++;
     b->size = body_size(b);
     return b->uploaded.oom ? TALLY_ENOMEM : TALLY_OK;
@@ -164,9 +162,9 @@ void fstream_events_line(buf *out, const tally_history_row *row, double start_ti
 {
     double runtime = (double)row->x / 1000.0;
     buf_puts(out, "{\"_wandb\":true,\"_timestamp\":");
-    buf_json_double(out, start_time + runtime);
+    json_number(out, start_time + runtime, JSON_BARE_NONFINITE);
     buf_puts(out, ",\"_runtime\":");
-    buf_json_double(out, runtime);
+    json_number(out, runtime, JSON_BARE_NONFINITE);
     for (size_t i = 0; i < row->ncells; i++) {
         const tally_history_cell *c = &row->cells[i];
         if (c->kind != 1)
@@ -174,16 +172,16 @@ void fstream_events_line(buf *out, const tally_history_row *row, double start_ti
         const char *name = c->metric->name;
         buf_putc(out, ',');
         if (strncmp(name, "system.", 7) == 0) {
-            buf_json_string(out, name);
+            json_string(out, name);
         } else {
             /* wandb's system metrics are all "system.<name>". */
             buf tmp = BUF_INIT;
             buf_printf(&tmp, "system.%s", strncmp(name, "system/", 7) == 0 ? name + 7 : name);
-            buf_json_string(out, buf_cstr(&tmp));
+            json_string(out, buf_cstr(&tmp));
             buf_free(&tmp);
         }
         buf_putc(out, ':');
-        buf_json_double(out, c->y);
+        json_number(out, c->y, JSON_BARE_NONFINITE);
     }
     buf_putc(out, '}');
 }
@@ -227,7 +225,7 @@ int fstream_summary_line(buf *out, const char *summary_json, const tally_run_inf
         if (!cJSON_GetObjectItemCaseSensitive(s, "_timestamp"))
             cJSON_AddNumberToObject(s, "_timestamp", info->end_time);
     }
-    json_write(out, s, 0);
+    json_write(out, s, JSON_BARE_NONFINITE);
     cJSON_Delete(s);
     return out->oom ? TALLY_ENOMEM : TALLY_OK;
 }

@@ -60,7 +60,7 @@ int gql_wrap_config(const char *config_json, buf *out)
         cJSON_free(key);
     }
     if (!rc)
-        json_write(out, wrapped, 0);
+        json_write(out, wrapped, JSON_BARE_NONFINITE);
     cJSON_Delete(wrapped);
     cJSON_Delete(in);
     return rc ? rc : out->oom ? TALLY_ENOMEM : TALLY_OK;
@@ -112,7 +112,7 @@ int gql_upsert_body(buf *out, const tally_run_info *info, const char *config_jso
         vars = NULL;
         cJSON_AddStringToObject(body, "operationName", "UpsertBucket");
         buf_reset(out);
-        json_write(out, body, 0);
+        json_write(out, body, JSON_BARE_NONFINITE);
         if (out->oom)
             rc = TALLY_ENOMEM;
     }
@@ -197,7 +197,7 @@ static void simple_body(buf *out, const char *query, const char *op)
     cJSON_AddStringToObject(body, "query", query);
     cJSON_AddItemToObject(body, "variables", cJSON_CreateObject());
     cJSON_AddStringToObject(body, "operationName", op);
-    json_write(out, body, 0);
+    json_write(out, body, JSON_BARE_NONFINITE);
     cJSON_Delete(body);
 }
 
@@ -285,7 +285,7 @@ int gql_create_run_files(http_client *h, const char *base, const char *entity,
     cJSON_AddItemToObject(body, "variables", vars);
     cJSON_AddStringToObject(body, "operationName", "CreateRunFiles");
     buf text = BUF_INIT;
-    json_write(&text, body, 0);
+    json_write(&text, body, JSON_BARE_NONFINITE);
     cJSON_Delete(body);
     void *data;
     int rc = text.oom ? TALLY_ENOMEM : gql_call(h, base, buf_cstr(&text), &data, err, errsize);

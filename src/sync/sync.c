@@ -31,6 +31,7 @@
 
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/json.h"
 #include "store/history.h"
 #include "sync/auth.h"
 #include "sync/filestream.h"
@@ -431,7 +432,7 @@ static int fill_history(job *j)
     tally_history_row row;
     while (!j->full && (rc = tally_history_next(h, &row)) == 1) {
         buf_reset(&j->line);
-        history_row_json(&j->line, &row);
+        history_row_json(&j->line, &row, JSON_BARE_NONFINITE);
         rc = add_line(j, FSTREAM_HISTORY, C_HIST);
         if (rc == FSTREAM_FULL)
             break;

@@ -200,7 +200,7 @@ static void flatten(kv_lines *kv, const char *prefix, const cJSON *j, const tui_
         } else if (cJSON_IsString(it)) {
             kv_add(kv, key, it->valuestring);
         } else {
-            char *s = json_print(it);
+            char *s = json_print(it, JSON_BARE_NONFINITE);
             kv_add(kv, key, s ? s : "?");
             free(s);
         }

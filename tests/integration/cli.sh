@@ -57,6 +57,7 @@ assert runs[1]["rows"] == int(sys.argv[4])
 
 TALLY_DIR=$store "$TALLY" ls --json >"$TMP/ls-env.json" 2>/dev/null || fail "ls with TALLY_DIR failed"
 check "ls uses \$TALLY_DIR when --dir is not given" cmp -s "$TMP/ls.json" "$TMP/ls-env.json"
+mkdir -p "$TMP/empty"
 "$TALLY" ls --dir "$TMP/empty" >"$TMP/ls-empty.txt" 2>&1 || fail "ls of an empty root failed"
 check "ls of a root with no runs says so" grep -q 'no runs' "$TMP/ls-empty.txt"
 "$TALLY" ls --dir "$TMP/empty" --json >"$TMP/ls-empty.json" 2>/dev/null || fail "ls --json of an empty root failed"
@@ -236,7 +237,16 @@ assert a == b
 expect_error "unknown run id" nonzero "$TALLY" show --dir "$store" zzzzzzzz
 expect_error "unknown run id (export)" nonzero "$TALLY" export --dir "$store" zzzzzzzz
 expect_error "missing run file" nonzero "$TALLY" show "$TMP/no/such/run.db"
-expect_error "store root that does not exist" nonzero "$TALLY" show --dir "$TMP/nowhere" "$id1"
+# A --dir that does not exist is a usage error (exit 2), for every command
+# that reads a store; the message names it.
+for cmd in "ls" "ls --json" "show $id1" "export $id1" "logs $id1" "sync --dry-run $id1" "open $id1" "browse"; do
+    # shellcheck disable=SC2086
+    expect_error "$cmd --dir of a store root that does not exist" 2 "$TALLY" $cmd --dir "$TMP/nowhere"
+    grep -q "nowhere: No such file or directory" "$TMP/err.err" || fail "$cmd: the message does not name the missing --dir"
+done
+: >"$TMP/a-file"
+expect_error "ls --dir of a file, not a directory" 2 "$TALLY" ls --dir "$TMP/a-file"
+check "the message says so" grep -q "a-file: not a directory" "$TMP/err.err"
 
 corrupt=$store/demo/20200101-000000-c0rrupt0.db
 head -c 16384 /dev/urandom >"$corrupt"
@@ -251,14 +261,24 @@ expect_error "empty file" nonzero "$TALLY" show "$TMP/empty.db"
 python3 -c 'import sqlite3, sys; d = sqlite3.connect(sys.argv[1]); d.execute("create table t(x)"); d.commit()' "$TMP/other.db"
 expect_error "an SQLite file that is not a run" nonzero "$TALLY" show "$TMP/other.db"
 "$TALLY" ls --dir "$store" --json >"$TMP/ls-corrupt.json" 2>"$TMP/ls-corrupt.err" && rc=0 || rc=$?
-py "ls skips the corrupt file, lists the rest, warns in one line, exits 0" '
+py "ls skips the corrupt file, lists the rest, names it and why in one line, exits 0" '
 import json, sys
 assert int(sys.argv[3]) == 0, "exit %s" % sys.argv[3]
 runs = json.load(open(sys.argv[1]))
 assert len(runs) == 2, runs
 err = open(sys.argv[2]).read()
-assert err.count("\n") == 1 and "could not be read" in err, err
-' "$TMP/ls-corrupt.json" "$TMP/ls-corrupt.err" "$rc"
+want = "tally: skipped: %s: not a tally run file, or a damaged one\n" % sys.argv[4]
+assert err == want, (err, want)
+' "$TMP/ls-corrupt.json" "$TMP/ls-corrupt.err" "$rc" "$corrupt"
+if [ "$(id -u)" -ne 0 ]; then
+    cp "$path1" "$store/demo/20200101-000000-unread00.db"
+    chmod 000 "$store/demo/20200101-000000-unread00.db"
+    "$TALLY" ls --dir "$store" >/dev/null 2>"$TMP/ls-unread.err" || fail "ls with an unreadable file failed"
+    check "ls names the unreadable file with the reason" \
+        grep -q "^tally: skipped: .*unread00.db: Permission denied$" "$TMP/ls-unread.err"
+    check "and the corrupt one, each once" [ "$(wc -l <"$TMP/ls-unread.err")" -eq 2 ]
+    rm -f "$store/demo/20200101-000000-unread00.db"
+fi
 rm -f "$corrupt"
 
 newer=$TMP/newer/demo/20200101-000000-newer000.db

@@ -55,11 +55,12 @@ fake_count() {
 }
 
 # check_run DESCRIPTION RUN_ID RUN_FILE [check options]: the server has exactly
-# what `tally export` and the run file hold.
+# what `tally export` (with the bare non-finite tokens the server keeps) and
+# the run file hold.
 check_run() {
     desc=$1 id=$2 file=$3
     shift 3
-    "$TALLY" export "$file" >"$TMP/export.jsonl" || die "tally export failed"
+    "$TALLY" export --json-nonfinite=bare "$file" >"$TMP/export.jsonl" || die "tally export failed"
     if out=$(python3 "$FAKE" check --port "$FAKE_PORT" --run "$id" --export "$TMP/export.jsonl" \
         --db "$file" "$@" 2>&1); then
         pass "$desc ($out)"

@@ -115,10 +115,13 @@ for loc in C.UTF-8 C; do
 done
 export LC_ALL=C.UTF-8
 
-# Off a terminal, CSV keeps the bytes as logged (it is data, not display);
-# JSON keeps them as \u escapes that read back to the same text.
-"$TALLY" export --format csv "$run" >"$TMP/raw.csv" 2>/dev/null || fail "export --format csv to a file failed"
-check "export --format csv to a file keeps the logged bytes" grep -qF "text$EVIL" "$TMP/raw.csv"
+# Off a terminal too, CSV is neutralised (`| cat` reaches a terminal just the
+# same); --raw keeps the bytes as logged.  JSON keeps them as \u escapes
+# that read back to the same text.
+"$TALLY" export --format csv "$run" >"$TMP/safe.csv" 2>/dev/null || fail "export --format csv to a file failed"
+py "export --format csv to a file: no escape sequences" "$CLEAN_PY" "$TMP/safe.csv" text
+"$TALLY" export --format csv --raw "$run" >"$TMP/raw.csv" 2>/dev/null || fail "export --format csv --raw failed"
+check "export --format csv --raw keeps the logged bytes" grep -qF "text$EVIL" "$TMP/raw.csv"
 "$TALLY" export "$run" >"$TMP/raw.jsonl" 2>/dev/null || fail "export to a file failed"
 py "export JSONL to a file: escaped, and reads back to the logged text" '
 import json, sys

@@ -1,7 +1,8 @@
 #!/bin/sh
 # values.sh — awkward values through the public API come back exactly:
-# NaN and the infinities as the bare tokens NaN / Infinity / -Infinity (as
-# wandb writes them), the extremes of double bit-exact, integers past 2^53
+# NaN and the infinities as the strings "NaN" / "Infinity" / "-Infinity" in
+# strict JSON, or with --json-nonfinite=bare as the bare tokens (as wandb
+# writes them), the extremes of double bit-exact, integers past 2^53
 # digit for digit, strings and nested JSON as logged; and the summary and
 # config in `tally show --json` hold the right values.
 set -eu
@@ -57,8 +58,20 @@ def expect(what, got, want):
         sys.exit("%s: got %r, want %r" % (what, got, want))
 '
 
-"$TALLY" export "$run" >"$TMP/export.jsonl" 2>"$TMP/export.err" || fail "export failed: $(cat "$TMP/export.err")"
-py "export writes bare NaN, Infinity and -Infinity tokens" '
+"$TALLY" export "$run" >"$TMP/export-strict.jsonl" 2>"$TMP/export.err" || fail "export failed: $(cat "$TMP/export.err")"
+py "export writes strict JSON: non-finite numbers as the strings \"NaN\", \"Infinity\", \"-Infinity\"" "$WANT_PY"'
+import json
+def refuse(tok):
+    raise ValueError("bare " + tok)
+rows = [json.loads(l, parse_constant=refuse) for l in open(sys.argv[1])]
+spell = lambda v: ("NaN" if math.isnan(v) else "Infinity" if v > 0 else "-Infinity") if isinstance(v, float) and not math.isfinite(v) else v
+for step in range(3):
+    for k in ("f/nan", "f/inf", "f/ninf", "j/a", "f/max", "f/pi"):
+        expect("step %d %s" % (step, k), rows[step][k], spell(table[k][step]))
+' "$TMP/export-strict.jsonl"
+
+"$TALLY" export --json-nonfinite=bare "$run" >"$TMP/export.jsonl" 2>"$TMP/export.err" || fail "export --json-nonfinite=bare failed: $(cat "$TMP/export.err")"
+py "export --json-nonfinite=bare writes bare NaN, Infinity and -Infinity tokens" '
 import sys
 rows = open(sys.argv[1]).read().splitlines()
 for tok in ("\"f/nan\":NaN,", "\"f/inf\":Infinity,", "\"f/ninf\":-Infinity,", "\"j/a\":NaN,"):
@@ -68,6 +81,7 @@ bad = re.compile(r":(null|\"-?(NaN|Infinity)\"|-?nan|-?inf)[,}]")
 for r in rows:
     assert not bad.search(r), "found " + bad.search(r).group(0)
 ' "$TMP/export.jsonl"
+check "--json-nonfinite takes only string or bare (exit 2)" sh -c '"$1" export --json-nonfinite=null "$2" >/dev/null 2>&1; [ $? -eq 2 ]' - "$TALLY" "$run"
 
 py "export: every value exact (doubles bit-exact, ints past 2^53 to the digit)" "$WANT_PY"'
 import json
@@ -96,7 +110,15 @@ for step in range(3):
         expect("step %d %s (%r)" % (step, k, cell), got, want)
 ' "$TMP/export.csv"
 
-"$TALLY" show --json "$run" >"$TMP/show.json" 2>/dev/null || fail "show --json failed"
+"$TALLY" show --json "$run" >"$TMP/show-strict.json" 2>/dev/null || fail "show --json failed"
+py "show --json is strict JSON: the summary NaN is \"NaN\"" '
+import json, sys
+def refuse(tok):
+    raise ValueError("bare " + tok)
+s = json.load(open(sys.argv[1]), parse_constant=refuse)["summary"]
+assert (s["f/nan"], s["f/inf"], s["f/ninf"]) == ("NaN", "Infinity", "-Infinity"), s
+' "$TMP/show-strict.json"
+"$TALLY" show --json --json-nonfinite=bare "$run" >"$TMP/show.json" 2>/dev/null || fail "show --json failed"
 py "show --json: the summary keeps the last values, the rules, NaN/Inf and big ints" "$WANT_PY"'
 import json
 o = json.load(open(sys.argv[1]))
