@@ -3,6 +3,7 @@
  */
 #include "common/text.h"
 
+#include <string.h>
 #include <wchar.h>
 
 size_t utf8_decode(const char *s, size_t n, uint32_t *cp)
@@ -94,6 +95,25 @@ void text_sanitize(buf *out, const char *s, size_t n, unsigned flags)
             buf_append(out, s + i, len);
         i += len;
     }
+}
+
+void text_utf8_copy(char *out, size_t size, const char *s)
+{
+    if (size == 0)
+        return;
+    size_t used = 0, n = strlen(s), i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t len = utf8_decode(s + i, n - i, &cp);
+        const char *piece = len ? s + i : "\xef\xbf\xbd";
+        size_t plen = len ? len : 3;
+        if (used + plen >= size)
+            break;
+        memcpy(out + used, piece, plen);
+        used += plen;
+        i += len ? len : 1;
+    }
+    out[used] = '\0';
 }
 
 int text_width(const char *s)

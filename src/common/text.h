@@ -36,6 +36,12 @@ int text_unsafe(uint32_t cp);
  * becomes U+FFFD (or '?' with TEXT_ASCII).  Never emits an ESC byte. */
 void text_sanitize(buf *out, const char *s, size_t n, unsigned flags);
 
+/* Copies s into out (size bytes, NUL-terminated) as valid UTF-8: each byte
+ * of a malformed sequence becomes U+FFFD, and when it does not fit the cut
+ * falls between characters.  For names that must read the same in a URL as
+ * in JSON (which cannot carry malformed UTF-8). */
+void text_utf8_copy(char *out, size_t size, const char *s);
+
 /* Terminal display width of a sanitized UTF-8 string (wcwidth per code point). */
 int text_width(const char *s);
 

@@ -32,6 +32,7 @@
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/json.h"
+#include "common/text.h"
 #include "store/history.h"
 #include "sync/auth.h"
 #include "sync/filestream.h"
@@ -775,13 +776,15 @@ int sync_session_run(sync_session *s, const char *path, sync_result *res)
         fail(&j, rc, "cannot read the run file: %s", NULL);
         goto done;
     }
-    snprintf(res->run_id, sizeof res->run_id, "%s", tally_store_info(j.st)->id);
+    /* Names go into URLs and JSON bodies alike: valid UTF-8 in both, so
+     * they name the same run (see text_utf8_copy). */
+    text_utf8_copy(res->run_id, sizeof res->run_id, tally_store_info(j.st)->id);
     rc = resolve_entity(&j);
     if (rc)
         goto done;
     /* The result keeps them: the store's strings go on every refresh. */
-    snprintf(res->entity, sizeof res->entity, "%s", j.entity);
-    snprintf(res->project, sizeof res->project, "%s", j.project);
+    text_utf8_copy(res->entity, sizeof res->entity, j.entity);
+    text_utf8_copy(res->project, sizeof res->project, j.project);
     j.entity = res->entity;
     j.project = res->project;
     if (!s->opts.dry_run && !s->features_known) {

@@ -47,29 +47,6 @@ db.close()
 EOF
 pass "control characters written into metric names, keys and the run row"
 
-# on_tty OUT CMD...: runs CMD with stdin, stdout and stderr on a raw pty,
-# saves every byte it wrote to OUT, and exits with CMD's status.
-on_tty() {
-    python3 -c '
-import os, pty, subprocess, sys, tty
-m, s = pty.openpty()
-tty.setraw(s)
-p = subprocess.Popen(sys.argv[2:], stdin=s, stdout=s, stderr=s)
-os.close(s)
-data = b""
-while True:
-    try:
-        chunk = os.read(m, 65536)
-    except OSError:
-        break
-    if not chunk:
-        break
-    data += chunk
-open(sys.argv[1], "wb").write(data)
-sys.exit(p.wait())
-' "$@"
-}
-
 # clean FILE KIND: KIND text (sanitized for a terminal: no control
 # characters, no C1, no bidi overrides) or json (no raw control bytes).
 CLEAN_PY='
