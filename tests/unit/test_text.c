@@ -247,6 +247,7 @@ static void test_sanitize_cases(void **state)
     expect_sanitized(S("a\nb\rc\0d\x01"), 0, "a?b?c?d?");
     expect_sanitized(S("tab\there"), 0, "tab here");
     expect_sanitized(S("tab\there"), TEXT_KEEP_TAB, "tab\there");
+    expect_sanitized(S("a\nb\rc"), TEXT_KEEP_NL, "a\nb?c");
     expect_sanitized(S("del\x7f"), 0, "del?");
     expect_sanitized(S("\xc2\x9b" "31m"), 0, "?31m");       /* U+009B CSI */
     expect_sanitized(S("\xc2\x85\xc2\x80\xc2\x9f"), 0, "???"); /* C1 */
@@ -323,6 +324,28 @@ static void test_sanitize_fuzz(void **state)
         check_safe(out, flags);
         free(out);
     }
+}
+
+static void test_utf8_copy(void **state)
+{
+    (void)state;
+    char out[8];
+    text_utf8_copy(out, sizeof out, "proj");
+    assert_string_equal(out, "proj");
+    text_utf8_copy(out, sizeof out, "a\xff" "b");
+    assert_string_equal(out, "a" FFFD "b");
+    text_utf8_copy(out, sizeof out, "\xed\xa0\x80"); /* 3 bytes, 9 once replaced: cut */
+    assert_string_equal(out, FFFD FFFD);
+    /* a cut falls between characters, never inside one */
+    text_utf8_copy(out, sizeof out, "abcdef\xc3\xa9"); /* 8 bytes: the last char does not fit */
+    assert_string_equal(out, "abcdef");
+    text_utf8_copy(out, sizeof out, "abcd\xc3\xa9z"); /* 7 bytes: it all fits */
+    assert_string_equal(out, "abcd\xc3\xa9z");
+    /* the control characters are kept: it only repairs UTF-8 */
+    text_utf8_copy(out, sizeof out, "\x1b[2J");
+    assert_string_equal(out, "\x1b[2J");
+    text_utf8_copy(out, 1, "abc");
+    assert_string_equal(out, "");
 }
 
 static void test_text_width(void **state)
@@ -636,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_utf8_byte_space),
         cmocka_unit_test(test_sanitize_cases),
         cmocka_unit_test(test_sanitize_fuzz),
+        cmocka_unit_test(test_utf8_copy),
         cmocka_unit_test(test_text_width),
         cmocka_unit_test(test_numfmt_specials),
         cmocka_unit_test(test_numfmt_random),
