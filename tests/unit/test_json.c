@@ -206,6 +206,14 @@ static void test_text_rewrite(void **state)
         {"\"raw\x1b[31m\xc2\x9b\"", "\"raw\\u001b[31m\\u009b\"", "\"raw\\u001b[31m\\u009b\""},
         {"\"bad \xed\xa0\x80\"", "\"bad " FFFD FFFD FFFD "\"", "\"bad " FFFD FFFD FFFD "\""},
         {"9007199254740993", "9007199254740993", "9007199254740993"},
+        /* already canonical strings are copied as they are */
+        {"\"plain \\u001b \\\" \xc3\xa9\"", "\"plain \\u001b \\\" \xc3\xa9\"",
+         "\"plain \\u001b \\\" \xc3\xa9\""},
+        /* a surrogate pair is decoded; a lone surrogate does not parse */
+        {"\"\\ud83c\\udf89\"", "\"\xf0\x9f\x8e\x89\"", "\"\xf0\x9f\x8e\x89\""},
+        {"\"\\ud800\"", "\"\\\"\\\\ud800\\\"\"", "\"\\\"\\\\ud800\\\"\""},
+        /* text after the closing quote is not a string */
+        {"\"a\" x", "\"\\\"a\\\" x\"", "\"\\\"a\\\" x\""},
         /* what does not parse is kept, as a string of its text */
         {"{\"a\":", "\"{\\\"a\\\":\"", "\"{\\\"a\\\":\""},
         {"\x1b]52;c;aGk=\x07", "\"\\u001b]52;c;aGk=\\u0007\"", "\"\\u001b]52;c;aGk=\\u0007\""},
