@@ -124,7 +124,8 @@ int tally_store_list(const char *root, tally_run_list **out)
         tally_run_list_free(list);
         return rc;
     }
-    qsort(list->runs, list->n, sizeof *list->runs, newest_first);
+    if (list->n > 1) /* (qsort wants a non-NULL array even for none) */
+        qsort(list->runs, list->n, sizeof *list->runs, newest_first);
     *out = list;
     return TALLY_OK;
 }
