@@ -197,6 +197,11 @@ static tally_axis pick_axis(tally_store *st, const char *glob)
     }
     if (times && !steps)
         return TALLY_AXIS_TIME;
+    if (glob && !steps) {
+        fputs("tally: no metric matches '", stderr);
+        cli_put_safe(stderr, glob);
+        fputs("'\n", stderr);
+    }
     if (times)
         fprintf(stderr,
                 "tally: %zu time-axis series (system metrics) also match and are not in this "

@@ -252,6 +252,8 @@ assert all(k.startswith("system.") for r in rows for k in r if not k.startswith(
 ' "$TMP/sys.jsonl"
 "$TALLY" export --metrics '*' "$sysrun" >/dev/null 2>"$TMP/mixed.err" || fail "export --metrics '*' failed"
 check "a glob that matches step and time series says what it left out" grep -q "time-axis series" "$TMP/mixed.err"
+"$TALLY" export --metrics 'nothing*' "$sysrun" >/dev/null 2>"$TMP/none.err" || fail "export --metrics 'nothing*' failed"
+check "a glob that matches nothing says so" grep -q "no metric matches 'nothing\*'" "$TMP/none.err"
 
 # ls: into a pipe nothing is cut; on a terminal a cut name ends in "…".
 "$TALLY" ls --dir "$store" | cat >"$TMP/ls.txt" || fail "ls failed"
