@@ -222,15 +222,10 @@ void json_number(buf *out, double v, unsigned flags)
 
 void json_float(buf *out, double v, unsigned flags)
 {
-    const char *special = nonfinite(v, flags);
-    if (special) {
-        buf_puts(out, special);
-        return;
-    }
-    char tmp[NUMFMT_MAX];
-    const char *s = numfmt_double(tmp, v);
-    buf_puts(out, s);
-    if (s[strspn(s, "-0123456789")] == '\0')
+    size_t start = out->len;
+    json_number(out, v, flags);
+    const char *s = out->oom ? NULL : out->data + start;
+    if (s && isfinite(v) && s[strspn(s, "-0123456789")] == '\0')
         buf_puts(out, ".0");
 }
 
