@@ -294,6 +294,25 @@ static void test_fuzz(void **state)
         back = cJSON_Parse(buf_cstr(&t));
         assert_non_null(back);
         cJSON_Delete(back);
+        /* the same bytes between quotes: a stored string cell, which may
+         * take the copy path; what comes out reads as what went in did */
+        buf q = BUF_INIT;
+        buf_putc(&q, '"');
+        buf_puts(&q, in);
+        buf_putc(&q, '"');
+        buf_reset(&t);
+        json_text(&t, buf_cstr(&q), 0);
+        assert_inert(buf_cstr(&t));
+        back = cJSON_Parse(buf_cstr(&t));
+        if (!back)
+            fail_msg("json_text(%s) is not strict JSON: %s", buf_cstr(&q), buf_cstr(&t));
+        cJSON *orig = json_parse(buf_cstr(&q));
+        if (cJSON_IsString(orig) && utf8_valid(orig->valuestring, strlen(orig->valuestring)) &&
+            (!cJSON_IsString(back) || strcmp(orig->valuestring, back->valuestring) != 0))
+            fail_msg("json_text(%s) changed the string: %s", buf_cstr(&q), buf_cstr(&t));
+        cJSON_Delete(orig);
+        cJSON_Delete(back);
+        buf_free(&q);
         buf_free(&t);
         free(w);
         cJSON_Delete(o);
