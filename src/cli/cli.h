@@ -60,8 +60,9 @@ int cli_open_run(const char *root, const char *run, tally_store **out);
 /* Writes untrusted text with control and escape sequences neutralised
  * (TEXT_ASCII when stdout's locale is not UTF-8). */
 void cli_put_safe(FILE *f, const char *s);
-/* The same, padded to width display columns, and cut to them with a
- * trailing "…" ("~" when the locale is not UTF-8) when it is wider. */
+/* The same, padded to width display columns.  When it is wider and f is a
+ * terminal it is cut to them, with a trailing "…" ("~" when the locale is
+ * not UTF-8); into a pipe or a file it is written whole. */
 void cli_put_cell(FILE *f, const char *s, int width);
 /* The display width s takes once sanitised (what cli_put_safe writes). */
 int cli_safe_width(const char *s);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/buf.h"
@@ -67,27 +68,29 @@ void cli_put_cell(FILE *f, const char *s, int width)
     buf b = BUF_INIT;
     sanitize(&b, s);
     const char *p = buf_cstr(&b);
-    int total = text_width(p);
-    /* When it is too wide, the cut leaves one column for the marker. */
-    int room = total > width ? width - 1 : width, used = 0;
-    size_t i = 0, n = strlen(p);
-    while (i < n) {
-        uint32_t cp;
-        size_t len = utf8_decode(p + i, n - i, &cp);
-        if (len == 0)
-            len = 1;
-        char one[5] = {0};
-        memcpy(one, p + i, len);
-        int w = text_width(one);
-        if (used + w > room)
-            break;
-        fwrite(p + i, 1, len, f);
-        used += w;
-        i += len;
-    }
-    if (total > width && width > 0) {
+    int used = text_width(p);
+    if (used > width && width > 0 && isatty(fileno(f))) {
+        /* Cut at a character boundary, leaving a column for the marker. */
+        used = 0;
+        size_t i = 0, n = strlen(p);
+        while (i < n) {
+            uint32_t cp;
+            size_t len = utf8_decode(p + i, n - i, &cp);
+            if (len == 0)
+                len = 1;
+            char one[5] = {0};
+            memcpy(one, p + i, len);
+            int w = text_width(one);
+            if (used + w > width - 1)
+                break;
+            used += w;
+            i += len;
+        }
+        fwrite(p, 1, i, f);
         fputs(cli_utf8() ? "\xe2\x80\xa6" : "~", f); /* U+2026 */
         used++;
+    } else {
+        fputs(p, f); /* off a terminal nothing is cut: scripts read whole values */
     }
     for (; used < width; used++)
         fputc(' ', f);

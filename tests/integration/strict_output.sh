@@ -271,4 +271,11 @@ check "and does not print it whole" sh -c '! grep -q "$1" "$2"' - "$long" "$TMP/
 on_tty "$TMP/ls-c.tty" env LC_ALL=C "$TALLY" ls --dir "$store" || fail "ls on a terminal (LC_ALL=C) failed"
 check "in the C locale the mark is ~" grep -q "a-run-name-far-too-long~" "$TMP/ls-c.tty"
 
+# show: the same rule for its key column (28 wide).
+"$TALLY" show "$run" | cat >"$TMP/show.txt" || fail "show failed"
+key=$(printf 'key\357\277\275\357\277\275\357\277\275\357\277\275\357\277\275\357\277\275\357\277\275\357\277\275?]52;c;cHduZWQ=???')
+check "show into a pipe prints a 29-column key whole" grep -qF "  $key " "$TMP/show.txt"
+on_tty "$TMP/show.tty" "$TALLY" show "$run" || fail "show on a terminal failed"
+check "show on a terminal cuts it to 28 columns, the last a …" grep -qF "  ${key%??}… " "$TMP/show.tty"
+
 finish
