@@ -15,8 +15,8 @@
 #   "-Infinity", bare with --json-nonfinite=bare;
 # - CSV is RFC 4180, formula cells are prefixed with "'", no ESC byte
 #   reaches stdout through a pipe, and --raw gives the exact bytes;
-# - logs --json, export --metrics 'system.*', and ls cutting names only on
-#   a terminal, with a "…".
+# - logs --json, export --metrics 'system.*', and ls and show cutting
+#   names only on a terminal, with a "…".
 set -eu
 . "$TOP_SRCDIR/tests/integration/sync_lib.sh"
 command -v jq >/dev/null 2>&1 || skip "jq is not installed"
