@@ -1,18 +1,17 @@
 /*
- * numfmt.c — shortest round-trip formatting of doubles.
- *
- * printf's %.17g always reads back exactly but prints 0.1 as
- * 0.10000000000000001.  We try 15, 16, then 17 significant digits and keep
- * the first that parses back to the same bits: short where it can be, exact
- * always.
+ * numfmt.c — numbers as text for the CLI, JSON, export and sync: the
+ * shortest decimal that reads back bit-exact (dtoa.c), wandb's tokens for
+ * non-finite values, and a short display form and durations for people.
  */
 #include "common/numfmt.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "common/dtoa.h"
+
+_Static_assert(NUMFMT_MAX >= DTOA_MAX, "numfmt_double writes through dtoa_format");
 
 static const char *special(double v)
 {
@@ -26,20 +25,10 @@ static const char *special(double v)
 const char *numfmt_double(char out[NUMFMT_MAX], double v)
 {
     const char *s = special(v);
-    if (s) {
+    if (s)
         strcpy(out, s);
-        return out;
-    }
-    if (v == floor(v) && fabs(v) <= 9007199254740992.0 && !(v == 0 && signbit(v))) {
-        snprintf(out, NUMFMT_MAX, "%.0f", v);
-        return out;
-    }
-    /* A subnormal holds fewer significant digits: "5e-324", not 15 of them. */
-    for (int digits = fabs(v) < DBL_MIN ? 1 : 15; digits <= 17; digits++) {
-        snprintf(out, NUMFMT_MAX, "%.*g", digits, v);
-        if (digits == 17 || strtod(out, NULL) == v)
-            break;
-    }
+    else
+        dtoa_format(out, v, 1);
     return out;
 }
 
