@@ -130,7 +130,7 @@ static int bench_client(const char *path, long steps, int gzip)
     int64_t n = 0;
     while (!rc && tally_history_next(h, &row) == 1) {
         buf_reset(&line);
-        history_row_json(&line, &row, JSON_BARE_NONFINITE);
+        history_row_json(&line, h, &row, JSON_BARE_NONFINITE);
         if (fstream_add(&b, FSTREAM_HISTORY, n, line.data, line.len) == FSTREAM_FULL) {
             fstream_body(&b, &body);
             if (gzip)

@@ -22,13 +22,34 @@ static const char *special(double v)
     return NULL;
 }
 
-const char *numfmt_double(char out[NUMFMT_MAX], double v)
+size_t numfmt_double_len(char out[NUMFMT_MAX], double v)
 {
     const char *s = special(v);
-    if (s)
-        strcpy(out, s);
-    else
-        dtoa_format(out, v, 1);
+    if (!s)
+        return dtoa_format(out, v, 1);
+    size_t n = strlen(s);
+    memcpy(out, s, n + 1);
+    return n;
+}
+
+const char *numfmt_double(char out[NUMFMT_MAX], double v)
+{
+    numfmt_double_len(out, v);
+    return out;
+}
+
+const char *numfmt_int(char out[NUMFMT_MAX], int64_t v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN too */
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        *--p = '-';
+    memcpy(out, p, (size_t)(tmp + sizeof tmp - p));
     return out;
 }
 
