@@ -11,7 +11,6 @@
  * OTHER_TALLY, another build's tally binary, is timed on the same file too
  * (to compare a change against the build before it).
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tally.h"
+#include "benchutil.h"
 
-#define METRICS 100
 #define RUNS 5
 
 #ifndef TALLY_BIN
@@ -31,32 +29,6 @@
 #ifndef SQLITE3_BIN
 #define SQLITE3_BIN "sqlite3"
 #endif
-
-static char *write_run(const char *dir, long steps)
-{
-    char keys[METRICS][32];
-    for (int m = 0; m < METRICS; m++)
-        snprintf(keys[m], sizeof keys[m], m < 2 ? "count%02d" : "layer%02d/loss", m);
-    tally_options o = {.dir = dir, .project = "bench", .sample_ms = -1,
-                       .capture = TALLY_CAPTURE_NONE};
-    tally_run *run;
-    if (tally_init_ex(&o, &run))
-        return NULL;
-    unsigned long long rng = 1;
-    for (long s = 0; s < steps; s++) {
-        tally_log_int(run, keys[0], s * 32);
-        tally_log_int(run, keys[1], s % 977);
-        for (int m = 2; m < METRICS; m++) {
-            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-            double noise = (double)(rng >> 11) / 9007199254740992.0 - 0.5;
-            tally_log(run, keys[m], (1.0 + m) * exp(-(double)s / 30000.0) + 0.01 * noise);
-        }
-        tally_commit(run);
-    }
-    char *path = strdup(tally_run_path(run));
-    tally_finish(run, 0);
-    return path;
-}
 
 /* Runs argv with stdout to out (a path); returns its CPU seconds, or -1. */
 static double cpu_seconds(char *const argv[], const char *out)
@@ -112,7 +84,7 @@ int main(int argc, char **argv)
         perror("bench_export");
         return 1;
     }
-    char *path = write_run(dir, steps);
+    char *path = bench_write_run(dir, steps, 2);
     if (!path)
         return 1;
     char out[4200];
@@ -136,8 +108,8 @@ int main(int argc, char **argv)
     double base2 = best_of(dump, out);
     if (base1 <= 0 || base2 <= 0 || tj < 0 || tc < 0 || to < 0)
         return 1;
-    double base = (base1 + base2) / 2, scalars = (double)METRICS * (double)steps;
-    printf("workload: %d metrics x %ld steps = %.0f scalars, CPU time, best of %d\n", METRICS,
+    double base = (base1 + base2) / 2, scalars = (double)BENCH_METRICS * (double)steps;
+    printf("workload: %d metrics x %ld steps = %.0f scalars, CPU time, best of %d\n", BENCH_METRICS,
            steps, scalars, RUNS);
     printf("sqlite3 .dump          %8.3f s  %6.1f MB     (runs: %.3f, %.3f)\n", base,
            (double)dump_bytes / 1e6, base1, base2);
