@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "common/clock.h"
 #include "common/json.h"
 #include "store/history.h"
@@ -24,7 +25,7 @@
 #include "sync/sync.h"
 #include "tally.h"
 
-#define METRICS 100
+#define METRICS BENCH_METRICS
 #define KEY "bench-0123456789abcdef0123456789abcdef01234567"
 
 #ifndef FAKE_WANDB
@@ -32,30 +33,6 @@
 #endif
 
 static double now(void) { return (double)clock_mono_ns() * 1e-9; }
-
-static char *write_run(const char *dir, long steps)
-{
-    char keys[METRICS][32];
-    for (int m = 0; m < METRICS; m++)
-        snprintf(keys[m], sizeof keys[m], "layer%02d/loss", m);
-    tally_options o = {.dir = dir, .project = "bench", .sample_ms = -1,
-                       .capture = TALLY_CAPTURE_NONE};
-    tally_run *run;
-    if (tally_init_ex(&o, &run))
-        return NULL;
-    unsigned long long rng = 1;
-    for (long s = 0; s < steps; s++) {
-        for (int m = 0; m < METRICS; m++) {
-            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-            double noise = (double)(rng >> 11) / 9007199254740992.0 - 0.5;
-            tally_log(run, keys[m], (1.0 + m) * exp(-(double)s / 30000.0) + 0.01 * noise);
-        }
-        tally_commit(run);
-    }
-    char *path = strdup(tally_run_path(run));
-    tally_finish(run, 0);
-    return path;
-}
 
 /* Starts the fake server; returns its pid and port. */
 static pid_t start_fake(const char *dir, int gzip, int *port)
@@ -130,7 +107,7 @@ static int bench_client(const char *path, long steps, int gzip)
     int64_t n = 0;
     while (!rc && tally_history_next(h, &row) == 1) {
         buf_reset(&line);
-        history_row_json(&line, &row, JSON_BARE_NONFINITE);
+        history_row_json(&line, h, &row, JSON_BARE_NONFINITE);
         if (fstream_add(&b, FSTREAM_HISTORY, n, line.data, line.len) == FSTREAM_FULL) {
             fstream_body(&b, &body);
             if (gzip)
@@ -167,7 +144,7 @@ int main(int argc, char **argv)
     if (!mkdtemp(dir))
         return 1;
     double t0 = now();
-    char *path = write_run(dir, steps);
+    char *path = bench_write_run(dir, steps, 0);
     if (!path)
         return 1;
     printf("run: %d metrics x %ld steps written in %.2f s\n", METRICS, steps, now() - t0);

@@ -157,7 +157,7 @@ static void write_row(exporter *e, const tally_history_row *row)
     } else if (e->axis == TALLY_AXIS_TIME) {
         time_row_json(e, row);
     } else {
-        history_row_json(&e->line, row, e->json_flags);
+        history_row_json(&e->line, e->history, row, e->json_flags);
     }
     buf_putc(&e->line, '\n');
 }

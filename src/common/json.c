@@ -209,24 +209,35 @@ static const char *nonfinite(double v, unsigned flags)
     return isnan(v) ? "\"NaN\"" : v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
 }
 
+/* Writes finite v into out's spare room; returns the length of its text. */
+static size_t put_finite(buf *out, double v)
+{
+    if (buf_reserve(out, NUMFMT_MAX) < 0)
+        return 0;
+    size_t n = numfmt_double_len(out->data + out->len, v);
+    out->len += n;
+    return n;
+}
+
 void json_number(buf *out, double v, unsigned flags)
+{
+    const char *special = nonfinite(v, flags);
+    if (special)
+        buf_puts(out, special);
+    else
+        put_finite(out, v);
+}
+
+void json_float(buf *out, double v, unsigned flags)
 {
     const char *special = nonfinite(v, flags);
     if (special) {
         buf_puts(out, special);
         return;
     }
-    char tmp[NUMFMT_MAX];
-    buf_puts(out, numfmt_double(tmp, v));
-}
-
-void json_float(buf *out, double v, unsigned flags)
-{
-    size_t start = out->len;
-    json_number(out, v, flags);
-    const char *s = out->oom ? NULL : out->data + start;
-    if (s && isfinite(v) && s[strspn(s, "-0123456789")] == '\0')
-        buf_puts(out, ".0");
+    size_t n = put_finite(out, v);
+    if (n && strspn(out->data + out->len - n, "-0123456789") == n)
+        buf_append(out, ".0", 2);
 }
 
 static void indent(buf *out, unsigned flags, int depth)

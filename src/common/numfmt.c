@@ -1,18 +1,17 @@
 /*
- * numfmt.c — shortest round-trip formatting of doubles.
- *
- * printf's %.17g always reads back exactly but prints 0.1 as
- * 0.10000000000000001.  We try 15, 16, then 17 significant digits and keep
- * the first that parses back to the same bits: short where it can be, exact
- * always.
+ * numfmt.c — numbers as text for the CLI, JSON, export and sync: the
+ * shortest decimal that reads back bit-exact (dtoa.c), wandb's tokens for
+ * non-finite values, and a short display form and durations for people.
  */
 #include "common/numfmt.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "common/dtoa.h"
+
+_Static_assert(NUMFMT_MAX >= DTOA_MAX, "numfmt_double writes through dtoa_format");
 
 static const char *special(double v)
 {
@@ -23,23 +22,34 @@ static const char *special(double v)
     return NULL;
 }
 
-const char *numfmt_double(char out[NUMFMT_MAX], double v)
+size_t numfmt_double_len(char out[NUMFMT_MAX], double v)
 {
     const char *s = special(v);
-    if (s) {
-        strcpy(out, s);
-        return out;
-    }
-    if (v == floor(v) && fabs(v) <= 9007199254740992.0 && !(v == 0 && signbit(v))) {
-        snprintf(out, NUMFMT_MAX, "%.0f", v);
-        return out;
-    }
-    /* A subnormal holds fewer significant digits: "5e-324", not 15 of them. */
-    for (int digits = fabs(v) < DBL_MIN ? 1 : 15; digits <= 17; digits++) {
-        snprintf(out, NUMFMT_MAX, "%.*g", digits, v);
-        if (digits == 17 || strtod(out, NULL) == v)
-            break;
-    }
+    if (!s)
+        return dtoa_format(out, v, 1);
+    size_t n = strlen(s);
+    memcpy(out, s, n + 1);
+    return n;
+}
+
+const char *numfmt_double(char out[NUMFMT_MAX], double v)
+{
+    numfmt_double_len(out, v);
+    return out;
+}
+
+const char *numfmt_int(char out[NUMFMT_MAX], int64_t v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN too */
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0)
+        *--p = '-';
+    memcpy(out, p, (size_t)(tmp + sizeof tmp - p));
     return out;
 }
 

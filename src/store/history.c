@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/numfmt.h"
 #include "store/reader_internal.h"
 #include "store/schema.h"
 
@@ -33,6 +34,8 @@ struct tally_history {
     tally_history_cell *cells;
     cursor *cur;
     char **json; /* per cell, the JSON of the current row, owned */
+    buf keys;    /* per cell, its name as a JSON key ("name":), escaped once */
+    size_t *key_end; /* cell i's key ends at keys.data + key_end[i] */
     size_t n;
     tally_objects *objects;
     int has_obj;
@@ -90,6 +93,11 @@ static int add_column(tally_history *h, const tally_metric_info *m)
     tally_history_cell *cell = &h->cells[h->n];
     cursor *c = &h->cur[h->n];
     cell->metric = m;
+    json_string(&h->keys, m->name);
+    buf_putc(&h->keys, ':');
+    if (h->keys.oom)
+        return TALLY_ENOMEM;
+    h->key_end[h->n] = h->keys.len;
     h->n++;
     int rc = tally_points_open(h->st, m->id, h->x0, h->x1, &c->points);
     if (rc)
@@ -105,7 +113,8 @@ static int choose_columns(tally_history *h, const char *glob)
     h->cells = calloc(n + 1, sizeof *h->cells);
     h->cur = calloc(n + 1, sizeof *h->cur);
     h->json = calloc(n + 1, sizeof *h->json);
-    if (!h->cells || !h->cur || !h->json)
+    h->key_end = calloc(n + 1, sizeof *h->key_end);
+    if (!h->cells || !h->cur || !h->json || !h->key_end)
         return TALLY_ENOMEM;
     /* Step axis: _timestamp and _runtime first, then the chosen metrics. */
     static const char *const hidden[] = {"_timestamp", "_runtime"};
@@ -196,8 +205,10 @@ int tally_history_next(tally_history *h, tally_history_row *row)
     for (size_t i = 0; i < h->n; i++) {
         cursor *c = &h->cur[i];
         tally_history_cell *cell = &h->cells[i];
-        free(h->json[i]);
-        h->json[i] = NULL;
+        if (h->json[i]) {
+            free(h->json[i]);
+            h->json[i] = NULL;
+        }
         cell->json = cell->type = NULL;
         cell->kind = c->has && c->x == x ? 1 : 0;
         cell->y = c->y;
@@ -251,19 +262,30 @@ void tally_history_close(tally_history *h)
     free(h->cells);
     free(h->cur);
     free(h->json);
+    free(h->key_end);
+    buf_free(&h->keys);
     free(h);
 }
 
-void history_row_json(buf *out, const tally_history_row *row, unsigned flags)
+void history_row_json(buf *out, const tally_history *h, const tally_history_row *row,
+                      unsigned flags)
 {
-    buf_printf(out, "{\"_step\":%lld", (long long)row->x);
+    char step[NUMFMT_MAX];
+    buf_putc(out, '{');
+    buf_append(out, "\"_step\":", 8);
+    buf_puts(out, numfmt_int(step, row->x));
     for (size_t i = 0; i < row->ncells; i++) {
         const tally_history_cell *c = &row->cells[i];
         if (!c->kind)
             continue;
         buf_putc(out, ',');
-        json_string(out, c->metric->name);
-        buf_putc(out, ':');
+        if (h && i < h->n && c == &h->cells[i]) {
+            size_t start = i ? h->key_end[i - 1] : 0;
+            buf_append(out, h->keys.data + start, h->key_end[i] - start);
+        } else {
+            json_string(out, c->metric->name);
+            buf_putc(out, ':');
+        }
         if (c->kind == 2)
             json_text(out, c->json, flags);
         else if (c->metric->is_int)

@@ -11,7 +11,11 @@
 
 /* Appends {"_step":x,"<name>":value,...} with the cells that hold a value,
  * in column order, written by the one JSON writer (common/json.h) with its
- * flags: sync passes JSON_BARE_NONFINITE, export the user's choice. */
-void history_row_json(buf *out, const tally_history_row *row, unsigned flags);
+ * flags: sync passes JSON_BARE_NONFINITE, export the user's choice.  With h,
+ * the history the row came from, the names are the JSON keys it escaped
+ * once when it opened; with NULL (a row built by hand) they are escaped
+ * here. */
+void history_row_json(buf *out, const tally_history *h, const tally_history_row *row,
+                      unsigned flags);
 
 #endif

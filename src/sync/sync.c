@@ -433,7 +433,7 @@ static int fill_history(job *j)
     tally_history_row row;
     while (!j->full && (rc = tally_history_next(h, &row)) == 1) {
         buf_reset(&j->line);
-        history_row_json(&j->line, &row, JSON_BARE_NONFINITE);
+        history_row_json(&j->line, h, &row, JSON_BARE_NONFINITE);
         rc = add_line(j, FSTREAM_HISTORY, C_HIST);
         if (rc == FSTREAM_FULL)
             break;

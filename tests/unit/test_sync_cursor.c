@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "store/history.h"
 #include "sync/sync.h"
 #include "tally_store.h"
 
@@ -146,6 +148,53 @@ static void test_history_resumes_after_step(void **state)
     cleanup(path);
 }
 
+/* The JSON line of a history row is the same whether the names come from
+ * the keys the history escaped once or are escaped for each row. */
+static void test_history_row_json_keys(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/tally-cursor-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    tally_options o = {.dir = dir, .project = "p", .sample_ms = -1,
+                       .capture = TALLY_CAPTURE_NONE};
+    tally_run *run;
+    assert_int_equal(tally_init_ex(&o, &run), 0);
+    for (int s = 0; s < 20; s++) {
+        tally_log(run, "say \"hi\"", s * 0.25);
+        if (s % 3 == 0)
+            tally_log_int(run, "back\\slash", -s);
+        if (s % 5 == 0)
+            tally_log_str(run, "caf\xc3\xa9", "warm");
+        tally_commit(run);
+    }
+    char *path = strdup(tally_run_path(run));
+    assert_int_equal(tally_finish(run, 0), 0);
+    tally_store *st;
+    assert_int_equal(tally_store_open(path, &st), 0);
+    tally_history *h;
+    assert_int_equal(tally_history_open(st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, &h), 0);
+    tally_history_row row;
+    buf once = BUF_INIT, each = BUF_INIT;
+    int rows = 0;
+    while (tally_history_next(h, &row) == 1) {
+        buf_reset(&once);
+        buf_reset(&each);
+        history_row_json(&once, h, &row, 0);
+        history_row_json(&each, NULL, &row, 0);
+        assert_string_equal(buf_cstr(&once), buf_cstr(&each));
+        assert_non_null(strstr(buf_cstr(&once), "\"say \\\"hi\\\"\":"));
+        if (rows % 3 == 0)
+            assert_non_null(strstr(buf_cstr(&once), "\"back\\\\slash\":"));
+        rows++;
+    }
+    assert_int_equal(rows, 20);
+    buf_free(&once);
+    buf_free(&each);
+    tally_history_close(h);
+    tally_store_close(st);
+    cleanup(path);
+}
+
 static void test_dry_run_follows_cursors(void **state)
 {
     (void)state;
@@ -183,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_cursor_get_set_clear),
         cmocka_unit_test(test_cursor_beside_live_writer),
         cmocka_unit_test(test_history_resumes_after_step),
+        cmocka_unit_test(test_history_row_json_keys),
         cmocka_unit_test(test_dry_run_follows_cursors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

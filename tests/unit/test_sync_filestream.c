@@ -42,7 +42,7 @@ static void test_history_line(void **state)
         {&ms[6], 0, 0, NULL, NULL}};
     tally_history_row row = {42, 7, cells, 1};
     buf b = BUF_INIT;
-    history_row_json(&b, &row, JSON_BARE_NONFINITE);
+    history_row_json(&b, NULL, &row, JSON_BARE_NONFINITE);
     assert_string_equal(buf_cstr(&b),
                         "{\"_step\":42,\"_timestamp\":1700000000.25,\"_runtime\":1.5,"
                         "\"loss\":0.1,\"nan\":NaN,\"inf\":-Infinity,"
@@ -55,13 +55,13 @@ static void test_history_line(void **state)
     cells[2].y = 3.0;
     cells[4].y = INFINITY;
     buf_reset(&b);
-    history_row_json(&b, &row, JSON_BARE_NONFINITE);
+    history_row_json(&b, NULL, &row, JSON_BARE_NONFINITE);
     /* A whole number in a float series stays a float, as Python writes it. */
     assert_non_null(strstr(buf_cstr(&b), "\"loss\":3.0,\"nan\":NaN,\"inf\":Infinity"));
     /* In a series of integers it is an integer. */
     ms[2].is_int = 1;
     buf_reset(&b);
-    history_row_json(&b, &row, JSON_BARE_NONFINITE);
+    history_row_json(&b, NULL, &row, JSON_BARE_NONFINITE);
     assert_non_null(strstr(buf_cstr(&b), "\"loss\":3,\"nan\":NaN"));
     buf_free(&b);
 }

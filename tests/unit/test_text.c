@@ -456,6 +456,12 @@ static void test_numfmt_random(void **state)
         check_numfmt(v);
     }
     char out[NUMFMT_MAX];
+    assert_string_equal(numfmt_int(out, 0), "0");
+    assert_string_equal(numfmt_int(out, -42), "-42");
+    assert_string_equal(numfmt_int(out, INT64_MAX), "9223372036854775807");
+    assert_string_equal(numfmt_int(out, INT64_MIN), "-9223372036854775808");
+    assert_int_equal(numfmt_double_len(out, -INFINITY), 9);
+    assert_int_equal(numfmt_double_len(out, 0.1 + 0.2), strlen("0.30000000000000004"));
     assert_string_equal(numfmt_short(out, NAN, 4), "nan");
     assert_string_equal(numfmt_short(out, INFINITY, 4), "inf");
     assert_string_equal(numfmt_short(out, -INFINITY, 4), "-inf");
