@@ -52,17 +52,21 @@ static int read_key(char *out, size_t size, const char *host)
     return 0;
 }
 
+static const cli_option login_option_table[] = {
+    {"host", 'H', "URL", "the server: host[:port], optionally with http:// or https:// (default: $WANDB_BASE_URL, else https://api.wandb.ai)"},
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_login(int argc, char **argv)
 {
     const char *host = NULL;
-    static const struct option longopts[] = {{"host", required_argument, NULL, 'H'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_login);
     int c;
-    while ((c = getopt_long(argc, argv, "H:h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'H': host = optarg; break;
-        case 'h': cli_usage(&cmd_login); return CLI_OK;
+        case 'h': return cli_help(&cmd_login);
         default: return cli_usage(&cmd_login);
         }
     }
@@ -98,5 +102,12 @@ static int run_login(int argc, char **argv)
     return status;
 }
 
-const cli_command cmd_login = {"login", "[--host URL] [KEY]",
-                               "store a W&B API key in ~/.netrc for `tally sync`", run_login};
+const cli_command cmd_login = {
+    .name = "login",
+    .operands = "[KEY]",
+    .summary = "store a W&B API key in ~/.netrc for `tally sync`",
+    .run = run_login,
+    .options = login_option_table,
+    .details = "Without KEY, the key is read from standard input (not echoed on a terminal).\n"
+               "The netrc file is $NETRC, else ~/.netrc; it is written with mode 0600.\n",
+};

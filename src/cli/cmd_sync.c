@@ -139,21 +139,25 @@ static int add_path(char ***paths, size_t *n, const char *path)
     return 0;
 }
 
+static const cli_option sync_option_table[] = {
+    {"all", 'a', NULL, "every run under the store root, oldest first"},
+    CLI_OPTION_DIR,
+    {"entity", 'e', "E", "the W&B entity (default: $WANDB_ENTITY, else the key's default entity)"},
+    {"project", 'p', "P", "the W&B project (default: $WANDB_PROJECT, else the run's project)"},
+    {"dry-run", 'n', NULL, "count what would be sent; send nothing, store nothing"},
+    {"json", 'j', NULL, "one JSON document with a result a run"},
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_sync(int argc, char **argv)
 {
     const char *root = tally_store_default_root();
     sync_options opts = {0};
     int all = 0, json = 0;
-    static const struct option longopts[] = {{"all", no_argument, NULL, 'a'},
-                                              {"dir", required_argument, NULL, 'd'},
-                                              {"entity", required_argument, NULL, 'e'},
-                                              {"project", required_argument, NULL, 'p'},
-                                              {"dry-run", no_argument, NULL, 'n'},
-                                              {"json", no_argument, NULL, 'j'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_sync);
     int c;
-    while ((c = getopt_long(argc, argv, "ad:e:p:njh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'a': all = 1; break;
         case 'd':
@@ -165,7 +169,7 @@ static int run_sync(int argc, char **argv)
         case 'p': opts.project = optarg; break;
         case 'n': opts.dry_run = 1; break;
         case 'j': json = 1; break;
-        case 'h': cli_usage(&cmd_sync); return CLI_OK;
+        case 'h': return cli_help(&cmd_sync);
         default: return cli_usage(&cmd_sync);
         }
     }
@@ -268,5 +272,12 @@ static int run_sync(int argc, char **argv)
 }
 
 const cli_command cmd_sync = {
-    "sync", "[--dir D] [--entity E] [--project P] [--dry-run] [--json] RUN... | --all",
-    "push runs to a Weights & Biases compatible server", run_sync};
+    .name = "sync",
+    .operands = "RUN... | --all",
+    .summary = "push runs to a Weights & Biases compatible server",
+    .run = run_sync,
+    .options = sync_option_table,
+    .details = "The server is $WANDB_BASE_URL (default https://api.wandb.ai); the key is\n"
+               "$WANDB_API_KEY, else the netrc entry `tally login` stored.  Exit status 1 when\n"
+               "any run failed; what was acknowledged is kept, and the next sync resumes.\n",
+};
