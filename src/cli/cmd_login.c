@@ -1,5 +1,5 @@
 /*
- * cmd_login.c — `tally login [--host URL] [KEY]`: stores a W&B API key in
+ * cmd_login.c — `tally login [--host HOST] [KEY]`: stores a W&B API key in
  * the netrc file ($NETRC, else ~/.netrc; mode 0600) for the server's host,
  * where `tally sync` and online runs find it.  The key is read from the
  * terminal without echo, or from stdin, when not given (an argument shows
@@ -53,7 +53,8 @@ static int read_key(char *out, size_t size, const char *host)
 }
 
 static const cli_option login_option_table[] = {
-    {"host", 'H', "URL", "the server: host[:port], optionally with http:// or https:// (default: $WANDB_BASE_URL, else https://api.wandb.ai)"},
+    {"host", 'H', "HOST", "the server: host[:port], with an optional http:// or https:// "
+                            "(default: the host of $WANDB_BASE_URL, else api.wandb.ai)"},
     CLI_OPTION_HELP,
     {NULL, 0, NULL, NULL}};
 
@@ -72,15 +73,22 @@ static int run_login(int argc, char **argv)
     }
     if (argc - optind > 1)
         return cli_usage(&cmd_login);
-    buf base = BUF_INIT, path = BUF_INIT;
-    auth_base_url(host, &base);
+    /* The machine name goes into the netrc file: only a host[:port]. */
     char machine[256];
-    if (auth_machine(buf_cstr(&base), machine, sizeof machine)) {
+    if (host && auth_login_machine(host, machine, sizeof machine) != 0)
+        return cli_error("--host takes a host[:port], optionally with http:// or https://");
+    if (!host) {
+        buf base = BUF_INIT;
+        int rc = auth_base_url(NULL, &base, NULL);
+        if (!rc)
+            rc = auth_machine(buf_cstr(&base), machine, sizeof machine);
         buf_free(&base);
-        return cli_error("not a server URL: %s", host ? host : "(WANDB_BASE_URL)");
+        if (rc) /* not echoed: the URL may hold credentials */
+            return cli_error("WANDB_BASE_URL is not a usable http(s) URL");
     }
     char key[512] = "";
     int status = CLI_OK;
+    auth_key_hold();
     if (optind < argc)
         snprintf(key, sizeof key, "%s", argv[optind]);
     else if (read_key(key, sizeof key, machine) < 0)
@@ -89,16 +97,25 @@ static int run_login(int argc, char **argv)
         status = cli_error("that does not look like an API key (letters, digits, '_' and '-', "
                            "at least 40 characters)");
     if (status == CLI_OK) {
-        int rc = auth_store_key(buf_cstr(&base), key);
+        buf path = BUF_INIT, written = BUF_INIT;
         auth_netrc_path(&path);
-        if (rc)
-            status = cli_error("cannot write %s: %s", buf_cstr(&path), tally_strerror(rc));
+        int rc = auth_store_key(machine, key, &written);
+        if (rc == TALLY_ENOTFOUND)
+            status = cli_error("cannot write %s: it is a symbolic link to a file that does not "
+                               "exist",
+                               buf_cstr(&path));
+        else if (rc)
+            status = cli_error("cannot write %s: %s", buf_cstr(&written), tally_strerror(rc));
+        else if (strcmp(buf_cstr(&path), buf_cstr(&written)) != 0)
+            fprintf(stderr, "tally: API key for %s stored in %s (the target of %s)\n", machine,
+                    buf_cstr(&written), buf_cstr(&path));
         else
             fprintf(stderr, "tally: API key for %s stored in %s\n", machine, buf_cstr(&path));
+        buf_free(&path);
+        buf_free(&written);
     }
     memset(key, 0, sizeof key);
-    buf_free(&base);
-    buf_free(&path);
+    auth_key_release();
     return status;
 }
 

@@ -59,12 +59,17 @@ static void on_progress(void *ctx, const sync_progress *p)
         numfmt_duration(eta, sizeof eta, (double)(p->rows_total - p->rows_done) / rate);
     else if (p->rows_total <= p->rows_done)
         snprintf(eta, sizeof eta, "0s");
+    /* The run id comes from the run file: untrusted, like everything in it. */
     if (v->tty) {
-        fprintf(stderr, "\r\033[K%s  rows %lld/%lld  %s sent  %.0f rows/s  ETA %s", p->run_id,
+        fputs("\r\033[K", stderr);
+        cli_put_safe(stderr, p->run_id);
+        fprintf(stderr, "  rows %lld/%lld  %s sent  %.0f rows/s  ETA %s",
                 (long long)p->rows_done, (long long)p->rows_total, bytes, rate, eta);
         v->shown = 1;
     } else {
-        fprintf(stderr, "tally: %s: rows %lld/%lld, %s sent, %.0f rows/s, ETA %s\n", p->run_id,
+        fputs("tally: ", stderr);
+        cli_put_safe(stderr, p->run_id);
+        fprintf(stderr, ": rows %lld/%lld, %s sent, %.0f rows/s, ETA %s\n",
                 (long long)p->rows_done, (long long)p->rows_total, bytes, rate, eta);
     }
     fflush(stderr);
@@ -82,7 +87,7 @@ static void print_result(const sync_result *r, int dry_run)
 {
     char bytes[32];
     human_bytes(bytes, sizeof bytes, (double)r->bytes);
-    fputs(r->run_id, stdout);
+    cli_put_safe(stdout, r->run_id);
     fputs(" -> ", stdout);
     cli_put_safe(stdout, r->entity);
     putchar('/');
@@ -183,8 +188,12 @@ static int run_sync(int argc, char **argv)
     if (all) {
         tally_run_list *list = NULL;
         int rc = tally_store_list(root, &list);
-        if (rc)
-            return cli_error("cannot list runs under %s: %s", root, tally_strerror(rc));
+        if (rc) {
+            fputs("tally: cannot list runs under ", stderr);
+            cli_put_safe(stderr, root);
+            fprintf(stderr, ": %s\n", tally_strerror(rc));
+            return CLI_FAIL;
+        }
         for (size_t i = list->n; i-- > 0;) /* oldest first */
             if (add_path(&paths, &npaths, list->runs[i].path) < 0)
                 status = cli_error("out of memory");
@@ -242,7 +251,9 @@ static int run_sync(int argc, char **argv)
             }
             if (rc) {
                 failed = 1;
-                fprintf(stderr, "tally: %s: ", res.run_id[0] ? res.run_id : paths[i]);
+                fputs("tally: ", stderr);
+                cli_put_safe(stderr, res.run_id[0] ? res.run_id : paths[i]);
+                fputs(": ", stderr);
                 cli_put_safe(stderr, res.error);
                 fputc('\n', stderr);
                 /* A refused key or a cancel stops everything; a bad run only itself. */
