@@ -208,8 +208,8 @@ static tally_axis pick_axis(tally_store *st, const char *glob)
 static const cli_option export_option_table[] = {
     CLI_OPTION_DIR,
     {"format", 'f', "F", "jsonl (default: one JSON object a row) or csv (a header, then one line a row)"},
-    {"metrics", 'm', "GLOB", "only the metrics whose names match the shell pattern GLOB (only "
-                             "system metrics: their own time axis)"},
+    {"metrics", 'm', "GLOB", "only the metrics whose names match the shell pattern GLOB; one that "
+                             "matches only system metrics exports those, on their time axis"},
     {"raw", 'r', NULL, "CSV: the exact bytes, no neutralising of control characters and no "
                        "prefix for formula-like cells"},
     CLI_OPTION_JSON_NONFINITE,
