@@ -76,6 +76,32 @@ static void option_label(char *out, size_t size, const cli_option *o)
     snprintf(out, size, "%s--%s%s%s", shortname, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 }
 
+/* Text that starts at column indent, wrapped at the blanks before
+ * HELP_COLUMNS, the lines after the first indented as much. */
+#define HELP_COLUMNS 79
+static void print_wrapped(const char *text, int indent)
+{
+    int col = indent, first = 1;
+    for (const char *p = text; *p;) {
+        int len = (int)strcspn(p, " ");
+        if (!first && col + 1 + len > HELP_COLUMNS) {
+            printf("\n%*s", indent, "");
+            col = indent;
+            first = 1;
+        }
+        if (!first) {
+            putchar(' ');
+            col++;
+        }
+        printf("%.*s", len, p);
+        col += len;
+        first = 0;
+        for (p += len; *p == ' '; p++)
+            ;
+    }
+    putchar('\n');
+}
+
 int cli_help(const cli_command *cmd)
 {
     cli_synopsis(stdout, cmd);
@@ -91,7 +117,8 @@ int cli_help(const cli_command *cmd)
         printf("\noptions:\n");
     for (const cli_option *o = cmd->options; o && o->name; o++) {
         option_label(label, sizeof label, o);
-        printf("  %-*s  %s\n", width, label, o->help);
+        printf("  %-*s  ", width, label);
+        print_wrapped(o->help, width + 4);
     }
     if (cmd->details)
         printf("\n%s", cmd->details);

@@ -16,7 +16,7 @@ commands=$(sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' "$TMP/top.out")
 check "tally -h is tally --help" sh -c '"$1" -h | cmp -s - "$2"' - "$TALLY" "$TMP/top.out"
 check "tally help is tally --help" sh -c '"$1" help | cmp -s - "$2"' - "$TALLY" "$TMP/top.out"
 for opt in --help --version --dir; do
-    check "tally --help describes $opt" grep -q -- "^  .*$opt" "$TMP/top.out"
+    check "tally --help describes $opt" grep -q -- "^  \(-., \|    \)$opt" "$TMP/top.out"
 done
 
 # Every command of main.c is listed (and nothing else).
@@ -70,7 +70,7 @@ print(" ".join(out))
     described=1
     for o in $opts; do
         name=${o%:*}
-        grep -q -- "^  .*--$name\b" "$TMP/$c.out" || {
+        grep -q -- "^  \(-., \|    \)--$name\b" "$TMP/$c.out" || {
             fail "tally $c --help does not describe --$name"
             described=0
         }
@@ -90,8 +90,11 @@ print(" ".join(out))
 import re, sys
 lines = open(sys.argv[1]).read().split("options:\n", 1)[1].split("\n\n")[0].splitlines()
 for l in lines:
+    if re.match(r" {7,}\S", l):
+        continue  # a description wrapped onto the next line
     m = re.match(r"  (-\w, |    )--[a-z0-9-]+( [A-Z]+)?  +\S", l)
     assert m, "no description: %r" % l
+    assert len(l) <= 79, "wider than 79 columns: %r" % l
 ' "$TMP/$c.out"
     for s in $(sed -n 's/^  -\([A-Za-z0-9]\), --[a-z0-9-]* [A-Z].*/\1:1/p; s/^  -\([A-Za-z0-9]\), --[a-z0-9-]*  .*/\1:0/p' "$TMP/$c.out"); do
         if [ "${s#*:}" = 1 ]; then set -- "-${s%:*}" 1; else set -- "-${s%:*}"; fi

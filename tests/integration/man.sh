@@ -62,7 +62,7 @@ for c in commands:
         continue
     body = by_command[c].split("\n   tally ")[0]
     for line in open("%s/help-%s.txt" % (helpdir, c)):
-        m = re.match(r"  (?:-(\w), )?\s*--([a-z0-9-]+)", line)
+        m = re.match(r"  (?:-(\w), |    )--([a-z0-9-]+)", line)
         if not m or m.group(2) == "help":
             continue
         if "--" + m.group(2) not in body:
@@ -71,7 +71,7 @@ for c in commands:
             missing.append("tally %s -%s" % (c, m.group(1)))
 top = text.split("\nOPTIONS\n", 1)[1].split("\nENVIRONMENT", 1)[0]
 for line in open("%s/help.txt" % helpdir):
-    m = re.match(r"  (?:-\w, )?\s*--([a-z0-9-]+)", line)
+    m = re.match(r"  (?:-\w, |    )--([a-z0-9-]+)", line)
     if m and "--" + m.group(1) not in top:
         missing.append("tally --" + m.group(1))
 assert not missing, "not in tally(1): " + ", ".join(missing)
