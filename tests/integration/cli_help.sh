@@ -105,32 +105,11 @@ for l in lines:
     done
 
     # A bad option: a short usage on stderr, nothing on stdout, exit 2.
-    set +e
-    "$TALLY" "$c" --no-such-option >"$TMP/bad.out" 2>"$TMP/bad.err"
-    rc=$?
-    set -e
-    if [ "$rc" -eq 2 ] && [ ! -s "$TMP/bad.out" ] && grep -q "^usage: tally $c" "$TMP/bad.err" &&
-        [ "$(wc -l <"$TMP/bad.err")" -le 3 ]; then
-        pass "tally $c --no-such-option: exit 2, a short usage on stderr"
-    else
-        fail "tally $c --no-such-option: exit $rc, $(wc -l <"$TMP/bad.err") lines on stderr"
-    fi
+    usage_error "tally $c --no-such-option" "$TALLY" "$c" --no-such-option
+    check "  the usage is short" test "$(grep -c . "$TMP/usage.err")" -le 3
 done
 
-expect_usage() {
-    desc=$1
-    shift
-    set +e
-    "$@" >"$TMP/u.out" 2>"$TMP/u.err"
-    rc=$?
-    set -e
-    if [ "$rc" -eq 2 ] && [ ! -s "$TMP/u.out" ] && grep -q "^usage: tally" "$TMP/u.err"; then
-        pass "$desc: exit 2, usage on stderr"
-    else
-        fail "$desc: exit $rc"
-    fi
-}
-expect_usage "tally --no-such-option" "$TALLY" --no-such-option
-expect_usage "tally help no-such-command" "$TALLY" help no-such-command
-expect_usage "tally with no command off a terminal" "$TALLY"
+usage_error "tally --no-such-option" "$TALLY" --no-such-option
+usage_error "tally help no-such-command" "$TALLY" help no-such-command
+usage_error "tally with no command off a terminal" "$TALLY"
 finish
