@@ -6,18 +6,50 @@
 #ifndef TALLY_CLI_H
 #define TALLY_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
 
 #include "tally_store.h"
 
+/* One option of a subcommand.  A command's table is the single source of
+ * both its parser (cli_getopt) and its help (cli_help), so the two cannot
+ * disagree. */
+typedef struct cli_option {
+    const char *name; /* the long name, without "--" */
+    int key;          /* what cli_getopt returns for it; a letter or digit is also the short
+                         option, CLI_LONG_ONLY and up have none */
+    const char *arg;  /* the argument's name in the help ("D"); NULL: a flag */
+    const char *help; /* one line */
+} cli_option;
+
+/* Every command takes --dir the same way, and --help. */
+#define CLI_OPTION_DIR {"dir", 'd', "D", "the store root (default: $TALLY_DIR, else ./tally)"}
+#define CLI_OPTION_HELP {"help", 'h', NULL, "print this help and exit"}
+#define CLI_MAX_OPTIONS 16
+enum { CLI_LONG_ONLY = 256 }; /* the first key of the options without a short one */
+
+enum { CLI_OPERANDS_FIRST = 1 }; /* cli_command.flags: options end at the first operand */
+
 typedef struct cli_command {
     const char *name;
-    const char *usage;   /* arguments, after "tally <name>" */
-    const char *summary; /* one line for `tally help` */
+    const char *operands; /* what follows the options in the synopsis ("RUN"), or "" */
+    const char *summary;  /* one line for `tally help` */
     int (*run)(int argc, char **argv); /* argv[0] is the command name; returns the exit code */
+    const cli_option *options;         /* ends with {NULL} */
+    const char *details;               /* more for --help (operands, values), or NULL */
+    unsigned flags;
 } cli_command;
+
+/* getopt_long over cmd's option table: the key of the next option, '?' for
+ * one it does not know (getopt printed why), -1 after the last. */
+typedef struct cli_parser {
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shortopts[3 * CLI_MAX_OPTIONS + 2];
+} cli_parser;
+void cli_parser_init(cli_parser *p, const cli_command *cmd);
+int cli_getopt(cli_parser *p, int argc, char **argv);
 
 extern const cli_command cmd_demo, cmd_export, cmd_ls, cmd_show;
 extern const cli_command cmd_browse, cmd_open;
@@ -35,8 +67,13 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 /* Prints "tally: <message>" on stderr; returns CLI_FAIL. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Prints the usage line of a command on stderr; returns CLI_USAGE. */
+/* Bad usage: the synopsis and where to find more, on stderr; returns CLI_USAGE. */
 int cli_usage(const cli_command *cmd);
+/* --help: the synopsis, the summary, every option with its description and
+ * the details, on stdout; returns CLI_OK (CLI_FAIL when stdout fails). */
+int cli_help(const cli_command *cmd);
+/* The synopsis line, "usage: tally NAME [options] OPERANDS". */
+void cli_synopsis(FILE *f, const cli_command *cmd);
 
 /* Checks a --dir argument: a store root a command reads must exist and be
  * a directory.  Returns 0, or prints why not and returns CLI_USAGE. */
@@ -46,8 +83,11 @@ int cli_check_dir(const char *dir);
  * "string" (the default: "NaN", "Infinity", "-Infinity", strict JSON) or
  * "bare" (wandb's bare tokens).  Sets *json_flags for the writer
  * (common/json.h); returns 0, or prints why not and returns CLI_USAGE. */
-#define CLI_JSON_NONFINITE_OPT 'N'
-#define CLI_JSON_NONFINITE_LONGOPT {"json-nonfinite", required_argument, NULL, CLI_JSON_NONFINITE_OPT}
+#define CLI_JSON_NONFINITE_OPT (CLI_LONG_ONLY + 0)
+#define CLI_OPTION_JSON_NONFINITE                                                               \
+    {"json-nonfinite", CLI_JSON_NONFINITE_OPT, "MODE",                                        \
+     "NaN and infinities in JSON: string (the default: \"NaN\", \"Infinity\", \"-Infinity\", "    \
+     "strict JSON) or bare (wandb's bare tokens)"}
 int cli_json_nonfinite(const char *mode, unsigned *json_flags);
 
 /* Writes one JSON document (the writer's output) and a newline to stdout. */

@@ -7,21 +7,25 @@
 
 #include "cli/cli.h"
 
+static const cli_option browse_option_table[] = {
+    CLI_OPTION_DIR,
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_browse(int argc, char **argv)
 {
     const char *dir = NULL;
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_browse);
     int c;
-    while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'd':
             if (cli_check_dir(optarg))
                 return CLI_USAGE;
             dir = optarg;
             break;
-        case 'h': cli_usage(&cmd_browse); return CLI_OK;
+        case 'h': return cli_help(&cmd_browse);
         default: return cli_usage(&cmd_browse);
         }
     }
@@ -30,6 +34,11 @@ static int run_browse(int argc, char **argv)
     return cli_dashboard(dir ? dir : tally_store_default_root(), NULL, 0);
 }
 
-const cli_command cmd_browse = {"browse", "[--dir D]",
-                                "the dashboard: browse, open and compare runs (also plain `tally`)",
-                                run_browse};
+const cli_command cmd_browse = {
+    .name = "browse",
+    .operands = "",
+    .summary = "the dashboard: browse, open and compare runs (also plain `tally`)",
+    .run = run_browse,
+    .options = browse_option_table,
+    .details = "Needs a terminal.  `?` in the dashboard lists its keys (see also tally(1)).\n",
+};

@@ -197,26 +197,30 @@ static int demo_live(demo_opts *o)
     return rc;
 }
 
+static const cli_option demo_option_table[] = {
+    CLI_OPTION_DIR,
+    {"project", 'p', "P", "the project to log the run under (default: demo)"},
+    {"steps", 's', "N", "how many steps to log (default: 3000 live, 2000 with --no-tui)"},
+    {"delay-ms", 'w', "MS", "pause between steps (default: 20 live, 0 with --no-tui)"},
+    {"no-tui", 'n', NULL, "write the run as fast as it goes and print its path (the default off a terminal)"},
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_demo(int argc, char **argv)
 {
     demo_opts o = {NULL, "demo", 3000, 20, 250, -1, 0};
     int no_tui = 0, steps_set = 0, delay_set = 0;
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                             {"project", required_argument, NULL, 'p'},
-                                             {"steps", required_argument, NULL, 's'},
-                                             {"delay-ms", required_argument, NULL, 'w'},
-                                             {"no-tui", no_argument, NULL, 'n'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_demo);
     int c;
-    while ((c = getopt_long(argc, argv, "d:p:s:w:nh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'd': o.dir = optarg; break;
         case 'p': o.project = optarg; break;
         case 's': o.steps = strtol(optarg, NULL, 10), steps_set = 1; break;
         case 'w': o.delay_ms = strtol(optarg, NULL, 10), delay_set = 1; break;
         case 'n': no_tui = 1; break;
-        case 'h': cli_usage(&cmd_demo); return CLI_OK;
+        case 'h': return cli_help(&cmd_demo);
         default: return cli_usage(&cmd_demo);
         }
     }
@@ -238,5 +242,11 @@ static int run_demo(int argc, char **argv)
 }
 
 const cli_command cmd_demo = {
-    "demo", "[--dir D] [--project P] [--steps N] [--delay-ms MS] [--no-tui]",
-    "write a synthetic training run live and watch it in the dashboard", run_demo};
+    .name = "demo",
+    .operands = "",
+    .summary = "write a synthetic training run live and watch it in the dashboard",
+    .run = run_demo,
+    .options = demo_option_table,
+    .details = "On a terminal the run is written live and shown in the dashboard; otherwise\n"
+               "it is written at once and its path printed.\n",
+};

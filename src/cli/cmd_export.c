@@ -210,19 +210,25 @@ static tally_axis pick_axis(tally_store *st, const char *glob)
     return TALLY_AXIS_STEP;
 }
 
+static const cli_option export_option_table[] = {
+    CLI_OPTION_DIR,
+    {"format", 'f', "F", "jsonl (default: one JSON object a row) or csv (a header, then one line a row)"},
+    {"metrics", 'm', "GLOB", "only the metrics whose names match the shell pattern GLOB; one that "
+                             "matches only system metrics exports those, on their time axis"},
+    {"raw", 'r', NULL, "CSV: the exact bytes, no neutralising of control characters and no "
+                       "prefix for formula-like cells"},
+    CLI_OPTION_JSON_NONFINITE,
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_export(int argc, char **argv)
 {
     const char *root = tally_store_default_root(), *format = "jsonl", *glob = NULL;
     exporter e = {0};
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                              {"format", required_argument, NULL, 'f'},
-                                              {"metrics", required_argument, NULL, 'm'},
-                                              {"raw", no_argument, NULL, 'r'},
-                                              CLI_JSON_NONFINITE_LONGOPT,
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_export);
     int c;
-    while ((c = getopt_long(argc, argv, "d:f:m:rh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'd':
             if (cli_check_dir(optarg))
@@ -236,7 +242,7 @@ static int run_export(int argc, char **argv)
             if (cli_json_nonfinite(optarg, &e.json_flags))
                 return CLI_USAGE;
             break;
-        case 'h': cli_usage(&cmd_export); return CLI_OK;
+        case 'h': return cli_help(&cmd_export);
         default: return cli_usage(&cmd_export);
         }
     }
@@ -274,5 +280,10 @@ static int run_export(int argc, char **argv)
 }
 
 const cli_command cmd_export = {
-    "export", "[--dir D] [--format jsonl|csv] [--metrics GLOB] [--raw] [--json-nonfinite string|bare] RUN",
-    "print a run's history as JSON lines or CSV", run_export};
+    .name = "export",
+    .operands = "RUN",
+    .summary = "print a run's history as JSON lines or CSV",
+    .run = run_export,
+    .options = export_option_table,
+    .details = "RUN is a run file path, a run id, or a unique prefix of one.\n",
+};

@@ -1,5 +1,5 @@
 /*
- * cmd_login.c — `tally login [--host URL] [KEY]`: stores a W&B API key in
+ * cmd_login.c — `tally login [--host HOST] [KEY]`: stores a W&B API key in
  * the netrc file ($NETRC, else ~/.netrc; mode 0600) for the server's host,
  * where `tally sync` and online runs find it.  The key is read from the
  * terminal without echo, or from stdin, when not given (an argument shows
@@ -52,31 +52,43 @@ static int read_key(char *out, size_t size, const char *host)
     return 0;
 }
 
+static const cli_option login_option_table[] = {
+    {"host", 'H', "HOST", "the server: host[:port], with an optional http:// or https:// "
+                            "(default: the host of $WANDB_BASE_URL, else api.wandb.ai)"},
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_login(int argc, char **argv)
 {
     const char *host = NULL;
-    static const struct option longopts[] = {{"host", required_argument, NULL, 'H'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_login);
     int c;
-    while ((c = getopt_long(argc, argv, "H:h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'H': host = optarg; break;
-        case 'h': cli_usage(&cmd_login); return CLI_OK;
+        case 'h': return cli_help(&cmd_login);
         default: return cli_usage(&cmd_login);
         }
     }
     if (argc - optind > 1)
         return cli_usage(&cmd_login);
-    buf base = BUF_INIT, path = BUF_INIT;
-    auth_base_url(host, &base);
+    /* The machine name goes into the netrc file: only a host[:port]. */
     char machine[256];
-    if (auth_machine(buf_cstr(&base), machine, sizeof machine)) {
+    if (host && auth_login_machine(host, machine, sizeof machine) != 0)
+        return cli_error("--host takes a host[:port], optionally with http:// or https://");
+    if (!host) {
+        buf base = BUF_INIT;
+        int rc = auth_base_url(NULL, &base, NULL);
+        if (!rc)
+            rc = auth_machine(buf_cstr(&base), machine, sizeof machine);
         buf_free(&base);
-        return cli_error("not a server URL: %s", host ? host : "(WANDB_BASE_URL)");
+        if (rc) /* not echoed: the URL may hold credentials */
+            return cli_error("WANDB_BASE_URL is not a usable http(s) URL");
     }
     char key[512] = "";
     int status = CLI_OK;
+    auth_key_hold();
     if (optind < argc)
         snprintf(key, sizeof key, "%s", argv[optind]);
     else if (read_key(key, sizeof key, machine) < 0)
@@ -85,18 +97,34 @@ static int run_login(int argc, char **argv)
         status = cli_error("that does not look like an API key (letters, digits, '_' and '-', "
                            "at least 40 characters)");
     if (status == CLI_OK) {
-        int rc = auth_store_key(buf_cstr(&base), key);
+        buf path = BUF_INIT, written = BUF_INIT;
         auth_netrc_path(&path);
-        if (rc)
-            status = cli_error("cannot write %s: %s", buf_cstr(&path), tally_strerror(rc));
+        int rc = auth_store_key(machine, key, &written);
+        if (rc == TALLY_ENOTFOUND)
+            status = cli_error("cannot write %s: it is a symbolic link to a file that does not "
+                               "exist",
+                               buf_cstr(&path));
+        else if (rc)
+            status = cli_error("cannot write %s: %s", buf_cstr(&written), tally_strerror(rc));
+        else if (strcmp(buf_cstr(&path), buf_cstr(&written)) != 0)
+            fprintf(stderr, "tally: API key for %s stored in %s (the target of %s)\n", machine,
+                    buf_cstr(&written), buf_cstr(&path));
         else
             fprintf(stderr, "tally: API key for %s stored in %s\n", machine, buf_cstr(&path));
+        buf_free(&path);
+        buf_free(&written);
     }
     memset(key, 0, sizeof key);
-    buf_free(&base);
-    buf_free(&path);
+    auth_key_release();
     return status;
 }
 
-const cli_command cmd_login = {"login", "[--host URL] [KEY]",
-                               "store a W&B API key in ~/.netrc for `tally sync`", run_login};
+const cli_command cmd_login = {
+    .name = "login",
+    .operands = "[KEY]",
+    .summary = "store a W&B API key in ~/.netrc for `tally sync`",
+    .run = run_login,
+    .options = login_option_table,
+    .details = "Without KEY, the key is read from standard input (not echoed on a terminal).\n"
+               "The netrc file is $NETRC, else ~/.netrc; it is written with mode 0600.\n",
+};

@@ -54,20 +54,24 @@ static int print_line(void *ctx, const tally_log_line *l)
     return 0;
 }
 
+static const cli_option logs_option_table[] = {
+    CLI_OPTION_DIR,
+    {"follow", 'f', NULL, "keep printing new lines while the run is running"},
+    {"stderr", 'E', NULL, "only the lines the program wrote to stderr, without the \"! \" mark"},
+    {"raw", 'r', NULL, "the exact bytes, escape sequences included (default: neutralised)"},
+    {"json", 'j', NULL, "one JSON object a line instead of text"},
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_logs(int argc, char **argv)
 {
     const char *root = tally_store_default_root();
     int follow = 0;
     printer p = {.last_seq = 0};
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                              {"follow", no_argument, NULL, 'f'},
-                                              {"stderr", no_argument, NULL, 'e'},
-                                              {"raw", no_argument, NULL, 'r'},
-                                              {"json", no_argument, NULL, 'j'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_logs);
     int c;
-    while ((c = getopt_long(argc, argv, "d:fErjh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'd':
             if (cli_check_dir(optarg))
@@ -75,11 +79,10 @@ static int run_logs(int argc, char **argv)
             root = optarg;
             break;
         case 'f': follow = 1; break;
-        case 'e':
         case 'E': p.only_stderr = 1; break;
         case 'r': p.raw = 1; break;
         case 'j': p.json = 1; break;
-        case 'h': cli_usage(&cmd_logs); return CLI_OK;
+        case 'h': return cli_help(&cmd_logs);
         default: return cli_usage(&cmd_logs);
         }
     }
@@ -113,5 +116,12 @@ static int run_logs(int argc, char **argv)
     return CLI_OK;
 }
 
-const cli_command cmd_logs = {"logs", "RUN [--dir D] [--follow] [--stderr] [--raw | --json]",
-                              "print a run's captured console output", run_logs};
+const cli_command cmd_logs = {
+    .name = "logs",
+    .operands = "RUN",
+    .summary = "print a run's captured console output",
+    .run = run_logs,
+    .options = logs_option_table,
+    .details = "Lines the program wrote to stderr are marked \"! \".  --json writes one object a\n"
+               "line: {\"line\":N,\"time\":T,\"stream\":\"stdout\"|\"stderr\",\"text\":\"...\"}.\n",
+};

@@ -142,18 +142,22 @@ static void print_skips(const tally_run_list *list)
     }
 }
 
+static const cli_option ls_option_table[] = {
+    CLI_OPTION_DIR,
+    {"json", 'j', NULL, "one JSON document instead of the table"},
+    CLI_OPTION_JSON_NONFINITE,
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_ls(int argc, char **argv)
 {
     const char *root = tally_store_default_root();
     int json = 0;
     unsigned json_flags = 0;
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                              {"json", no_argument, NULL, 'j'},
-                                              CLI_JSON_NONFINITE_LONGOPT,
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_ls);
     int c;
-    while ((c = getopt_long(argc, argv, "d:jh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'd':
             if (cli_check_dir(optarg))
@@ -165,7 +169,7 @@ static int run_ls(int argc, char **argv)
             if (cli_json_nonfinite(optarg, &json_flags))
                 return CLI_USAGE;
             break;
-        case 'h': cli_usage(&cmd_ls); return CLI_OK;
+        case 'h': return cli_help(&cmd_ls);
         default: return cli_usage(&cmd_ls);
         }
     }
@@ -189,5 +193,10 @@ static int run_ls(int argc, char **argv)
     return CLI_OK;
 }
 
-const cli_command cmd_ls = {"ls", "[--dir D] [--json] [--json-nonfinite string|bare]",
-                            "list runs, newest first", run_ls};
+const cli_command cmd_ls = {
+    .name = "ls",
+    .operands = "",
+    .summary = "list runs, newest first",
+    .run = run_ls,
+    .options = ls_option_table,
+};

@@ -42,15 +42,19 @@ int cli_dashboard(const char *root, const char *run_path, int tab)
     return rc ? cli_error("cannot start the terminal interface") : CLI_OK;
 }
 
+static const cli_option open_option_table[] = {
+    CLI_OPTION_DIR,
+    {"view", 'v', "TAB", "the tab to open on: charts (default), summary, system or logs"},
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_open(int argc, char **argv)
 {
     const char *dir = NULL, *view = "charts";
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                             {"view", required_argument, NULL, 'v'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_open);
     int c;
-    while ((c = getopt_long(argc, argv, "d:v:h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'd':
             if (cli_check_dir(optarg))
@@ -58,7 +62,7 @@ static int run_open(int argc, char **argv)
             dir = optarg;
             break;
         case 'v': view = optarg; break;
-        case 'h': cli_usage(&cmd_open); return CLI_OK;
+        case 'h': return cli_help(&cmd_open);
         default: return cli_usage(&cmd_open);
         }
     }
@@ -98,5 +102,11 @@ static int run_open(int argc, char **argv)
     return rc;
 }
 
-const cli_command cmd_open = {"open", "[--dir D] [--view charts|summary|system|logs] RUN",
-                              "open the dashboard on one run", run_open};
+const cli_command cmd_open = {
+    .name = "open",
+    .operands = "RUN",
+    .summary = "open the dashboard on one run",
+    .run = run_open,
+    .options = open_option_table,
+    .details = "Needs a terminal.\n",
+};

@@ -223,19 +223,23 @@ static int pump(runner *r, pid_t pid, int out_fd, int err_fd)
     return status;
 }
 
+static const cli_option run_option_table[] = {
+    {"project", 'p', "P", "the project (default: $TALLY_PROJECT, else \"default\")"},
+    {"name", 'n', "N", "the run's display name (default: generated)"},
+    CLI_OPTION_DIR,
+    {"parse", 'P', "MODE", "metrics from the output: auto (default), json, kv or none"},
+    {"sample-ms", 's', "MS", "system metrics every MS milliseconds; -1: none (default: 2000)"},
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_run(int argc, char **argv)
 {
     tally_options o = {.capture = TALLY_CAPTURE_SYSTEM | TALLY_CAPTURE_GIT | TALLY_CAPTURE_ENV};
     const char *parse = "auto";
-    static const struct option longopts[] = {{"project", required_argument, NULL, 'p'},
-                                              {"name", required_argument, NULL, 'n'},
-                                              {"dir", required_argument, NULL, 'd'},
-                                              {"parse", required_argument, NULL, 'P'},
-                                              {"sample-ms", required_argument, NULL, 's'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_run);
     int c;
-    while ((c = getopt_long(argc, argv, "+p:n:d:P:s:h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'p': o.project = optarg; break;
         case 'n': o.name = optarg; break;
@@ -249,7 +253,7 @@ static int run_run(int argc, char **argv)
             o.sample_ms = (int)v;
             break;
         }
-        case 'h': cli_usage(&cmd_run); return CLI_OK;
+        case 'h': return cli_help(&cmd_run);
         default: return cli_usage(&cmd_run);
         }
     }
@@ -307,6 +311,14 @@ static int run_run(int argc, char **argv)
 }
 
 const cli_command cmd_run = {
-    "run", "[--project P] [--name N] [--dir D] [--parse auto|json|kv|none] [--sample-ms MS] "
-           "-- CMD [ARGS...]",
-    "run a program under a run: record its output, metrics and system load", run_run};
+    .name = "run",
+    .operands = "-- COMMAND [ARGS...]",
+    .summary = "run a program under a run: record its output, metrics and system load",
+    .run = run_run,
+    .options = run_option_table,
+    .details = "COMMAND's stdout is a pseudo-terminal, its stderr a pipe; both are passed on\n"
+               "and recorded.  The exit status is COMMAND's (128 + N when killed by signal N,\n"
+               "127 when not found, 126 when it cannot be run).  tally's options end at the\n"
+               "first operand, so COMMAND's own options stay COMMAND's.\n",
+    .flags = CLI_OPERANDS_FIRST,
+};

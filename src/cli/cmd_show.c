@@ -202,18 +202,22 @@ static void print_text(tally_store *st, const cJSON *o)
     }
 }
 
+static const cli_option show_option_table[] = {
+    CLI_OPTION_DIR,
+    {"json", 'j', NULL, "the whole run as one JSON document"},
+    CLI_OPTION_JSON_NONFINITE,
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_show(int argc, char **argv)
 {
     const char *root = tally_store_default_root();
     int json = 0;
     unsigned json_flags = 0;
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                              {"json", no_argument, NULL, 'j'},
-                                              CLI_JSON_NONFINITE_LONGOPT,
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_show);
     int c;
-    while ((c = getopt_long(argc, argv, "d:jh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'd':
             if (cli_check_dir(optarg))
@@ -225,7 +229,7 @@ static int run_show(int argc, char **argv)
             if (cli_json_nonfinite(optarg, &json_flags))
                 return CLI_USAGE;
             break;
-        case 'h': cli_usage(&cmd_show); return CLI_OK;
+        case 'h': return cli_help(&cmd_show);
         default: return cli_usage(&cmd_show);
         }
     }
@@ -245,5 +249,10 @@ static int run_show(int argc, char **argv)
     return CLI_OK;
 }
 
-const cli_command cmd_show = {"show", "[--dir D] [--json] [--json-nonfinite string|bare] RUN", "show everything about a run",
-                              run_show};
+const cli_command cmd_show = {
+    .name = "show",
+    .operands = "RUN",
+    .summary = "show everything about a run",
+    .run = run_show,
+    .options = show_option_table,
+};

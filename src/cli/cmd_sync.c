@@ -59,12 +59,17 @@ static void on_progress(void *ctx, const sync_progress *p)
         numfmt_duration(eta, sizeof eta, (double)(p->rows_total - p->rows_done) / rate);
     else if (p->rows_total <= p->rows_done)
         snprintf(eta, sizeof eta, "0s");
+    /* The run id comes from the run file: untrusted, like everything in it. */
     if (v->tty) {
-        fprintf(stderr, "\r\033[K%s  rows %lld/%lld  %s sent  %.0f rows/s  ETA %s", p->run_id,
+        fputs("\r\033[K", stderr);
+        cli_put_safe(stderr, p->run_id);
+        fprintf(stderr, "  rows %lld/%lld  %s sent  %.0f rows/s  ETA %s",
                 (long long)p->rows_done, (long long)p->rows_total, bytes, rate, eta);
         v->shown = 1;
     } else {
-        fprintf(stderr, "tally: %s: rows %lld/%lld, %s sent, %.0f rows/s, ETA %s\n", p->run_id,
+        fputs("tally: ", stderr);
+        cli_put_safe(stderr, p->run_id);
+        fprintf(stderr, ": rows %lld/%lld, %s sent, %.0f rows/s, ETA %s\n",
                 (long long)p->rows_done, (long long)p->rows_total, bytes, rate, eta);
     }
     fflush(stderr);
@@ -82,7 +87,7 @@ static void print_result(const sync_result *r, int dry_run)
 {
     char bytes[32];
     human_bytes(bytes, sizeof bytes, (double)r->bytes);
-    fputs(r->run_id, stdout);
+    cli_put_safe(stdout, r->run_id);
     fputs(" -> ", stdout);
     cli_put_safe(stdout, r->entity);
     putchar('/');
@@ -139,21 +144,25 @@ static int add_path(char ***paths, size_t *n, const char *path)
     return 0;
 }
 
+static const cli_option sync_option_table[] = {
+    {"all", 'a', NULL, "every run under the store root, oldest first"},
+    CLI_OPTION_DIR,
+    {"entity", 'e', "E", "the W&B entity (default: $WANDB_ENTITY, else the key's default entity)"},
+    {"project", 'p', "P", "the W&B project (default: $WANDB_PROJECT, else the run's project)"},
+    {"dry-run", 'n', NULL, "count what would be sent; send nothing, store nothing"},
+    {"json", 'j', NULL, "one JSON document with a result a run"},
+    CLI_OPTION_HELP,
+    {NULL, 0, NULL, NULL}};
+
 static int run_sync(int argc, char **argv)
 {
     const char *root = tally_store_default_root();
     sync_options opts = {0};
     int all = 0, json = 0;
-    static const struct option longopts[] = {{"all", no_argument, NULL, 'a'},
-                                              {"dir", required_argument, NULL, 'd'},
-                                              {"entity", required_argument, NULL, 'e'},
-                                              {"project", required_argument, NULL, 'p'},
-                                              {"dry-run", no_argument, NULL, 'n'},
-                                              {"json", no_argument, NULL, 'j'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+    cli_parser parser;
+    cli_parser_init(&parser, &cmd_sync);
     int c;
-    while ((c = getopt_long(argc, argv, "ad:e:p:njh", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'a': all = 1; break;
         case 'd':
@@ -165,7 +174,7 @@ static int run_sync(int argc, char **argv)
         case 'p': opts.project = optarg; break;
         case 'n': opts.dry_run = 1; break;
         case 'j': json = 1; break;
-        case 'h': cli_usage(&cmd_sync); return CLI_OK;
+        case 'h': return cli_help(&cmd_sync);
         default: return cli_usage(&cmd_sync);
         }
     }
@@ -179,8 +188,12 @@ static int run_sync(int argc, char **argv)
     if (all) {
         tally_run_list *list = NULL;
         int rc = tally_store_list(root, &list);
-        if (rc)
-            return cli_error("cannot list runs under %s: %s", root, tally_strerror(rc));
+        if (rc) {
+            fputs("tally: cannot list runs under ", stderr);
+            cli_put_safe(stderr, root);
+            fprintf(stderr, ": %s\n", tally_strerror(rc));
+            return CLI_FAIL;
+        }
         for (size_t i = list->n; i-- > 0;) /* oldest first */
             if (add_path(&paths, &npaths, list->runs[i].path) < 0)
                 status = cli_error("out of memory");
@@ -238,7 +251,9 @@ static int run_sync(int argc, char **argv)
             }
             if (rc) {
                 failed = 1;
-                fprintf(stderr, "tally: %s: ", res.run_id[0] ? res.run_id : paths[i]);
+                fputs("tally: ", stderr);
+                cli_put_safe(stderr, res.run_id[0] ? res.run_id : paths[i]);
+                fputs(": ", stderr);
                 cli_put_safe(stderr, res.error);
                 fputc('\n', stderr);
                 /* A refused key or a cancel stops everything; a bad run only itself. */
@@ -268,5 +283,12 @@ static int run_sync(int argc, char **argv)
 }
 
 const cli_command cmd_sync = {
-    "sync", "[--dir D] [--entity E] [--project P] [--dry-run] [--json] RUN... | --all",
-    "push runs to a Weights & Biases compatible server", run_sync};
+    .name = "sync",
+    .operands = "RUN... | --all",
+    .summary = "push runs to a Weights & Biases compatible server",
+    .run = run_sync,
+    .options = sync_option_table,
+    .details = "The server is $WANDB_BASE_URL (default https://api.wandb.ai); the key is\n"
+               "$WANDB_API_KEY, else the netrc entry `tally login` stored.  Exit status 1 when\n"
+               "any run failed; what was acknowledged is kept, and the next sync resumes.\n",
+};

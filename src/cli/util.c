@@ -1,6 +1,7 @@
 /*
  * util.c — helpers the subcommands share (see cli.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <langinfo.h>
 #include <stdarg.h>
@@ -26,10 +27,104 @@ int cli_error(const char *fmt, ...)
     return CLI_FAIL;
 }
 
+/* A key that is also a short option: a letter or a digit. */
+static int short_key(int key)
+{
+    return key > 0 && key < 128 && isalnum(key);
+}
+
+void cli_parser_init(cli_parser *p, const cli_command *cmd)
+{
+    memset(p, 0, sizeof *p);
+    size_t n = 0, k = 0;
+    if (cmd->flags & CLI_OPERANDS_FIRST)
+        p->shortopts[k++] = '+';
+    for (const cli_option *o = cmd->options; o && o->name && n < CLI_MAX_OPTIONS; o++, n++) {
+        p->longopts[n] = (struct option){o->name, o->arg ? required_argument : no_argument,
+                                         NULL, o->key};
+        if (short_key(o->key)) {
+            p->shortopts[k++] = (char)o->key;
+            if (o->arg)
+                p->shortopts[k++] = ':';
+        }
+    }
+}
+
+int cli_getopt(cli_parser *p, int argc, char **argv)
+{
+    return getopt_long(argc, argv, p->shortopts, p->longopts, NULL);
+}
+
+void cli_synopsis(FILE *f, const cli_command *cmd)
+{
+    fprintf(f, "usage: tally %s%s%s%s\n", cmd->name, cmd->options ? " [options]" : "",
+            cmd->operands[0] ? " " : "", cmd->operands);
+}
+
 int cli_usage(const cli_command *cmd)
 {
-    fprintf(stderr, "usage: tally %s %s\n", cmd->name, cmd->usage);
+    cli_synopsis(stderr, cmd);
+    fprintf(stderr, "`tally %s --help` lists the options.\n", cmd->name);
     return CLI_USAGE;
+}
+
+/* "-d, --dir D" or "    --long" into out. */
+static void option_label(char *out, size_t size, const cli_option *o)
+{
+    char shortname[5] = "    ";
+    if (short_key(o->key))
+        snprintf(shortname, sizeof shortname, "-%c, ", o->key);
+    snprintf(out, size, "%s--%s%s%s", shortname, o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
+/* Text that starts at column indent, wrapped at the blanks before
+ * HELP_COLUMNS, the lines after the first indented as much. */
+#define HELP_COLUMNS 79
+static void print_wrapped(const char *text, int indent)
+{
+    int col = indent, first = 1;
+    for (const char *p = text; *p;) {
+        int len = (int)strcspn(p, " ");
+        if (!first && col + 1 + len > HELP_COLUMNS) {
+            printf("\n%*s", indent, "");
+            col = indent;
+            first = 1;
+        }
+        if (!first) {
+            putchar(' ');
+            col++;
+        }
+        printf("%.*s", len, p);
+        col += len;
+        first = 0;
+        for (p += len; *p == ' '; p++)
+            ;
+    }
+    putchar('\n');
+}
+
+int cli_help(const cli_command *cmd)
+{
+    cli_synopsis(stdout, cmd);
+    printf("\n%c%s.\n", toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
+    int width = 0;
+    char label[64];
+    for (const cli_option *o = cmd->options; o && o->name; o++) {
+        option_label(label, sizeof label, o);
+        if ((int)strlen(label) > width)
+            width = (int)strlen(label);
+    }
+    if (cmd->options)
+        printf("\noptions:\n");
+    for (const cli_option *o = cmd->options; o && o->name; o++) {
+        option_label(label, sizeof label, o);
+        printf("  %-*s  ", width, label);
+        print_wrapped(o->help, width + 4);
+    }
+    if (cmd->details)
+        printf("\n%s", cmd->details);
+    printf("\nSee tally(1) for more.\n");
+    return fflush(stdout) == 0 && !ferror(stdout) ? CLI_OK : CLI_FAIL;
 }
 
 int cli_utf8(void)

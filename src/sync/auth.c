@@ -6,46 +6,160 @@
  */
 #include "sync/auth.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sync/sync_error.h"
 #include "tally.h"
 
-void auth_base_url(const char *given, buf *out)
+/* The authority of a URL (what is between "scheme://" and the path), and
+ * in it the part after any "userinfo@". */
+typedef struct url_parts {
+    const char *scheme_end; /* "://", or NULL when there is no scheme */
+    const char *authority;
+    size_t authority_len;
+    const char *at; /* the '@' ending the userinfo, or NULL */
+} url_parts;
+
+static url_parts split_url(const char *url)
 {
+    url_parts u = {0};
+    u.scheme_end = strstr(url, "://");
+    u.authority = u.scheme_end ? u.scheme_end + 3 : url;
+    u.authority_len = strcspn(u.authority, "/?#");
+    for (size_t i = 0; i < u.authority_len; i++)
+        if (u.authority[i] == '@')
+            u.at = u.authority + i;
+    return u;
+}
+
+int auth_base_url(const char *given, buf *out, char **key)
+{
+    if (key)
+        *key = NULL;
     const char *env = getenv("WANDB_BASE_URL");
     const char *url = given && given[0] ? given : env && env[0] ? env : AUTH_DEFAULT_BASE_URL;
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        n--;
     buf_reset(out);
-    buf_append(out, url, n);
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return TALLY_EINVAL;
+    url_parts u = split_url(url);
+    if (u.scheme_end) {
+        size_t n = (size_t)(u.scheme_end - url);
+        if (!((n == 4 && strncasecmp(url, "http", 4) == 0) ||
+              (n == 5 && strncasecmp(url, "https", 5) == 0)))
+            return TALLY_EINVAL;
+    }
+    if (u.at) {
+        /* Credentials: out of the URL; the password, if any, is the key. */
+        const char *colon = memchr(u.authority, ':', (size_t)(u.at - u.authority));
+        if (key && colon && colon + 1 < u.at) {
+            *key = strndup(colon + 1, (size_t)(u.at - colon - 1));
+            if (!*key)
+                return TALLY_ENOMEM;
+        }
+        buf_append(out, url, (size_t)(u.authority - url));
+        buf_puts(out, u.at + 1);
+    } else {
+        buf_puts(out, url);
+    }
+    while (out->len > 0 && out->data[out->len - 1] == '/')
+        out->data[--out->len] = '\0';
+    return out->oom ? TALLY_ENOMEM : TALLY_OK;
+}
+
+/* host[:port]: a host name (letters, digits, '-', '_', '.'), an IPv4
+ * address, or an IPv6 one in brackets; a port of 1 to 65535 digits' worth. */
+static int host_port_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (n && s[0] == '[') {
+        for (i = 1; i < n && s[i] != ']'; i++)
+            if (!isxdigit((unsigned char)s[i]) && s[i] != ':' && s[i] != '.')
+                return 0;
+        if (i == n || i == 1)
+            return 0;
+        i++;
+    } else {
+        for (; i < n && s[i] != ':'; i++)
+            if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+                return 0;
+        if (i == 0)
+            return 0;
+    }
+    if (i == n)
+        return 1;
+    if (s[i] != ':' || i + 1 == n || n - i - 1 > 5)
+        return 0;
+    long port = 0;
+    for (size_t k = i + 1; k < n; k++) {
+        if (!isdigit((unsigned char)s[k]))
+            return 0;
+        port = port * 10 + (s[k] - '0');
+    }
+    return port >= 1 && port <= 65535;
 }
 
 int auth_machine(const char *base_url, char *out, size_t size)
 {
-    const char *p = strstr(base_url, "://");
-    p = p ? p + 3 : base_url;
-    const char *at = NULL;
-    size_t n = strcspn(p, "/?#");
-    for (size_t i = 0; i < n; i++)
-        if (p[i] == '@')
-            at = p + i;
-    if (at) {
-        n -= (size_t)(at + 1 - p);
-        p = at + 1;
-    }
-    if (n == 0 || n >= size)
+    url_parts u = split_url(base_url);
+    const char *p = u.at ? u.at + 1 : u.authority;
+    size_t n = u.authority_len - (size_t)(p - u.authority);
+    if (n == 0 || n >= size || !host_port_valid(p, n))
         return TALLY_EINVAL;
     memcpy(out, p, n);
     out[n] = '\0';
     return TALLY_OK;
+}
+
+int auth_login_machine(const char *host, char *out, size_t size)
+{
+    const char *p = host;
+    if (strncasecmp(p, "https://", 8) == 0)
+        p += 8;
+    else if (strncasecmp(p, "http://", 7) == 0)
+        p += 7;
+    size_t n = strlen(p);
+    if (n > 0 && p[n - 1] == '/')
+        n--;
+    if (n == 0 || n >= size || !host_port_valid(p, n))
+        return TALLY_EINVAL;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return TALLY_OK;
+}
+
+/* ---- the process while a key is held ---- */
+
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
+static int hold_count, hold_was_dumpable;
+
+void auth_key_hold(void)
+{
+    pthread_mutex_lock(&hold_mu);
+    if (hold_count++ == 0) {
+        hold_was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
+    pthread_mutex_unlock(&hold_mu);
+}
+
+void auth_key_release(void)
+{
+    pthread_mutex_lock(&hold_mu);
+    if (hold_count > 0 && --hold_count == 0 && hold_was_dumpable == 1)
+        prctl(PR_SET_DUMPABLE, hold_was_dumpable, 0, 0, 0);
+    pthread_mutex_unlock(&hold_mu);
 }
 
 /* ---- netrc ----
@@ -254,54 +368,87 @@ int auth_api_key(const char *base_url, char **key)
     return rc == TALLY_ENOTFOUND ? SYNC_ENOKEY : rc;
 }
 
-int auth_store_key(const char *base_url, const char *key)
+/* The file a write to path must replace: path itself, or for a symbolic
+ * link (a dotfiles manager's ~/.netrc) the file it finally points to, so
+ * that the link survives.  TALLY_ENOTFOUND when the link dangles. */
+static int write_target(const char *path, buf *out)
 {
-    if (!auth_key_valid(key))
+    buf_reset(out);
+    struct stat sb;
+    if (lstat(path, &sb) != 0 || !S_ISLNK(sb.st_mode)) {
+        buf_puts(out, path);
+        return out->oom ? TALLY_ENOMEM : TALLY_OK;
+    }
+    char *real = realpath(path, NULL);
+    if (!real)
+        return errno == ENOMEM ? TALLY_ENOMEM : errno == EACCES ? TALLY_EACCES : TALLY_ENOTFOUND;
+    buf_puts(out, real);
+    free(real);
+    return out->oom ? TALLY_ENOMEM : TALLY_OK;
+}
+
+/* Replaces path's contents by data: a temporary file beside it, mode 0600,
+ * synced, then renamed over it. */
+static int replace_file(const char *path, const buf *data)
+{
+    buf tmp = BUF_INIT;
+    buf_printf(&tmp, "%s.tally-XXXXXX", path);
+    int fd = tmp.oom ? -1 : mkstemp(tmp.data);
+    if (fd < 0) {
+        int rc = tmp.oom ? TALLY_ENOMEM : errno == EACCES ? TALLY_EACCES : TALLY_EIO;
+        buf_free(&tmp);
+        return rc;
+    }
+    int rc = TALLY_OK;
+    fchmod(fd, 0600);
+    size_t off = 0;
+    while (off < data->len) {
+        ssize_t w = write(fd, data->data + off, data->len - off);
+        if (w <= 0) {
+            rc = TALLY_EIO;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 && !rc)
+        rc = TALLY_EIO;
+    close(fd);
+    if (!rc && rename(tmp.data, path) != 0)
+        rc = errno == EACCES ? TALLY_EACCES : TALLY_EIO;
+    if (rc)
+        unlink(tmp.data);
+    buf_free(&tmp);
+    return rc;
+}
+
+int auth_store_key(const char *machine, const char *key, buf *written)
+{
+    buf_reset(written);
+    char checked[256];
+    if (!auth_key_valid(key) || auth_login_machine(machine, checked, sizeof checked) != 0 ||
+        strcmp(checked, machine) != 0)
         return TALLY_EINVAL;
-    char machine[256];
-    buf path = BUF_INIT, text = BUF_INIT, next = BUF_INIT, tmp = BUF_INIT;
-    int rc = auth_machine(base_url, machine, sizeof machine);
+    buf path = BUF_INIT, text = BUF_INIT, next = BUF_INIT;
+    int rc = auth_netrc_path(&path);
     if (!rc)
-        rc = auth_netrc_path(&path);
+        rc = write_target(buf_cstr(&path), written);
+    if (rc == TALLY_ENOTFOUND)
+        buf_puts(written, buf_cstr(&path)); /* the dangling link, for the message */
     if (!rc) {
-        rc = read_text(buf_cstr(&path), &text);
+        rc = read_text(buf_cstr(written), &text);
         if (rc == TALLY_ENOTFOUND)
             rc = TALLY_OK;
     }
     if (!rc)
         rc = auth_netrc_update(buf_cstr(&text), machine, "user", key, &next);
-    if (!rc) {
-        buf_printf(&tmp, "%s.tally-XXXXXX", buf_cstr(&path));
-        int fd = tmp.oom ? -1 : mkstemp(tmp.data);
-        if (fd < 0) {
-            rc = errno == EACCES ? TALLY_EACCES : TALLY_EIO;
-        } else {
-            fchmod(fd, 0600);
-            size_t off = 0;
-            while (off < next.len) {
-                ssize_t w = write(fd, next.data + off, next.len - off);
-                if (w <= 0) {
-                    rc = TALLY_EIO;
-                    break;
-                }
-                off += (size_t)w;
-            }
-            if (fsync(fd) != 0 && !rc)
-                rc = TALLY_EIO;
-            close(fd);
-            if (!rc && rename(tmp.data, buf_cstr(&path)) != 0)
-                rc = errno == EACCES ? TALLY_EACCES : TALLY_EIO;
-            if (rc)
-                unlink(tmp.data);
-        }
-    }
+    if (!rc)
+        rc = replace_file(buf_cstr(written), &next);
     if (text.data)
         memset(text.data, 0, text.cap);
     if (next.data)
         memset(next.data, 0, next.cap);
     buf_free(&text);
     buf_free(&next);
-    buf_free(&tmp);
     buf_free(&path);
     return rc;
 }

@@ -13,11 +13,29 @@
 
 #define AUTH_DEFAULT_BASE_URL "https://api.wandb.ai"
 
-/* $WANDB_BASE_URL, else the default; trailing slashes are not kept. */
-void auth_base_url(const char *given, buf *out);
+/* The server's base URL: given, else $WANDB_BASE_URL, else the default,
+ * without trailing slashes and without credentials.  A "user:password@" in
+ * it is cut out, so it is never stored or printed; the password goes to
+ * *key (malloc'd) when key is not NULL and there is one, else *key is
+ * NULL.  TALLY_EINVAL for blanks or control characters in the URL, or a
+ * scheme other than http and https. */
+int auth_base_url(const char *given, buf *out, char **key);
 
-/* host[:port] of a base URL, as a netrc "machine" name; 0 or TALLY_EINVAL. */
+/* host[:port] of a base URL, as a netrc "machine" name; 0 or TALLY_EINVAL
+ * (no host, or not a host name, IPv4/IPv6 address and port). */
 int auth_machine(const char *base_url, char *out, size_t size);
+
+/* The machine name of what `tally login --host` was given: host[:port],
+ * optionally with http:// or https:// and a trailing '/'; TALLY_EINVAL for
+ * anything else (a path, credentials, blanks, newlines). */
+int auth_login_machine(const char *host, char *out, size_t size);
+
+/* The process is made non-dumpable (no core dump, no ptrace by the same
+ * user) while at least one holder has a key in memory: auth_key_hold()
+ * when one starts, auth_key_release() when it has wiped it.  Counted, so
+ * sessions overlap; the last release restores how the process was. */
+void auth_key_hold(void);
+void auth_key_release(void);
 
 /* Finds the password of machine (or of "default" when no machine matches)
  * in netrc text; 0 with *password malloc'd, or TALLY_ENOTFOUND. */
@@ -38,7 +56,10 @@ int auth_netrc_path(buf *out);
 /* The key for base_url, malloc'd; SYNC_ENOKEY when there is none. */
 int auth_api_key(const char *base_url, char **key);
 
-/* Stores key for base_url's host in the netrc file, mode 0600, atomically. */
-int auth_store_key(const char *base_url, const char *key);
+/* Stores key for machine in the netrc file, mode 0600, atomically.  A
+ * netrc that is a symbolic link is written through: the link stays, its
+ * target gets the entry (written is the file written).  TALLY_ENOTFOUND
+ * when the link's target does not exist. */
+int auth_store_key(const char *machine, const char *key, buf *written);
 
 #endif

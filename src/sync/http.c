@@ -23,6 +23,7 @@
 
 #define RESPONSE_MAX (64u << 20)      /* answers beyond this are cut: nothing we need is big */
 #define RETRY_AFTER_MAX_MS 300000L    /* a Retry-After is honoured up to 5 minutes */
+#define ATTEMPT_MIN_MS 1000L          /* the shortest an attempt is cut to by the budget */
 
 struct http_client {
     CURL *curl;
@@ -31,6 +32,8 @@ struct http_client {
     uint64_t rng;
     char errbuf[CURL_ERROR_SIZE];
     long retry_after_ms; /* from the last answer, or -1 */
+    int64_t failing_since; /* start of the first failed attempt since the last success or
+                              http_budget_reset(), monotonic ns; 0 while all is well */
     http_response *resp; /* the answer being received */
 };
 
@@ -83,6 +86,8 @@ void http_client_free(http_client *c)
 }
 
 const http_stats *http_client_stats(const http_client *c) { return &c->stats; }
+
+void http_budget_reset(http_client *c) { c->failing_since = 0; }
 
 int http_status_retryable(long status)
 {
@@ -229,8 +234,8 @@ static void url_for_humans(const char *url, char *out, size_t size)
 typedef enum { ATTEMPT_OK, ATTEMPT_RETRY, ATTEMPT_FAIL } attempt_result;
 
 static attempt_result attempt(http_client *c, const http_request *req, const void *body,
-                              size_t len, int gzipped, http_response *resp, int *code,
-                              char *err, size_t errsize)
+                              size_t len, int gzipped, long timeout_ms, http_response *resp,
+                              int *code, char *err, size_t errsize)
 {
     CURL *h = c->curl;
     curl_easy_reset(h);
@@ -263,8 +268,10 @@ static attempt_result attempt(http_client *c, const http_request *req, const voi
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_timeout_ms < timeout_ms
+                                                       ? c->cfg.connect_timeout_ms
+                                                       : timeout_ms);
     curl_easy_setopt(h, CURLOPT_USERAGENT,
                      c->cfg.user_agent ? c->cfg.user_agent : "tally/" TALLY_VERSION);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
@@ -372,22 +379,42 @@ int http_send(http_client *c, const http_request *req, http_response *resp, char
         body = packed.data;
         len = packed.len;
     }
-    int64_t deadline = clock_mono_ns() + (int64_t)c->cfg.retry_ms * 1000000;
+    /* The retry budget is the client's, not the request's: it runs from
+     * the first failure since the last success, across requests, so a dead
+     * server costs one budget per run (sync.c resets it), however many
+     * requests the run would have made. */
+    const int64_t budget_ns = (int64_t)c->cfg.retry_ms * 1000000;
     int code = TALLY_OK;
     for (int n = 0;; n++) {
-        attempt_result r = attempt(c, req, body, len, req->gzip && req->len, resp, &code, err,
-                                   errsize);
+        int64_t started = clock_mono_ns();
+        long timeout_ms = c->cfg.timeout_ms;
+        if (c->failing_since) {
+            /* An attempt does not run (much) past the budget either. */
+            int64_t left_ms = (c->failing_since + budget_ns - started) / 1000000;
+            if (left_ms < ATTEMPT_MIN_MS)
+                left_ms = ATTEMPT_MIN_MS;
+            if (left_ms < timeout_ms)
+                timeout_ms = (long)left_ms;
+        }
+        attempt_result r = attempt(c, req, body, len, req->gzip && req->len, timeout_ms, resp,
+                                   &code, err, errsize);
         if (r == ATTEMPT_OK) {
+            c->failing_since = 0;
             code = TALLY_OK;
             break;
         }
         if (r == ATTEMPT_FAIL)
             break;
+        if (!c->failing_since)
+            c->failing_since = started;
         long wait = http_backoff_ms(n, c->cfg.backoff_ms, c->cfg.backoff_max_ms,
                                     c->retry_after_ms, &c->rng);
-        if (clock_mono_ns() + (int64_t)wait * 1000000 > deadline) {
+        int64_t now = clock_mono_ns();
+        if (now + (int64_t)wait * 1000000 > c->failing_since + budget_ns) {
             size_t used = strlen(err);
-            snprintf(err + used, errsize - used, " (gave up after %d attempts)", n + 1);
+            snprintf(err + used, errsize - used,
+                     " (gave up after %d attempt%s; failing for %.1f s)", n + 1,
+                     n ? "s" : "", (double)(now - c->failing_since) / 1e9);
             break;
         }
         c->stats.retries++;

@@ -20,7 +20,7 @@ typedef struct http_config {
     long connect_timeout_ms;
     long backoff_ms;     /* first retry delay (before jitter) */
     long backoff_max_ms; /* cap of the exponential part */
-    long retry_ms;       /* give up retrying one request after this long */
+    long retry_ms;       /* give up once requests kept failing this long (see http_send) */
     atomic_int *cancel;  /* nonzero aborts transfers and waits; may be NULL */
     uint64_t seed;       /* jitter; 0: from the clock */
 } http_config;
@@ -60,7 +60,15 @@ int http_client_new(const http_config *cfg, http_client **out);
 void http_client_free(http_client *c);
 const http_stats *http_client_stats(const http_client *c);
 
-/* Sends req, retrying what is worth retrying, until a final answer.
+/* Starts a fresh retry budget (sync.c: at the start of each run). */
+void http_budget_reset(http_client *c);
+
+/* Sends req, retrying what is worth retrying, until a final answer.  The
+ * retry budget (cfg.retry_ms) is shared by the requests of the client: it
+ * runs from the first failed attempt after the last success (or
+ * http_budget_reset()), so a server that stays down costs one budget,
+ * however many requests are tried; an attempt's timeout is cut to what is
+ * left of it (but at least 1 s).
  * 0 with a 2xx response in *resp (the caller frees resp->body);
  * SYNC_EAUTH for 401/403, SYNC_EHTTP for another refusal, SYNC_ENET when
  * retries ran out, SYNC_ETLS, SYNC_ECANCEL.  err gets one line saying

@@ -44,7 +44,8 @@ struct sync_session {
     sync_options opts;
     buf base;
     char *key;
-    char *entity; /* resolved once */
+    int holds_key; /* auth_key_hold() was called for it */
+    char *entity;  /* resolved once */
     int features_known;
     unsigned features;
     http_client *http;
@@ -89,11 +90,19 @@ int sync_session_new(const sync_options *opts, sync_session **out, char *err, si
     if (!s)
         return TALLY_ENOMEM;
     s->opts = *opts;
-    auth_base_url(opts->base_url, &s->base);
-    int rc = s->base.oom ? TALLY_ENOMEM : TALLY_OK;
+    char *url_key = NULL;
+    int rc = auth_base_url(opts->base_url, &s->base, &url_key);
+    if (rc == TALLY_EINVAL)
+        /* Not echoed: the URL may hold credentials. */
+        snprintf(err, errsize, "%s is not a usable http(s) URL",
+                 opts->base_url && opts->base_url[0] ? "the server URL" : "WANDB_BASE_URL");
+    const char *env_key = getenv("WANDB_API_KEY");
     if (!rc && opts->api_key) {
         s->key = strdup(opts->api_key);
         rc = s->key ? TALLY_OK : TALLY_ENOMEM;
+    } else if (!rc && url_key && !(env_key && env_key[0])) {
+        s->key = url_key; /* the password of http://api:KEY@host */
+        url_key = NULL;
     } else if (!rc) {
         rc = auth_api_key(buf_cstr(&s->base), &s->key);
         if (rc == SYNC_ENOKEY) {
@@ -110,6 +119,15 @@ int sync_session_new(const sync_options *opts, sync_session **out, char *err, si
         } else if (rc) {
             snprintf(err, errsize, "cannot read the API key: %s", sync_strerror(rc));
         }
+    }
+    if (url_key) {
+        memset(url_key, 0, strlen(url_key));
+        free(url_key);
+    }
+    if (s->key) {
+        /* No core dump or same-user ptrace while the key is in memory. */
+        auth_key_hold();
+        s->holds_key = 1;
     }
     http_config cfg;
     http_config_defaults(&cfg);
@@ -135,12 +153,14 @@ void sync_session_free(sync_session *s)
 {
     if (!s)
         return;
+    http_client_free(s->http); /* first: it may hold the key too */
     if (s->key) {
         memset(s->key, 0, strlen(s->key));
         free(s->key);
     }
+    if (s->holds_key)
+        auth_key_release();
     free(s->entity);
-    http_client_free(s->http);
     buf_free(&s->base);
     free(s);
 }
@@ -766,6 +786,7 @@ int sync_session_run(sync_session *s, const char *path, sync_result *res)
     job j = {.s = s, .res = res, .target = BUF_INIT, .line = BUF_INIT, .body = BUF_INIT};
     j.t0 = clock_wall();
     j.bytes0 = http_client_stats(s->http)->bytes_out;
+    http_budget_reset(s->http); /* each run gets the whole retry budget */
     int64_t req0 = http_client_stats(s->http)->requests;
     int64_t retries0 = http_client_stats(s->http)->retries;
     fstream_batch_init(&j.batch, s->max_body);

@@ -33,7 +33,7 @@ typedef struct sync_options {
     const char *project;  /* NULL: $WANDB_PROJECT, else the run's project */
     int dry_run;          /* count what would be sent; send nothing, store nothing */
     atomic_int *cancel;   /* nonzero stops at the next chance (SYNC_ECANCEL); may be NULL */
-    long retry_ms;        /* retry budget a request; 0: $TALLY_SYNC_RETRY_MS or 5 min */
+    long retry_ms;        /* retry budget of a run; 0: $TALLY_SYNC_RETRY_MS or 5 min */
     sync_progress_fn progress;
     void *progress_ctx;
 } sync_options;

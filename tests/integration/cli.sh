@@ -299,20 +299,6 @@ expect_error "ambiguous id prefix" nonzero "$TALLY" show --dir "$TMP/twins" abcd
 "$TALLY" show --dir "$TMP/twins" --json abcd0002 >/dev/null 2>&1 || fail "a full id beside a twin did not resolve"
 
 # Bad usage: exit 2, nothing on stdout, a usage line on stderr.
-usage_error() {
-    desc=$1
-    shift
-    set +e
-    "$@" >"$TMP/usage.out" 2>"$TMP/usage.err"
-    rc=$?
-    set -e
-    if [ "$rc" -eq 2 ] && [ ! -s "$TMP/usage.out" ] && grep -q 'usage: tally' "$TMP/usage.err"; then
-        pass "$desc: exit 2 with a usage line"
-    else
-        fail "$desc: exit $rc, stdout $(wc -c <"$TMP/usage.out" | tr -d ' ') bytes"
-        sed 's/^/     stderr: /' "$TMP/usage.err" | head -5
-    fi
-}
 usage_error "no command" "$TALLY"
 usage_error "unknown command" "$TALLY" frobnicate
 usage_error "show without RUN" "$TALLY" show --dir "$store"

@@ -133,6 +133,23 @@ sys.exit(p.wait())
 ' "$@"
 }
 
+# usage_error DESCRIPTION COMMAND...: bad usage: the command must exit 2,
+# print nothing on stdout and a usage line ("usage: tally ...") on stderr.
+usage_error() {
+    desc=$1
+    shift
+    set +e
+    "$@" >"$TMP/usage.out" 2>"$TMP/usage.err"
+    rc=$?
+    set -e
+    if [ "$rc" -eq 2 ] && [ ! -s "$TMP/usage.out" ] && grep -q '^usage: tally' "$TMP/usage.err"; then
+        pass "$desc: exit 2 with a usage line"
+    else
+        fail "$desc: exit $rc, stdout $(wc -c <"$TMP/usage.out" | tr -d ' ') bytes"
+        sed 's/^/     stderr: /' "$TMP/usage.err" | head -5
+    fi
+}
+
 # helper NAME: the path of a helper program built beside the tests.
 helper() {
     p=$BUILD/tests/integration/$1

@@ -7,12 +7,16 @@
  *   sync_logger DIR STEPS DELAY_MS [EXIT_CODE]
  *
  * Prints "<run id> <run file>" first, then logs STEPS steps, DELAY_MS apart.
- * The mode comes from $TALLY_MODE (online for the live test).
+ * The mode comes from $TALLY_MODE (online for the live test).  With
+ * $SYNC_LOGGER_DUMPABLE set, writes "<while running> <after finish>" there:
+ * prctl(PR_GET_DUMPABLE) while the run (and online mode's key) is live, and
+ * once tally_finish() returned.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "common/clock.h"
@@ -52,6 +56,7 @@ int main(int argc, char **argv)
         fputs("numpy==1.26\ntorch==2.3\n", f);
         fclose(f);
     }
+    int dumpable_running = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
     printf("%s %s\n", tally_run_id(run), tally_run_path(run));
     fflush(stdout);
     tally_define_metric(run, "val/*", NULL, TALLY_SUMMARY_MIN | TALLY_SUMMARY_LAST,
@@ -83,5 +88,13 @@ int main(int argc, char **argv)
             sleep_ms(delay);
     }
     rc = tally_finish(run, exit_code);
+    const char *report = getenv("SYNC_LOGGER_DUMPABLE");
+    if (report && report[0]) {
+        FILE *r = fopen(report, "w");
+        if (r) {
+            fprintf(r, "%d %d\n", dumpable_running, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+            fclose(r);
+        }
+    }
     return rc ? 1 : 0;
 }

@@ -1,17 +1,21 @@
 /*
  * test_sync_auth.c — src/sync/auth.c: netrc parsing (machines, default,
  * quotes, comments, macdef), rewriting one entry while keeping the rest,
- * key validation, the netrc machine of a base URL, and where the key is
- * looked up ($WANDB_API_KEY, $NETRC) and stored (mode 0600).
+ * key validation, the netrc machine of a base URL, credentials cut out of
+ * base URLs, what `tally login --host` accepts, where the key is looked up
+ * ($WANDB_API_KEY, $NETRC) and stored (mode 0600, through a symlinked
+ * netrc), and the process being non-dumpable while a key is held.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,13 +120,147 @@ static void test_machine(void **state)
     assert_int_equal(auth_machine("https://u@wandb.corp:443/x?y", m, sizeof m), 0);
     assert_string_equal(m, "wandb.corp:443");
     assert_int_equal(auth_machine("https://", m, sizeof m), TALLY_EINVAL);
+    assert_int_equal(auth_machine("http://[::1]:8080/x", m, sizeof m), 0);
+    assert_string_equal(m, "[::1]:8080");
+    assert_int_equal(auth_machine("http://h\"x:1", m, sizeof m), TALLY_EINVAL);
+    assert_int_equal(auth_machine("http://h:0", m, sizeof m), TALLY_EINVAL);
+    assert_int_equal(auth_machine("http://h:65536", m, sizeof m), TALLY_EINVAL);
     buf b = BUF_INIT;
     unsetenv("WANDB_BASE_URL");
-    auth_base_url(NULL, &b);
+    assert_int_equal(auth_base_url(NULL, &b, NULL), 0);
     assert_string_equal(buf_cstr(&b), "https://api.wandb.ai");
-    auth_base_url("http://h:1//", &b);
+    assert_int_equal(auth_base_url("http://h:1//", &b, NULL), 0);
     assert_string_equal(buf_cstr(&b), "http://h:1");
     buf_free(&b);
+}
+
+static void test_base_url_credentials(void **state)
+{
+    (void)state;
+    buf b = BUF_INIT;
+    char *key = NULL;
+    /* The password is taken out as the key; the URL keeps no trace of it. */
+    assert_int_equal(auth_base_url("http://api:" KEY40 "@127.0.0.1:9/base/", &b, &key), 0);
+    assert_string_equal(buf_cstr(&b), "http://127.0.0.1:9/base");
+    assert_non_null(key);
+    assert_string_equal(key, KEY40);
+    free(key);
+    /* From the environment too, and a user without a password gives no key. */
+    setenv("WANDB_BASE_URL", "https://someone@wandb.corp", 1);
+    assert_int_equal(auth_base_url(NULL, &b, &key), 0);
+    assert_string_equal(buf_cstr(&b), "https://wandb.corp");
+    assert_null(key);
+    unsetenv("WANDB_BASE_URL");
+    /* An '@' in the path is not userinfo. */
+    assert_int_equal(auth_base_url("http://h:1/a@b", &b, &key), 0);
+    assert_string_equal(buf_cstr(&b), "http://h:1/a@b");
+    assert_null(key);
+    /* Refused: blanks and control characters, other schemes. */
+    assert_int_equal(auth_base_url("http://h:1\nmachine evil", &b, &key), TALLY_EINVAL);
+    assert_int_equal(auth_base_url("http://h 1", &b, &key), TALLY_EINVAL);
+    assert_int_equal(auth_base_url("file:///etc/passwd", &b, &key), TALLY_EINVAL);
+    assert_int_equal(auth_base_url("HTTPS://H", &b, &key), 0);
+    buf_free(&b);
+}
+
+static void test_login_machine(void **state)
+{
+    (void)state;
+    char m[64];
+    static const char *const good[][2] = {
+        {"wandb.corp", "wandb.corp"},         {"wandb.corp:8443", "wandb.corp:8443"},
+        {"https://wandb.corp", "wandb.corp"}, {"http://127.0.0.1:8080/", "127.0.0.1:8080"},
+        {"[::1]:80", "[::1]:80"},             {"my_host-1", "my_host-1"}};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        assert_int_equal(auth_login_machine(good[i][0], m, sizeof m), 0);
+        assert_string_equal(m, good[i][1]);
+    }
+    static const char *const bad[] = {
+        "",  "host\nmachine evil login x password y", "host name", "host\t", "api:k@host",
+        "host/path", "https://host/path", "ftp://host", "host:", "host:99999", "host:8x",
+        "\"host\"", "#host", "[::1", "http://", "host\r"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(auth_login_machine(bad[i], m, sizeof m), TALLY_EINVAL);
+}
+
+/* The characters a netrc machine name (and so a login host) may hold. */
+static void assert_machine_chars(const char *m)
+{
+    assert_true(m[0] != '\0');
+    for (const char *p = m; *p; p++)
+        assert_non_null(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-:[]",
+                               *p));
+}
+
+static void test_url_fuzz(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "http://", "https://", "ftp://", "api", ":", "@", "/", "?", "#", "[", "]", "::1",
+        "127.0.0.1", "host", "-", "_", ".", "8080", "99999", "0", "\n", "\r", " ", "\t",
+        "\x1b", "\"", "%40", "\xc3\xa9", KEY40};
+    uint64_t rng = 0x2545f4914f6cdd1dull;
+    char in[160];
+    buf b = BUF_INIT;
+    for (int iter = 0; iter < 50000; iter++) {
+        size_t n = 0;
+        int parts = (int)(rng % 9);
+        for (int k = 0; k < parts; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            const char *piece = pieces[(rng >> 33) % (sizeof pieces / sizeof *pieces)];
+            size_t len = strlen(piece);
+            if (n + len >= sizeof in)
+                break;
+            memcpy(in + n, piece, len);
+            n += len;
+        }
+        in[n] = '\0';
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        char m[256], again[256], *key = NULL;
+        if (auth_base_url(in, &b, &key) == 0) {
+            const char *out = buf_cstr(&b);
+            for (const char *p = out; *p; p++)
+                assert_true((unsigned char)*p > ' ' && *p != 0x7f);
+            /* No credentials are left in the authority, and no key anywhere. */
+            const char *auth = strstr(out, "://");
+            auth = auth ? auth + 3 : out;
+            const char *at = strchr(auth, '@');
+            assert_true(!at || at >= auth + strcspn(auth, "/?#"));
+            /* A key that was in the input once is gone from the URL. */
+            const char *once = strstr(in, KEY40);
+            if (key && strcmp(key, KEY40) == 0 && !strstr(once + 1, KEY40))
+                assert_null(strstr(out, KEY40));
+            free(key);
+            if (auth_machine(out, m, sizeof m) == 0)
+                assert_machine_chars(m);
+        } else {
+            assert_null(key);
+        }
+        if (auth_login_machine(in, m, sizeof m) == 0) {
+            assert_machine_chars(m);
+            /* What login stores is what sync looks up for that server. */
+            char url[300];
+            snprintf(url, sizeof url, "http://%s/", m);
+            assert_int_equal(auth_machine(url, again, sizeof again), 0);
+            assert_string_equal(again, m);
+        }
+    }
+    buf_free(&b);
+}
+
+static void test_dumpable_while_held(void **state)
+{
+    (void)state;
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+    auth_key_hold();
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    auth_key_hold(); /* a second holder */
+    auth_key_release();
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+    auth_key_release();
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+    auth_key_release(); /* unbalanced: harmless */
+    assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
 }
 
 static void test_key_sources_and_store(void **state)
@@ -136,8 +274,11 @@ static void test_key_sources_and_store(void **state)
     unsetenv("WANDB_API_KEY");
     char *key = NULL;
     assert_int_equal(auth_api_key("http://127.0.0.1:5000", &key), SYNC_ENOKEY);
-    assert_int_equal(auth_store_key("http://127.0.0.1:5000", "bad"), TALLY_EINVAL);
-    assert_int_equal(auth_store_key("http://127.0.0.1:5000", KEY40), 0);
+    buf written = BUF_INIT;
+    assert_int_equal(auth_store_key("127.0.0.1:5000", "bad", &written), TALLY_EINVAL);
+    assert_int_equal(auth_store_key("127.0.0.1:5000\nmachine x", KEY40, &written), TALLY_EINVAL);
+    assert_int_equal(auth_store_key("127.0.0.1:5000", KEY40, &written), 0);
+    assert_string_equal(buf_cstr(&written), path);
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
@@ -152,6 +293,33 @@ static void test_key_sources_and_store(void **state)
     assert_string_equal(key, "from-env");
     free(key);
     unsetenv("WANDB_API_KEY");
+
+    /* A symlinked netrc: the link stays a link, its target gets the entry. */
+    char target[160], link[160];
+    snprintf(target, sizeof target, "%s/dotfiles-netrc", dir);
+    snprintf(link, sizeof link, "%s/netrc-link", dir);
+    assert_int_equal(rename(path, target), 0);
+    assert_int_equal(symlink("dotfiles-netrc", link), 0);
+    setenv("NETRC", link, 1);
+    assert_int_equal(auth_store_key("other.host", KEY40, &written), 0);
+    struct stat lsb;
+    assert_int_equal(lstat(link, &lsb), 0);
+    assert_true(S_ISLNK(lsb.st_mode));
+    char *real = realpath(target, NULL);
+    assert_string_equal(buf_cstr(&written), real);
+    free(real);
+    assert_int_equal(auth_api_key("http://other.host", &key), 0);
+    free(key);
+    assert_int_equal(auth_api_key("http://127.0.0.1:5000", &key), 0); /* kept */
+    free(key);
+    /* A dangling link is refused, and not replaced. */
+    assert_int_equal(unlink(target), 0);
+    assert_int_equal(auth_store_key("other.host", KEY40, &written), TALLY_ENOTFOUND);
+    assert_int_equal(lstat(link, &lsb), 0);
+    assert_true(S_ISLNK(lsb.st_mode));
+    assert_int_equal(access(target, F_OK), -1);
+    buf_free(&written);
+    unlink(link);
     unsetenv("NETRC");
     unlink(path);
     rmdir(dir);
@@ -162,7 +330,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_netrc_lookup), cmocka_unit_test(test_netrc_update),
         cmocka_unit_test(test_key_valid),    cmocka_unit_test(test_machine),
-        cmocka_unit_test(test_key_sources_and_store),
+        cmocka_unit_test(test_key_sources_and_store), cmocka_unit_test(test_base_url_credentials),
+        cmocka_unit_test(test_login_machine), cmocka_unit_test(test_url_fuzz),
+        cmocka_unit_test(test_dumpable_while_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
