@@ -144,7 +144,7 @@ static void write_row(exporter *e, const tally_history_row *row)
             buf_putc(&e->line, ',');
             buf_puts(&e->line, numfmt_double(num, runtime));
         } else {
-            buf_printf(&e->line, "%lld", (long long)row->x);
+            buf_puts(&e->line, numfmt_int(num, row->x));
         }
         for (size_t i = 0; i < row->ncells; i++) {
             const tally_history_cell *c = &row->cells[i];
@@ -152,7 +152,7 @@ static void write_row(exporter *e, const tally_history_row *row)
             if (c->kind == 2)
                 csv_object(e, c->type, c->json);
             else if (c->kind == 1)
-                buf_puts(&e->line, numfmt_double(num, c->y));
+                buf_append(&e->line, num, numfmt_double_len(num, c->y));
         }
     } else if (e->axis == TALLY_AXIS_TIME) {
         time_row_json(e, row);
