@@ -1,28 +1,85 @@
 /*
  * view_charts.c — a grid of charts over one or more runs: which metrics it
- * shows (filter, system or not), paging, and fetching each chart's series
- * decimated to its pixel width through tally_store_series, in the chosen
- * x axis.  Called by the run view (charts and system tabs) and compare.
+ * shows (filter, system or not), overlays and pinned charts first, paging,
+ * and fetching each chart's series decimated to its pixel width through
+ * tally_store_series, in the chosen x axis; the window that holds still
+ * off the live end, and the cursor with its legend of exact values.
+ * Called by the run view (charts and system tabs) and compare.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "common/numfmt.h"
 #include "tui/chart.h"
 #include "tui/layout.h"
 #include "tui/tui.h"
+#include "tui/valfmt.h"
 
 static const int run_colors[] = {CANVAS_CYAN,  CANVAS_YELLOW, CANVAS_MAGENTA,
                                  CANVAS_GREEN, CANVAS_BLUE,   CANVAS_RED};
+
+#define PANEL_MAX 8 /* metrics in one overlay */
+
+/* ---- sets of names ---- */
+
+int tui_names_find(const tui_names *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int tui_names_add(tui_names *s, const char *name)
+{
+    if (tui_names_find(s, name) >= 0)
+        return 0;
+    char **v = realloc(s->v, (s->n + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    s->v = v;
+    if (!(s->v[s->n] = strdup(name)))
+        return -1;
+    s->n++;
+    return 0;
+}
+
+void tui_names_remove(tui_names *s, const char *name)
+{
+    int i = tui_names_find(s, name);
+    if (i < 0)
+        return;
+    free(s->v[i]);
+    memmove(s->v + i, s->v + i + 1, (s->n - (size_t)i - 1) * sizeof *s->v);
+    s->n--;
+}
+
+void tui_names_free(tui_names *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+    s->v = NULL;
+    s->n = 0;
+}
+
+/* ---- which charts ---- */
+
+static int is_system(const tally_metric_info *m)
+{
+    return m->axis == TALLY_AXIS_TIME || strncmp(m->name, "system.", 7) == 0 ||
+           strncmp(m->name, "system/", 7) == 0;
+}
 
 static int wanted(const tally_metric_info *m, const tui_grid_spec *spec)
 {
     if (m->hidden)
         return 0;
-    int sys = m->axis == TALLY_AXIS_TIME || strncmp(m->name, "system.", 7) == 0 ||
-              strncmp(m->name, "system/", 7) == 0;
-    if (sys != !!spec->system)
+    if (is_system(m) != !!spec->system)
         return 0;
     return tui_filter_match(spec->filter, m->name);
 }
@@ -39,11 +96,13 @@ static size_t collect(const tui_grid_spec *spec, const char ***names_out)
             const tally_metric_info *m = tally_store_metric(st, i);
             if (!wanted(m, spec))
                 continue;
-            size_t k = 0;
-            while (k < n && strcmp(names[k], m->name) != 0)
-                k++;
-            if (k < n)
-                continue;
+            if (r > 0) { /* one run's names are distinct already */
+                size_t k = 0;
+                while (k < n && strcmp(names[k], m->name) != 0)
+                    k++;
+                if (k < n)
+                    continue;
+            }
             if (n == cap) {
                 cap = cap ? cap * 2 : 64;
                 const char **v = realloc(names, cap * sizeof *v);
@@ -58,12 +117,105 @@ static size_t collect(const tui_grid_spec *spec, const char ***names_out)
     return n;
 }
 
+/* One chart of the grid: one metric, or an overlay of several. */
+typedef struct panel {
+    const char *name[PANEL_MAX];
+    int n;
+    const char *key; /* the overlay's entry in tui_charts.overlays, else name[0] */
+} panel;
+
+static int has_name(const char **names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The panels in grid order: overlays, pinned charts, then the rest.  An
+ * overlay's names point into split, a copy the caller frees. */
+static size_t panels_of(const tui_grid_spec *spec, const char **names, size_t n, panel **out,
+                        char ***split_out)
+{
+    const tui_charts *ch = spec->charts;
+    panel *p = calloc(n + ch->overlays.n + 1, sizeof *p);
+    char **split = calloc(ch->overlays.n + 1, sizeof *split);
+    size_t np = 0;
+    *out = p;
+    *split_out = split;
+    if (!p || !split)
+        return 0;
+    for (size_t i = 0; i < ch->overlays.n; i++) {
+        if (!(split[i] = strdup(ch->overlays.v[i])))
+            continue;
+        panel q = {.key = ch->overlays.v[i]};
+        for (char *tok = strtok(split[i], "\n"); tok && q.n < PANEL_MAX; tok = strtok(NULL, "\n"))
+            if (has_name(names, n, tok))
+                q.name[q.n++] = tok;
+        if (q.n > 0)
+            p[np++] = q;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++)
+            if ((tui_names_find(&ch->pinned, names[i]) >= 0) == (pass == 0))
+                p[np++] = (panel){.name = {names[i]}, .n = 1, .key = names[i]};
+    return np;
+}
+
 int view_charts_count(const tui_grid_spec *spec)
 {
     const char **names;
     size_t n = collect(spec, &names);
+    panel *p;
+    char **split;
+    size_t np = panels_of(spec, names, n, &p, &split);
+    for (size_t i = 0; i < spec->charts->overlays.n && split; i++)
+        free(split[i]);
+    free(split);
+    free(p);
     free(names);
-    return (int)n;
+    return (int)np;
+}
+
+/* train/X pairs with val/X, eval/X, valid/X or test/X (and back). */
+static const char *const pair_prefixes[] = {"train/", "val/", "eval/", "valid/", "test/"};
+
+static const char *pair_of(const char *name, const char **names, size_t n, char *out, size_t size)
+{
+    size_t np = sizeof pair_prefixes / sizeof *pair_prefixes;
+    for (size_t i = 0; i < np; i++) {
+        size_t l = strlen(pair_prefixes[i]);
+        if (strncmp(name, pair_prefixes[i], l) != 0)
+            continue;
+        for (size_t j = 0; j < np; j++) {
+            if (j == i || (i != 0 && j != 0))
+                continue; /* train/ <-> the others */
+            snprintf(out, size, "%s%s", pair_prefixes[j], name + l);
+            if (has_name(names, n, out))
+                return out;
+        }
+    }
+    return NULL;
+}
+
+/* The unit of a system metric, from its name ("" when none is known). */
+static const char *unit_of(const char *name)
+{
+    static const struct {
+        const char *suffix, *unit;
+    } units[] = {
+        {"Percent", "%"},         {"percent", "%"}, {"MB", "MB"},  {"GB", "GB"},  {"Bytes", "B"},
+        {"temp", "°C"},           {"Watts", "W"},   {".cpu", "%"}, {".gpu", "%"}, {".memory", "%"},
+        {"memoryAllocated", "%"}, {".sent", "B"},   {".recv", "B"}};
+    size_t n = strlen(name);
+    if (strncmp(name, "system", 6) != 0)
+        return "";
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+        size_t l = strlen(units[i].suffix);
+        if (n >= l && strcmp(name + n - l, units[i].suffix) == 0)
+            return units[i].unit;
+    }
+    return "";
 }
 
 /* How a metric's raw x maps onto the display axis. */
@@ -71,33 +223,40 @@ typedef struct xmap {
     const tally_metric_info *src; /* x comes from this metric's values, or NULL */
     double scale, base;           /* else display = base + x * scale */
     axis_kind kind;
+    const char *title; /* the axis' name */
 } xmap;
 
 static xmap xmap_of(tally_store *st, const tally_metric_info *m, tui_xmode mode)
 {
     const tally_run_info *info = tally_store_info(st);
-    xmap x = {NULL, 1, 0, AXIS_NUMBER};
+    xmap x = {NULL, 1, 0, AXIS_NUMBER, "step"};
     if (m->axis == TALLY_AXIS_TIME) {
         x.scale = 0.001;
         x.kind = AXIS_DURATION;
+        x.title = "time";
         if (mode == XMODE_WALL) {
             x.base = info->start_time;
             x.kind = AXIS_CLOCK;
+            x.title = "wall time";
         }
         return x;
     }
-    const char *src = mode == XMODE_RELTIME  ? "_runtime"
-                      : mode == XMODE_WALL   ? "_timestamp"
-                      : mode == XMODE_CUSTOM ? m->step_metric
-                                             : NULL;
+    const char *src = mode == XMODE_RELTIME ? "_runtime"
+                      : mode == XMODE_WALL  ? "_timestamp"
+                      : mode == XMODE_STEP  ? m->step_metric
+                                            : NULL;
     if (src) {
         x.src = tally_store_find_metric(st, src);
-        if (x.src && x.src->n > 0)
+        if (x.src && x.src->n > 0) {
             x.kind = mode == XMODE_RELTIME ? AXIS_DURATION
                      : mode == XMODE_WALL  ? AXIS_CLOCK
                                            : AXIS_NUMBER;
-        else
+            x.title = mode == XMODE_RELTIME ? "relative time"
+                      : mode == XMODE_WALL  ? "wall time"
+                                            : x.src->name;
+        } else {
             x.src = NULL;
+        }
     }
     return x;
 }
@@ -110,19 +269,57 @@ static int64_t last_x(tally_store *st, const tally_metric_info *m)
     return last;
 }
 
-/* The full display range of a metric of one run. */
-static void domain(tally_store *st, const tally_metric_info *m, const xmap *x, double *d0,
-                   double *d1)
+static double wall_now(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A run's data as it was when the window stopped following: recorded at
+ * the first frame after, kept until it follows again. */
+static const tui_run *held(const tui_grid_spec *spec, tui_run *run)
+{
+    const tui_charts *ch = spec->charts;
+    if (!ch->hold)
+        return NULL;
+    if (run->hold_gen != ch->hold_gen) {
+        run->hold_gen = ch->hold_gen;
+        run->hold_step = tally_store_info(run->store)->last_step;
+        run->hold_time = wall_now();
+    }
+    return run;
+}
+
+/* The full display range of a metric of one run (as of the hold, when
+ * the window is held). */
+static void domain(const tui_grid_spec *spec, tui_run *run, const tally_metric_info *m,
+                   const xmap *x, double *d0, double *d1)
+{
+    tally_store *st = run->store;
+    const tui_run *h = held(spec, run);
+    int64_t end = last_x(st, m);
     if (x->src) {
         *d0 = x->src->y_min;
         *d1 = x->src->y_max;
+        tally_bucket b;
+        if (h && h->hold_step >= 0 &&
+            series_cache_get(spec->cache, st, x->src, 0, h->hold_step + 1, 1, &b) == 0 && b.n > 0 &&
+            isfinite(b.y_max))
+            *d1 = b.y_max;
         if (!isfinite(*d0) || !isfinite(*d1))
             *d0 = *d1 = 0;
         return;
     }
+    if (h && m->axis == TALLY_AXIS_TIME) {
+        double ms = (h->hold_time - tally_store_info(st)->start_time) * 1000;
+        if (ms < (double)end)
+            end = (int64_t)ms;
+    } else if (h && h->hold_step < end) {
+        end = h->hold_step < 0 ? 0 : h->hold_step;
+    }
     *d0 = x->base;
-    *d1 = x->base + (double)last_x(st, m) * x->scale;
+    *d1 = x->base + (double)end * x->scale;
 }
 
 /* The smallest of 1, 2, 3, then 4, 5, 6, 7 x 2^e, that is >= k. */
@@ -189,9 +386,11 @@ static void invert(const tui_grid_spec *spec, tally_store *st, const tally_metri
 }
 
 /* One run's series of one metric over the display window, nb buckets,
- * each placed at the middle of the points it holds. */
+ * each placed at the middle of the points it holds; raw (may be NULL)
+ * gets each point's bucket as the store returned it. */
 static size_t fetch(const tui_grid_spec *spec, tally_store *st, const tally_metric_info *m,
-                    const xmap *x, double v0, double v1, int nb, chart_point *out)
+                    const xmap *x, double v0, double v1, int nb, chart_point *out,
+                    tally_bucket *raw)
 {
     int64_t x0, x1;
     invert(spec, st, m, x, v0, v1, &x0, &x1);
@@ -218,10 +417,14 @@ static size_t fetch(const tui_grid_spec *spec, tally_store *st, const tally_metr
         if (x->src) {
             if (isnan(carry))
                 continue;
-            p->x = carry;
+            p->x = p->x0 = p->x1 = carry;
         } else {
             p->x = x->base + (double)(b[i].x_first + b[i].x_last) / 2 * x->scale;
+            p->x0 = x->base + (double)b[i].x_first * x->scale;
+            p->x1 = x->base + (double)b[i].x_last * x->scale;
         }
+        if (raw)
+            raw[n] = b[i];
         p->y_min = b[i].y_min;
         p->y_max = b[i].y_max;
         p->y_first = b[i].y_first;
@@ -233,29 +436,176 @@ done:
     return n;
 }
 
-static void draw_one(canvas *c, canvas_rect r, const tui_grid_spec *spec, const char *name,
-                     int index, int selected, int focus)
+/* ---- the cursor legend ---- */
+
+/* The logged point of bucket b nearest the raw x target (exact, as
+ * logged: a bucket of many points is read back from the store). */
+static int exact_point(tally_store *st, const tally_metric_info *m, const tally_bucket *b,
+                       double target, int64_t *x, double *y)
+{
+    if (b->n == 1) {
+        *x = b->x_first;
+        *y = b->y_first;
+        return 1;
+    }
+    tally_points *pt;
+    if (tally_points_open(st, m->id, b->x_first, b->x_last, &pt) != 0)
+        return 0;
+    int64_t px;
+    double py, best = INFINITY;
+    int found = 0;
+    while (tally_points_next(pt, &px, &py) == 1) {
+        double d = fabs((double)px - target);
+        if (d < best) {
+            best = d;
+            *x = px;
+            *y = py;
+            found = 1;
+        } else if ((double)px > target) {
+            break;
+        }
+    }
+    tally_points_close(pt);
+    return found;
+}
+
+/* The value a metric (by name) logged at exactly step x. */
+static int value_at(tally_store *st, const char *name, int64_t x, double *y)
+{
+    const tally_metric_info *m = tally_store_find_metric(st, name);
+    tally_points *pt;
+    if (!m || tally_points_open(st, m->id, x, x, &pt) != 0)
+        return 0;
+    int64_t px;
+    int found = tally_points_next(pt, &px, y) == 1;
+    tally_points_close(pt);
+    return found;
+}
+
+typedef struct legend_line {
+    char text[200];
+    int color;
+} legend_line;
+
+/* What the legend says of x: the step (and the step metric's value) and
+ * the run's time there, or the sample's time on a time axis. */
+static void legend_x(char *out, size_t size, tally_store *st, const tally_metric_info *m,
+                     const xmap *x, int64_t rx)
+{
+    char t[32] = "", v[VALFMT_MAX];
+    const tally_run_info *info = tally_store_info(st);
+    if (m->axis == TALLY_AXIS_TIME) {
+        numfmt_duration(t, sizeof t, (double)rx / 1000);
+        time_t wall = (time_t)(info->start_time + (double)rx / 1000);
+        struct tm tm;
+        char clock[16] = "";
+        if (localtime_r(&wall, &tm))
+            strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+        snprintf(out, size, "time %s  %s", t, clock);
+        return;
+    }
+    double rt;
+    if (value_at(st, "_runtime", rx, &rt))
+        numfmt_duration(t, sizeof t, rt);
+    int n = snprintf(out, size, "step %lld", (long long)rx);
+    double sv;
+    if (x->src && strcmp(x->src->name, "_runtime") != 0 &&
+        strcmp(x->src->name, "_timestamp") != 0 && value_at(st, x->src->name, rx, &sv) && n > 0 &&
+        (size_t)n < size)
+        n += snprintf(out + n, size - (size_t)n, "  %s %s", x->src->name, valfmt(v, sv, 6));
+    if (t[0] && n > 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, "  %s", t);
+}
+
+/* A box of lines at the top of the plot, on the side away from the
+ * cursor, so the line under it stays visible. */
+static void draw_legend(canvas *c, canvas_rect pr, int cursor_col, const legend_line *l, int n)
+{
+    int w = 0;
+    for (int i = 0; i < n; i++) {
+        int tw = canvas_text_width(c, l[i].text) + 2;
+        w = tw > w ? tw : w;
+    }
+    if (w > pr.w)
+        w = pr.w;
+    if (n > pr.h)
+        n = pr.h;
+    int x = cursor_col < pr.w / 2 ? pr.x + pr.w - w : pr.x;
+    for (int i = 0; i < n; i++) {
+        canvas_fill(c, (canvas_rect){x, pr.y + i, w, 1}, ' ', 0, 0);
+        canvas_text(c, x, pr.y + i, 2,
+                    i == 0     ? " "
+                    : c->ascii ? "- "
+                               : "\xe2\x94\x81 ",
+                    l[i].color, CANVAS_BOLD);
+        canvas_text(c, x + 2, pr.y + i, w - 2, l[i].text, i == 0 ? CANVAS_YELLOW : 0,
+                    i == 0 ? CANVAS_BOLD : 0);
+    }
+}
+
+/* ---- one chart ---- */
+
+typedef struct chart_job {
+    const tally_metric_info *m;
+    xmap x;
+    size_t run;
+    const char *name;
+} chart_job;
+
+/* Every series of the chart has the same kind of x (the same step
+ * metric, or none). */
+static int same_x(const chart_job *jobs, size_t nj)
+{
+    for (size_t k = 1; k < nj; k++) {
+        const tally_metric_info *a = jobs[0].x.src, *b = jobs[k].x.src;
+        if (jobs[k].m->axis != jobs[0].m->axis || !a != !b || (a && strcmp(a->name, b->name) != 0))
+            return 0;
+    }
+    return 1;
+}
+
+static void draw_panel(canvas *c, canvas_rect r, const tui_grid_spec *spec, const panel *pn,
+                       int index, int selected, int focus)
 {
     tui_charts *ch = spec->charts;
-    size_t nr = spec->nruns;
-    const tally_metric_info **ms = calloc(nr + 1, sizeof *ms);
-    xmap *xs = calloc(nr + 1, sizeof *xs);
-    chart_series *series = calloc(nr + 1, sizeof *series);
+    size_t nr = spec->nruns, nj = 0, njmax = nr * (size_t)pn->n;
+    chart_job *jobs = calloc(njmax + 1, sizeof *jobs);
+    chart_series *series = calloc(njmax + 1, sizeof *series);
     chart_point *pts = NULL;
-    if (!ms || !xs || !series)
+    tally_bucket *raw = NULL;
+    if (!jobs || !series)
         goto done;
     double d0 = INFINITY, d1 = -INFINITY;
     axis_kind kind = AXIS_NUMBER;
-    for (size_t k = 0; k < nr; k++) {
-        ms[k] = tally_store_find_metric(spec->runs[k].store, name);
-        if (!ms[k])
-            continue;
-        xs[k] = xmap_of(spec->runs[k].store, ms[k], ch->xmode);
-        kind = xs[k].kind;
-        double a, b;
-        domain(spec->runs[k].store, ms[k], &xs[k], &a, &b);
-        d0 = fmin(d0, a);
-        d1 = fmax(d1, b);
+    const char *x_title = NULL;
+    for (int j = 0; j < pn->n; j++)
+        for (size_t k = 0; k < nr; k++) {
+            const tally_metric_info *m = tally_store_find_metric(spec->runs[k].store, pn->name[j]);
+            if (!m)
+                continue;
+            chart_job *jb = &jobs[nj++];
+            *jb = (chart_job){m, xmap_of(spec->runs[k].store, m, ch->xmode), k, pn->name[j]};
+            if (!x_title) {
+                kind = jb->x.kind;
+                x_title = jb->x.title;
+            }
+            double a, b;
+            domain(spec, &spec->runs[k], m, &jb->x, &a, &b);
+            d0 = fmin(d0, a);
+            d1 = fmax(d1, b);
+        }
+    /* An overlay of metrics on different step metrics shares _step. */
+    if (nj > 1 && ch->xmode == XMODE_STEP && !same_x(jobs, nj)) {
+        d0 = INFINITY, d1 = -INFINITY;
+        for (size_t k = 0; k < nj; k++) {
+            jobs[k].x = xmap_of(spec->runs[jobs[k].run].store, jobs[k].m, XMODE_RAW_STEP);
+            double a, b;
+            domain(spec, &spec->runs[jobs[k].run], jobs[k].m, &jobs[k].x, &a, &b);
+            d0 = fmin(d0, a);
+            d1 = fmax(d1, b);
+        }
+        kind = jobs[0].x.kind;
+        x_title = jobs[0].x.title;
     }
     if (!(d0 <= d1))
         d0 = d1 = 0;
@@ -266,9 +616,10 @@ static void draw_one(canvas *c, canvas_rect r, const tui_grid_spec *spec, const 
      * less the y labels, sized here from the metrics' stored ranges. */
     chart_opts o = {.log_y = ch->log_y, .axes = focus};
     double ylo = INFINITY, yhi = -INFINITY;
-    for (size_t k = 0; k < nr; k++)
-        if (ms[k] && isfinite(ms[k]->y_min) && isfinite(ms[k]->y_max)) {
-            double a = ms[k]->y_min, b = ms[k]->y_max;
+    for (size_t k = 0; k < nj; k++) {
+        const tally_metric_info *m = jobs[k].m;
+        if (isfinite(m->y_min) && isfinite(m->y_max)) {
+            double a = m->y_min, b = m->y_max;
             if (ch->log_y) {
                 a = a > 0 ? log10(a) : (b > 0 ? log10(b) - 1 : NAN);
                 b = b > 0 ? log10(b) : NAN;
@@ -278,29 +629,35 @@ static void draw_one(canvas *c, canvas_rect r, const tui_grid_spec *spec, const 
                 yhi = fmax(yhi, b);
             }
         }
+    }
     int gutter = ylo <= yhi ? chart_gutter(r, &o, ylo, yhi) : 0;
     int nb = 2 * (r.w - gutter);
     if (nb < 2)
         nb = 2;
-    pts = malloc((nr + 1) * (size_t)nb * sizeof *pts);
+    pts = malloc((njmax + 1) * (size_t)nb * sizeof *pts);
+    raw = focus ? malloc((njmax + 1) * (size_t)nb * sizeof *raw) : NULL;
     if (!pts)
         goto done;
-    size_t ns = 0;
-    for (size_t k = 0; k < nr; k++) {
-        if (!ms[k])
-            continue;
+    for (size_t k = 0; k < nj; k++) {
         chart_point *p = pts + k * (size_t)nb;
-        size_t n = fetch(spec, spec->runs[k].store, ms[k], &xs[k], v0, v1, nb, p);
-        int color = nr > 1 ? run_colors[k % 6] : run_colors[index % 6];
-        series[ns++] = (chart_series){p, n, color};
+        size_t n = fetch(spec, spec->runs[jobs[k].run].store, jobs[k].m, &jobs[k].x, v0, v1, nb, p,
+                         raw ? raw + k * (size_t)nb : NULL);
+        int color = nr > 1 && pn->n > 1 ? run_colors[k % 6]
+                    : nr > 1            ? run_colors[jobs[k].run % 6]
+                                        : run_colors[(index + (int)k) % 6];
+        series[k] = (chart_series){p, n, color};
     }
-    char value[32] = "", title[300];
-    const tally_metric_info *first = NULL;
-    for (size_t k = 0; k < nr && !first; k++)
-        first = ms[k];
-    if (nr == 1 && first && first->n > 0)
-        tui_format_value(value, first->y_last);
-    snprintf(title, sizeof title, "%s", name);
+    char value[VALFMT_MAX] = "", title[300] = "";
+    if (nr == 1 && pn->n == 1 && nj == 1 && jobs[0].m->n > 0)
+        valfmt(value, jobs[0].m->y_last, 4);
+    for (int j = 0, used = 0; j < pn->n && used < (int)sizeof title - 1; j++)
+        used += snprintf(title + used, sizeof title - (size_t)used, "%s%s", j ? " + " : "",
+                         pn->name[j]);
+    if (tui_names_find(&ch->marked, pn->key) >= 0) {
+        char t[300];
+        snprintf(t, sizeof t, "* %s", title);
+        snprintf(title, sizeof title, "%s", t);
+    }
     o = (chart_opts){.title = title,
                      .value = value,
                      .x_lo = v0,
@@ -310,29 +667,107 @@ static void draw_one(canvas *c, canvas_rect r, const tui_grid_spec *spec, const 
                      .smooth = ch->smooth,
                      .axes = focus,
                      .selected = selected,
-                     .gutter = gutter};
-    chart_draw(c, r, series, ns, &o);
+                     .gutter = gutter,
+                     .y_limits = ch->y_limits,
+                     .y_lo = ch->y_lo,
+                     .y_hi = ch->y_hi,
+                     .ignore_outliers = ch->outliers,
+                     .x_title = x_title,
+                     .y_title = unit_of(pn->name[0])};
+    canvas_rect pr = chart_plot_rect(r, series, nj, &o);
+    if (focus && ch->cursor && pr.w > 0) {
+        if (ch->cursor_col >= pr.w)
+            ch->cursor_col = pr.w - 1;
+        if (ch->cursor_col < 0)
+            ch->cursor_col = 0;
+        ch->plot_w = pr.w;
+        o.cursor = 1;
+        o.cursor_col = ch->cursor_col;
+    }
+    chart_draw(c, r, series, nj, &o);
+    if (!o.cursor || !raw)
+        goto done;
+
+    /* The legend: x at the cursor, then each series' exact value at the
+     * logged point nearest it, and its smoothed value. */
+    legend_line lines[1 + PANEL_MAX * 16];
+    int nl = 1;
+    double cx = chart_x_of_col(o.cursor_col, pr.w, v0, v1);
+    snprintf(lines[0].text, sizeof lines[0].text, "-");
+    lines[0].color = CANVAS_YELLOW;
+    int have_x = 0;
+    for (size_t k = 0; k < nj && nl < (int)(sizeof lines / sizeof *lines); k++) {
+        const chart_series *se = &series[k];
+        const tally_run_info *in = tally_store_info(spec->runs[jobs[k].run].store);
+        const char *run_name = in->name && *in->name ? in->name : in->id;
+        legend_line *l = &lines[nl++];
+        l->color = se->color;
+        int n = nr > 1 && pn->n > 1
+                    ? snprintf(l->text, sizeof l->text, "%s %s", run_name, jobs[k].name)
+                : nr > 1 ? snprintf(l->text, sizeof l->text, "%s", run_name)
+                         : snprintf(l->text, sizeof l->text, "%s", jobs[k].name);
+        if (n < 0 || (size_t)n >= sizeof l->text)
+            continue;
+        if (se->n == 0 || cx < se->pts[0].x0 - (v1 - v0) / pr.w ||
+            cx > se->pts[se->n - 1].x1 + (v1 - v0) / pr.w) {
+            snprintf(l->text + n, sizeof l->text - (size_t)n, "  -");
+            continue;
+        }
+        size_t i = chart_nearest(se->pts, se->n, cx);
+        const tally_bucket *b = raw + k * (size_t)nb + i;
+        const xmap *x = &jobs[k].x;
+        double target = x->src ? (double)b->x_last : (cx - x->base) / x->scale;
+        int64_t rx;
+        double ry;
+        char v[VALFMT_MAX], sv[VALFMT_MAX];
+        if (!exact_point(spec->runs[jobs[k].run].store, jobs[k].m, b, target, &rx, &ry)) {
+            snprintf(l->text + n, sizeof l->text - (size_t)n, "  -");
+            continue;
+        }
+        n += snprintf(l->text + n, sizeof l->text - (size_t)n, "  %s", valfmt(v, ry, 6));
+        if (ch->smooth > 0 && n > 0 && (size_t)n < sizeof l->text) {
+            double *sm = malloc((se->n + 1) * sizeof *sm);
+            if (sm) {
+                chart_smoothed(se, ch->smooth, sm);
+                snprintf(l->text + n, sizeof l->text - (size_t)n, "  smoothed %s",
+                         valfmt(sv, sm[i], 6));
+                free(sm);
+            }
+        }
+        if (!have_x) {
+            legend_x(lines[0].text, sizeof lines[0].text, spec->runs[jobs[k].run].store, jobs[k].m,
+                     x, rx);
+            have_x = 1;
+        }
+    }
+    draw_legend(c, pr, o.cursor_col, lines, nl);
 done:
-    free(ms);
-    free(xs);
+    free(jobs);
     free(series);
     free(pts);
+    free(raw);
 }
+
+/* ---- the grid ---- */
 
 void view_charts_draw(canvas *c, canvas_rect r, const tui_grid_spec *spec)
 {
     tui_charts *ch = spec->charts;
     const char **names;
-    int n = (int)collect(spec, &names);
+    size_t nn = collect(spec, &names);
+    panel *pn;
+    char **split;
+    int n = (int)panels_of(spec, names, nn, &pn, &split);
     ch->nmetrics = n;
+    ch->selected[0] = 0;
+    ch->pair[0] = 0;
     if (n == 0) {
         const char *msg = spec->filter && spec->filter->active ? "no metric matches the filter"
                           : spec->system                       ? "no system metrics (yet)"
                                                                : "no metrics logged yet";
         canvas_text(c, r.x + 1, r.y + r.h / 2, r.w - 2, msg, CANVAS_DEFAULT, CANVAS_DIM);
         ch->per_page = 1;
-        free(names);
-        return;
+        goto done;
     }
     layout_grid g = layout_grid_of(r, n);
     int per = layout_per_page(&g);
@@ -347,16 +782,94 @@ void view_charts_draw(canvas *c, canvas_rect r, const tui_grid_spec *spec)
         ch->sel = on_page - 1;
     if (ch->sel < 0)
         ch->sel = 0;
+    const panel *sel = &pn[ch->page * per + ch->sel];
+    snprintf(ch->selected, sizeof ch->selected, "%s", sel->key);
+    if (sel->n == 1) {
+        char partner[256];
+        const char *pair = pair_of(sel->name[0], names, nn, partner, sizeof partner);
+        snprintf(ch->pair, sizeof ch->pair, "%s", pair ? pair : "");
+    }
     if (ch->focus) {
         int i = ch->page * per + ch->sel;
-        draw_one(c, r, spec, names[i], i, 0, 1);
+        draw_panel(c, r, spec, &pn[i], i, 0, 1);
     } else {
         for (int k = 0; k < on_page; k++) {
             int i = ch->page * per + k;
-            draw_one(c, layout_grid_cell(&g, k), spec, names[i], i, k == ch->sel && per > 1, 0);
+            draw_panel(c, layout_grid_cell(&g, k), spec, &pn[i], i, k == ch->sel && per > 1, 0);
         }
     }
+done:
+    for (size_t i = 0; i < ch->overlays.n && split; i++)
+        free(split[i]);
+    free(split);
+    free(pn);
     free(names);
+}
+
+/* m, M, P: the selected chart's marks, overlays and pins. */
+static void arrange(tui_charts *ch, keymap_action a)
+{
+    const char *sel = ch->selected;
+    if (!sel[0])
+        return;
+    if (a == ACT_MARK) {
+        if (tui_names_find(&ch->marked, sel) >= 0)
+            tui_names_remove(&ch->marked, sel);
+        else if (!strchr(sel, '\n'))
+            tui_names_add(&ch->marked, sel);
+    } else if (a == ACT_PIN) {
+        if (tui_names_find(&ch->pinned, sel) >= 0)
+            tui_names_remove(&ch->pinned, sel);
+        else if (!strchr(sel, '\n'))
+            tui_names_add(&ch->pinned, sel);
+        ch->page = ch->sel = 0;
+    } else if (a == ACT_OVERLAY) {
+        if (tui_names_find(&ch->overlays, sel) >= 0) {
+            tui_names_remove(&ch->overlays, sel);
+            return;
+        }
+        /* The marked charts (the selected one first when it is not
+         * marked), or the selected one with its train/val pair. */
+        char key[1400] = "";
+        size_t used = 0;
+        int count = 0;
+        if (ch->marked.n > 0) {
+            if (tui_names_find(&ch->marked, sel) < 0 && !strchr(sel, '\n'))
+                used += (size_t)snprintf(key, sizeof key, "%s", sel), count++;
+            for (size_t i = 0; i < ch->marked.n && count < PANEL_MAX && used < sizeof key;
+                 i++, count++)
+                used += (size_t)snprintf(key + used, sizeof key - used, "%s%s", used ? "\n" : "",
+                                         ch->marked.v[i]);
+        } else if (ch->pair[0]) {
+            used = (size_t)snprintf(key, sizeof key, "%s\n%s", sel, ch->pair);
+            count = 2;
+        }
+        if (count < 2 || used >= sizeof ch->selected)
+            return; /* the key must fit tui_charts.selected */
+        tui_names_add(&ch->overlays, key);
+        tui_names_free(&ch->marked);
+        ch->page = ch->sel = 0; /* overlays come first */
+    }
+}
+
+static void move_cursor(tui_charts *ch, keymap_action a)
+{
+    ch->focus = 1;
+    if (!ch->cursor) {
+        /* It appears at the newest point, where the eye already is. */
+        ch->cursor = 1;
+        ch->cursor_col = INT_MAX / 2;
+        return;
+    }
+    int d = a == ACT_CURSOR_LEFT        ? -1
+            : a == ACT_CURSOR_RIGHT     ? 1
+            : a == ACT_CURSOR_LEFT_FAST ? -10
+                                        : 10;
+    if (ch->cursor_col > ch->plot_w - 1)
+        ch->cursor_col = ch->plot_w - 1;
+    ch->cursor_col += d;
+    if (ch->cursor_col < 0)
+        ch->cursor_col = 0;
 }
 
 void view_charts_nav(tui_charts *ch, keymap_action a)
@@ -387,13 +900,26 @@ void view_charts_nav(tui_charts *ch, keymap_action a)
     case ACT_TOP: ch->page = ch->sel = 0; break;
     case ACT_BOTTOM: ch->page = pages > 0 ? pages - 1 : 0; break;
     case ACT_ENTER: ch->focus = !ch->focus; break;
+    case ACT_CURSOR_LEFT:
+    case ACT_CURSOR_RIGHT:
+    case ACT_CURSOR_LEFT_FAST:
+    case ACT_CURSOR_RIGHT_FAST: move_cursor(ch, a); break;
+    case ACT_MARK:
+    case ACT_PIN:
+    case ACT_OVERLAY: arrange(ch, a); break;
+    case ACT_OUTLIERS: ch->outliers = !ch->outliers; break;
     default: tui_charts_action(ch, a); break;
     }
 }
 
-/* Esc in a chart grid: leave focus, then drop the filter, then go back. */
+/* Esc in a chart grid: hide the cursor, leave focus, then drop the filter,
+ * then go back. */
 int view_charts_back(tui_charts *ch, tui_filter *f)
 {
+    if (ch->cursor) {
+        ch->cursor = 0;
+        return 1;
+    }
     if (ch->focus) {
         ch->focus = 0;
         return 1;
@@ -404,4 +930,39 @@ int view_charts_back(tui_charts *ch, tui_filter *f)
         return 1;
     }
     return 0;
+}
+
+void view_charts_hint(const tui_charts *ch, const tui_grid_spec *spec, char *out, size_t size)
+{
+    int pages = ch->per_page > 0 ? (ch->nmetrics + ch->per_page - 1) / ch->per_page : 1;
+    /* The x axis by its name: the selected chart's step metric, say. */
+    const char *xname = tui_xmode_name(ch->xmode);
+    if (ch->xmode == XMODE_STEP && spec->nruns > 0 && ch->selected[0] &&
+        !strchr(ch->selected, '\n')) {
+        const tally_metric_info *m = tally_store_find_metric(spec->runs[0].store, ch->selected);
+        if (m && m->axis == TALLY_AXIS_TIME)
+            xname = "time";
+        else if (m && m->step_metric &&
+                 tally_store_find_metric(spec->runs[0].store, m->step_metric))
+            xname = m->step_metric;
+    }
+    char sm[16] = "off", lim[80] = "", a[VALFMT_MAX], b[VALFMT_MAX];
+    if (ch->smooth > 0)
+        snprintf(sm, sizeof sm, "%.2g", ch->smooth);
+    if (ch->y_limits)
+        snprintf(lim, sizeof lim, "  y %s..%s",
+                 ch->y_limits & CHART_Y_LO ? valfmt(a, ch->y_lo, 4) : "",
+                 ch->y_limits & CHART_Y_HI ? valfmt(b, ch->y_hi, 4) : "");
+    char pair[300] = "";
+    if (ch->pair[0])
+        snprintf(pair, sizeof pair, "  M +%s", ch->pair);
+    snprintf(out, size, " page %d/%d  x:%s  zoom %.3gx%s  smooth %s%s%s%s%s%s%s  %s  ? help",
+             ch->page + 1, pages < 1 ? 1 : pages, xname, 1 / (ch->f1 - ch->f0),
+             ch->hold ? " held (F follow)" : "", sm, ch->log_y ? "  log-y" : "",
+             ch->outliers ? "  no outliers" : "", lim,
+             spec->filter && spec->filter->active ? "  /" : "",
+             spec->filter && spec->filter->active ? spec->filter->text : "", pair,
+             ch->cursor  ? "[ ] cursor  Esc hide"
+             : ch->focus ? "Esc grid"
+                         : "Enter focus");
 }

@@ -231,13 +231,41 @@ static void test_help(void **state)
     canvas c = {0};
     tui_key(app, '?');
     assert_int_equal(app->view, TUI_HELP);
-    char *s = draw(app, &c, 100, 60);
-    /* Every help line of the key table is on the screen. */
+    char *s = draw(app, &c, 140, 80);
+    /* Every help line of the key table is on the screen, whole, and every
+     * description starts in the same column. */
     size_t n;
     const keymap_entry *t = keymap_table(&n);
+    long col = -1;
     for (size_t i = 0; i < n; i++)
-        if (t[i].help)
-            assert_non_null(strstr(s, t[i].help));
+        if (t[i].help) {
+            const char *at = strstr(s, t[i].help);
+            assert_non_null(at);
+            const char *bol = at;
+            while (bol > s && bol[-1] != '\n')
+                bol--;
+            if (col < 0)
+                col = at - bol;
+            assert_int_equal(at - bol, col);
+        }
+    free(s);
+    /* At 30 columns the descriptions wrap onto lines of their own: every
+     * word is there and nothing is cut short with '~'. */
+    s = draw(app, &c, 30, 200);
+    assert_null(strchr(s, '~'));
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].help)
+            continue;
+        char word[128];
+        for (const char *p = t[i].help; *p;) {
+            size_t len = strcspn(p, " ");
+            snprintf(word, sizeof word, "%.*s", (int)len, p);
+            assert_non_null(strstr(s, word));
+            p += len;
+            while (*p == ' ')
+                p++;
+        }
+    }
     tui_key(app, KEY_T_ESC);
     assert_int_equal(app->view, TUI_RUNS);
     free(s);
@@ -356,9 +384,15 @@ static char *write_synthetic(const char *dir, int nlines)
     mkdir(path, 0777);
     snprintf(path, sizeof path, "%s/synth/20260101-000000-synth001.db", dir);
     double t0 = 1.7e9;
-    writer_run_row row = {.id = "synth001", .project = "synth", .name = "synthetic",
-                          .tags_json = "[]", .mode = "offline", .host = "nowhere", .pid = 1,
-                          .heartbeat_ms = 1000, .start_time = t0};
+    writer_run_row row = {.id = "synth001",
+                          .project = "synth",
+                          .name = "synthetic",
+                          .tags_json = "[]",
+                          .mode = "offline",
+                          .host = "nowhere",
+                          .pid = 1,
+                          .heartbeat_ms = 1000,
+                          .start_time = t0};
     store_writer *w;
     assert_int_equal(writer_create(path, &row, &w), 0);
     assert_int_equal(writer_begin(w), 0);
