@@ -48,6 +48,7 @@ static const keymap_entry table[] = {
     {'M', "M", CH, ACT_OVERLAY,
      "overlay the marked charts (or train/X with val/X); on an overlay: undo it"},
     {'P', "P", CH, ACT_PIN, "pin the chart to the top (again: unpin)"},
+    {'z', "z", CH, ACT_SECTION, "collapse / expand the section (or Enter on its header)"},
     {'o', "o", CH, ACT_OUTLIERS, "ignore outliers when scaling y (5th-95th percentile)"},
     {'Y', "Y", CH, ACT_Y_LIMITS, "y limits: type 'lo hi' (- for automatic)"},
     {'F', "F", CH, ACT_LIVE, "follow the live end again, keeping the zoom"},

@@ -78,7 +78,8 @@ typedef enum keymap_action {
     ACT_PIN,
     ACT_OUTLIERS,
     ACT_Y_LIMITS,
-    ACT_LIVE
+    ACT_LIVE,
+    ACT_SECTION
 } keymap_action;
 
 typedef struct keymap_entry {

@@ -126,6 +126,7 @@ void tui_charts_free(tui_charts *ch)
     tui_names_free(&ch->marked);
     tui_names_free(&ch->overlays);
     tui_names_free(&ch->pinned);
+    tui_names_free(&ch->collapsed);
 }
 
 void tui_charts_reset(tui_charts *ch)
@@ -137,6 +138,7 @@ void tui_charts_reset(tui_charts *ch)
     tui_charts_free(ch);
     memset(ch, 0, sizeof *ch);
     ch->hold_gen = gen;
+    ch->go_chart = 1; /* the first chart, not the first section's header */
     ch->f0 = 0;
     ch->f1 = 1;
     ch->smooth = smooth;

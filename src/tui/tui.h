@@ -59,10 +59,12 @@ typedef struct tui_charts {
     double smooth; /* EMA weight, 0: off */
     int log_y;
     tui_xmode xmode;
-    int page, sel; /* page of the grid, selected chart on it */
+    int page, sel; /* page of the grid shown; the selected item (chart or section
+                      header) counted from the grid's first */
     int focus;     /* the selected chart fills the screen, with axes */
-    int per_page;  /* of the last frame */
-    int nmetrics;  /* charts in the last frame */
+    int per_page;  /* charts on the page, last frame */
+    int pages;     /* pages of the grid, last frame */
+    int nmetrics;  /* items (charts and section headers) in the last frame */
 
     /* Following: while the window touches the right edge it moves with new
      * data; once panned or zoomed off it, it holds still, on the data as
@@ -77,11 +79,18 @@ typedef struct tui_charts {
     unsigned y_limits; /* CHART_Y_* bits: manual y limits */
     double y_lo, y_hi;
 
-    tui_names marked;    /* charts marked for an overlay */
-    tui_names overlays;  /* overlay charts, first in the grid */
-    tui_names pinned;    /* charts pinned to the top, after the overlays */
-    char selected[1024]; /* the selected chart's name (an overlay's key), last frame */
-    char pair[256];      /* its train/val partner, "" when none */
+    tui_names marked;         /* charts marked for an overlay */
+    tui_names overlays;       /* overlay charts, first in the grid */
+    tui_names pinned;         /* charts pinned to the top, after the overlays */
+    tui_names collapsed;      /* sections shown as their header alone */
+    int dir;                  /* of the last move (+1, -1): focus steps over headers that way */
+    int next_page, prev_page; /* the first item of the next / previous page, last frame */
+    int on_header;            /* the selection is a section header, last frame */
+    char section[128];        /* the selected item's section, last frame */
+    char go_section[128];     /* select this section's header at the next frame, */
+    int go_chart;             /* or its first chart (no section: the grid's first chart) */
+    char selected[1024];      /* the selected chart's name (an overlay's key), last frame */
+    char pair[256];           /* its train/val partner, "" when none */
 } tui_charts;
 
 typedef struct tui_log_line {

@@ -135,7 +135,7 @@ const char *valfmt_tick(char out[VALFMT_MAX], double v, double step)
     double st = step / unit;
     int dec = st >= 1 ? 0 : (int)ceil(-log10(st) - 1e-9);
     /* A step like 0.25 needs two decimals, not one. */
-    while (dec < 9 && fabs(st * pow(10, dec) - round(st * pow(10, dec))) > 1e-6)
+    if (dec < 9 && fabs(st * pow(10, dec) - round(st * pow(10, dec))) > 1e-6)
         dec++;
     snprintf(out, VALFMT_MAX, "%.*f", dec, s);
     trim_zeros(out);

@@ -748,7 +748,148 @@ done:
     free(raw);
 }
 
-/* ---- the grid ---- */
+/* ---- the grid: sections, pages ---- */
+
+/* Charts group into sections by the key's prefix, as wandb's workspace
+ * does: "train/loss" is in "train"; a system metric by its kind
+ * ("system.gpu.0.temp" in "gpu"); overlays and pinned charts in "pinned",
+ * first; names with no prefix in "charts".  Keys starting with '*' are
+ * ours, so no metric prefix can collide with them. */
+#define SECTION_PINNED "*pinned"
+#define SECTION_OTHER "*charts"
+
+typedef struct section {
+    char key[128];
+    int count; /* charts in it */
+    int collapsed;
+} section;
+
+typedef struct item {
+    int panel;   /* index into the panels, -1: the section's header */
+    int section; /* index into the sections */
+} item;
+
+static void section_key(const char *name, int system, char *key, size_t size)
+{
+    const char *p = name;
+    size_t len;
+    if (system && (strncmp(name, "system.", 7) == 0 || strncmp(name, "system/", 7) == 0)) {
+        p = name + 7;
+        len = strcspn(p, "./");
+    } else {
+        const char *slash = strchr(name, '/');
+        if (!slash) {
+            snprintf(key, size, "%s", SECTION_OTHER);
+            return;
+        }
+        len = (size_t)(slash - name);
+    }
+    snprintf(key, size, "%.*s", (int)len, p);
+}
+
+static const char *section_label(const char *key)
+{
+    return strcmp(key, SECTION_PINNED) == 0  ? "pinned"
+           : strcmp(key, SECTION_OTHER) == 0 ? "charts"
+                                             : key;
+}
+
+/* The items in grid order: each section's header (when there is more
+ * than one section), then its charts unless it is collapsed.  Returns the
+ * number of items; *secs and *nsecs the sections. */
+static int items_of(const tui_grid_spec *spec, const panel *pn, int np, int npinned, item **out,
+                    section **secs, int *nsecs)
+{
+    const tui_charts *ch = spec->charts;
+    section *sec = calloc((size_t)np + 1, sizeof *sec);
+    int *of = calloc((size_t)np + 1, sizeof *of);
+    item *it = calloc(2 * (size_t)np + 1, sizeof *it);
+    int ns = 0, n = 0;
+    *out = it;
+    *secs = sec;
+    *nsecs = 0;
+    if (!sec || !of || !it) {
+        free(of);
+        return 0;
+    }
+    for (int i = 0; i < np; i++) {
+        char key[128];
+        if (i < npinned)
+            snprintf(key, sizeof key, "%s", SECTION_PINNED);
+        else
+            section_key(pn[i].name[0], spec->system, key, sizeof key);
+        int k = 0;
+        while (k < ns && strcmp(sec[k].key, key) != 0)
+            k++;
+        if (k == ns) {
+            snprintf(sec[ns].key, sizeof sec[ns].key, "%s", key);
+            sec[ns].collapsed = ch->collapsed.n && tui_names_find(&ch->collapsed, key) >= 0;
+            ns++;
+        }
+        sec[k].count++;
+        of[i] = k;
+    }
+    for (int k = 0; k < ns; k++) {
+        if (ns > 1)
+            it[n++] = (item){-1, k};
+        if (ns > 1 && sec[k].collapsed)
+            continue;
+        for (int i = 0; i < np; i++)
+            if (of[i] == k)
+                it[n++] = (item){i, k};
+    }
+    free(of);
+    *nsecs = ns;
+    return n;
+}
+
+/* Lays out items from first on in area: a header takes a row, charts go
+ * cols to a row of h rows.  Returns how many fit (at least one, and at
+ * least one chart when any follows); out[] gets their rectangles. */
+static int page_layout(const item *it, int n, int first, canvas_rect area, int cols, int h,
+                       canvas_rect *out)
+{
+    int y = area.y, col = 0, k = 0, placed = 0, bottom = area.y + area.h;
+    for (int i = first; i < n; i++, k++) {
+        if (it[i].panel < 0) {
+            if (col > 0)
+                y += h, col = 0;
+            /* A header needs a row, and room under it for its first charts. */
+            int need = 1 + (i + 1 < n && it[i + 1].panel >= 0 ? h : 0);
+            if (k > 0 && y + need > bottom)
+                break;
+            out[k] = (canvas_rect){area.x, y, area.w, 1};
+            y++;
+            continue;
+        }
+        /* A row that does not fit goes to the next page, unless the page
+         * has no chart yet: then it is drawn shorter. */
+        if (col == 0 && placed > 0 && y + h > bottom)
+            break;
+        if (y >= bottom)
+            break;
+        placed++;
+        /* As layout_grid_cell: one blank column between charts. */
+        int x0 = area.x + col * area.w / cols, x1 = area.x + (col + 1) * area.w / cols;
+        int gap = col < cols - 1 ? 1 : 0;
+        out[k] = (canvas_rect){x0, y, x1 - x0 - gap, y + h > bottom ? bottom - y : h};
+        if (++col == cols)
+            col = 0, y += h;
+    }
+    return k > 0 ? k : 1;
+}
+
+static void draw_header(canvas *c, canvas_rect r, const section *s, int selected)
+{
+    char line[200];
+    snprintf(line, sizeof line, "%s %s (%d)",
+             s->collapsed ? (c->ascii ? ">" : "\xe2\x96\xb8") : (c->ascii ? "v" : "\xe2\x96\xbe"),
+             section_label(s->key), s->count);
+    unsigned attr = CANVAS_BOLD | (selected ? CANVAS_REVERSE : 0);
+    int used = canvas_text(c, r.x, r.y, r.w, line, CANVAS_CYAN, attr);
+    if (used + 1 < r.w)
+        canvas_hline(c, r.x + used + 1, r.y, r.w - used - 1, CANVAS_CYAN, CANVAS_DIM);
+}
 
 void view_charts_draw(canvas *c, canvas_rect r, const tui_grid_spec *spec)
 {
@@ -757,53 +898,147 @@ void view_charts_draw(canvas *c, canvas_rect r, const tui_grid_spec *spec)
     size_t nn = collect(spec, &names);
     panel *pn;
     char **split;
-    int n = (int)panels_of(spec, names, nn, &pn, &split);
+    int np = (int)panels_of(spec, names, nn, &pn, &split);
+    int npinned = 0;
+    while (npinned < np &&
+           (strchr(pn[npinned].key, '\n') || tui_names_find(&ch->pinned, pn[npinned].key) >= 0))
+        npinned++;
+    item *it = NULL;
+    section *sec = NULL;
+    canvas_rect *rects = NULL;
+    int nsec = 0, n = np ? items_of(spec, pn, np, npinned, &it, &sec, &nsec) : 0;
     ch->nmetrics = n;
-    ch->selected[0] = 0;
-    ch->pair[0] = 0;
+    ch->selected[0] = ch->pair[0] = ch->section[0] = 0;
+    ch->on_header = 0;
     if (n == 0) {
         const char *msg = spec->filter && spec->filter->active ? "no metric matches the filter"
                           : spec->system                       ? "no system metrics (yet)"
                                                                : "no metrics logged yet";
         canvas_text(c, r.x + 1, r.y + r.h / 2, r.w - 2, msg, CANVAS_DEFAULT, CANVAS_DIM);
-        ch->per_page = 1;
+        ch->per_page = ch->pages = 1;
+        ch->page = ch->sel = 0;
         goto done;
     }
-    layout_grid g = layout_grid_of(r, n);
-    int per = layout_per_page(&g);
-    ch->per_page = per;
-    int pages = (n + per - 1) / per;
-    if (ch->page >= pages)
-        ch->page = pages - 1;
-    if (ch->page < 0)
-        ch->page = 0;
-    int on_page = n - ch->page * per < per ? n - ch->page * per : per;
-    if (ch->sel >= on_page)
-        ch->sel = on_page - 1;
+    /* The selection: a section asked for, else clamped; focus steps over
+     * headers in the direction of the last move. */
+    if (ch->go_section[0] || ch->go_chart) {
+        for (int i = 0; i < n; i++)
+            if ((!ch->go_section[0] || strcmp(sec[it[i].section].key, ch->go_section) == 0) &&
+                (!ch->go_chart || it[i].panel >= 0)) {
+                ch->sel = i;
+                break;
+            }
+        ch->go_section[0] = 0;
+        ch->go_chart = 0;
+    }
+    if (ch->sel >= n)
+        ch->sel = n - 1;
     if (ch->sel < 0)
         ch->sel = 0;
-    const panel *sel = &pn[ch->page * per + ch->sel];
-    snprintf(ch->selected, sizeof ch->selected, "%s", sel->key);
-    if (sel->n == 1) {
+    if (ch->focus && it[ch->sel].panel < 0) {
+        int d = ch->dir < 0 ? -1 : 1, i = ch->sel;
+        while (i >= 0 && i < n && it[i].panel < 0)
+            i += d;
+        if (i < 0 || i >= n)
+            for (i = ch->sel; i >= 0 && i < n && it[i].panel < 0; i -= d)
+                ;
+        if (i >= 0 && i < n)
+            ch->sel = i;
+        else
+            ch->focus = 0; /* every section is collapsed */
+    }
+    const item *sel = &it[ch->sel];
+    snprintf(ch->section, sizeof ch->section, "%s", sec[sel->section].key);
+    ch->on_header = sel->panel < 0;
+    if (sel->panel >= 0) {
+        const panel *sp = &pn[sel->panel];
+        snprintf(ch->selected, sizeof ch->selected, "%s", sp->key);
         char partner[256];
-        const char *pair = pair_of(sel->name[0], names, nn, partner, sizeof partner);
+        const char *pair =
+            sp->n == 1 ? pair_of(sp->name[0], names, nn, partner, sizeof partner) : NULL;
         snprintf(ch->pair, sizeof ch->pair, "%s", pair ? pair : "");
     }
     if (ch->focus) {
-        int i = ch->page * per + ch->sel;
-        draw_panel(c, r, spec, &pn[i], i, 0, 1);
-    } else {
-        for (int k = 0; k < on_page; k++) {
-            int i = ch->page * per + k;
-            draw_panel(c, layout_grid_cell(&g, k), spec, &pn[i], i, k == ch->sel && per > 1, 0);
+        ch->per_page = 1;
+        ch->page = 0;
+        ch->pages = 1;
+        draw_panel(c, r, spec, &pn[sel->panel], sel->panel, 0, 1);
+        goto done;
+    }
+    /* Pages: the chart size of a grid for the visible charts in the room
+     * the headers leave, then as many items as fit, page after page. */
+    int charts = 0, headers = 0;
+    for (int i = 0; i < n; i++)
+        charts += it[i].panel >= 0, headers += it[i].panel < 0;
+    layout_grid g = layout_grid_of(r, charts > 0 ? charts : 1);
+    int h = r.h / g.rows;
+    if (headers) {
+        /* Each section starts a row: when everything fits at a readable
+         * size, shrink the charts so it does. */
+        int rows = 0;
+        for (int k = 0; k < nsec; k++)
+            rows += sec[k].collapsed ? 0 : (sec[k].count + g.cols - 1) / g.cols;
+        int fit = rows > 0 ? (r.h - headers) / rows : h;
+        if (fit < h && fit >= LAYOUT_MIN_CHART_H)
+            h = fit;
+    }
+    rects = malloc((size_t)n * sizeof *rects);
+    if (!rects)
+        goto done;
+    int first = 0, page = 0, count = page_layout(it, n, 0, r, g.cols, h, rects);
+    ch->prev_page = 0;
+    while (first + count <= ch->sel) {
+        ch->prev_page = first;
+        first += count;
+        page++;
+        count = page_layout(it, n, first, r, g.cols, h, rects);
+    }
+    int pages = page + 1;
+    for (int f = first + count; f < n; pages++)
+        f += page_layout(it, n, f, r, g.cols, h, rects);
+    count = page_layout(it, n, first, r, g.cols, h, rects); /* this page's, again */
+    ch->page = page;
+    ch->pages = pages;
+    ch->next_page = first + count < n ? first + count : first;
+    ch->per_page = 0;
+    for (int k = 0; k < count; k++) {
+        const item *x = &it[first + k];
+        if (x->panel < 0) {
+            draw_header(c, rects[k], &sec[x->section], first + k == ch->sel);
+            continue;
         }
+        ch->per_page++;
+        draw_panel(c, rects[k], spec, &pn[x->panel], x->panel, first + k == ch->sel && n > 1, 0);
     }
 done:
     for (size_t i = 0; i < ch->overlays.n && split; i++)
         free(split[i]);
     free(split);
+    free(rects);
+    free(it);
+    free(sec);
     free(pn);
     free(names);
+}
+
+/* Selects, at the next frame, the section's header (chart: its first
+ * chart, when one shows). */
+static void go_to(tui_charts *ch, const char *key, int chart)
+{
+    snprintf(ch->go_section, sizeof ch->go_section, "%s", key);
+    ch->go_chart = chart;
+}
+
+static void toggle_section(tui_charts *ch)
+{
+    if (!ch->section[0])
+        return;
+    if (tui_names_find(&ch->collapsed, ch->section) >= 0)
+        tui_names_remove(&ch->collapsed, ch->section);
+    else
+        tui_names_add(&ch->collapsed, ch->section);
+    ch->focus = 0;
+    go_to(ch, ch->section, 0);
 }
 
 /* m, M, P: the selected chart's marks, overlays and pins. */
@@ -822,7 +1057,7 @@ static void arrange(tui_charts *ch, keymap_action a)
             tui_names_remove(&ch->pinned, sel);
         else if (!strchr(sel, '\n'))
             tui_names_add(&ch->pinned, sel);
-        ch->page = ch->sel = 0;
+        go_to(ch, SECTION_PINNED, 1);
     } else if (a == ACT_OVERLAY) {
         if (tui_names_find(&ch->overlays, sel) >= 0) {
             tui_names_remove(&ch->overlays, sel);
@@ -848,7 +1083,7 @@ static void arrange(tui_charts *ch, keymap_action a)
             return; /* the key must fit tui_charts.selected */
         tui_names_add(&ch->overlays, key);
         tui_names_free(&ch->marked);
-        ch->page = ch->sel = 0; /* overlays come first */
+        go_to(ch, SECTION_PINNED, 1); /* overlays come first */
     }
 }
 
@@ -874,32 +1109,29 @@ static void move_cursor(tui_charts *ch, keymap_action a)
 
 void view_charts_nav(tui_charts *ch, keymap_action a)
 {
-    int per = ch->per_page > 0 ? ch->per_page : 1;
-    int pages = (ch->nmetrics + per - 1) / per;
+    int last = ch->nmetrics > 0 ? ch->nmetrics - 1 : 0;
     switch (a) {
     case ACT_UP:
+        ch->dir = -1;
         if (ch->sel > 0)
             ch->sel--;
-        else if (ch->page > 0)
-            ch->page--, ch->sel = per - 1;
         break;
     case ACT_DOWN:
-        if (ch->page * per + ch->sel + 1 < ch->nmetrics) {
-            if (++ch->sel >= per)
-                ch->page++, ch->sel = 0;
-        }
+        ch->dir = 1;
+        if (ch->sel < last)
+            ch->sel++;
         break;
-    case ACT_PAGE_NEXT:
-        if (ch->page + 1 < pages)
-            ch->page++;
+    case ACT_PAGE_NEXT: ch->sel = ch->next_page, ch->dir = 1; break;
+    case ACT_PAGE_PREV: ch->sel = ch->prev_page, ch->dir = 1; break;
+    case ACT_TOP: ch->sel = 0, ch->dir = 1; break;
+    case ACT_BOTTOM: ch->sel = last, ch->dir = -1; break;
+    case ACT_ENTER:
+        if (ch->on_header && !ch->focus)
+            toggle_section(ch);
+        else
+            ch->focus = !ch->focus;
         break;
-    case ACT_PAGE_PREV:
-        if (ch->page > 0)
-            ch->page--;
-        break;
-    case ACT_TOP: ch->page = ch->sel = 0; break;
-    case ACT_BOTTOM: ch->page = pages > 0 ? pages - 1 : 0; break;
-    case ACT_ENTER: ch->focus = !ch->focus; break;
+    case ACT_SECTION: toggle_section(ch); break;
     case ACT_CURSOR_LEFT:
     case ACT_CURSOR_RIGHT:
     case ACT_CURSOR_LEFT_FAST:
@@ -934,7 +1166,7 @@ int view_charts_back(tui_charts *ch, tui_filter *f)
 
 void view_charts_hint(const tui_charts *ch, const tui_grid_spec *spec, char *out, size_t size)
 {
-    int pages = ch->per_page > 0 ? (ch->nmetrics + ch->per_page - 1) / ch->per_page : 1;
+    int pages = ch->pages;
     /* The x axis by its name: the selected chart's step metric, say. */
     const char *xname = tui_xmode_name(ch->xmode);
     if (ch->xmode == XMODE_STEP && spec->nruns > 0 && ch->selected[0] &&

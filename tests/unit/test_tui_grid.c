@@ -214,12 +214,56 @@ static void test_pin(void **state)
     select_chart(app, &c, "zero");
     tui_key(app, 'P');
     free(draw(app, &c, 120, 40));
-    /* The pinned chart is first now, and selected from the top. */
-    assert_int_equal(app->charts.sel, 0);
+    /* The pinned chart is first now, in a section of its own, selected. */
+    char *s = draw(app, &c, 120, 40);
     assert_string_equal(app->charts.selected, "zero");
+    const char *pin = strstr(s, "pinned (1)");
+    assert_non_null(pin);
+    assert_true(pin < strstr(s, "train (2)"));
+    free(s);
     tui_key(app, 'P');
-    free(draw(app, &c, 120, 40));
+    s = draw(app, &c, 120, 40);
+    assert_null(strstr(s, "pinned ("));
+    free(s);
+    canvas_free(&c);
+    tui_app_free(app);
+}
+
+static void test_sections(void **state)
+{
+    fixture *f = *state;
+    tui_app *app = open_app(f);
+    canvas c = {0};
+    char *s = draw(app, &c, 120, 40);
+    /* By prefix, in the order first logged; unprefixed ones in "charts". */
+    const char *train = strstr(s, "\xe2\x96\xbe train (2)"), *other = strstr(s, "charts (2)"),
+               *val = strstr(s, "val (1)");
+    assert_true(train && other && val && train < other && other < val);
+    /* The first chart is selected, not the first header. */
     assert_string_equal(app->charts.selected, "train/loss");
+    free(s);
+    /* z collapses the selected chart's section; its header is selected. */
+    tui_key(app, 'z');
+    s = draw(app, &c, 120, 40);
+    assert_non_null(strstr(s, "\xe2\x96\xb8 train (2)"));
+    assert_null(strstr(s, "train/loss"));
+    assert_int_equal(app->charts.on_header, 1);
+    free(s);
+    /* Enter on the header expands it again. */
+    tui_key(app, KEY_T_ENTER);
+    s = draw(app, &c, 120, 40);
+    assert_int_equal(app->charts.focus, 0);
+    assert_non_null(strstr(s, "train/loss"));
+    free(s);
+    /* Focused, j and k step over the headers from chart to chart. */
+    select_chart(app, &c, "train/acc");
+    tui_key(app, KEY_T_ENTER);
+    tui_key(app, 'j');
+    free(draw(app, &c, 120, 40));
+    assert_string_equal(app->charts.selected, "zero");
+    tui_key(app, 'k');
+    free(draw(app, &c, 120, 40));
+    assert_string_equal(app->charts.selected, "train/acc");
     canvas_free(&c);
     tui_app_free(app);
 }
@@ -370,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_step_metric_axis),
         cmocka_unit_test(test_overlay_pair_and_marks),
         cmocka_unit_test(test_pin),
+        cmocka_unit_test(test_sections),
         cmocka_unit_test(test_y_controls),
         cmocka_unit_test(test_all_zero),
         cmocka_unit_test(test_hold_while_live),

@@ -434,6 +434,9 @@ static void test_system_and_logs(void **state)
     s = draw(app, &c, 100, 30);
     assert_non_null(strstr(s, "m"));
     assert_non_null(strstr(s, "6m"));
+    assert_non_null(strstr(s, "system.cpu (%)")); /* its unit */
+    assert_non_null(strstr(s, " time\n"));        /* the x axis: time, not step */
+    assert_null(strstr(s, "step\n"));
 
     /* Logs: the newest lines, at most the kept window, stderr marked. */
     tui_key(app, '4');
