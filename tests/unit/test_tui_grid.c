@@ -21,7 +21,7 @@
 #include "tui/tui.h"
 
 typedef struct fixture {
-    char *dir, *path;
+    char *dir, *path, *path2;
 } fixture;
 
 #define STEPS 2000
@@ -44,6 +44,13 @@ static int setup(void **state)
         tally_commit(run);
     }
     f->path = tu_run_finish(run, 0);
+    /* A second, shorter run for compare: train/loss 0.25 + step / 1024. */
+    run = tu_run_start(f->dir, "grid0002");
+    for (int i = 0; i < STEPS / 2; i++) {
+        tally_log(run, "train/loss", 0.25 + i / 1024.0);
+        tally_commit(run);
+    }
+    f->path2 = tu_run_finish(run, 0);
     *state = f;
     return 0;
 }
@@ -52,6 +59,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     free(f->path);
+    free(f->path2);
     tu_rmrf(f->dir);
     free(f);
     return 0;
@@ -124,10 +132,56 @@ static void test_cursor_legend(void **state)
     tui_key(app, KEY_T_ESC);
     assert_int_equal(app->charts.cursor, 0);
     assert_int_equal(app->charts.focus, 1);
+    s = draw(app, &c, 120, 40);
+    assert_null(strstr(s, "Enter focus")); /* focused: the hint says how back */
+    assert_non_null(strstr(s, "Esc grid"));
+    free(s);
     tui_key(app, KEY_T_ESC);
     assert_int_equal(app->charts.focus, 0);
     s = draw(app, &c, 120, 40);
     assert_non_null(strstr(s, "Enter focus"));
+    free(s);
+    canvas_free(&c);
+    tui_app_free(app);
+}
+
+/* Compare: the cursor's legend has a line a run, each run's exact value
+ * at the same step, "-" past a run's end; the footer names the
+ * smoothing's weight. */
+static void test_compare_cursor(void **state)
+{
+    fixture *f = *state;
+    tui_app *app = tui_app_new(f->dir);
+    canvas c = {0};
+    tui_poll(app, 100.0);
+    tui_key(app, ' ');
+    tui_key(app, ' ');
+    tui_key(app, 'c');
+    assert_int_equal(app->view, TUI_COMPARE);
+    char *s = draw(app, &c, 120, 40);
+    assert_string_equal(app->cmp_charts.selected, "train/loss");
+    free(s);
+    tui_key(app, 's');
+    tui_key(app, ']');
+    s = draw(app, &c, 120, 40);
+    assert_non_null(strstr(s, "smooth 0.6"));
+    assert_non_null(strstr(s, "step 1999"));
+    assert_non_null(strstr(s, "  2.07715  smoothed "));
+    assert_non_null(strstr(s, "  -\n") || strstr(s, "  - ")); /* the short run has no step 1999 */
+    free(s);
+    /* At the first column both runs have a point at the same step. */
+    for (int i = 0; i < 30; i++)
+        tui_key(app, '{');
+    s = draw(app, &c, 120, 40);
+    const char *at = strstr(strchr(s, '\n'), "step ");
+    assert_non_null(at);
+    long step = strtol(at + 5, NULL, 10);
+    assert_true(step >= 0 && step < 20);
+    char a[32], b[32];
+    snprintf(a, sizeof a, "  %.6g", 0.125 + step / 1024.0);
+    snprintf(b, sizeof b, "  %.6g", 0.25 + step / 1024.0);
+    assert_non_null(strstr(s, a));
+    assert_non_null(strstr(s, b));
     free(s);
     canvas_free(&c);
     tui_app_free(app);
@@ -412,6 +466,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cursor_legend),
         cmocka_unit_test(test_step_metric_axis),
+        cmocka_unit_test(test_compare_cursor),
         cmocka_unit_test(test_overlay_pair_and_marks),
         cmocka_unit_test(test_pin),
         cmocka_unit_test(test_sections),
