@@ -134,8 +134,10 @@ const char *valfmt_tick(char out[VALFMT_MAX], double v, double step)
         unit *= 1e3;
     double st = step / unit;
     int dec = st >= 1 ? 0 : (int)ceil(-log10(st) - 1e-9);
-    /* A step like 0.25 needs two decimals, not one. */
-    if (dec < 9 && fabs(st * pow(10, dec) - round(st * pow(10, dec))) > 1e-6)
+    /* A nice step like 0.25 needs two decimals, not one; an arbitrary one
+     * (a range / 100) only those of its magnitude. */
+    double m = st * pow(10, dec);
+    if (dec < 9 && fabs(m - round(m)) > 1e-6 && fabs(m * 10 - round(m * 10)) < 1e-6)
         dec++;
     snprintf(out, VALFMT_MAX, "%.*f", dec, s);
     trim_zeros(out);

@@ -844,37 +844,45 @@ static int items_of(const tui_grid_spec *spec, const panel *pn, int np, int npin
 }
 
 /* Lays out items from first on in area: a header takes a row, charts go
- * cols to a row of h rows.  Returns how many fit (at least one, and at
+ * cols to a row of h rows; the last row of a page may be shorter, down to
+ * two thirds of h (never below the readable minimum), rather than leave
+ * the rest of the page blank.  Returns how many fit (at least one, and at
  * least one chart when any follows); out[] gets their rectangles. */
 static int page_layout(const item *it, int n, int first, canvas_rect area, int cols, int h,
                        canvas_rect *out)
 {
-    int y = area.y, col = 0, k = 0, placed = 0, bottom = area.y + area.h;
+    int hmin = 2 * h / 3 > LAYOUT_MIN_CHART_H ? 2 * h / 3 : LAYOUT_MIN_CHART_H;
+    if (hmin > h)
+        hmin = h;
+    int y = area.y, col = 0, k = 0, placed = 0, rh = h, bottom = area.y + area.h;
     for (int i = first; i < n; i++, k++) {
         if (it[i].panel < 0) {
             if (col > 0)
-                y += h, col = 0;
+                y += rh, col = 0;
             /* A header needs a row, and room under it for its first charts. */
-            int need = 1 + (i + 1 < n && it[i + 1].panel >= 0 ? h : 0);
+            int need = 1 + (i + 1 < n && it[i + 1].panel >= 0 ? hmin : 0);
             if (k > 0 && y + need > bottom)
                 break;
             out[k] = (canvas_rect){area.x, y, area.w, 1};
             y++;
             continue;
         }
-        /* A row that does not fit goes to the next page, unless the page
-         * has no chart yet: then it is drawn shorter. */
-        if (col == 0 && placed > 0 && y + h > bottom)
-            break;
-        if (y >= bottom)
-            break;
+        if (col == 0) {
+            /* A row that does not fit goes to the next page, unless the
+             * page has no chart yet: then it is drawn shorter. */
+            if (placed > 0 && y + hmin > bottom)
+                break;
+            if (y >= bottom)
+                break;
+            rh = y + h > bottom ? bottom - y : h;
+        }
         placed++;
         /* As layout_grid_cell: one blank column between charts. */
         int x0 = area.x + col * area.w / cols, x1 = area.x + (col + 1) * area.w / cols;
         int gap = col < cols - 1 ? 1 : 0;
-        out[k] = (canvas_rect){x0, y, x1 - x0 - gap, y + h > bottom ? bottom - y : h};
+        out[k] = (canvas_rect){x0, y, x1 - x0 - gap, rh};
         if (++col == cols)
-            col = 0, y += h;
+            col = 0, y += rh;
     }
     return k > 0 ? k : 1;
 }

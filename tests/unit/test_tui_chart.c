@@ -202,6 +202,8 @@ static void test_valfmt(void **state)
     assert_string_equal(valfmt_tick(out, 2e6, 1e6), "2M");
     assert_string_equal(valfmt_tick(out, 5e-5, 1e-5), "5e-5");
     assert_string_equal(valfmt_tick(out, -1e-17, 0.1), "0");
+    /* An arbitrary step (a range / 100) gets the decimals of its size. */
+    assert_string_equal(valfmt_tick(out, 2549.9, 2.9998), "2.55k");
 }
 
 /* Labels of n ticks; fails when two neighbours read the same. */
