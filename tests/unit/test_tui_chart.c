@@ -206,6 +206,37 @@ static void test_valfmt(void **state)
     assert_string_equal(valfmt_tick(out, 2549.9, 2.9998), "2.55k");
 }
 
+/* Reads valfmt's text back: a number with an optional SI suffix. */
+static double read_back(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    const char *sfx = " kMGTPE", *at = *end ? strchr(sfx, *end) : NULL;
+    for (long k = at ? at - sfx : 0; k > 0; k--)
+        v *= 1e3;
+    return v;
+}
+
+/* Any finite value reads back within its digits, in a short text. */
+static void test_valfmt_round_trip(void **state)
+{
+    (void)state;
+    uint64_t rng = 12345;
+    char out[VALFMT_MAX];
+    for (int i = 0; i < 20000; i++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        double mant = (double)(rng >> 11) / 9007199254740992.0 * 10;
+        int e = (int)((rng >> 3) % 50) - 25;
+        double v = (rng & 1 ? -1 : 1) * mant * pow(10, e);
+        for (int digits = 2; digits <= 6; digits++) {
+            valfmt(out, v, digits);
+            assert_true(strlen(out) <= (size_t)digits + 8);
+            double back = read_back(out);
+            assert_true(fabs(back - v) <= fabs(v) * 0.6 * pow(10, 1 - digits) + 1e-300);
+        }
+    }
+}
+
 /* Labels of n ticks; fails when two neighbours read the same. */
 static void labels_of(const double *t, int n, double step, axis_kind kind, char l[][32])
 {
@@ -423,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_chart_log_y),
         cmocka_unit_test(test_chart_title_axes_and_sizes),
         cmocka_unit_test(test_valfmt),
+        cmocka_unit_test(test_valfmt_round_trip),
         cmocka_unit_test(test_log_ticks),
         cmocka_unit_test(test_log_labels_whole),
         cmocka_unit_test(test_all_zero_labels),

@@ -388,6 +388,41 @@ static void test_y_controls(void **state)
     tui_app_free(app);
 }
 
+/* Whatever is typed at the y-limits prompt, the limits stay sane: both
+ * finite, lo < hi when both are set, unchanged on a refusal. */
+static void test_y_limits_typed(void **state)
+{
+    fixture *f = *state;
+    tui_app *app = open_app(f);
+    static const char alphabet[] = "0123456789.-+eE naNinfINF\t,x";
+    tu_rng rng;
+    tu_rng_seed(&rng, 77);
+    for (int i = 0; i < 3000; i++) {
+        tui_key(app, 'Y');
+        assert_int_equal(app->prompting, PROMPT_Y_LIMITS);
+        while (app->prompt_len)
+            tui_key(app, KEY_T_BACKSPACE);
+        int len = (int)tu_rng_below(&rng, 12);
+        for (int k = 0; k < len; k++)
+            tui_key(app, alphabet[tu_rng_below(&rng, sizeof alphabet - 1)]);
+        unsigned bits = app->charts.y_limits;
+        double lo = app->charts.y_lo, hi = app->charts.y_hi;
+        tui_key(app, KEY_T_ENTER);
+        const tui_charts *ch = &app->charts;
+        if (app->message[0]) { /* refused: nothing changed */
+            assert_int_equal(ch->y_limits, bits);
+            assert_true(ch->y_lo == lo && ch->y_hi == hi);
+        }
+        if (ch->y_limits & CHART_Y_LO)
+            assert_true(isfinite(ch->y_lo));
+        if (ch->y_limits & CHART_Y_HI)
+            assert_true(isfinite(ch->y_hi));
+        if ((ch->y_limits & CHART_Y_LO) && (ch->y_limits & CHART_Y_HI))
+            assert_true(ch->y_lo < ch->y_hi);
+    }
+    tui_app_free(app);
+}
+
 /* An all-zero series: distinct, whole tick labels (no '~', no repeats). */
 static void test_all_zero(void **state)
 {
@@ -472,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_sections),
         cmocka_unit_test(test_y_controls),
         cmocka_unit_test(test_all_zero),
+        cmocka_unit_test(test_y_limits_typed),
         cmocka_unit_test(test_hold_while_live),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

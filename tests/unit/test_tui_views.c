@@ -384,15 +384,9 @@ static char *write_synthetic(const char *dir, int nlines)
     mkdir(path, 0777);
     snprintf(path, sizeof path, "%s/synth/20260101-000000-synth001.db", dir);
     double t0 = 1.7e9;
-    writer_run_row row = {.id = "synth001",
-                          .project = "synth",
-                          .name = "synthetic",
-                          .tags_json = "[]",
-                          .mode = "offline",
-                          .host = "nowhere",
-                          .pid = 1,
-                          .heartbeat_ms = 1000,
-                          .start_time = t0};
+    writer_run_row row = {.id = "synth001", .project = "synth", .name = "synthetic",
+                          .tags_json = "[]", .mode = "offline", .host = "nowhere", .pid = 1,
+                          .heartbeat_ms = 1000, .start_time = t0};
     store_writer *w;
     assert_int_equal(writer_create(path, &row, &w), 0);
     assert_int_equal(writer_begin(w), 0);
