@@ -388,6 +388,28 @@ static void test_y_controls(void **state)
     tui_app_free(app);
 }
 
+/* Without UTF-8 the sections, the cursor and its legend are ASCII. */
+static void test_ascii(void **state)
+{
+    fixture *f = *state;
+    tui_app *app = open_app(f);
+    app->ascii = 1;
+    canvas c = {0};
+    char *s = draw(app, &c, 120, 40);
+    assert_non_null(strstr(s, "v train (2)"));
+    free(s);
+    tui_key(app, ']');
+    tui_key(app, 's');
+    s = draw(app, &c, 120, 40);
+    assert_non_null(strstr(s, "- train/loss  2.07715"));
+    for (int y = 0; y < c.h; y++)
+        for (int x = 0; x < c.w; x++)
+            assert_true(canvas_at(&c, x, y)->ch < 0x80);
+    free(s);
+    canvas_free(&c);
+    tui_app_free(app);
+}
+
 /* Whatever is typed at the y-limits prompt, the limits stay sane: both
  * finite, lo < hi when both are set, unchanged on a refusal. */
 static void test_y_limits_typed(void **state)
@@ -508,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_y_controls),
         cmocka_unit_test(test_all_zero),
         cmocka_unit_test(test_y_limits_typed),
+        cmocka_unit_test(test_ascii),
         cmocka_unit_test(test_hold_while_live),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
