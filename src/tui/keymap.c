@@ -8,7 +8,7 @@
 static const keymap_entry table[] = {
     {'q', "q", KM_ALL, ACT_QUIT, "quit, from anywhere"},
     {3, "^C", KM_ALL, ACT_QUIT, NULL},
-    {KEY_T_ESC, "Esc", KM_ALL, ACT_BACK, "step back (leave focus, prompt, view)"},
+    {KEY_T_ESC, "Esc", KM_ALL, ACT_BACK, "step back (hide the cursor, leave focus, prompt, view)"},
     {'?', "?", KM_ALL, ACT_HELP, "this help"},
     {'/', "/", KM_ALL, ACT_FILTER,
      "filter: runs by text, metrics by regex (or glob with * ?), logs search"},
