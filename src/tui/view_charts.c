@@ -436,6 +436,14 @@ done:
     return n;
 }
 
+/* One series of a chart: a metric of a run, and how its x maps. */
+typedef struct chart_job {
+    const tally_metric_info *m;
+    xmap x;
+    size_t run;
+    const char *name;
+} chart_job;
+
 /* ---- the cursor legend ---- */
 
 /* The logged point of bucket b nearest the raw x target (exact, as
@@ -486,6 +494,42 @@ typedef struct legend_line {
     char text[200];
     int color;
 } legend_line;
+
+/* A series' legend line: its label, then the value logged nearest the
+ * cursor's x cx (and the smoothed line's there, when smooth); "-" where
+ * the series has no point within a column (col_w) of it.  raw holds the
+ * series' buckets as the store returned them.  1 when there is a value,
+ * its step in *rx. */
+static int legend_value(legend_line *l, const char *label, tally_store *st, const chart_job *jb,
+                        const chart_series *se, const tally_bucket *raw, double cx, double col_w,
+                        double smooth, int64_t *rx)
+{
+    l->color = se->color;
+    int n = snprintf(l->text, sizeof l->text, "%s", label);
+    if (n < 0 || (size_t)n >= sizeof l->text)
+        return 0;
+    size_t room = sizeof l->text - (size_t)n;
+    if (se->n == 0 || cx < se->pts[0].x0 - col_w || cx > se->pts[se->n - 1].x1 + col_w) {
+        snprintf(l->text + n, room, "  -");
+        return 0;
+    }
+    size_t i = chart_nearest(se->pts, se->n, cx);
+    const xmap *x = &jb->x;
+    double target = x->src ? (double)raw[i].x_last : (cx - x->base) / x->scale, ry;
+    if (!exact_point(st, jb->m, &raw[i], target, rx, &ry)) {
+        snprintf(l->text + n, room, "  -");
+        return 0;
+    }
+    char v[VALFMT_MAX], sv[VALFMT_MAX];
+    int m = snprintf(l->text + n, room, "  %s", valfmt(v, ry, 6));
+    double *sm = smooth > 0 && m > 0 && (size_t)m < room ? malloc((se->n + 1) * sizeof *sm) : NULL;
+    if (sm) {
+        chart_smoothed(se, smooth, sm);
+        snprintf(l->text + n + m, room - (size_t)m, "  smoothed %s", valfmt(sv, sm[i], 6));
+        free(sm);
+    }
+    return 1;
+}
 
 /* What the legend says of x: the step (and the step metric's value) and
  * the run's time there, or the sample's time on a time axis. */
@@ -544,13 +588,6 @@ static void draw_legend(canvas *c, canvas_rect pr, int cursor_col, const legend_
 }
 
 /* ---- one chart ---- */
-
-typedef struct chart_job {
-    const tally_metric_info *m;
-    xmap x;
-    size_t run;
-    const char *name;
-} chart_job;
 
 /* Every series of the chart has the same kind of x (the same step
  * metric, or none). */
@@ -691,52 +728,25 @@ static void draw_panel(canvas *c, canvas_rect r, const tui_grid_spec *spec, cons
     /* The legend: x at the cursor, then each series' exact value at the
      * logged point nearest it, and its smoothed value. */
     legend_line lines[1 + PANEL_MAX * 16];
-    int nl = 1;
-    double cx = chart_x_of_col(o.cursor_col, pr.w, v0, v1);
+    int nl = 1, have_x = 0;
+    double cx = chart_x_of_col(o.cursor_col, pr.w, v0, v1), col_w = (v1 - v0) / pr.w;
     snprintf(lines[0].text, sizeof lines[0].text, "-");
     lines[0].color = CANVAS_YELLOW;
-    int have_x = 0;
     for (size_t k = 0; k < nj && nl < (int)(sizeof lines / sizeof *lines); k++) {
-        const chart_series *se = &series[k];
-        const tally_run_info *in = tally_store_info(spec->runs[jobs[k].run].store);
-        const char *run_name = in->name && *in->name ? in->name : in->id;
-        legend_line *l = &lines[nl++];
-        l->color = se->color;
-        int n = nr > 1 && pn->n > 1
-                    ? snprintf(l->text, sizeof l->text, "%s %s", run_name, jobs[k].name)
-                : nr > 1 ? snprintf(l->text, sizeof l->text, "%s", run_name)
-                         : snprintf(l->text, sizeof l->text, "%s", jobs[k].name);
-        if (n < 0 || (size_t)n >= sizeof l->text)
-            continue;
-        if (se->n == 0 || cx < se->pts[0].x0 - (v1 - v0) / pr.w ||
-            cx > se->pts[se->n - 1].x1 + (v1 - v0) / pr.w) {
-            snprintf(l->text + n, sizeof l->text - (size_t)n, "  -");
-            continue;
-        }
-        size_t i = chart_nearest(se->pts, se->n, cx);
-        const tally_bucket *b = raw + k * (size_t)nb + i;
-        const xmap *x = &jobs[k].x;
-        double target = x->src ? (double)b->x_last : (cx - x->base) / x->scale;
         int64_t rx;
-        double ry;
-        char v[VALFMT_MAX], sv[VALFMT_MAX];
-        if (!exact_point(spec->runs[jobs[k].run].store, jobs[k].m, b, target, &rx, &ry)) {
-            snprintf(l->text + n, sizeof l->text - (size_t)n, "  -");
-            continue;
+        tally_store *st = spec->runs[jobs[k].run].store;
+        const char *label = jobs[k].name;
+        char both[300];
+        if (nr > 1) {
+            const tally_run_info *in = tally_store_info(st);
+            const char *run_name = in->name && *in->name ? in->name : in->id;
+            snprintf(both, sizeof both, "%s %s", run_name, jobs[k].name);
+            label = pn->n > 1 ? both : run_name;
         }
-        n += snprintf(l->text + n, sizeof l->text - (size_t)n, "  %s", valfmt(v, ry, 6));
-        if (ch->smooth > 0 && n > 0 && (size_t)n < sizeof l->text) {
-            double *sm = malloc((se->n + 1) * sizeof *sm);
-            if (sm) {
-                chart_smoothed(se, ch->smooth, sm);
-                snprintf(l->text + n, sizeof l->text - (size_t)n, "  smoothed %s",
-                         valfmt(sv, sm[i], 6));
-                free(sm);
-            }
-        }
-        if (!have_x) {
-            legend_x(lines[0].text, sizeof lines[0].text, spec->runs[jobs[k].run].store, jobs[k].m,
-                     x, rx);
+        if (legend_value(&lines[nl++], label, st, &jobs[k], &series[k], raw + k * (size_t)nb, cx,
+                         col_w, ch->smooth, &rx) &&
+            !have_x) {
+            legend_x(lines[0].text, sizeof lines[0].text, st, jobs[k].m, &jobs[k].x, rx);
             have_x = 1;
         }
     }
