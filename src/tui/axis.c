@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "tui/valfmt.h"
+
 double axis_nice(double x, int round)
 {
     if (!(x > 0) || !isfinite(x))
@@ -31,12 +33,48 @@ static double time_step(double raw)
     return axis_nice(raw / 86400, 0) * 86400;
 }
 
+/* Log ticks for a range too narrow for whole decades: 1-2-5 x 10^k when
+ * at least two of them fall inside, else nice steps of the value itself
+ * (0.3 0.35 0.4).  The step returned is log10 of the smallest ratio
+ * between neighbours, which the label uses to pick its digits. */
+static int log_ticks(double lo, double hi, int max, double *out, double *step)
+{
+    static const double mant[] = {1, 2, 5};
+    int n = 0;
+    for (int e = (int)floor(lo) - 1; e <= (int)ceil(hi) && n <= max; e++)
+        for (int i = 0; i < 3 && n <= max; i++) {
+            double v = log10(mant[i]) + e;
+            if (v >= lo - 1e-9 && v <= hi + 1e-9)
+                out[n++] = v;
+        }
+    if (n >= 2 && n <= max) {
+        *step = log10(2);
+        return n;
+    }
+    double vlo = pow(10, lo), vhi = pow(10, hi), d[AXIS_MAX_TICKS];
+    int m = axis_ticks(vlo, vhi, max, AXIS_NUMBER, d, step);
+    double ratio = INFINITY;
+    n = 0;
+    for (int i = 0; i < m; i++) {
+        if (!(d[i] > 0))
+            continue;
+        if (n > 0)
+            ratio = fmin(ratio, d[i] / pow(10, out[n - 1]));
+        out[n++] = log10(d[i]);
+    }
+    *step = isfinite(ratio) ? log10(ratio) : 1;
+    return n;
+}
+
 int axis_ticks(double lo, double hi, int max, axis_kind kind, double *out, double *step)
 {
     if (max > AXIS_MAX_TICKS)
         max = AXIS_MAX_TICKS;
     if (max < 1 || !isfinite(lo) || !isfinite(hi) || hi < lo)
         return 0;
+    /* Fewer than three whole decades inside: finer log ticks. */
+    if (kind == AXIS_LOG10 && hi > lo && floor(hi) - ceil(lo) + 1 < 3 && max >= 2)
+        return log_ticks(lo, hi, max, out, step);
     if (hi == lo) {
         out[0] = lo;
         *step = 1;
@@ -74,34 +112,6 @@ int axis_ticks(double lo, double hi, int max, axis_kind kind, double *out, doubl
     return n;
 }
 
-static void number_label(char *out, size_t size, double v, double step)
-{
-    double a = fabs(v);
-    if (v == 0) {
-        snprintf(out, size, "0");
-    } else if (a >= 1e3 && step >= 1 && a < 1e15) {
-        static const char sfx[] = "kMGT";
-        int k = 0;
-        double s = v / 1e3, st = step / 1e3;
-        while (fabs(s) >= 1e3 && k < 3) {
-            s /= 1e3;
-            st /= 1e3;
-            k++;
-        }
-        int dec = st >= 1 ? 0 : (int)ceil(-log10(st) - 1e-9);
-        if (dec > 3)
-            dec = 3;
-        snprintf(out, size, "%.*f%c", dec, s, sfx[k]);
-    } else if (a < 1e-4 || a >= 1e15) {
-        snprintf(out, size, "%.2g", v);
-    } else {
-        int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
-        if (dec > 6)
-            dec = 6;
-        snprintf(out, size, "%.*f", dec, v);
-    }
-}
-
 static void duration_label(char *out, size_t size, double v)
 {
     long s = lround(v);
@@ -130,11 +140,17 @@ void axis_label(char *out, size_t size, double v, double step, axis_kind kind)
         else
             strftime(out, size, step >= 60 ? "%H:%M" : "%H:%M:%S", &tm);
     } else if (kind == AXIS_LOG10) {
-        double p = pow(10, v);
-        number_label(out, size, p, p * (step < 1 ? step : 0.1));
-        if (fabs(v - round(v)) < 1e-9 && (v >= 4 || v <= -3))
-            snprintf(out, size, "1e%d", (int)lround(v));
+        /* Neighbours differ by a factor of 10^step: enough digits for that. */
+        double rel = step > 0 && step < 1 ? pow(10, step) - 1 : 1;
+        int digits = 2 + (int)ceil(-log10(rel) - 1e-9);
+        char tmp[VALFMT_MAX];
+        snprintf(out, size, "%s",
+                 valfmt(tmp, pow(10, v),
+                        digits < 2   ? 2
+                        : digits > 6 ? 6
+                                     : digits));
     } else {
-        number_label(out, size, v, step);
+        char tmp[VALFMT_MAX];
+        snprintf(out, size, "%s", valfmt_tick(tmp, v, step));
     }
 }

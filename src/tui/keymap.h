@@ -67,7 +67,19 @@ typedef enum keymap_action {
     ACT_TAB_SYSTEM,
     ACT_TAB_LOGS,
     ACT_FOLLOW,
-    ACT_SYNC
+    ACT_SYNC,
+    /* chart reading (view_charts.c) */
+    ACT_CURSOR_LEFT,
+    ACT_CURSOR_RIGHT,
+    ACT_CURSOR_LEFT_FAST,
+    ACT_CURSOR_RIGHT_FAST,
+    ACT_MARK,
+    ACT_OVERLAY,
+    ACT_PIN,
+    ACT_OUTLIERS,
+    ACT_Y_LIMITS,
+    ACT_LIVE,
+    ACT_SECTION
 } keymap_action;
 
 typedef struct keymap_entry {

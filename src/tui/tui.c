@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "common/numfmt.h"
+#include "tui/chart.h"
 #include "tui/smooth.h"
+#include "tui/valfmt.h"
 
 /* ---- filters ---- */
 
@@ -90,6 +92,8 @@ void tui_app_free(tui_app *app)
     free(app->chosen);
     tui_filter_clear(&app->runs_filter);
     tui_filter_clear(&app->metric_filter);
+    tui_charts_free(&app->charts);
+    tui_charts_free(&app->cmp_charts);
     series_cache_free(app->cache);
     tui_syncjob_free(app->sync);
     free(app->root);
@@ -117,12 +121,24 @@ void tui_back(tui_app *app)
         view_compare_close(app);
 }
 
+void tui_charts_free(tui_charts *ch)
+{
+    tui_names_free(&ch->marked);
+    tui_names_free(&ch->overlays);
+    tui_names_free(&ch->pinned);
+    tui_names_free(&ch->collapsed);
+}
+
 void tui_charts_reset(tui_charts *ch)
 {
     double smooth = ch->smooth;
     int log_y = ch->log_y;
     tui_xmode x = ch->xmode;
+    unsigned gen = ch->hold_gen;
+    tui_charts_free(ch);
     memset(ch, 0, sizeof *ch);
+    ch->hold_gen = gen;
+    ch->go_chart = 1; /* the first chart, not the first section's header */
     ch->f0 = 0;
     ch->f1 = 1;
     ch->smooth = smooth;
@@ -152,7 +168,8 @@ int tui_charts_action(tui_charts *ch, keymap_action a)
         break;
     case ACT_PAN_LEFT: ch->f0 -= w / 4, ch->f1 -= w / 4; break;
     case ACT_PAN_RIGHT: ch->f0 += w / 4, ch->f1 += w / 4; break;
-    case ACT_RESET: ch->f0 = 0, ch->f1 = 1; return 1;
+    case ACT_RESET: ch->f0 = 0, ch->f1 = 1, ch->hold = 0; return 1;
+    case ACT_LIVE: ch->f0 = 1 - w, ch->f1 = 1, ch->hold = 0; return 1;
     case ACT_SMOOTH: ch->smooth = smooth_next_weight(ch->smooth); return 1;
     case ACT_LOG_Y: ch->log_y = !ch->log_y; return 1;
     case ACT_X_AXIS: ch->xmode = (tui_xmode)((ch->xmode + 1) % XMODE_COUNT); return 1;
@@ -166,19 +183,27 @@ int tui_charts_action(tui_charts *ch, keymap_action a)
         ch->f1 = 1, ch->f0 = 1 - w;
     if (ch->f0 < 0)
         ch->f0 = 0;
+    /* Off the right edge the window holds still; back at it, it follows. */
+    if (ch->f1 < 1 - 1e-9 && !ch->hold) {
+        ch->hold = 1;
+        ch->hold_gen++;
+    } else if (ch->f1 >= 1 - 1e-9) {
+        ch->f1 = 1;
+        ch->hold = 0;
+    }
     return 1;
 }
 
 const char *tui_xmode_name(tui_xmode m)
 {
-    static const char *const names[] = {"step", "relative time", "wall time", "custom"};
+    static const char *const names[] = {"step", "relative time", "wall time", "_step"};
     return (unsigned)m < XMODE_COUNT ? names[m] : "?";
 }
 
 const char *tui_format_value(char out[32], double v)
 {
-    char tmp[NUMFMT_MAX];
-    snprintf(out, 32, "%s", numfmt_short(tmp, v, 4));
+    char tmp[VALFMT_MAX];
+    snprintf(out, 32, "%s", valfmt(tmp, v, 4));
     return out;
 }
 
@@ -203,7 +228,9 @@ void tui_draw_footer(tui_app *app, canvas *c, canvas_rect r, const char *hint)
         return;
     canvas_fill(c, r, ' ', 0, CANVAS_REVERSE);
     if (app->prompting) {
-        int used = canvas_text(c, r.x, r.y, r.w, "/", 0, CANVAS_REVERSE | CANVAS_BOLD);
+        const char *label =
+            app->prompting == PROMPT_Y_LIMITS ? "y limits, lo hi (- automatic): " : "/";
+        int used = canvas_text(c, r.x, r.y, r.w, label, 0, CANVAS_REVERSE | CANVAS_BOLD);
         /* Show the end of a long prompt. */
         const char *p = app->prompt;
         while (canvas_text_width(c, p) > r.w - used - 1 && *p)
@@ -253,12 +280,57 @@ static unsigned scope_of(const tui_app *app)
     }
 }
 
+/* The charts the y-limits prompt applies to. */
+static tui_charts *charts_of(tui_app *app)
+{
+    if (app->view == TUI_COMPARE)
+        return &app->cmp_charts;
+    if (app->view == TUI_RUN && (app->tab == TAB_CHARTS || app->tab == TAB_SYSTEM))
+        return &app->charts;
+    return NULL;
+}
+
+/* "lo hi", either "-" for automatic; "" clears both.  0 or -1. */
+static int parse_y_limits(const char *text, tui_charts *ch)
+{
+    char a[64] = "", b[64] = "", extra[2];
+    int n = sscanf(text, "%63s %63s %1s", a, b, extra);
+    if (n > 2)
+        return -1;
+    unsigned bits = 0;
+    double v[2] = {0, 0};
+    const char *tok[2] = {a, b};
+    for (int i = 0; i < 2 && i < (n < 0 ? 0 : n); i++) {
+        if (strcmp(tok[i], "-") == 0 || strcmp(tok[i], "auto") == 0)
+            continue;
+        char *end;
+        v[i] = strtod(tok[i], &end);
+        if (*end || !isfinite(v[i]))
+            return -1;
+        bits |= i == 0 ? CHART_Y_LO : CHART_Y_HI;
+    }
+    if ((bits & CHART_Y_LO) && (bits & CHART_Y_HI) && !(v[0] < v[1]))
+        return -1;
+    ch->y_limits = bits;
+    ch->y_lo = v[0];
+    ch->y_hi = v[1];
+    return 0;
+}
+
 static void prompt_done(tui_app *app, int accept)
 {
+    int kind = app->prompting;
     app->prompting = 0;
     if (!accept)
         return;
     app->prompt[app->prompt_len] = 0;
+    if (kind == PROMPT_Y_LIMITS) {
+        tui_charts *ch = charts_of(app);
+        if (ch && parse_y_limits(app->prompt, ch) != 0)
+            snprintf(app->message, sizeof app->message,
+                     "y limits: two numbers, lo < hi, or - for automatic");
+        return;
+    }
     if (app->view == TUI_RUNS) {
         tui_filter_set(&app->runs_filter, app->prompt);
         app->cursor = app->top = 0;
@@ -329,8 +401,23 @@ void tui_key(tui_app *app, int key)
         }
         return;
     }
+    if (a == ACT_Y_LIMITS && charts_of(app)) {
+        tui_charts *ch = charts_of(app);
+        char lo[NUMFMT_MAX] = "-", hi[NUMFMT_MAX] = "-";
+        if (ch->y_limits & CHART_Y_LO)
+            numfmt_double(lo, ch->y_lo);
+        if (ch->y_limits & CHART_Y_HI)
+            numfmt_double(hi, ch->y_hi);
+        app->prompting = PROMPT_Y_LIMITS;
+        snprintf(app->prompt, sizeof app->prompt, "%s", ch->y_limits ? lo : "");
+        if (ch->y_limits)
+            snprintf(app->prompt + strlen(app->prompt), sizeof app->prompt - strlen(app->prompt),
+                     " %s", hi);
+        app->prompt_len = strlen(app->prompt);
+        return;
+    }
     if (a == ACT_FILTER && app->view != TUI_HELP) {
-        app->prompting = 1;
+        app->prompting = PROMPT_TEXT;
         const char *cur = app->view == TUI_RUNS                          ? app->runs_filter.text
                           : app->view == TUI_RUN && app->tab == TAB_LOGS ? app->logs.search
                                                                          : app->metric_filter.text;

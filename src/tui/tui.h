@@ -22,10 +22,10 @@
 typedef enum tui_view { TUI_RUNS = 0, TUI_RUN, TUI_COMPARE, TUI_HELP } tui_view;
 typedef enum tui_tab { TAB_CHARTS = 0, TAB_SUMMARY, TAB_SYSTEM, TAB_LOGS, TAB_COUNT } tui_tab;
 typedef enum tui_xmode {
-    XMODE_STEP = 0,
-    XMODE_RELTIME,
-    XMODE_WALL,
-    XMODE_CUSTOM,
+    XMODE_STEP = 0, /* the metric's define_metric step metric, else _step */
+    XMODE_RELTIME,  /* _runtime */
+    XMODE_WALL,     /* _timestamp */
+    XMODE_RAW_STEP, /* _step, whatever define_metric said */
     XMODE_COUNT
 } tui_xmode;
 
@@ -42,16 +42,55 @@ int tui_filter_set(tui_filter *f, const char *text);
 void tui_filter_clear(tui_filter *f);
 int tui_filter_match(const tui_filter *f, const char *s);
 
+/* A set of names (charts marked, pinned; overlays as names joined by
+ * '\n'), in the order they were added. */
+typedef struct tui_names {
+    char **v;
+    size_t n;
+} tui_names;
+int tui_names_find(const tui_names *s, const char *name); /* index, -1 absent */
+int tui_names_add(tui_names *s, const char *name);        /* -1 on OOM */
+void tui_names_remove(tui_names *s, const char *name);
+void tui_names_free(tui_names *s);
+
 /* The chart controls, shared by the charts, system and compare views. */
 typedef struct tui_charts {
     double f0, f1; /* the x window as fractions of the full range */
     double smooth; /* EMA weight, 0: off */
     int log_y;
     tui_xmode xmode;
-    int page, sel; /* page of the grid, selected chart on it */
+    int page, sel; /* page of the grid shown; the selected item (chart or section
+                      header) counted from the grid's first */
     int focus;     /* the selected chart fills the screen, with axes */
-    int per_page;  /* of the last frame */
-    int nmetrics;  /* charts in the last frame */
+    int per_page;  /* charts on the page, last frame */
+    int pages;     /* pages of the grid, last frame */
+    int nmetrics;  /* items (charts and section headers) in the last frame */
+
+    /* Following: while the window touches the right edge it moves with new
+     * data; once panned or zoomed off it, it holds still, on the data as
+     * it was then (each run records where its data ended, hold_gen). */
+    int hold;          /* 0: following */
+    unsigned hold_gen; /* bumped each time the window stops following */
+
+    int cursor;        /* a vertical cursor over the focused chart */
+    int cursor_col;    /* its plot column */
+    int plot_w;        /* the focused plot's width, last frame */
+    int outliers;      /* ignore outliers when scaling y */
+    unsigned y_limits; /* CHART_Y_* bits: manual y limits */
+    double y_lo, y_hi;
+
+    tui_names marked;         /* charts marked for an overlay */
+    tui_names overlays;       /* overlay charts, first in the grid */
+    tui_names pinned;         /* charts pinned to the top, after the overlays */
+    tui_names collapsed;      /* sections shown as their header alone */
+    int dir;                  /* of the last move (+1, -1): focus steps over headers that way */
+    int next_page, prev_page; /* the first item of the next / previous page, last frame */
+    int on_header;            /* the selection is a section header, last frame */
+    char section[128];        /* the selected item's section, last frame */
+    char go_section[128];     /* select this section's header at the next frame, */
+    int go_chart;             /* or its first chart (no section: the grid's first chart) */
+    char selected[1024];      /* the selected chart's name (an overlay's key), last frame */
+    char pair[256];           /* its train/val partner, "" when none */
 } tui_charts;
 
 typedef struct tui_log_line {
@@ -74,10 +113,15 @@ typedef struct tui_logs {
 /* A run open in the run or compare view. */
 typedef struct tui_run {
     tally_store *store;
-    double rate;   /* steps per second, recent */
-    double rate_t; /* when rate_step was seen */
+    unsigned hold_gen; /* the tui_charts.hold_gen the two below are for */
+    int64_t hold_step; /* the last step when the window stopped following */
+    double hold_time;  /* and the Unix time then */
+    double rate;       /* steps per second, recent */
+    double rate_t;     /* when rate_step was seen */
     int64_t rate_step;
 } tui_run;
+
+enum { PROMPT_TEXT = 1, PROMPT_Y_LIMITS = 2 };
 
 typedef struct tui_app {
     char *root; /* store root of the runs browser */
@@ -96,7 +140,7 @@ typedef struct tui_app {
     tui_filter runs_filter;
     char **chosen; /* paths selected with space */
     size_t nchosen;
-    double list_time; /* when the list was read */
+    double list_time;  /* when the list was read */
     tui_syncjob *sync; /* S: pushing runs to the W&B server, or NULL */
 
     /* run view */
@@ -112,7 +156,7 @@ typedef struct tui_app {
     size_t ncmp;
     tui_charts cmp_charts;
 
-    /* the '/' prompt */
+    /* the '/' prompt (PROMPT_TEXT), or the y-limits one; 0: none */
     int prompting;
     char prompt[256];
     size_t prompt_len;
@@ -142,6 +186,7 @@ int tui_main(tui_app *app);
 void tui_push(tui_app *app, tui_view view);
 void tui_back(tui_app *app);
 void tui_charts_reset(tui_charts *ch);
+void tui_charts_free(tui_charts *ch);
 /* Applies a chart-control action; 1 when it was one. */
 int tui_charts_action(tui_charts *ch, keymap_action a);
 const char *tui_xmode_name(tui_xmode m);
@@ -167,6 +212,9 @@ void view_charts_draw(canvas *c, canvas_rect r, const tui_grid_spec *spec);
 int view_charts_count(const tui_grid_spec *spec);
 /* Moves the selection, pages, focuses, or applies a chart control. */
 void view_charts_nav(tui_charts *ch, keymap_action a);
+/* The chart controls' part of a footer ("page 1/3  x:epoch  smooth 0.6
+ * ...  Enter focus") for this grid; out has size bytes. */
+void view_charts_hint(const tui_charts *ch, const tui_grid_spec *spec, char *out, size_t size);
 /* Esc in a chart grid: leaves focus, then drops the filter; 0 when
  * neither applied (the view should step back). */
 int view_charts_back(tui_charts *ch, tui_filter *f);

@@ -77,12 +77,9 @@ void view_compare_draw(tui_app *app, canvas *c)
     tui_grid_spec spec = {app->cmp,         app->ncmp,  0,         &app->metric_filter,
                           &app->cmp_charts, app->ascii, app->cache};
     view_charts_draw(c, body, &spec);
-    tui_charts *ch = &app->cmp_charts;
-    int pages = ch->per_page > 0 ? (ch->nmetrics + ch->per_page - 1) / ch->per_page : 1;
-    char hint[200];
-    snprintf(hint, sizeof hint, " %zu runs  page %d/%d  x:%s  zoom %.3gx%s%s  Esc back  ? help",
-             app->ncmp, ch->page + 1, pages < 1 ? 1 : pages, tui_xmode_name(ch->xmode),
-             1 / (ch->f1 - ch->f0), ch->smooth > 0 ? "  smooth" : "", ch->log_y ? "  log-y" : "");
+    char charts_hint[600], hint[700];
+    view_charts_hint(&app->cmp_charts, &spec, charts_hint, sizeof charts_hint);
+    snprintf(hint, sizeof hint, " %zu runs %s", app->ncmp, charts_hint);
     tui_draw_footer(app, c, s.footer, hint);
 }
 

@@ -21,34 +21,82 @@ static const char *scope_name(unsigned scope)
     return "run";
 }
 
-/* The help lines: one per action (keys joined), in table order. */
+/* The keys of the action whose first entry is t[i], joined ("k Up"). */
+static void keys_of(const keymap_entry *t, size_t n, size_t i, char *keys, size_t size)
+{
+    size_t used = 0;
+    keys[0] = 0;
+    for (size_t j = i; j < n; j++) {
+        if (t[j].action != t[i].action || t[j].scope != t[i].scope || (j > i && t[j].help))
+            continue;
+        if (j > i && strcmp(t[j].label, t[j - 1].label) == 0)
+            continue;
+        int k = snprintf(keys + used, size - used, "%s%s", used ? " " : "", t[j].label);
+        if (k > 0 && (size_t)k < size - used)
+            used += (size_t)k;
+    }
+}
+
+/* The length of the next line of text s at most width columns, broken
+ * after a space where one is (the help is ASCII, one column a byte). */
+static int wrap_len(const char *s, int width)
+{
+    int n = (int)strlen(s);
+    if (n <= width)
+        return n;
+    for (int i = width; i > 0; i--)
+        if (s[i] == ' ')
+            return i;
+    return width;
+}
+
+/* The help lines, in table order, one entry per action (keys joined):
+ * the keys, where they apply, and the description, in three columns
+ * sized from the table itself, the description wrapped under its own
+ * column.  Narrower than 48 columns the description goes on lines of its
+ * own under the keys.  Returns the number of lines; draws those from skip
+ * on, h of them, when draw. */
 static int help_lines(canvas *c, int y0, int skip, int h, int draw)
 {
     size_t n;
     const keymap_entry *t = keymap_table(&n);
+    char keys[64];
+    int kw = 0;
+    for (size_t i = 0; i < n; i++)
+        if (t[i].help) {
+            keys_of(t, n, i, keys, sizeof keys);
+            kw = (int)strlen(keys) > kw ? (int)strlen(keys) : kw;
+        }
+    const int sw = 6; /* "charts", the longest scope */
+    int narrow = c->w < 48;
+    int dx = narrow ? 4 : 1 + kw + 1 + sw + 1, dw = c->w - dx - 1;
+    if (dw < 8)
+        dw = 8;
     int line = 0;
+#define EMIT(x, w, text, len, fg, attr)                                                            \
+    do {                                                                                           \
+        if (draw && line >= skip && line - skip < h)                                               \
+            canvas_printf(c, x, y0 + line - skip, w, fg, attr, "%.*s", len, text);                 \
+    } while (0)
     for (size_t i = 0; i < n; i++) {
         if (!t[i].help)
             continue;
-        char keys[64] = "";
-        size_t used = 0;
-        for (size_t j = i; j < n; j++) {
-            if (t[j].action != t[i].action || t[j].scope != t[i].scope || (j > i && t[j].help))
-                continue;
-            if (j > i && strcmp(t[j].label, t[j - 1].label) == 0)
-                continue;
-            int k = snprintf(keys + used, sizeof keys - used, "%s%s", used ? " " : "", t[j].label);
-            if (k > 0 && (size_t)k < sizeof keys - used)
-                used += (size_t)k;
+        keys_of(t, n, i, keys, sizeof keys);
+        const char *scope = scope_name(t[i].scope);
+        EMIT(1, narrow ? c->w - 2 : kw, keys, (int)strlen(keys), CANVAS_YELLOW, CANVAS_BOLD);
+        EMIT(narrow ? 2 + (int)strlen(keys) : 2 + kw, sw, scope, (int)strlen(scope), 0, CANVAS_DIM);
+        if (narrow)
+            line++;
+        for (const char *p = t[i].help; *p;) {
+            int len = wrap_len(p, dw);
+            EMIT(dx, dw, p, len, 0, 0);
+            line++;
+            p += len;
+            while (*p == ' ')
+                p++;
         }
-        if (draw && line >= skip && line - skip < h) {
-            int y = y0 + line - skip;
-            canvas_text(c, 1, y, 16, keys, CANVAS_YELLOW, CANVAS_BOLD);
-            canvas_text(c, 18, y, 7, scope_name(t[i].scope), 0, CANVAS_DIM);
-            canvas_text(c, 25, y, c->w - 26, t[i].help, 0, 0);
-        }
-        line++;
     }
+#undef EMIT
     return line;
 }
 
@@ -64,7 +112,8 @@ void view_help_draw(tui_app *app, canvas *c)
     if (app->help_scroll < 0)
         app->help_scroll = 0;
     help_lines(c, s.body.y, app->help_scroll, s.body.h, 1);
-    tui_draw_footer(app, c, s.footer, " j/k scroll  Esc or ? back  q quit");
+    tui_draw_footer(app, c, s.footer,
+                    c->w >= 36 ? " j/k scroll  Esc or ? back  q quit" : " j/k  Esc/? back  q quit");
 }
 
 void view_help_action(tui_app *app, keymap_action a, int key)

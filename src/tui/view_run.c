@@ -374,17 +374,7 @@ void view_run_draw(tui_app *app, canvas *c)
     case TAB_SYSTEM: {
         tui_grid_spec spec = grid_spec(app);
         view_charts_draw(c, s.body, &spec);
-        tui_charts *ch = &app->charts;
-        int pages = ch->per_page > 0 ? (ch->nmetrics + ch->per_page - 1) / ch->per_page : 1;
-        char sm[16] = "off";
-        if (ch->smooth > 0)
-            snprintf(sm, sizeof sm, "%.2g", ch->smooth);
-        snprintf(hintbuf, sizeof hintbuf,
-                 " page %d/%d  x:%s  zoom %.3gx  smooth %s%s%s%s  "
-                 "Enter focus  ? help  q quit",
-                 ch->page + 1, pages < 1 ? 1 : pages, tui_xmode_name(ch->xmode),
-                 1 / (ch->f1 - ch->f0), sm, ch->log_y ? "  log-y" : "",
-                 app->metric_filter.active ? "  /" : "", app->metric_filter.text);
+        view_charts_hint(&app->charts, &spec, hintbuf, sizeof hintbuf);
         hint = hintbuf;
         break;
     }

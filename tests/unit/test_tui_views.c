@@ -231,13 +231,41 @@ static void test_help(void **state)
     canvas c = {0};
     tui_key(app, '?');
     assert_int_equal(app->view, TUI_HELP);
-    char *s = draw(app, &c, 100, 60);
-    /* Every help line of the key table is on the screen. */
+    char *s = draw(app, &c, 140, 80);
+    /* Every help line of the key table is on the screen, whole, and every
+     * description starts in the same column. */
     size_t n;
     const keymap_entry *t = keymap_table(&n);
+    long col = -1;
     for (size_t i = 0; i < n; i++)
-        if (t[i].help)
-            assert_non_null(strstr(s, t[i].help));
+        if (t[i].help) {
+            const char *at = strstr(s, t[i].help);
+            assert_non_null(at);
+            const char *bol = at;
+            while (bol > s && bol[-1] != '\n')
+                bol--;
+            if (col < 0)
+                col = at - bol;
+            assert_int_equal(at - bol, col);
+        }
+    free(s);
+    /* At 30 columns the descriptions wrap onto lines of their own: every
+     * word is there and nothing is cut short with '~'. */
+    s = draw(app, &c, 30, 200);
+    assert_null(strchr(s, '~'));
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].help)
+            continue;
+        char word[128];
+        for (const char *p = t[i].help; *p;) {
+            size_t len = strcspn(p, " ");
+            snprintf(word, sizeof word, "%.*s", (int)len, p);
+            assert_non_null(strstr(s, word));
+            p += len;
+            while (*p == ' ')
+                p++;
+        }
+    }
     tui_key(app, KEY_T_ESC);
     assert_int_equal(app->view, TUI_RUNS);
     free(s);
@@ -400,6 +428,9 @@ static void test_system_and_logs(void **state)
     s = draw(app, &c, 100, 30);
     assert_non_null(strstr(s, "m"));
     assert_non_null(strstr(s, "6m"));
+    assert_non_null(strstr(s, "system.cpu (%)")); /* its unit */
+    assert_non_null(strstr(s, " time\n"));        /* the x axis: time, not step */
+    assert_null(strstr(s, "step\n"));
 
     /* Logs: the newest lines, at most the kept window, stderr marked. */
     tui_key(app, '4');
