@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* The newest run-file schema this library reads and writes. */
-#define TALLY_SCHEMA_VERSION 1
+#define TALLY_SCHEMA_VERSION 2
 
 typedef enum tally_state {
     TALLY_STATE_RUNNING = 0,
@@ -101,18 +101,24 @@ typedef struct tally_bucket {
 
 /* Splits [x0, x1] into nbuckets equal spans and fills out[0..nbuckets-1]
  * with the points of metric_id in each.  Reads only the chunks that overlap
- * the range, and decodes only those that straddle a bucket edge. */
+ * the range, and decodes only those that straddle a bucket edge (a chunk
+ * taken whole is counted from its header).  A decoded chunk that fails its
+ * checksum is left out and recorded (tally_store_damage): the chart shows
+ * a gap, not wrong values. */
 int tally_store_series(tally_store *store, int64_t metric_id, int64_t x0, int64_t x1,
                        size_t nbuckets, tally_bucket *out);
 
 /* The bucket index of x for that split (what tally_store_series uses). */
 size_t tally_bucket_index(int64_t x, int64_t x0, int64_t x1, size_t nbuckets);
 
-/* Raw points of a metric in x order, bit-exact as logged. */
+/* Raw points of a metric in x order, bit-exact as logged.  Every chunk is
+ * checked against its checksum before its points are returned. */
 typedef struct tally_points tally_points;
 int tally_points_open(tally_store *store, int64_t metric_id, int64_t x0, int64_t x1,
                       tally_points **out);
-/* 1 and a point; 0 at the end; < 0 on error. */
+/* 1 and a point; 0 at the end; < 0 on error.  TALLY_ECORRUPT: a damaged
+ * chunk was skipped (and recorded, see tally_store_damage); calling again
+ * goes on with the next one. */
 int tally_points_next(tally_points *points, int64_t *x, double *y);
 void tally_points_close(tally_points *points);
 
@@ -124,8 +130,23 @@ typedef struct tally_object {
 } tally_object;
 typedef struct tally_objects tally_objects;
 int tally_objects_open(tally_store *store, int64_t x0, int64_t x1, tally_objects **out);
-int tally_objects_next(tally_objects *objects, tally_object *out); /* 1, 0 or < 0 */
+/* 1, 0 or < 0; TALLY_ECORRUPT: a damaged batch of values was skipped (and
+ * recorded); calling again goes on with the next. */
+int tally_objects_next(tally_objects *objects, tally_object *out);
 void tally_objects_close(tally_objects *objects);
+
+/* Damaged data met by the reads on this handle so far: each chunk or batch
+ * of values whose checksum (or encoding) did not hold, once, with its
+ * metric and the x range its row claims.  What was damaged is left out of
+ * every read; the rest of the run reads as usual. */
+typedef struct tally_damage {
+    int64_t metric_id;       /* -1: a batch of strings / JSON values */
+    const char *metric;      /* its name; "strings and JSON values" for a batch */
+    int64_t first_x, last_x; /* as the damaged row's header says */
+    int64_t n;               /* points (values) the row claims to hold */
+} tally_damage;
+size_t tally_store_damage_count(const tally_store *store);
+const tally_damage *tally_store_damage(const tally_store *store, size_t i);
 
 /* Summary and config as JSON objects, malloc'd: the caller frees them. */
 int tally_store_summary(tally_store *store, char **json_out);

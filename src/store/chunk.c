@@ -21,37 +21,15 @@
 
 #include <math.h>
 #include <string.h>
+#include <zlib.h>
 
-static void put_varint(buf *b, uint64_t v)
+#include "store/varint.h"
+
+/* The encoder writes straight into reserved space: no call per byte. */
+static unsigned char *reserve(buf *b, size_t n)
 {
-    unsigned char tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        tmp[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    tmp[n++] = (unsigned char)v;
-    buf_append(b, tmp, n);
+    return buf_reserve(b, n) < 0 ? NULL : (unsigned char *)b->data + b->len;
 }
-
-static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (*p >= end)
-            return -1;
-        unsigned char c = *(*p)++;
-        v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80)) {
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-static uint64_t zigzag(uint64_t v) { return (v << 1) ^ (uint64_t)-(int64_t)(v >> 63); }
-static uint64_t unzigzag(uint64_t v) { return (v >> 1) ^ (uint64_t)-(int64_t)(v & 1); }
 
 static uint64_t double_bits(double y)
 {
@@ -83,17 +61,20 @@ void chunk_encoder_free(chunk_encoder *enc)
 
 static void put_xor(buf *b, uint64_t x)
 {
+    unsigned char *p = reserve(b, 9);
+    if (!p)
+        return;
     if (x == 0) {
-        buf_putc(b, (char)0x80);
+        *p = 0x80;
+        b->len++;
         return;
     }
     int lead = __builtin_clzll(x) / 8, trail = __builtin_ctzll(x) / 8;
-    unsigned char tmp[9];
     size_t n = 0;
-    tmp[n++] = (unsigned char)(lead << 4 | trail);
+    p[n++] = (unsigned char)(lead << 4 | trail);
     for (int i = trail; i < 8 - lead; i++)
-        tmp[n++] = (unsigned char)(x >> (8 * i));
-    buf_append(b, tmp, n);
+        p[n++] = (unsigned char)(x >> (8 * i));
+    b->len += n;
 }
 
 int chunk_encoder_add(chunk_encoder *enc, int64_t x, double y)
@@ -106,7 +87,7 @@ int chunk_encoder_add(chunk_encoder *enc, int64_t x, double y)
         uint64_t delta = (uint64_t)x - (uint64_t)s->last_x;
         if (delta != 1)
             enc->contiguous = 0;
-        put_varint(&enc->xs, zigzag(delta - enc->prev_delta));
+        varint_put(&enc->xs, zigzag(delta - enc->prev_delta));
         enc->prev_delta = delta;
     }
     put_xor(&enc->ys, bits ^ enc->prev_bits);
@@ -130,10 +111,10 @@ int chunk_encoder_finish(const chunk_encoder *enc, buf *out)
     buf_reset(out);
     int contiguous = enc->contiguous || enc->stats.n <= 1;
     buf_putc(out, (char)(CHUNK_FORMAT | (contiguous ? CHUNK_FLAG_CONTIGUOUS : 0)));
-    put_varint(out, (uint64_t)enc->stats.n);
-    put_varint(out, zigzag((uint64_t)enc->stats.first_x));
+    varint_put(out, (uint64_t)enc->stats.n);
+    varint_put(out, zigzag((uint64_t)enc->stats.first_x));
     if (!contiguous) {
-        put_varint(out, enc->xs.len);
+        varint_put(out, enc->xs.len);
         buf_append(out, enc->xs.data, enc->xs.len);
     }
     buf_append(out, enc->ys.data, enc->ys.len);
@@ -169,11 +150,11 @@ int chunk_decoder_init(chunk_decoder *dec, const void *blob, size_t len)
         return -1;
     dec->contiguous = (p[0] & CHUNK_FLAG_CONTIGUOUS) != 0;
     p++;
-    if (get_varint(&p, end, &n) < 0 || get_varint(&p, end, &first) < 0 || n > (uint64_t)len * 8)
+    if (varint_get(&p, end, &n) < 0 || varint_get(&p, end, &first) < 0 || n > (uint64_t)len * 8)
         return -1;
     if (!dec->contiguous) {
         uint64_t xlen;
-        if (get_varint(&p, end, &xlen) < 0 || xlen > (uint64_t)(end - p))
+        if (varint_get(&p, end, &xlen) < 0 || xlen > (uint64_t)(end - p))
             return -1;
         dec->xp = p;
         dec->xend = p + xlen;
@@ -198,7 +179,7 @@ int chunk_decoder_next(chunk_decoder *dec, int64_t *x, double *y)
             dec->x = (int64_t)((uint64_t)dec->x + 1);
         } else {
             uint64_t dod;
-            if (get_varint(&dec->xp, dec->xend, &dod) < 0)
+            if (varint_get(&dec->xp, dec->xend, &dod) < 0)
                 return -1;
             dec->delta += unzigzag(dod);
             dec->x = (int64_t)((uint64_t)dec->x + dec->delta);
@@ -221,6 +202,45 @@ int chunk_decoder_next(chunk_decoder *dec, int64_t *x, double *y)
     dec->index++;
     dec->remaining--;
     return 1;
+}
+
+/* A header value as the checksum sees it: the bits a reader gets back
+ * from the REAL column, where NaN is stored as NULL and -0.0 may read as
+ * 0.0, so both are folded to one pattern. */
+static void put_header_real(unsigned char *p, double v)
+{
+    uint64_t bits = isnan(v) ? UINT64_C(0x7ff8000000000000) : v == 0 ? 0 : double_bits(v);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(bits >> (8 * i));
+}
+
+static void put_header_int(unsigned char *p, int64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)((uint64_t)v >> (8 * i));
+}
+
+uint32_t chunk_checksum(int64_t owner, const chunk_stats *s, const void *data, size_t len)
+{
+    unsigned char head[64];
+    put_header_int(head, owner);
+    put_header_int(head + 8, s->first_x);
+    put_header_int(head + 16, s->last_x);
+    put_header_int(head + 24, s->n);
+    put_header_real(head + 32, s->y_min);
+    put_header_real(head + 40, s->y_max);
+    put_header_real(head + 48, s->y_first);
+    put_header_real(head + 56, s->y_last);
+    uLong crc = crc32(0L, head, sizeof head);
+    /* zlib takes uInt lengths: feed a huge blob in slices. */
+    const unsigned char *p = data;
+    while (len > 0) {
+        uInt step = len > (1u << 30) ? (1u << 30) : (uInt)len;
+        crc = crc32(crc, p, step);
+        p += step;
+        len -= step;
+    }
+    return (uint32_t)crc;
 }
 
 int chunk_encode(const int64_t *x, const double *y, size_t n, buf *out, chunk_stats *stats)

@@ -54,6 +54,12 @@ int chunk_decoder_next(chunk_decoder *dec, int64_t *x, double *y);
 /* Points in the blob, from its prefix alone. */
 int64_t chunk_decoder_count(const chunk_decoder *dec);
 
+/* The checksum stored beside a chunk: zlib crc32 over its owner (the
+ * metric id), its header columns and its blob, so a damaged header is
+ * caught as surely as a damaged blob.  Header reals are hashed as a reader
+ * sees them back from SQLite (NaN and -0.0 folded); see docs/format.md. */
+uint32_t chunk_checksum(int64_t owner, const chunk_stats *s, const void *data, size_t len);
+
 /* Encodes arrays in one go (tests, tools). */
 int chunk_encode(const int64_t *x, const double *y, size_t n, buf *out, chunk_stats *stats);
 

@@ -6,7 +6,9 @@
  * A row is every value logged at one x.  Each selected metric has a point
  * cursor; they walk side by side, the smallest waiting x is the next row,
  * and the cursor over non-scalar values (strings, JSON) joins in by x.
- * Memory stays flat however long the run.
+ * Memory stays flat however long the run.  A damaged chunk or batch is
+ * stepped over (the store handle records it, tally_store_damage): rows go
+ * on without its values.
  */
 #include "store/history.h"
 
@@ -88,6 +90,24 @@ int tally_store_snapshot_end(tally_store *st)
     return schema_error(sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL));
 }
 
+/* The cursor's next point, past damaged chunks. */
+static int cursor_next(cursor *c)
+{
+    int rc;
+    while ((rc = tally_points_next(c->points, &c->x, &c->y)) == TALLY_ECORRUPT)
+        continue;
+    c->has = rc == 1;
+    return rc < 0 ? rc : TALLY_OK;
+}
+
+/* The next non-scalar value, past damaged batches. */
+static int object_next(tally_history *h)
+{
+    while ((h->has_obj = tally_objects_next(h->objects, &h->obj)) == TALLY_ECORRUPT)
+        continue;
+    return h->has_obj < 0 ? h->has_obj : TALLY_OK;
+}
+
 static int add_column(tally_history *h, const tally_metric_info *m)
 {
     tally_history_cell *cell = &h->cells[h->n];
@@ -100,11 +120,7 @@ static int add_column(tally_history *h, const tally_metric_info *m)
     h->key_end[h->n] = h->keys.len;
     h->n++;
     int rc = tally_points_open(h->st, m->id, h->x0, h->x1, &c->points);
-    if (rc)
-        return rc;
-    rc = tally_points_next(c->points, &c->x, &c->y);
-    c->has = rc == 1;
-    return rc < 0 ? rc : TALLY_OK;
+    return rc ? rc : cursor_next(c);
 }
 
 static int choose_columns(tally_history *h, const char *glob)
@@ -157,11 +173,8 @@ int tally_history_open(tally_store *st, tally_axis axis, const char *glob, int64
         rc = choose_columns(h, glob);
     if (!rc && axis == TALLY_AXIS_STEP) {
         rc = tally_objects_open(st, x0, x1, &h->objects);
-        if (!rc) {
-            h->has_obj = tally_objects_next(h->objects, &h->obj);
-            if (h->has_obj < 0)
-                rc = h->has_obj;
-        }
+        if (!rc)
+            rc = object_next(h);
     }
     if (rc) {
         tally_history_close(h);
@@ -216,9 +229,8 @@ int tally_history_next(tally_history *h, tally_history_row *row)
         /* Points sharing one x: the later value wins. */
         while (cell->kind && c->has && c->x == x) {
             cell->y = c->y;
-            int rc = tally_points_next(c->points, &c->x, &c->y);
-            c->has = rc == 1;
-            if (rc < 0)
+            int rc = cursor_next(c);
+            if (rc)
                 return rc;
         }
     }
@@ -237,9 +249,9 @@ int tally_history_next(tally_history *h, tally_history_row *row)
                                                             : "json";
             any |= !cell->metric->hidden;
         }
-        h->has_obj = tally_objects_next(h->objects, &h->obj);
-        if (h->has_obj < 0)
-            return h->has_obj;
+        int rc = object_next(h);
+        if (rc)
+            return rc;
     }
     row->x = x;
     row->ncells = h->n;

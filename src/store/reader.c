@@ -4,6 +4,7 @@
  * Series reads are in series.c, the run catalog in catalog.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,101 @@ static int reload(tally_store *st)
     return rc;
 }
 
+/* A file whose header says WAL but that has no -wal beside it is a copy,
+ * a finished run read while its writer closed, or a crashed run whose WAL
+ * was folded in: nothing will change it under us, and opening it as usual
+ * would leave -wal and -shm files beside a file we only read.  Such a file
+ * is opened immutable (no locks, no side files). */
+static int wal_without_log(const char *path)
+{
+    unsigned char head[20];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (got != sizeof head || head[18] != 2 || head[19] != 2)
+        return 0;
+    buf wal = BUF_INIT;
+    buf_printf(&wal, "%s-wal", path);
+    struct stat sb;
+    int absent = !wal.oom && stat(wal.data, &sb) != 0 && errno == ENOENT;
+    buf_free(&wal);
+    return absent;
+}
+
+/* file: URI of a path, for the immutable open: every byte outside the
+ * unreserved set is %-escaped. */
+static char *file_uri(const char *path)
+{
+    buf b = BUF_INIT;
+    buf_puts(&b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            buf_putc(&b, (char)*p);
+        else
+            buf_printf(&b, "%%%02X", *p);
+    }
+    buf_puts(&b, "?immutable=1");
+    return buf_steal(&b);
+}
+
+static int open_db(tally_store *st, const char *path)
+{
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+    if (!wal_without_log(path))
+        return schema_error(sqlite3_open_v2(path, &st->db, flags, NULL));
+    char *uri = file_uri(path);
+    if (!uri)
+        return TALLY_ENOMEM;
+    int rc = schema_error(sqlite3_open_v2(uri, &st->db, flags | SQLITE_OPEN_URI, NULL));
+    free(uri);
+    return rc;
+}
+
+void store_damage(tally_store *st, int kind, int64_t rowid, int64_t metric_id,
+                  int64_t first_x, int64_t last_x, int64_t n)
+{
+    for (size_t i = 0; i < st->ndamage; i++)
+        if (st->seen[i].kind == kind && st->seen[i].rowid == rowid)
+            return;
+    if (st->ndamage == STORE_DAMAGE_MAX)
+        return;
+    if (st->ndamage == st->capdamage) {
+        size_t cap = st->capdamage ? st->capdamage * 2 : 8;
+        tally_damage *d = realloc(st->damage, cap * sizeof *d);
+        if (d)
+            st->damage = d;
+        struct store_damage_key *k = realloc(st->seen, cap * sizeof *k);
+        if (k)
+            st->seen = k;
+        if (!d || !k)
+            return;
+        st->capdamage = cap;
+    }
+    const char *name = "strings and JSON values";
+    if (kind == 0) {
+        name = "";
+        for (size_t i = 0; i < st->nmetrics; i++)
+            if (st->metrics[i].id == metric_id)
+                name = st->metrics[i].name;
+    }
+    char *copy = strdup(name);
+    if (!copy)
+        return;
+    st->seen[st->ndamage] = (struct store_damage_key){kind, rowid};
+    st->damage[st->ndamage++] = (tally_damage){kind == 0 ? metric_id : -1, copy, first_x,
+                                               last_x, n};
+}
+
+size_t tally_store_damage_count(const tally_store *st) { return st ? st->ndamage : 0; }
+
+const tally_damage *tally_store_damage(const tally_store *st, size_t i)
+{
+    return st && i < st->ndamage ? &st->damage[i] : NULL;
+}
+
 int tally_store_open(const char *path, tally_store **out)
 {
     if (!path || !out)
@@ -293,10 +389,8 @@ int tally_store_open(const char *path, tally_store **out)
         return TALLY_ENOMEM;
     st->path = strdup(path);
     int rc = st->path ? TALLY_OK : TALLY_ENOMEM;
-    if (!rc) {
-        int src = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
-        rc = schema_error(src);
-    }
+    if (!rc)
+        rc = open_db(st, path);
     if (!rc) {
         sqlite3_busy_timeout(st->db, 1000);
         rc = schema_check(st->db, &st->info.schema_version);
@@ -324,6 +418,10 @@ void tally_store_close(tally_store *st)
         sqlite3_finalize(*stmts[i]);
     sqlite3_close(st->db);
     drop_strings(st);
+    for (size_t i = 0; i < st->ndamage; i++)
+        free((char *)st->damage[i].metric);
+    free(st->damage);
+    free(st->seen);
     free(st->strings);
     free(st->metrics);
     free(st->path);

@@ -23,7 +23,22 @@ struct tally_store {
     double last_liveness; /* when a running run's writer was last checked */
     sqlite3_stmt *q_run, *q_metrics, *q_version, *q_summary, *q_config, *q_chunks, *q_data,
         *q_logs, *q_files, *q_file;
+    /* Damage met so far (tally_store_damage), each row once: seen holds
+     * its kind (0 chunk, 1 object batch) and rowid. */
+    tally_damage *damage;
+    struct store_damage_key {
+        int kind;
+        int64_t rowid;
+    } *seen;
+    size_t ndamage, capdamage;
 };
+
+/* The most damaged rows a handle lists; more are still skipped. */
+#define STORE_DAMAGE_MAX 1024
+
+/* Records a damaged row (once) for tally_store_damage. */
+void store_damage(tally_store *st, int kind, int64_t rowid, int64_t metric_id,
+                  int64_t first_x, int64_t last_x, int64_t n);
 
 /* Prepares *slot once (persistent), then resets it for reuse. */
 int store_prepare(tally_store *st, sqlite3_stmt **slot, const char *sql);

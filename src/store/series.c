@@ -8,12 +8,19 @@
  * bucket edge or the range's ends are decoded.  A million-point metric
  * drawn 200 columns wide decodes at most a few hundred chunks' worth of
  * edges, and a zoomed-in view reads only the chunks it shows.
+ *
+ * Every blob read is checked against its row's checksum (schema 2) before
+ * a point of it is used; a damaged one is skipped and recorded on the
+ * handle (store_damage), so one bad chunk never hides or falsifies the
+ * rest.  Files of schema 1 carry no checksums: their blobs are only
+ * checked for a valid encoding.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/chunk.h"
+#include "store/objbatch.h"
 #include "store/reader_internal.h"
 #include "store/schema.h"
 
@@ -79,19 +86,45 @@ static int64_t bucket_start(size_t b, int64_t x0, int64_t x1, size_t nbuckets)
     return (int64_t)((uint64_t)x0 + (uint64_t)off);
 }
 
-static int chunk_blob(tally_store *st, int64_t rowid, chunk_decoder *dec)
+/* The header columns of a chunks_sql row. */
+static chunk_stats header(sqlite3_stmt *q)
 {
-    int rc = store_prepare(st, &st->q_data, "SELECT data FROM chunk WHERE rowid = ?");
+    return (chunk_stats){.first_x = sqlite3_column_int64(q, 1),
+                         .last_x = sqlite3_column_int64(q, 2),
+                         .n = sqlite3_column_int64(q, 3),
+                         .y_min = store_column_real(q, 4),
+                         .y_max = store_column_real(q, 5),
+                         .y_first = store_column_real(q, 6),
+                         .y_last = store_column_real(q, 7)};
+}
+
+/*
+ * Reads the blob of chunk `rowid` of metric_id, whose header is h, through
+ * *data (prepared here once), checks it and starts dec on it.  0: dec is
+ * ready, and the blob stays valid until *data is reset; 1: the chunk is
+ * damaged (recorded) and must be skipped; < 0: the read itself failed.
+ */
+static int chunk_load(tally_store *st, sqlite3_stmt **data, int64_t metric_id, int64_t rowid,
+                      const chunk_stats *h, chunk_decoder *dec)
+{
+    const char *sql = st->info.schema_version >= 2 ? "SELECT data, crc FROM chunk WHERE rowid = ?"
+                                                   : "SELECT data, NULL FROM chunk WHERE rowid = ?";
+    int rc = store_prepare(st, data, sql);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st->q_data, 1, rowid);
-    if (sqlite3_step(st->q_data) != SQLITE_ROW)
-        return TALLY_ECORRUPT;
-    const void *p = sqlite3_column_blob(st->q_data, 0);
-    int n = sqlite3_column_bytes(st->q_data, 0);
-    /* The blob stays valid until q_data is reset: the caller decodes it
-     * before the next chunk_blob() call. */
-    return chunk_decoder_init(dec, p, (size_t)n) < 0 ? TALLY_ECORRUPT : TALLY_OK;
+    sqlite3_bind_int64(*data, 1, rowid);
+    int src = sqlite3_step(*data);
+    if (src != SQLITE_ROW)
+        return src == SQLITE_DONE ? TALLY_ECORRUPT : schema_error(src);
+    const void *p = sqlite3_column_blob(*data, 0);
+    size_t n = (size_t)sqlite3_column_bytes(*data, 0);
+    int ok = chunk_decoder_init(dec, p, n) == 0 && chunk_decoder_count(dec) == h->n;
+    if (ok && sqlite3_column_type(*data, 1) != SQLITE_NULL)
+        ok = (uint32_t)sqlite3_column_int64(*data, 1) == chunk_checksum(metric_id, h, p, n);
+    if (ok)
+        return 0;
+    store_damage(st, 0, rowid, metric_id, h->first_x, h->last_x, h->n);
+    return 1;
 }
 
 int tally_store_series(tally_store *st, int64_t metric_id, int64_t x0, int64_t x1,
@@ -112,11 +145,7 @@ int tally_store_series(tally_store *st, int64_t metric_id, int64_t x0, int64_t x
     sqlite3_bind_int64(q, 3, x1);
     int src;
     while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
-        chunk_stats s = {
-            .first_x = sqlite3_column_int64(q, 1), .last_x = sqlite3_column_int64(q, 2),
-            .n = sqlite3_column_int64(q, 3),       .y_min = store_column_real(q, 4),
-            .y_max = store_column_real(q, 5),      .y_first = store_column_real(q, 6),
-            .y_last = store_column_real(q, 7)};
+        chunk_stats s = header(q);
         if (s.last_x < x0 || s.first_x > x1)
             continue;
         size_t b0 = tally_bucket_index(s.first_x, x0, x1, nbuckets);
@@ -126,7 +155,13 @@ int tally_store_series(tally_store *st, int64_t metric_id, int64_t x0, int64_t x
             continue;
         }
         chunk_decoder dec;
-        rc = chunk_blob(st, sqlite3_column_int64(q, 0), &dec);
+        int64_t rowid = sqlite3_column_int64(q, 0);
+        rc = chunk_load(st, &st->q_data, metric_id, rowid, &s, &dec);
+        if (rc == 1) {
+            rc = TALLY_OK; /* damaged: left out, recorded */
+            sqlite3_reset(st->q_data);
+            continue;
+        }
         int64_t x;
         double y;
         int drc = 0;
@@ -145,8 +180,8 @@ int tally_store_series(tally_store *st, int64_t metric_id, int64_t x0, int64_t x
             }
             bucket_add(&out[b], x, y);
         }
-        if (drc < 0)
-            rc = TALLY_ECORRUPT;
+        if (drc < 0) /* only a schema 1 file, without checksums, gets here */
+            store_damage(st, 0, rowid, metric_id, s.first_x, s.last_x, s.n);
         sqlite3_reset(st->q_data);
     }
     sqlite3_reset(q);
@@ -161,7 +196,8 @@ struct tally_points {
     tally_store *st;
     sqlite3_stmt *chunks; /* its own statement: several cursors may be open */
     sqlite3_stmt *data;
-    int64_t x0, x1;
+    int64_t metric_id, x0, x1, rowid;
+    chunk_stats head;
     chunk_decoder dec;
     int have_chunk;
     int done; /* the end was reached: a finished statement would restart */
@@ -176,6 +212,7 @@ int tally_points_open(tally_store *st, int64_t metric_id, int64_t x0, int64_t x1
     if (!p)
         return TALLY_ENOMEM;
     p->st = st;
+    p->metric_id = metric_id;
     p->x0 = x0;
     p->x1 = x1;
     if (sqlite3_prepare_v2(st->db, chunks_sql, -1, &p->chunks, NULL) != SQLITE_OK) {
@@ -189,28 +226,24 @@ int tally_points_open(tally_store *st, int64_t metric_id, int64_t x0, int64_t x1
     return TALLY_OK;
 }
 
-/* Moves to the next chunk; 1 when there is one. */
+/* Moves to the next chunk; 1 when there is one, TALLY_ECORRUPT when the
+ * next one is damaged (the cursor is then past it). */
 static int next_chunk(tally_points *p)
 {
     p->have_chunk = 0;
-    int src = sqlite3_step(p->chunks);
+    int src;
+    while ((src = sqlite3_step(p->chunks)) == SQLITE_ROW && sqlite3_column_int64(p->chunks, 2) < p->x0)
+        continue;
     if (src == SQLITE_DONE)
         return 0;
     if (src != SQLITE_ROW)
         return schema_error(src);
-    if (sqlite3_column_int64(p->chunks, 2) < p->x0)
-        return next_chunk(p);
-    if (!p->data &&
-        sqlite3_prepare_v2(p->st->db, "SELECT data FROM chunk WHERE rowid = ?", -1, &p->data,
-                           NULL) != SQLITE_OK)
-        return TALLY_ECORRUPT;
-    sqlite3_reset(p->data);
-    sqlite3_bind_int64(p->data, 1, sqlite3_column_int64(p->chunks, 0));
-    if (sqlite3_step(p->data) != SQLITE_ROW)
-        return TALLY_ECORRUPT;
-    const void *blob = sqlite3_column_blob(p->data, 0);
-    int n = sqlite3_column_bytes(p->data, 0);
-    if (chunk_decoder_init(&p->dec, blob, (size_t)n) < 0)
+    p->head = header(p->chunks);
+    p->rowid = sqlite3_column_int64(p->chunks, 0);
+    int rc = chunk_load(p->st, &p->data, p->metric_id, p->rowid, &p->head, &p->dec);
+    if (rc < 0)
+        return rc;
+    if (rc == 1)
         return TALLY_ECORRUPT;
     p->have_chunk = 1;
     return 1;
@@ -231,8 +264,12 @@ int tally_points_next(tally_points *p, int64_t *x, double *y)
                 return rc;
         }
         int drc = chunk_decoder_next(&p->dec, x, y);
-        if (drc < 0)
+        if (drc < 0) { /* schema 1 only: its blobs carry no checksum */
+            store_damage(p->st, 0, p->rowid, p->metric_id, p->head.first_x, p->head.last_x,
+                         p->head.n);
+            p->have_chunk = 0;
             return TALLY_ECORRUPT;
+        }
         if (drc == 0) {
             p->have_chunk = 0;
             continue;
@@ -256,10 +293,21 @@ void tally_points_close(tally_points *p)
     free(p);
 }
 
-/* ---- objects ---- */
+/* ---- objects ----
+ *
+ * Schema 2 stores the non-scalar values of a flush as one object_batch
+ * row; the cursor walks the batches in x order and the entries of each in
+ * the order logged.  Schema 1 has one object row per value.
+ */
 
 struct tally_objects {
+    tally_store *st;
     sqlite3_stmt *q;
+    int batched; /* schema 2 */
+    int64_t x0, x1, rowid;
+    objbatch_decoder dec;
+    int have_batch;
+    buf text; /* the current value's JSON, NUL-terminated */
 };
 
 int tally_objects_open(tally_store *st, int64_t x0, int64_t x1, tally_objects **out)
@@ -269,10 +317,16 @@ int tally_objects_open(tally_store *st, int64_t x0, int64_t x1, tally_objects **
     tally_objects *o = calloc(1, sizeof *o);
     if (!o)
         return TALLY_ENOMEM;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT metric_id, x, type, json FROM object WHERE x BETWEEN ? AND ?"
-                           " ORDER BY x, rowid",
-                           -1, &o->q, NULL) != SQLITE_OK) {
+    o->st = st;
+    o->x0 = x0;
+    o->x1 = x1;
+    o->batched = st->info.schema_version >= 2;
+    const char *sql = o->batched
+                          ? "SELECT id, first_x, last_x, n, crc, data FROM object_batch"
+                            " WHERE first_x <= ?2 AND last_x >= ?1 ORDER BY first_x, id"
+                          : "SELECT metric_id, x, type, json FROM object WHERE x BETWEEN ?1 AND ?2"
+                            " ORDER BY x, rowid";
+    if (sqlite3_prepare_v2(st->db, sql, -1, &o->q, NULL) != SQLITE_OK) {
         free(o);
         return TALLY_ECORRUPT;
     }
@@ -282,24 +336,89 @@ int tally_objects_open(tally_store *st, int64_t x0, int64_t x1, tally_objects **
     return TALLY_OK;
 }
 
-int tally_objects_next(tally_objects *o, tally_object *out)
+/* Starts the next batch: 1, 0 at the end, TALLY_ECORRUPT past a damaged
+ * one. */
+static int next_batch(tally_objects *o)
 {
-    if (!o || !out)
-        return TALLY_EINVAL;
+    o->have_batch = 0;
     int src = sqlite3_step(o->q);
     if (src == SQLITE_DONE)
         return 0;
     if (src != SQLITE_ROW)
         return schema_error(src);
-    out->metric_id = sqlite3_column_int64(o->q, 0);
-    out->x = sqlite3_column_int64(o->q, 1);
-    out->type = (const char *)sqlite3_column_text(o->q, 2);
-    out->json = (const char *)sqlite3_column_text(o->q, 3);
-    if (!out->type)
-        out->type = "json";
-    if (!out->json)
-        out->json = "null";
+    o->rowid = sqlite3_column_int64(o->q, 0);
+    chunk_stats h = {.first_x = sqlite3_column_int64(o->q, 1),
+                     .last_x = sqlite3_column_int64(o->q, 2),
+                     .n = sqlite3_column_int64(o->q, 3),
+                     .y_min = NAN, .y_max = NAN, .y_first = NAN, .y_last = NAN};
+    const void *blob = sqlite3_column_blob(o->q, 5);
+    size_t len = (size_t)sqlite3_column_bytes(o->q, 5);
+    if ((uint32_t)sqlite3_column_int64(o->q, 4) != chunk_checksum(OBJBATCH_OWNER, &h, blob, len) ||
+        objbatch_decoder_init(&o->dec, blob, len, h.first_x) < 0 || o->dec.remaining != h.n) {
+        store_damage(o->st, 1, o->rowid, -1, h.first_x, h.last_x, h.n);
+        return TALLY_ECORRUPT;
+    }
+    o->have_batch = 1;
     return 1;
+}
+
+static int fill(tally_objects *o, tally_object *out, int64_t metric_id, int64_t x,
+                const char *type, const char *json, size_t len)
+{
+    buf_reset(&o->text);
+    buf_append(&o->text, json, len);
+    if (o->text.oom)
+        return TALLY_ENOMEM;
+    out->metric_id = metric_id;
+    out->x = x;
+    out->type = type;
+    out->json = buf_cstr(&o->text);
+    return 1;
+}
+
+static int next_batched(tally_objects *o, tally_object *out)
+{
+    for (;;) {
+        if (!o->have_batch) {
+            int rc = next_batch(o);
+            if (rc <= 0)
+                return rc;
+        }
+        objbatch_entry e;
+        int drc = objbatch_next(&o->dec, &e);
+        if (drc == 0) {
+            o->have_batch = 0;
+            continue;
+        }
+        if (drc < 0) { /* cannot happen past a good checksum, but a writer bug */
+            store_damage(o->st, 1, o->rowid, -1, sqlite3_column_int64(o->q, 1),
+                         sqlite3_column_int64(o->q, 2), sqlite3_column_int64(o->q, 3));
+            o->have_batch = 0;
+            return TALLY_ECORRUPT;
+        }
+        if (e.x < o->x0 || e.x > o->x1)
+            continue;
+        return fill(o, out, e.metric_id, e.x, objbatch_type_name(e.type), e.json, e.len);
+    }
+}
+
+int tally_objects_next(tally_objects *o, tally_object *out)
+{
+    if (!o || !out)
+        return TALLY_EINVAL;
+    if (o->batched)
+        return next_batched(o, out);
+    int src = sqlite3_step(o->q);
+    if (src == SQLITE_DONE)
+        return 0;
+    if (src != SQLITE_ROW)
+        return schema_error(src);
+    const char *type = (const char *)sqlite3_column_text(o->q, 2);
+    const char *json = (const char *)sqlite3_column_text(o->q, 3);
+    int code = objbatch_type_code(type);
+    return fill(o, out, sqlite3_column_int64(o->q, 0), sqlite3_column_int64(o->q, 1),
+                code < 0 ? "json" : objbatch_type_name(code), json ? json : "null",
+                json ? strlen(json) : 4);
 }
 
 void tally_objects_close(tally_objects *o)
@@ -307,5 +426,6 @@ void tally_objects_close(tally_objects *o)
     if (!o)
         return;
     sqlite3_finalize(o->q);
+    buf_free(&o->text);
     free(o);
 }

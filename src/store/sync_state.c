@@ -38,8 +38,10 @@ int tally_sync_state_open(const char *path, tally_sync_state **out)
         sqlite3_busy_timeout(s->db, SYNC_BUSY_MS);
         rc = schema_check(s->db, &version);
     }
-    if (!rc && version != TALLY_SCHEMA_VERSION)
-        rc = TALLY_EVERSION; /* never write into a file of another version */
+    /* The sync table is the same in every version so far: runs of an older
+     * tally can still be synced and keep their cursors. */
+    if (!rc && (version < 1 || version > TALLY_SCHEMA_VERSION))
+        rc = TALLY_EVERSION;
     /* A write-protected file opens read-only: say so now, not after the
      * server has taken data whose cursor could then not be kept. */
     if (!rc && sqlite3_db_readonly(s->db, "main") == 1)

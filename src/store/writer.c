@@ -2,10 +2,23 @@
  * writer.c — the write side of a run file.
  *
  * Owns the SQLite connection a run writes through, its prepared statements,
- * and, per metric, the tail chunk still being filled.  Points append to the
- * tail chunk's encoder in memory; the chunk row is then inserted, or
- * rewritten in place while it holds fewer than WRITER_CHUNK_POINTS points.
- * Only the core's flusher thread calls in here.
+ * and, per metric, the tail chunk still being filled.  Only the core's
+ * flusher thread calls in here.
+ *
+ * Writing costs about twice the data, not the tail's size at every flush:
+ * each flush appends the points it brings as one small "piece" row
+ * (sealed = 0) and keeps the whole tail in an encoder in memory.  When the
+ * tail holds WRITER_CHUNK_POINTS points, or its metric has been idle for
+ * WRITER_IDLE_FLUSHES flushes, the tail is written once as a sealed chunk
+ * and its pieces are deleted, in the same transaction.  Readers never care
+ * which kind a row is: pieces and chunks of a metric never overlap.
+ *
+ * The file stays in WAL mode while the run lives, so readers never block
+ * the writer, and every commit is followed by a passive checkpoint: the
+ * .db alone holds all but the last flush, and the WAL stays small.  The
+ * writer does not fsync while running (a crash of the process loses
+ * nothing committed; see docs/format.md for power loss); the last commit
+ * of tally_finish is durable.
  */
 #include "store/writer.h"
 
@@ -19,15 +32,25 @@
 
 #include "common/procinfo.h"
 #include "store/chunk.h"
+#include "store/objbatch.h"
 #include "store/schema.h"
+#include "store/varint.h"
+
+/* The WAL is checkpointed after every commit; when readers kept it from
+ * starting over and it grew past this, the writer waits (briefly) for them
+ * so that it can start again from the beginning. */
+#define WAL_RESTART_BYTES (16 << 20)
+#define WAL_RESTART_WAIT_MS 250
+#define WRITER_BUSY_MS 2000
 
 enum {
     ST_METRIC_NEW,
     ST_METRIC_META,
     ST_METRIC_STATS,
     ST_CHUNK_INSERT,
-    ST_CHUNK_UPDATE,
-    ST_OBJECT,
+    ST_CHUNK_DELETE,
+    ST_CHUNK_SEAL,
+    ST_OBJECT_BATCH,
     ST_SUMMARY_SET,
     ST_SUMMARY_DEL,
     ST_CONFIG_SET,
@@ -46,10 +69,10 @@ static const char *const statement_sql[ST_COUNT] = {
     [ST_METRIC_STATS] =
         "UPDATE metric SET n=?, x_min=?, x_max=?, y_min=?, y_max=?, y_last=? WHERE id=?",
     [ST_CHUNK_INSERT] = "INSERT INTO chunk(metric_id, first_x, last_x, n, y_min, y_max, "
-                        "y_first, y_last, data) VALUES(?,?,?,?,?,?,?,?,?)",
-    [ST_CHUNK_UPDATE] = "UPDATE chunk SET first_x=?2, last_x=?3, n=?4, y_min=?5, y_max=?6, "
-                        "y_first=?7, y_last=?8, data=?9 WHERE rowid=?1",
-    [ST_OBJECT] = "INSERT INTO object(metric_id, x, type, json) VALUES(?,?,?,?)",
+                        "y_first, y_last, sealed, crc, data) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_CHUNK_DELETE] = "DELETE FROM chunk WHERE rowid=?",
+    [ST_CHUNK_SEAL] = "UPDATE chunk SET sealed=1 WHERE rowid=?",
+    [ST_OBJECT_BATCH] = "INSERT INTO object_batch(first_x, last_x, n, crc, data) VALUES(?,?,?,?,?)",
     [ST_SUMMARY_SET] = "INSERT OR REPLACE INTO summary(key, value) VALUES(?,?)",
     [ST_SUMMARY_DEL] = "DELETE FROM summary WHERE key=?",
     [ST_CONFIG_SET] = "INSERT OR REPLACE INTO config(key, value) VALUES(?,?)",
@@ -62,13 +85,22 @@ static const char *const statement_sql[ST_COUNT] = {
     [ST_END] = "UPDATE run SET state=?, exit_code=?, end_time=?, heartbeat=?",
 };
 
-/* What the writer knows of one metric: its totals and its open tail chunk. */
+/* The open tail of a metric's series: every point since its last sealed
+ * chunk, and the piece rows on disk that hold them. */
+typedef struct writer_tail {
+    chunk_encoder enc;
+    int64_t *pieces; /* rowids */
+    size_t npieces, cap;
+    unsigned idle;   /* commits since the tail last grew */
+    int grew;        /* points arrived in this transaction */
+} writer_tail;
+
+/* What the writer knows of one metric: its totals and its open tail.  Kept
+ * small: a run may have a million metrics, most of them idle. */
 typedef struct writer_metric {
-    int known;
     chunk_stats total;
-    int64_t tail_rowid; /* 0: no open tail chunk */
-    chunk_encoder tail;
-    int stats_dirty;
+    writer_tail *tail; /* NULL: nothing open */
+    unsigned known : 1, stats_dirty : 1;
 } writer_metric;
 
 struct store_writer {
@@ -76,6 +108,10 @@ struct store_writer {
     sqlite3_stmt *st[ST_COUNT];
     writer_metric *metrics; /* indexed by metric id */
     size_t nmetrics;
+    int64_t *open;          /* ids of the metrics with a tail */
+    size_t nopen, capopen;
+    chunk_encoder piece;    /* scratch: the points of one piece */
+    objbatch_encoder objects; /* the non-scalar values of this transaction */
     buf blob;
     int in_txn;
 };
@@ -131,9 +167,6 @@ static writer_metric *metric_slot(store_writer *w, int64_t id)
         if (!m)
             return NULL;
         memset(m + w->nmetrics, 0, (n - w->nmetrics) * sizeof *m);
-        /* An all-zero encoder would start its chunk with y_min = y_max = 0. */
-        for (size_t i = w->nmetrics; i < n; i++)
-            chunk_encoder_init(&m[i].tail);
         w->metrics = m;
         w->nmetrics = n;
     }
@@ -154,7 +187,7 @@ static int open_db(const char *path, int flags, store_writer **out)
         free(w);
         return rc;
     }
-    sqlite3_busy_timeout(w->db, 2000);
+    sqlite3_busy_timeout(w->db, WRITER_BUSY_MS);
     sqlite3_extended_result_codes(w->db, 0);
     *out = w;
     return TALLY_OK;
@@ -162,14 +195,19 @@ static int open_db(const char *path, int flags, store_writer **out)
 
 static int set_pragmas(store_writer *w)
 {
-    /* WAL lets readers (the dashboard, sync) read while we write; NORMAL
-     * sync is durable against a crash of this process, which is what a
-     * training run needs; tally_finish asks for a full sync at the end. */
-    int rc = sqlite3_exec(w->db,
-                          "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                          "PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=4096;",
-                          NULL, NULL, NULL);
-    return schema_error(rc);
+    /* WAL lets readers (the dashboard, sync) read while we write.  No fsync
+     * while running: a committed flush survives a crash of this process
+     * without one, and fsyncs would make the kernel write every page a
+     * flush touches again (the hot pages of a run are rewritten in the page
+     * cache many times between write-backs, and counted once).  Checkpoints
+     * are ours (writer_commit); tally_finish asks for a full sync. */
+    char sql[256];
+    sqlite3_snprintf(sizeof sql, sql,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+                     "PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=0;"
+                     "PRAGMA journal_size_limit=%d;",
+                     WAL_RESTART_BYTES);
+    return schema_error(sqlite3_exec(w->db, sql, NULL, NULL, NULL));
 }
 
 static int insert_run_row(store_writer *w, const writer_run_row *r)
@@ -327,6 +365,8 @@ void writer_metric_rows_free(writer_metric_row *metrics, size_t n)
     free(metrics);
 }
 
+static int load_tails(store_writer *w);
+
 int writer_resume(const char *path, const writer_run_row *row, store_writer **out,
                   int64_t *rows, int64_t *last_step, double *start_time,
                   writer_metric_row **metrics, size_t *nmetrics)
@@ -373,6 +413,8 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
     sqlite3_finalize(st);
     if (!rc)
         rc = load_metrics(w, metrics, nmetrics);
+    if (!rc)
+        rc = load_tails(w);
     if (!rc) {
         /* The run row now names this process as its writer. */
         rc = sqlite3_prepare_v2(w->db,
@@ -406,12 +448,119 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
     return TALLY_OK;
 }
 
+static void tail_free(writer_tail *t)
+{
+    if (!t)
+        return;
+    chunk_encoder_free(&t->enc);
+    free(t->pieces);
+    free(t);
+}
+
+/* The metric's tail, made when it has none. */
+static writer_tail *tail_get(store_writer *w, int64_t id, writer_metric *m)
+{
+    if (m->tail)
+        return m->tail;
+    if (w->nopen == w->capopen) {
+        size_t cap = w->capopen ? w->capopen * 2 : 64;
+        int64_t *v = realloc(w->open, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        w->open = v;
+        w->capopen = cap;
+    }
+    writer_tail *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    chunk_encoder_init(&t->enc);
+    w->open[w->nopen++] = id;
+    m->tail = t;
+    return t;
+}
+
+static int tail_add_piece(writer_tail *t, int64_t rowid)
+{
+    if (t->npieces == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 8;
+        int64_t *v = realloc(t->pieces, cap * sizeof *v);
+        if (!v)
+            return TALLY_ENOMEM;
+        t->pieces = v;
+        t->cap = cap;
+    }
+    t->pieces[t->npieces++] = rowid;
+    return TALLY_OK;
+}
+
 static void forget_tails(store_writer *w)
 {
-    for (size_t i = 0; i < w->nmetrics; i++) {
-        chunk_encoder_free(&w->metrics[i].tail);
-        w->metrics[i].tail_rowid = 0;
+    for (size_t i = 0; i < w->nopen; i++) {
+        writer_metric *m = &w->metrics[w->open[i]];
+        tail_free(m->tail);
+        m->tail = NULL;
     }
+    w->nopen = 0;
+    objbatch_encoder_free(&w->objects);
+}
+
+/* Rebuilds the open tails from the pieces on disk (resume, rollback), so
+ * they are sealed as if the writer had never stopped.  A piece that fails
+ * its checksum is left alone: readers report it, the writer does not build
+ * on it. */
+static int load_tails(store_writer *w)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(w->db,
+                                "SELECT rowid, metric_id, first_x, last_x, n, y_min, y_max,"
+                                " y_first, y_last, crc, data FROM chunk WHERE sealed = 0"
+                                " ORDER BY metric_id, first_x, rowid",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return schema_error(rc);
+    int err = TALLY_OK;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 1);
+        writer_metric *m = metric_slot(w, id);
+        if (!m || !m->known)
+            continue; /* a piece of no metric: not ours to merge */
+        chunk_stats h = {.first_x = sqlite3_column_int64(st, 2),
+                         .last_x = sqlite3_column_int64(st, 3),
+                         .n = sqlite3_column_int64(st, 4)};
+        double *reals[] = {&h.y_min, &h.y_max, &h.y_first, &h.y_last};
+        for (int i = 0; i < 4; i++)
+            *reals[i] = sqlite3_column_type(st, 5 + i) == SQLITE_NULL
+                            ? NAN
+                            : sqlite3_column_double(st, 5 + i);
+        const void *blob = sqlite3_column_blob(st, 10);
+        size_t len = (size_t)sqlite3_column_bytes(st, 10);
+        if ((uint32_t)sqlite3_column_int64(st, 9) != chunk_checksum(id, &h, blob, len))
+            continue;
+        chunk_decoder dec;
+        if (chunk_decoder_init(&dec, blob, len) < 0)
+            continue;
+        writer_tail *t = tail_get(w, id, m);
+        if (!t) {
+            err = TALLY_ENOMEM;
+            break;
+        }
+        if (t->enc.stats.n > 0 && h.first_x < t->enc.stats.last_x)
+            continue; /* would break x order: leave it as it is */
+        int64_t x;
+        double y;
+        int drc;
+        while ((drc = chunk_decoder_next(&dec, &x, &y)) == 1)
+            if (chunk_encoder_add(&t->enc, x, y) < 0) {
+                err = TALLY_ENOMEM;
+                break;
+            }
+        if (!err)
+            err = tail_add_piece(t, sqlite3_column_int64(st, 0));
+    }
+    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        err = schema_error(rc);
+    sqlite3_finalize(st);
+    return err;
 }
 
 void writer_close(store_writer *w)
@@ -421,6 +570,8 @@ void writer_close(store_writer *w)
     if (w->in_txn)
         writer_rollback(w);
     forget_tails(w);
+    free(w->open);
+    chunk_encoder_free(&w->piece);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(w->st[i]);
     /* Fold the WAL into the file and, when no reader has it open, go back
@@ -468,9 +619,63 @@ static int write_stats(store_writer *w)
     return TALLY_OK;
 }
 
+static int seal(store_writer *w, int64_t metric_id, writer_metric *m);
+static int write_objects(store_writer *w);
+
+/* Seals the tails that stopped growing: their points become one compact
+ * chunk and the writer forgets them, so a run of a million keys logged
+ * once each does not keep a million encoders. */
+static int seal_idle(store_writer *w)
+{
+    size_t keep = 0;
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < w->nopen; i++) {
+        int64_t id = w->open[i];
+        writer_metric *m = &w->metrics[id];
+        writer_tail *t = m->tail;
+        if (!rc && t) {
+            t->idle = t->grew ? 0 : t->idle + 1;
+            t->grew = 0;
+            if (t->enc.stats.n == 0 || t->idle >= WRITER_IDLE_FLUSHES)
+                rc = seal(w, id, m);
+        }
+        if (m->tail)
+            w->open[keep++] = id;
+    }
+    w->nopen = keep;
+    return rc;
+}
+
+/* Folds the WAL into the file after each commit, so the .db alone is
+ * nearly current and the WAL stays small.  Passive: it never waits for a
+ * reader.  When readers kept the WAL from starting over and it grew, wait
+ * a little for them, once. */
+static void checkpoint(store_writer *w)
+{
+    int frames = 0, done = 0;
+    if (sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &done) !=
+        SQLITE_OK)
+        return;
+    int page = 4096;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(w->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        page = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if ((int64_t)frames * page < WAL_RESTART_BYTES)
+        return;
+    sqlite3_busy_timeout(w->db, WAL_RESTART_WAIT_MS);
+    sqlite3_wal_checkpoint_v2(w->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    sqlite3_busy_timeout(w->db, WRITER_BUSY_MS);
+}
+
 int writer_commit(store_writer *w)
 {
-    int rc = write_stats(w);
+    int rc = write_objects(w);
+    if (!rc)
+        rc = seal_idle(w);
+    if (!rc)
+        rc = write_stats(w);
     if (!rc) {
         int src = sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL);
         rc = schema_error(src);
@@ -480,6 +685,7 @@ int writer_commit(store_writer *w)
         return rc;
     }
     w->in_txn = 0;
+    checkpoint(w);
     return TALLY_OK;
 }
 
@@ -487,11 +693,13 @@ void writer_rollback(store_writer *w)
 {
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     w->in_txn = 0;
+    /* Tails and totals in memory may include points the rollback just
+     * undid: start again from what the file holds. */
     forget_tails(w);
-    /* Totals in memory may include points the rollback just undid. */
     load_metrics(w, NULL, NULL);
     for (size_t i = 0; i < w->nmetrics; i++)
         w->metrics[i].stats_dirty = 0;
+    load_tails(w);
 }
 
 int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_axis axis,
@@ -530,19 +738,16 @@ int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step
     return run(w, st);
 }
 
-/* Stores the tail chunk's current content: a new row, or the same row
- * rewritten. */
-static int store_tail(store_writer *w, int64_t metric_id, writer_metric *m)
+/* Inserts the points of enc as a chunk row: sealed, or an open piece. */
+static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc,
+                        int sealed)
 {
-    if (chunk_encoder_finish(&m->tail, &w->blob) < 0)
+    if (chunk_encoder_finish(enc, &w->blob) < 0)
         return TALLY_ENOMEM;
-    const chunk_stats *s = &m->tail.stats;
-    sqlite3_stmt *st = stmt(w, m->tail_rowid ? ST_CHUNK_UPDATE : ST_CHUNK_INSERT);
+    const chunk_stats *s = &enc->stats;
+    sqlite3_stmt *st = stmt(w, ST_CHUNK_INSERT);
     if (st) {
-        if (m->tail_rowid)
-            sqlite3_bind_int64(st, 1, m->tail_rowid);
-        else
-            sqlite3_bind_int64(st, 1, metric_id);
+        sqlite3_bind_int64(st, 1, metric_id);
         sqlite3_bind_int64(st, 2, s->first_x);
         sqlite3_bind_int64(st, 3, s->last_x);
         sqlite3_bind_int64(st, 4, s->n);
@@ -550,12 +755,51 @@ static int store_tail(store_writer *w, int64_t metric_id, writer_metric *m)
         bind_real(st, 6, s->y_max);
         bind_real(st, 7, s->y_first);
         bind_real(st, 8, s->y_last);
-        sqlite3_bind_blob(st, 9, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
+        sqlite3_bind_int(st, 9, sealed);
+        sqlite3_bind_int64(st, 10, chunk_checksum(metric_id, s, w->blob.data, w->blob.len));
+        sqlite3_bind_blob(st, 11, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
     }
-    int rc = run(w, st);
-    if (!rc && !m->tail_rowid)
-        m->tail_rowid = sqlite3_last_insert_rowid(w->db);
+    return run(w, st);
+}
+
+static int by_rowid(store_writer *w, int which, int64_t rowid)
+{
+    sqlite3_stmt *st = stmt(w, which);
+    if (st)
+        sqlite3_bind_int64(st, 1, rowid);
+    return run(w, st);
+}
+
+/* Writes the tail's points as one sealed chunk and deletes its pieces;
+ * the tail starts empty again. */
+static int write_sealed(store_writer *w, int64_t metric_id, writer_tail *t)
+{
+    int rc = insert_chunk(w, metric_id, &t->enc, 1);
+    for (size_t i = 0; i < t->npieces && !rc; i++)
+        rc = by_rowid(w, ST_CHUNK_DELETE, t->pieces[i]);
+    if (!rc) {
+        chunk_encoder_free(&t->enc);
+        t->npieces = 0;
+    }
     return rc;
+}
+
+/* Closes an idle metric's tail, whose points are exactly its pieces': a
+ * tail of one piece is that piece, marked sealed, else one sealed chunk
+ * replaces the pieces. */
+static int seal(store_writer *w, int64_t metric_id, writer_metric *m)
+{
+    writer_tail *t = m->tail;
+    int rc = TALLY_OK;
+    if (t->npieces == 1 && t->enc.stats.n > 0)
+        rc = by_rowid(w, ST_CHUNK_SEAL, t->pieces[0]);
+    else if (t->enc.stats.n > 0)
+        rc = write_sealed(w, metric_id, t);
+    if (rc)
+        return rc;
+    tail_free(t);
+    m->tail = NULL; /* seal_idle() and writer_points() drop it from w->open */
+    return TALLY_OK;
 }
 
 static void total_add(chunk_stats *t, int64_t x, double y)
@@ -573,43 +817,89 @@ static void total_add(chunk_stats *t, int64_t x, double y)
     }
 }
 
+/*
+ * Points fill the tail; each time it is full it is sealed on the spot.
+ * What is left after the last seal is this call's piece: encoded on its
+ * own and inserted as one open row, its rowid remembered in the tail.
+ */
 int writer_points(store_writer *w, int64_t metric_id, const int64_t *x, const double *y,
                   size_t n)
 {
     writer_metric *m = metric_slot(w, metric_id);
     if (!m || !m->known)
         return m ? TALLY_ENOTFOUND : TALLY_ENOMEM;
-    size_t i = 0;
-    while (i < n) {
-        if (m->tail.stats.n >= WRITER_CHUNK_POINTS) {
-            chunk_encoder_free(&m->tail);
-            m->tail_rowid = 0;
+    if (n == 0)
+        return TALLY_OK;
+    writer_tail *t = tail_get(w, metric_id, m);
+    if (!t)
+        return TALLY_ENOMEM;
+    int rc = TALLY_OK;
+    size_t piece_from = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (chunk_encoder_add(&t->enc, x[i], y[i]) < 0)
+            return TALLY_ENOMEM;
+        total_add(&m->total, x[i], y[i]);
+        if (t->enc.stats.n >= WRITER_CHUNK_POINTS) {
+            rc = write_sealed(w, metric_id, t);
+            piece_from = i + 1;
         }
-        while (i < n && m->tail.stats.n < WRITER_CHUNK_POINTS) {
-            if (chunk_encoder_add(&m->tail, x[i], y[i]) < 0)
-                return TALLY_ENOMEM;
-            total_add(&m->total, x[i], y[i]);
-            i++;
-        }
-        int rc = store_tail(w, metric_id, m);
-        if (rc)
-            return rc;
     }
+    if (!rc && piece_from < n) {
+        chunk_encoder_free(&w->piece);
+        for (size_t i = piece_from; i < n; i++)
+            if (chunk_encoder_add(&w->piece, x[i], y[i]) < 0)
+                return TALLY_ENOMEM;
+        rc = insert_chunk(w, metric_id, &w->piece, 0);
+        if (!rc)
+            rc = tail_add_piece(t, sqlite3_last_insert_rowid(w->db));
+    }
+    t->grew = 1;
     m->stats_dirty = 1;
-    return TALLY_OK;
+    return rc;
 }
 
 int writer_object(store_writer *w, int64_t metric_id, int64_t x, const char *type,
                   const char *json)
 {
-    sqlite3_stmt *st = stmt(w, ST_OBJECT);
-    if (st) {
-        sqlite3_bind_int64(st, 1, metric_id);
-        sqlite3_bind_int64(st, 2, x);
-        bind_text(st, 3, type);
-        bind_text(st, 4, json);
+    int code = objbatch_type_code(type);
+    if (code < 0 || !json)
+        return TALLY_EINVAL;
+    /* Objects arrive in step order; one that goes back starts a new batch. */
+    if (w->objects.n > 0 && x < w->objects.last_x) {
+        int rc = write_objects(w);
+        if (rc)
+            return rc;
     }
-    return run(w, st);
+    return objbatch_add(&w->objects, metric_id, x, code, json, strlen(json)) < 0 ? TALLY_ENOMEM
+                                                                               : TALLY_OK;
+}
+
+/* Stores the values gathered since the last batch as one row. */
+static int write_objects(store_writer *w)
+{
+    objbatch_encoder *e = &w->objects;
+    if (e->n == 0)
+        return TALLY_OK;
+    buf_reset(&w->blob);
+    buf_putc(&w->blob, (char)OBJBATCH_FORMAT);
+    varint_put(&w->blob, (uint64_t)e->n);
+    buf_append(&w->blob, e->data.data, e->data.len);
+    if (w->blob.oom)
+        return TALLY_ENOMEM;
+    chunk_stats h = {.n = e->n, .first_x = e->first_x, .last_x = e->last_x,
+                     .y_min = NAN, .y_max = NAN, .y_first = NAN, .y_last = NAN};
+    sqlite3_stmt *st = stmt(w, ST_OBJECT_BATCH);
+    if (st) {
+        sqlite3_bind_int64(st, 1, e->first_x);
+        sqlite3_bind_int64(st, 2, e->last_x);
+        sqlite3_bind_int64(st, 3, e->n);
+        sqlite3_bind_int64(st, 4, chunk_checksum(OBJBATCH_OWNER, &h, w->blob.data, w->blob.len));
+        sqlite3_bind_blob64(st, 5, w->blob.data, w->blob.len, SQLITE_STATIC);
+    }
+    int rc = run(w, st);
+    if (!rc)
+        objbatch_encoder_free(e);
+    return rc;
 }
 
 static int upsert(store_writer *w, int set, int del, const char *key, const char *json)
@@ -702,6 +992,14 @@ int writer_progress(store_writer *w, int64_t rows, int64_t last_step, double hea
 
 int writer_end(store_writer *w, const char *state, int exit_code, double end_time)
 {
+    /* A finished run holds sealed chunks only: every tail is closed. */
+    for (size_t i = 0; i < w->nopen; i++) {
+        writer_metric *m = &w->metrics[w->open[i]];
+        int rc = m->tail ? seal(w, w->open[i], m) : TALLY_OK;
+        if (rc)
+            return rc;
+    }
+    w->nopen = 0;
     sqlite3_stmt *st = stmt(w, ST_END);
     if (st) {
         bind_text(st, 1, state);

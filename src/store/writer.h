@@ -11,10 +11,12 @@
 
 #include "tally_store.h"
 
-/* Points a chunk holds before the writer starts a new one.  Smaller tail
- * chunks are rewritten in place as points arrive, so a slow run does not
- * leave one tiny chunk per flush. */
+/* Points a sealed chunk holds.  Until then a metric's tail is stored as
+ * one small piece row per flush, merged into one chunk when it is full. */
 #define WRITER_CHUNK_POINTS 4096
+/* Commits without new points after which a metric's tail is sealed as it
+ * is (so an idle metric costs no memory and no pieces). */
+#define WRITER_IDLE_FLUSHES 30
 
 typedef struct store_writer store_writer;
 

@@ -590,36 +590,74 @@ static void test_resume_damaged(void **state)
     free(path);
 }
 
-/* A chunk blob that does not decode: reads fail with TALLY_ECORRUPT. */
+/* Reads every point of metric id through a cursor, stepping over damaged
+ * chunks; returns how many it got and counts the TALLY_ECORRUPTs. */
+static size_t read_all(tally_store *st, int64_t id, int *corrupt)
+{
+    tally_points *p;
+    assert_int_equal(tally_points_open(st, id, INT64_MIN, INT64_MAX, &p), TALLY_OK);
+    size_t n = 0;
+    int64_t x;
+    double y;
+    int rc;
+    *corrupt = 0;
+    while ((rc = tally_points_next(p, &x, &y)) != 0) {
+        if (rc == TALLY_ECORRUPT) {
+            (*corrupt)++;
+            continue;
+        }
+        assert_int_equal(rc, 1);
+        n++;
+    }
+    tally_points_close(p);
+    return n;
+}
+
+/* A chunk blob that does not decode, or that another blob replaced: every
+ * read notices, names the metric and the range, and skips just that. */
 static void test_damaged_chunks(void **state)
 {
     const char *dir = *state;
     char *path = real_run(dir, "chunkbad");
     static const char *const blobs[] = {"X''", "X'FF'", "X'11'", "X'11FFFFFFFF'",
-                                        "X'1102000000'", "X'0105000310'", "zeroblob(4000)"};
+                                        "X'1102000000'", "X'0105000310'", "zeroblob(4000)",
+                                        /* a well-formed blob of other points */
+                                        "(SELECT data FROM chunk WHERE metric_id ="
+                                        " (SELECT id FROM metric WHERE name = 'b')"
+                                        " ORDER BY first_x LIMIT 1)"};
     for (size_t i = 0; i < sizeof blobs / sizeof *blobs; i++) {
-        char sql[128];
+        char sql[512];
         snprintf(sql, sizeof sql,
                  "UPDATE chunk SET data = %s WHERE metric_id = "
-                 "(SELECT id FROM metric WHERE name = 'a')",
+                 "(SELECT id FROM metric WHERE name = 'a') AND first_x = 4096",
                  blobs[i]);
         set_pragma(path, sql);
         tally_store *st = tu_store_open(path);
         const tally_metric_info *a = tally_store_find_metric(st, "a");
         assert_non_null(a);
         tally_bucket b[7];
-        /* one bucket: the chunk header suffices; seven: the blob must be read */
+        /* one bucket: the chunk header suffices; seven: the blob must be
+         * read, fails its checksum and is left out */
         assert_int_equal(tally_store_series(st, a->id, 0, 4999, 1, b), TALLY_OK);
-        assert_int_equal(tally_store_series(st, a->id, 0, 4999, 7, b), TALLY_ECORRUPT);
-        tally_points *p;
-        assert_int_equal(tally_points_open(st, a->id, 0, INT64_MAX, &p), TALLY_OK);
-        int64_t x;
-        double y;
-        int rc;
-        while ((rc = tally_points_next(p, &x, &y)) == 1)
-            continue;
-        assert_int_equal(rc, TALLY_ECORRUPT);
-        tally_points_close(p);
+        assert_int_equal(b[0].n, 5000);
+        assert_int_equal(tally_store_damage_count(st), 0);
+        assert_int_equal(tally_store_series(st, a->id, 0, 4999, 7, b), TALLY_OK);
+        int64_t total = 0;
+        for (int k = 0; k < 7; k++)
+            total += b[k].n;
+        assert_int_equal(total, 4096);
+        assert_int_equal(tally_store_damage_count(st), 1);
+        const tally_damage *d = tally_store_damage(st, 0);
+        assert_string_equal(d->metric, "a");
+        assert_int_equal(d->metric_id, a->id);
+        assert_int_equal(d->first_x, 4096);
+        assert_int_equal(d->last_x, 4999);
+        assert_int_equal(d->n, 904);
+        /* a cursor reports it once and goes on */
+        int corrupt;
+        assert_int_equal(read_all(st, a->id, &corrupt), 4096);
+        assert_int_equal(corrupt, 1);
+        assert_int_equal(tally_store_damage_count(st), 1); /* the same chunk, once */
         /* the other metrics are unharmed */
         int64_t *px;
         double *py;
@@ -628,6 +666,95 @@ static void test_damaged_chunks(void **state)
         free(py);
         tally_store_close(st);
     }
+    free(path);
+}
+
+static void mutate_blob(sqlite3 *db, const char *name, int64_t first_x, tu_rng *r)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT rowid, data FROM chunk WHERE first_x = ? AND"
+                                        " metric_id = (SELECT id FROM metric WHERE name = ?)",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(q, 1, first_x);
+    sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t rowid = sqlite3_column_int64(q, 0);
+    size_t len = (size_t)sqlite3_column_bytes(q, 1);
+    unsigned char *blob = malloc(len);
+    assert_non_null(blob);
+    memcpy(blob, sqlite3_column_blob(q, 1), len);
+    sqlite3_finalize(q);
+    blob[tu_rng_below(r, len)] ^= (unsigned char)(1 + tu_rng_below(r, 255));
+    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE chunk SET data = ? WHERE rowid = ?", -1, &q,
+                                        NULL),
+                     SQLITE_OK);
+    sqlite3_bind_blob(q, 1, blob, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, rowid);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    free(blob);
+}
+
+/* Mutated bytes anywhere in a chunk (blob or header) never read back as
+ * other values: each mutated chunk is reported with its metric and range,
+ * every other point reads back exact. */
+static void test_checksums(void **state)
+{
+    const char *dir = *state;
+    char *path = real_run(dir, "mutated1");
+    size_t size;
+    void *pristine = tu_read_file(path, &size); /* a finished run: one file */
+    assert_non_null(pristine);
+    tu_rng r;
+    tu_rng_seed(&r, 350);
+    static const char *const headers[] = {"first_x = first_x + 1", "last_x = last_x - 1",
+                                          "n = n + 1", "y_min = y_min - 0.5",
+                                          "y_last = y_last * 2", "crc = crc + 1"};
+    for (int round = 0; round < 60; round++) {
+        assert_int_equal(tu_write_file(path, pristine, size), 0);
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        const char *name = tu_rng_below(&r, 2) ? "a" : "b";
+        int64_t first = tu_rng_below(&r, 2) ? 0 : 4096, last = first ? 4999 : 4095;
+        char sql[512];
+        if (round % 4 == 3) {
+            snprintf(sql, sizeof sql,
+                     "UPDATE chunk SET %s WHERE first_x = %lld AND metric_id ="
+                     " (SELECT id FROM metric WHERE name = '%s')",
+                     headers[tu_rng_below(&r, 6)], (long long)first, name);
+        } else {
+            /* one byte of the blob XORed with a non-zero mask */
+            mutate_blob(db, name, first, &r);
+            snprintf(sql, sizeof sql, "SELECT 'byte of %s at %lld'", name, (long long)first);
+        }
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        tally_store *st = tu_store_open(path);
+        int64_t *x;
+        double *y;
+        const char *other = name[0] == 'a' ? "b" : "a";
+        assert_int_equal(tu_points(st, other, &x, &y), 5000);
+        free(x);
+        free(y);
+        const tally_metric_info *m = tally_store_find_metric(st, name);
+        int corrupt;
+        size_t got = read_all(st, m->id, &corrupt);
+        if (tally_store_damage_count(st) != 1)
+            fail_msg("round %d (%s): %zu damage reports, %zu points", round, sql,
+                     tally_store_damage_count(st), got);
+        const tally_damage *d = tally_store_damage(st, 0);
+        assert_string_equal(d->metric, name);
+        /* the range as the (maybe damaged) header says: within one of it */
+        assert_true(d->first_x >= first - 1 && d->first_x <= first + 1);
+        assert_true(d->last_x >= last - 1 && d->last_x <= last + 1);
+        assert_int_equal(corrupt, 1);
+        assert_int_equal(got, 5000 - (size_t)(last - first + 1));
+        tally_store_close(st);
+    }
+    free(pristine);
     free(path);
 }
 
@@ -672,6 +799,7 @@ int main(void)
         TU_DIR_TEST(test_newer_schema),
         TU_DIR_TEST(test_resume_damaged),
         TU_DIR_TEST(test_damaged_chunks),
+        TU_DIR_TEST(test_checksums),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

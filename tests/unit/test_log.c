@@ -1459,7 +1459,9 @@ static int write_failure_child(const char *dir)
     struct rlimit lim = {(rlim_t)big + 8192, RLIM_INFINITY};
     if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
         return 4;
-    for (; step < 5000; step++) {
+    /* Enough that the WAL, which starts over after each checkpoint, must
+     * outgrow its old size once the checkpoints cannot grow the file. */
+    for (; step < 40000; step++) {
         tally_log(run, "a", step); /* staged; may report the failing disk */
         tally_commit(run);
     }
@@ -1494,11 +1496,11 @@ static void test_write_failure(void **state)
     assert_int_equal(tally_store_resolve(dir, "diskfull", &path), TALLY_OK);
     tally_store *st = tu_store_open(path);
     assert_int_equal(tally_store_info(st)->state, TALLY_STATE_FINISHED);
-    assert_int_equal(tally_store_info(st)->rows, 5002);
+    assert_int_equal(tally_store_info(st)->rows, 40002);
     int64_t *x;
     double *y;
-    assert_int_equal(tu_points(st, "a", &x, &y), 5002);
-    for (int i = 0; i < 5002; i++)
+    assert_int_equal(tu_points(st, "a", &x, &y), 40002);
+    for (int i = 0; i < 40002; i++)
         assert_true(x[i] == i && y[i] == i);
     free(x);
     free(y);

@@ -1,0 +1,474 @@
+/*
+ * test_store.c — the run file as a format (src/store/writer.c, reader.c,
+ * series.c): the open tail is appended in pieces and sealed, never
+ * rewritten; idle and finished tails are sealed; a resumed writer builds on
+ * the pieces it finds; strings travel in batches; a live run's .db copied
+ * alone reads; readers leave no side files; files of schema 1 still read.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "store/chunk.h"
+#include "store/writer.h"
+#include "testutil.h"
+
+static int64_t query_int(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+static int exists(const char *path, const char *suffix)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+static void check_metric(tally_store *st, const char *name, int64_t n, double scale)
+{
+    int64_t *x;
+    double *y;
+    assert_int_equal(tu_points(st, name, &x, &y), (size_t)n);
+    for (int64_t i = 0; i < n; i++)
+        if (x[i] != i || y[i] != (double)i * scale)
+            fail_msg("%s point %lld: %lld %g", name, (long long)i, (long long)x[i], y[i]);
+    free(x);
+    free(y);
+}
+
+/* 100 points a flush: pieces of 100 points accumulate, and at 4096 points
+ * they give way to one sealed chunk; what readers see is always every point
+ * flushed; nothing is rewritten in place (pieces only come and go). */
+static void test_pieces_then_sealed(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "pieces01");
+    const char *path = tally_run_path(run);
+    int64_t step = 0;
+    for (int flush = 0; flush < 50; flush++) {
+        for (int i = 0; i < 100; i++, step++) {
+            assert_int_equal(tally_log(run, "a", (double)step), TALLY_OK);
+            assert_int_equal(tally_commit(run), TALLY_OK);
+        }
+        assert_int_equal(tally_flush(run), TALLY_OK);
+        int64_t sealed = step / WRITER_CHUNK_POINTS;
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM chunk WHERE sealed = 1 AND metric_id ="
+                 " (SELECT id FROM metric WHERE name = 'a')");
+        assert_int_equal(query_int(path, sql), sealed);
+        snprintf(sql, sizeof sql,
+                 "SELECT coalesce(sum(n), 0) FROM chunk WHERE sealed = 0 AND metric_id ="
+                 " (SELECT id FROM metric WHERE name = 'a')");
+        assert_int_equal(query_int(path, sql), step - sealed * WRITER_CHUNK_POINTS);
+        if (flush % 10 == 9) {
+            tally_store *st = tu_store_open(path);
+            check_metric(st, "a", step, 1);
+            tally_store_close(st);
+        }
+    }
+    char *done = tu_run_finish(run, 0);
+    /* finished: sealed chunks only, the last one the short rest */
+    assert_int_equal(query_int(done, "SELECT count(*) FROM chunk WHERE sealed = 0"), 0);
+    assert_int_equal(query_int(done, "SELECT count(*) FROM chunk WHERE metric_id ="
+                                     " (SELECT id FROM metric WHERE name = 'a')"),
+                     2);
+    tally_store *st = tu_store_open(done);
+    check_metric(st, "a", 5000, 1);
+    tally_store_close(st);
+    free(done);
+}
+
+/* A metric that stops being logged has its tail sealed while the run goes
+ * on: one row, no piece left open. */
+static void test_idle_tail_sealed(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "idletail");
+    const char *path = tally_run_path(run);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tally_log(run, "once", i), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        assert_int_equal(tally_flush(run), TALLY_OK);
+    }
+    const char *open_once = "SELECT count(*) FROM chunk WHERE sealed = 0 AND metric_id ="
+                            " (SELECT id FROM metric WHERE name = 'once')";
+    assert_int_equal(query_int(path, open_once), 3);
+    for (int i = 0; i <= WRITER_IDLE_FLUSHES; i++) {
+        assert_int_equal(tally_log(run, "busy", i), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        assert_int_equal(tally_flush(run), TALLY_OK);
+    }
+    assert_int_equal(query_int(path, open_once), 0);
+    assert_int_equal(query_int(path, "SELECT count(*) FROM chunk WHERE metric_id ="
+                                     " (SELECT id FROM metric WHERE name = 'once')"),
+                     1);
+    char *done = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(done);
+    check_metric(st, "once", 3, 1);
+    tally_store_close(st);
+    free(done);
+}
+
+/* A writer killed with open pieces; the run resumed goes on filling the
+ * same tail, so the file ends as compact as if it had never stopped. */
+static void test_resume_builds_on_pieces(void **state)
+{
+    const char *dir = *state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        tally_options o = {.dir = dir, .project = "unit", .id = "resumep1", .flush_ms = 100000,
+                           .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+        tally_run *run;
+        if (tally_init_ex(&o, &run))
+            _exit(1);
+        for (int i = 0; i < 3000; i++) {
+            tally_log(run, "a", i * 0.5);
+            tally_commit(run);
+            if (i % 500 == 499 && tally_flush(run))
+                _exit(2);
+        }
+        _exit(0); /* no tally_finish: a crash */
+    }
+    assert_int_equal(tu_wait_child(pid), 0);
+    tally_options o = {.dir = dir, .project = "unit", .id = "resumep1",
+                       .flush_ms = 100000, .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_OK);
+    for (int i = 3000; i < 5000; i++) {
+        assert_int_equal(tally_log(run, "a", i * 0.5), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        if (i % 500 == 499)
+            assert_int_equal(tally_flush(run), TALLY_OK);
+    }
+    char *done = tu_run_finish(run, 0);
+    assert_int_equal(query_int(done, "SELECT count(*) FROM chunk WHERE metric_id ="
+                                     " (SELECT id FROM metric WHERE name = 'a')"),
+                     2);
+    tally_store *st = tu_store_open(done);
+    check_metric(st, "a", 5000, 0.5);
+    tally_store_close(st);
+    free(done);
+}
+
+/* Strings go in one row a flush, come back in order, exact; a damaged
+ * batch is reported and the others still read. */
+static void test_string_batches(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "strings1");
+    char text[64];
+    for (int i = 0; i < 30000; i++) {
+        snprintf(text, sizeof text, "s%d \"q\" \\ \t", i);
+        assert_int_equal(tally_log_str(run, "s", text), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        if (i % 10000 == 9999)
+            assert_int_equal(tally_flush(run), TALLY_OK);
+    }
+    char *path = tu_run_finish(run, 0);
+    int64_t batches = query_int(path, "SELECT count(*) FROM object_batch");
+    assert_true(batches >= 3 && batches < 100);
+    assert_int_equal(query_int(path, "SELECT sum(n) FROM object_batch"), 30000);
+    tally_store *st = tu_store_open(path);
+    const tally_metric_info *m = tally_store_find_metric(st, "s");
+    assert_non_null(m);
+    tally_objects *o;
+    assert_int_equal(tally_objects_open(st, INT64_MIN, INT64_MAX, &o), TALLY_OK);
+    tally_object obj;
+    int64_t n = 0;
+    while (tally_objects_next(o, &obj) == 1) {
+        buf want = BUF_INIT;
+        snprintf(text, sizeof text, "s%lld \"q\" \\ \t", (long long)n);
+        json_string(&want, text);
+        assert_int_equal(obj.x, n);
+        assert_int_equal(obj.metric_id, m->id);
+        assert_string_equal(obj.type, "string");
+        assert_string_equal(obj.json, buf_cstr(&want));
+        buf_free(&want);
+        n++;
+    }
+    tally_objects_close(o);
+    assert_int_equal(n, 30000);
+    tally_store_close(st);
+
+    /* damage the second batch */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE object_batch SET data = substr(data, 1, 20) ||"
+                                  " X'00' || substr(data, 22) WHERE id ="
+                                  " (SELECT id FROM object_batch ORDER BY first_x LIMIT 1 OFFSET 1)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    int64_t lost = 0, lo = 0, hi = 0;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT n, first_x, last_x FROM object_batch ORDER BY"
+                                        " first_x LIMIT 1 OFFSET 1",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    lost = sqlite3_column_int64(q, 0);
+    lo = sqlite3_column_int64(q, 1);
+    hi = sqlite3_column_int64(q, 2);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    st = tu_store_open(path);
+    assert_int_equal(tally_objects_open(st, INT64_MIN, INT64_MAX, &o), TALLY_OK);
+    int rc, corrupt = 0;
+    n = 0;
+    while ((rc = tally_objects_next(o, &obj)) != 0) {
+        if (rc == TALLY_ECORRUPT) {
+            corrupt++;
+            continue;
+        }
+        assert_int_equal(rc, 1);
+        assert_true(obj.x < lo || obj.x > hi);
+        n++;
+    }
+    tally_objects_close(o);
+    assert_int_equal(corrupt, 1);
+    assert_int_equal(n, 30000 - lost);
+    assert_int_equal(tally_store_damage_count(st), 1);
+    const tally_damage *d = tally_store_damage(st, 0);
+    assert_int_equal(d->metric_id, -1);
+    assert_int_equal(d->first_x, lo);
+    assert_int_equal(d->last_x, hi);
+    tally_store_close(st);
+    free(path);
+}
+
+/* A live run's .db copied alone, without its WAL, holds everything flushed;
+ * neither that copy nor a finished run grows side files when read. */
+static void test_copy_alone_and_side_files(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "copyrun1");
+    for (int i = 0; i < 6000; i++) {
+        assert_int_equal(tally_log(run, "a", i), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        if (i % 1000 == 999)
+            assert_int_equal(tally_flush(run), TALLY_OK);
+    }
+    size_t size;
+    void *bytes = tu_read_file(tally_run_path(run), &size);
+    assert_non_null(bytes);
+    char copy[4200];
+    snprintf(copy, sizeof copy, "%s/copy.db", dir);
+    assert_int_equal(tu_write_file(copy, bytes, size), 0);
+    free(bytes);
+    tally_store *st = tu_store_open(copy);
+    check_metric(st, "a", 6000, 1);
+    assert_int_equal(tally_store_info(st)->rows, 6000);
+    tally_store_close(st);
+    assert_false(exists(copy, "-wal"));
+    assert_false(exists(copy, "-shm"));
+
+    char *done = tu_run_finish(run, 0);
+    assert_false(exists(done, "-wal"));
+    assert_false(exists(done, "-shm"));
+    st = tu_store_open(done);
+    check_metric(st, "a", 6000, 1);
+    tally_store_close(st);
+    assert_false(exists(done, "-wal"));
+    assert_false(exists(done, "-shm"));
+    assert_false(exists(done, "-journal"));
+    free(done);
+}
+
+/* Schema 1 as tally wrote it before checksums, pieces and batches. */
+static const char v1_schema[] =
+    "CREATE TABLE run(id TEXT PRIMARY KEY, project TEXT NOT NULL, name TEXT NOT NULL,"
+    "  grp TEXT, job_type TEXT, notes TEXT, tags TEXT NOT NULL DEFAULT '[]',"
+    "  mode TEXT NOT NULL DEFAULT 'offline', state TEXT NOT NULL, exit_code INTEGER,"
+    "  start_time REAL NOT NULL, heartbeat REAL NOT NULL, end_time REAL,"
+    "  heartbeat_ms INTEGER NOT NULL, host TEXT, boot_id TEXT, pid INTEGER, pid_start INTEGER,"
+    "  user TEXT, os TEXT, command TEXT, cwd TEXT, git TEXT, version TEXT,"
+    "  rows INTEGER NOT NULL DEFAULT 0, last_step INTEGER NOT NULL DEFAULT -1);"
+    "CREATE TABLE config(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE summary(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE metric(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  axis TEXT NOT NULL CHECK(axis IN ('step','time')), is_int INTEGER NOT NULL DEFAULT 0,"
+    "  step_metric TEXT, summary INTEGER NOT NULL DEFAULT 0, goal INTEGER NOT NULL DEFAULT 0,"
+    "  hidden INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0, x_min INTEGER,"
+    "  x_max INTEGER, y_min REAL, y_max REAL, y_last REAL);"
+    "CREATE TABLE metric_rule(pattern TEXT PRIMARY KEY, step_metric TEXT,"
+    "  summary INTEGER NOT NULL, goal INTEGER NOT NULL);"
+    "CREATE TABLE chunk(metric_id INTEGER NOT NULL REFERENCES metric(id),"
+    "  first_x INTEGER NOT NULL, last_x INTEGER NOT NULL, n INTEGER NOT NULL,"
+    "  y_min REAL, y_max REAL, y_first REAL, y_last REAL, data BLOB NOT NULL);"
+    "CREATE INDEX chunk_by_x ON chunk(metric_id, first_x, last_x, n,"
+    "  y_min, y_max, y_first, y_last);"
+    "CREATE TABLE object(metric_id INTEGER NOT NULL REFERENCES metric(id), x INTEGER NOT NULL,"
+    "  type TEXT NOT NULL, json TEXT NOT NULL, data BLOB);"
+    "CREATE INDEX object_by_x ON object(x, metric_id);"
+    "CREATE TABLE log(seq INTEGER PRIMARY KEY, t REAL NOT NULL, stream INTEGER NOT NULL,"
+    "  line TEXT NOT NULL);"
+    "CREATE TABLE file(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime REAL NOT NULL,"
+    "  data BLOB NOT NULL);"
+    "CREATE TABLE sync(target TEXT NOT NULL, stream TEXT NOT NULL, cursor INTEGER NOT NULL,"
+    "  PRIMARY KEY(target, stream));"
+    "INSERT INTO run(id, project, name, state, start_time, heartbeat, end_time, heartbeat_ms,"
+    "  exit_code, rows, last_step) VALUES('oldrun01', 'unit', 'old', 'finished', 1.7e9,"
+    "  1.7e9, 1.7e9, 5000, 0, 5000, 4999);"
+    "INSERT INTO metric(id, name, axis, hidden) VALUES(1, '_timestamp', 'step', 1),"
+    "  (2, '_runtime', 'step', 1), (3, 'a', 'step', 0), (4, 's', 'step', 0);"
+    "INSERT INTO object(metric_id, x, type, json) VALUES(4, 7, 'string', '\"seven\"'),"
+    "  (4, 4000, 'json', '[1,2]');"
+    "PRAGMA application_id=1413565529; PRAGMA user_version=1;";
+
+/* Inserts chunks of metric id as the schema 1 writer did: 4096 points a
+ * chunk, y = x * scale + offset. */
+static void v1_chunks(sqlite3 *db, int64_t id, double scale, double offset)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT INTO chunk VALUES(?,?,?,?,?,?,?,?,?)", -1, &q,
+                                        NULL),
+                     SQLITE_OK);
+    for (int64_t from = 0; from < 5000; from += WRITER_CHUNK_POINTS) {
+        int64_t x[WRITER_CHUNK_POINTS];
+        double y[WRITER_CHUNK_POINTS];
+        size_t n = 0;
+        for (int64_t i = from; i < 5000 && n < WRITER_CHUNK_POINTS; i++, n++) {
+            x[n] = i;
+            y[n] = (double)i * scale + offset;
+        }
+        buf blob = BUF_INIT;
+        chunk_stats s;
+        assert_int_equal(chunk_encode(x, y, n, &blob, &s), 0);
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_int64(q, 2, s.first_x);
+        sqlite3_bind_int64(q, 3, s.last_x);
+        sqlite3_bind_int64(q, 4, s.n);
+        sqlite3_bind_double(q, 5, s.y_min);
+        sqlite3_bind_double(q, 6, s.y_max);
+        sqlite3_bind_double(q, 7, s.y_first);
+        sqlite3_bind_double(q, 8, s.y_last);
+        sqlite3_bind_blob(q, 9, blob.data, (int)blob.len, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+        buf_free(&blob);
+    }
+    sqlite3_finalize(q);
+}
+
+/* A run file of schema 1 reads: points, objects, history rows; a damaged
+ * blob is still caught by its encoding; a writer does not append to it. */
+static void test_schema1_reads(void **state)
+{
+    const char *dir = *state;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/unit", dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/unit/20240101-000000-oldrun01.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+    v1_chunks(db, 1, 0.001, 1.7e9);
+    v1_chunks(db, 2, 0.001, 0);
+    v1_chunks(db, 3, 1, 0);
+    assert_int_equal(sqlite3_exec(db, "UPDATE metric SET n = 5000, x_min = 0, x_max = 4999",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->schema_version, 1);
+    check_metric(st, "a", 5000, 1);
+    int64_t x;
+    char *type, *json;
+    assert_int_equal(tu_object(st, "s", &x, &type, &json), 1);
+    assert_int_equal(x, 7);
+    assert_string_equal(type, "string");
+    assert_string_equal(json, "\"seven\"");
+    free(type);
+    free(json);
+    tally_history *h;
+    assert_int_equal(tally_history_open(st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, &h),
+                     TALLY_OK);
+    tally_history_row row;
+    int64_t rows = 0, strings = 0;
+    while (tally_history_next(h, &row) == 1) {
+        rows++;
+        for (size_t i = 0; i < row.ncells; i++)
+            strings += row.cells[i].kind == 2;
+    }
+    tally_history_close(h);
+    assert_int_equal(rows, 5000);
+    assert_int_equal(strings, 2);
+    tally_store_close(st);
+
+    /* no checksums in schema 1: a blob that does not decode is still caught */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE chunk SET data = X'11FF' WHERE metric_id = 3 AND"
+                                      " first_x = 0",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    st = tu_store_open(path);
+    int64_t *px;
+    double *py;
+    const tally_metric_info *a = tally_store_find_metric(st, "a");
+    tally_points *p;
+    assert_int_equal(tally_points_open(st, a->id, INT64_MIN, INT64_MAX, &p), TALLY_OK);
+    int rc;
+    double yv;
+    size_t got = 0;
+    while ((rc = tally_points_next(p, &x, &yv)) != 0)
+        got += rc == 1;
+    tally_points_close(p);
+    assert_int_equal(got, 5000 - WRITER_CHUNK_POINTS);
+    assert_int_equal(tally_store_damage_count(st), 1);
+    assert_int_equal(tally_store_damage(st, 0)->first_x, 0);
+    (void)px;
+    (void)py;
+    tally_store_close(st);
+
+    /* older files are read, never appended to */
+    tally_options o = {.dir = dir, .project = "unit", .id = "oldrun01",
+                       .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_EVERSION);
+    assert_null(run);
+    /* and sync can still keep its cursors in it */
+    tally_sync_state *ss;
+    assert_int_equal(tally_sync_state_open(path, &ss), TALLY_OK);
+    tally_sync_state_close(ss);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        TU_DIR_TEST(test_pieces_then_sealed),
+        TU_DIR_TEST(test_idle_tail_sealed),
+        TU_DIR_TEST(test_resume_builds_on_pieces),
+        TU_DIR_TEST(test_string_batches),
+        TU_DIR_TEST(test_copy_alone_and_side_files),
+        TU_DIR_TEST(test_schema1_reads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
