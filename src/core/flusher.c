@@ -313,7 +313,9 @@ static void *flusher_main(void *arg)
         /* After a failure, wait the whole period: a full disk is not
          * retried in a tight loop however much is waiting. */
         while (!run->stopping && run->flush_requested == run->flush_completed) {
-            if (!failed && (run->pending_points >= RUN_FLUSH_EARLY_POINTS || run->files.n))
+            if (!failed && (run->pending_points >= RUN_FLUSH_EARLY_POINTS ||
+                            run->pending_object_bytes >= RUN_FLUSH_EARLY_OBJECT_BYTES ||
+                            run->files.n))
                 break;
             if (pthread_cond_timedwait(&run->wake, &run->mu, &deadline) == ETIMEDOUT)
                 break;

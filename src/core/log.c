@@ -149,7 +149,8 @@ int run_commit_locked(tally_run *run)
         run->run_dirty = 1;
     }
     run_discard_row(run);
-    if (run->pending_points >= RUN_FLUSH_EARLY_POINTS)
+    if (run->pending_points >= RUN_FLUSH_EARLY_POINTS ||
+        run->pending_object_bytes >= RUN_FLUSH_EARLY_OBJECT_BYTES)
         pthread_cond_signal(&run->wake);
     return rc;
 }

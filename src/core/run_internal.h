@@ -148,6 +148,7 @@ struct tally_run {
 
 /* Limits that keep a run from eating the host's memory when the disk stalls. */
 #define RUN_FLUSH_EARLY_POINTS (1u << 20) /* wake the flusher before its period */
+#define RUN_FLUSH_EARLY_OBJECT_BYTES (4u << 20) /* the same for queued strings / JSON */
 #define RUN_MAX_PENDING_POINTS (1u << 25) /* beyond this, new values are dropped */
 
 /* log.c */

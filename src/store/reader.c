@@ -280,10 +280,11 @@ static int reload(tally_store *st)
 }
 
 /* A file whose header says WAL but that has no -wal beside it is a copy,
- * a finished run read while its writer closed, or a crashed run whose WAL
- * was folded in: nothing will change it under us, and opening it as usual
- * would leave -wal and -shm files beside a file we only read.  Such a file
- * is opened immutable (no locks, no side files). */
+ * or a run whose writer closed while a reader held it: nothing will change
+ * it under us, and opening it as usual would leave -wal and -shm files
+ * beside a file we only read.  Such a file is opened immutable (no locks,
+ * no side files).  A live writer always has its -wal: it makes it in the
+ * same transaction that first stores the run row (writer.c). */
 static int wal_without_log(const char *path)
 {
     unsigned char head[20];
@@ -319,10 +320,10 @@ static char *file_uri(const char *path)
     return buf_steal(&b);
 }
 
-static int open_db(tally_store *st, const char *path)
+static int open_db(tally_store *st, const char *path, int immutable)
 {
     int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
-    if (!wal_without_log(path))
+    if (!immutable)
         return schema_error(sqlite3_open_v2(path, &st->db, flags, NULL));
     char *uri = file_uri(path);
     if (!uri)
@@ -330,6 +331,20 @@ static int open_db(tally_store *st, const char *path)
     int rc = schema_error(sqlite3_open_v2(uri, &st->db, flags | SQLITE_OPEN_URI, NULL));
     free(uri);
     return rc;
+}
+
+/* Finalizes every statement of the handle and closes its connection. */
+static void close_db(tally_store *st)
+{
+    sqlite3_stmt **stmts[] = {&st->q_run,    &st->q_metrics, &st->q_version, &st->q_summary,
+                              &st->q_config, &st->q_chunks,  &st->q_data,    &st->q_logs,
+                              &st->q_files,  &st->q_file};
+    for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) {
+        sqlite3_finalize(*stmts[i]);
+        *stmts[i] = NULL;
+    }
+    sqlite3_close(st->db);
+    st->db = NULL;
 }
 
 void store_damage(tally_store *st, int kind, int64_t rowid, int64_t metric_id,
@@ -390,7 +405,7 @@ int tally_store_open(const char *path, tally_store **out)
     st->path = strdup(path);
     int rc = st->path ? TALLY_OK : TALLY_ENOMEM;
     if (!rc)
-        rc = open_db(st, path);
+        rc = open_db(st, path, wal_without_log(path));
     if (!rc) {
         sqlite3_busy_timeout(st->db, 1000);
         rc = schema_check(st->db, &st->info.schema_version);
@@ -411,12 +426,7 @@ void tally_store_close(tally_store *st)
 {
     if (!st)
         return;
-    sqlite3_stmt **stmts[] = {&st->q_run,    &st->q_metrics, &st->q_version, &st->q_summary,
-                              &st->q_config, &st->q_chunks,  &st->q_data,    &st->q_logs,
-                              &st->q_files,  &st->q_file};
-    for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++)
-        sqlite3_finalize(*stmts[i]);
-    sqlite3_close(st->db);
+    close_db(st);
     drop_strings(st);
     for (size_t i = 0; i < st->ndamage; i++)
         free((char *)st->damage[i].metric);

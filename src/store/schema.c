@@ -29,23 +29,21 @@ static const char schema_sql[] =
     "  summary INTEGER NOT NULL DEFAULT 0, goal INTEGER NOT NULL DEFAULT 0,"
     "  hidden INTEGER NOT NULL DEFAULT 0,"
     "  n INTEGER NOT NULL DEFAULT 0, x_min INTEGER, x_max INTEGER,"
-    "  y_min REAL, y_max REAL, y_last REAL);"
+    "  y_min REAL, y_max REAL, y_last REAL,"
+    "  tail_from INTEGER, tail_n INTEGER NOT NULL DEFAULT 0,"
+    "  tail_rows INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE metric_rule("
     "  pattern TEXT PRIMARY KEY, step_metric TEXT,"
     "  summary INTEGER NOT NULL, goal INTEGER NOT NULL);"
-    /* sealed = 0: an open piece of a metric's tail (one per flush), merged
-     * into one sealed chunk when the tail is full; see writer.c. */
     "CREATE TABLE chunk("
     "  metric_id INTEGER NOT NULL REFERENCES metric(id),"
     "  first_x INTEGER NOT NULL, last_x INTEGER NOT NULL, n INTEGER NOT NULL,"
     "  y_min REAL, y_max REAL, y_first REAL, y_last REAL,"
-    "  sealed INTEGER NOT NULL, crc INTEGER NOT NULL, data BLOB NOT NULL);"
+    "  crc INTEGER NOT NULL, data BLOB NOT NULL);"
     /* Covering the header columns: decimation reads chunk headers from the
      * index alone, never paging through the blobs (cold caches, big runs). */
     "CREATE INDEX chunk_by_x ON chunk(metric_id, first_x, last_x, n,"
     "  y_min, y_max, y_first, y_last);"
-    /* The open pieces, found without a scan when a writer resumes. */
-    "CREATE INDEX chunk_open ON chunk(metric_id) WHERE sealed = 0;"
     /* Non-scalar values (strings, JSON, huge integers): one batch a flush,
      * entries in the order logged; see docs/format.md. */
     "CREATE TABLE object_batch(id INTEGER PRIMARY KEY, first_x INTEGER NOT NULL,"

@@ -5,13 +5,17 @@
  * and, per metric, the tail chunk still being filled.  Only the core's
  * flusher thread calls in here.
  *
- * Writing costs about twice the data, not the tail's size at every flush:
- * each flush appends the points it brings as one small "piece" row
- * (sealed = 0) and keeps the whole tail in an encoder in memory.  When the
- * tail holds WRITER_CHUNK_POINTS points, or its metric has been idle for
- * WRITER_IDLE_FLUSHES flushes, the tail is written once as a sealed chunk
- * and its pieces are deleted, in the same transaction.  Readers never care
- * which kind a row is: pieces and chunks of a metric never overlap.
+ * A series is appended, never rewritten: each flush stores the points it
+ * brings for a metric as one chunk row (split at WRITER_CHUNK_POINTS).  The
+ * rows since a metric's tail opened are its open tail, recorded in its
+ * metric row (tail_from, tail_n, tail_rows).  The tail closes when it holds
+ * WRITER_CHUNK_POINTS points, when the metric has been idle for
+ * WRITER_IDLE_FLUSHES commits, or at the end of the run.  Closing costs
+ * nothing when the rows are big enough to keep; rows smaller than
+ * WRITER_MERGE_POINTS on average (a slow metric: a few points a flush) are
+ * merged into one chunk then, read back from the file, and deleted.  So
+ * every point is written once, or twice for slow metrics, and the writer
+ * holds no per-metric buffers between flushes.
  *
  * The file stays in WAL mode while the run lives, so readers never block
  * the writer, and every commit is followed by a passive checkpoint: the
@@ -48,8 +52,8 @@ enum {
     ST_METRIC_META,
     ST_METRIC_STATS,
     ST_CHUNK_INSERT,
-    ST_CHUNK_DELETE,
-    ST_CHUNK_SEAL,
+    ST_TAIL_READ,
+    ST_TAIL_DELETE,
     ST_OBJECT_BATCH,
     ST_SUMMARY_SET,
     ST_SUMMARY_DEL,
@@ -66,12 +70,15 @@ enum {
 static const char *const statement_sql[ST_COUNT] = {
     [ST_METRIC_NEW] = "INSERT OR IGNORE INTO metric(id, name, axis, hidden) VALUES(?,?,?,?)",
     [ST_METRIC_META] = "UPDATE metric SET is_int=?, step_metric=?, summary=?, goal=? WHERE id=?",
-    [ST_METRIC_STATS] =
-        "UPDATE metric SET n=?, x_min=?, x_max=?, y_min=?, y_max=?, y_last=? WHERE id=?",
+    [ST_METRIC_STATS] = "UPDATE metric SET n=?, x_min=?, x_max=?, y_min=?, y_max=?, y_last=?,"
+                        " tail_from=?, tail_n=?, tail_rows=? WHERE id=?",
     [ST_CHUNK_INSERT] = "INSERT INTO chunk(metric_id, first_x, last_x, n, y_min, y_max, "
-                        "y_first, y_last, sealed, crc, data) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_CHUNK_DELETE] = "DELETE FROM chunk WHERE rowid=?",
-    [ST_CHUNK_SEAL] = "UPDATE chunk SET sealed=1 WHERE rowid=?",
+                        "y_first, y_last, crc, data) VALUES(?,?,?,?,?,?,?,?,?,?)",
+    /* A metric's rows from tail_from on are exactly its open tail: rowids
+     * only grow, and the tail's first row was the newest when it came. */
+    [ST_TAIL_READ] = "SELECT first_x, last_x, n, y_min, y_max, y_first, y_last, crc, data"
+                     " FROM chunk WHERE metric_id=?1 AND rowid>=?2 ORDER BY first_x, rowid",
+    [ST_TAIL_DELETE] = "DELETE FROM chunk WHERE metric_id=?1 AND rowid>=?2 AND rowid<?3",
     [ST_OBJECT_BATCH] = "INSERT INTO object_batch(first_x, last_x, n, crc, data) VALUES(?,?,?,?,?)",
     [ST_SUMMARY_SET] = "INSERT OR REPLACE INTO summary(key, value) VALUES(?,?)",
     [ST_SUMMARY_DEL] = "DELETE FROM summary WHERE key=?",
@@ -85,22 +92,15 @@ static const char *const statement_sql[ST_COUNT] = {
     [ST_END] = "UPDATE run SET state=?, exit_code=?, end_time=?, heartbeat=?",
 };
 
-/* The open tail of a metric's series: every point since its last sealed
- * chunk, and the piece rows on disk that hold them. */
-typedef struct writer_tail {
-    chunk_encoder enc;
-    int64_t *pieces; /* rowids */
-    size_t npieces, cap;
-    unsigned idle;   /* commits since the tail last grew */
-    int grew;        /* points arrived in this transaction */
-} writer_tail;
-
-/* What the writer knows of one metric: its totals and its open tail.  Kept
- * small: a run may have a million metrics, most of them idle. */
+/* What the writer knows of one metric: its totals and its open tail, as
+ * its metric row holds them.  Small: a run may have a million metrics. */
 typedef struct writer_metric {
     chunk_stats total;
-    writer_tail *tail; /* NULL: nothing open */
-    unsigned known : 1, stats_dirty : 1;
+    int64_t tail_from;     /* rowid of the tail's first row; 0: no open tail */
+    int64_t tail_n;        /* points in the open tail */
+    uint32_t tail_rows;    /* rows in the open tail */
+    uint16_t idle;         /* commits since the tail last grew */
+    unsigned known : 1, stats_dirty : 1, grew : 1;
 } writer_metric;
 
 struct store_writer {
@@ -108,9 +108,9 @@ struct store_writer {
     sqlite3_stmt *st[ST_COUNT];
     writer_metric *metrics; /* indexed by metric id */
     size_t nmetrics;
-    int64_t *open;          /* ids of the metrics with a tail */
+    int64_t *open;          /* ids of the metrics with an open tail */
     size_t nopen, capopen;
-    chunk_encoder piece;    /* scratch: the points of one piece */
+    chunk_encoder rows;     /* scratch: the points of the row being built */
     objbatch_encoder objects; /* the non-scalar values of this transaction */
     buf blob;
     int in_txn;
@@ -263,9 +263,16 @@ int writer_create(const char *path, const writer_run_row *row, store_writer **ou
         unlink(path);
         return rc;
     }
-    rc = set_pragmas(w);
+    /* The tables are made with a rollback journal, which writes each new
+     * page once; in WAL mode they would be written twice (WAL, then the
+     * checkpoint), which for a small run is most of what it ever writes. */
+    rc = schema_error(sqlite3_exec(w->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL));
     if (!rc)
         rc = schema_create(w->db);
+    /* The run row comes in the first WAL transaction, which makes the -wal:
+     * readers see a run only once its WAL is there (reader.c relies on it). */
+    if (!rc)
+        rc = set_pragmas(w);
     if (!rc)
         rc = insert_run_row(w, row);
     if (rc) {
@@ -277,14 +284,33 @@ int writer_create(const char *path, const writer_run_row *row, store_writer **ou
     return TALLY_OK;
 }
 
+/* Remembers that metric id has an open tail (checked at each commit). */
+static int open_push(store_writer *w, int64_t id)
+{
+    if (w->nopen == w->capopen) {
+        size_t cap = w->capopen ? w->capopen * 2 : 64;
+        int64_t *v = realloc(w->open, cap * sizeof *v);
+        if (!v)
+            return TALLY_ENOMEM;
+        w->open = v;
+        w->capopen = cap;
+    }
+    w->open[w->nopen++] = id;
+    return TALLY_OK;
+}
+
+/* Reads every metric's totals and open tail from the file (open, resume,
+ * after a rollback); with out, also the rows for the core. */
 static int load_metrics(store_writer *w, writer_metric_row **out, size_t *nout)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(
-        w->db, "SELECT id, name, axis, is_int, n, x_min, x_max, y_min, y_max, y_last FROM metric",
-        -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(w->db,
+                                "SELECT id, name, axis, is_int, n, x_min, x_max, y_min, y_max,"
+                                " y_last, tail_from, tail_n, tail_rows FROM metric",
+                                -1, &st, NULL);
     if (rc != SQLITE_OK)
         return schema_error(rc);
+    w->nopen = 0;
     writer_metric_row *rows = NULL;
     size_t n = 0, cap = 0;
     int err = TALLY_OK;
@@ -302,6 +328,17 @@ static int load_metrics(store_writer *w, writer_metric_row **out, size_t *nout)
         m->total.y_min = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 7);
         m->total.y_max = sqlite3_column_type(st, 8) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 8);
         m->total.y_last = sqlite3_column_type(st, 9) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 9);
+        m->tail_from = sqlite3_column_int64(st, 10);
+        m->tail_n = sqlite3_column_int64(st, 11);
+        m->tail_rows = (uint32_t)sqlite3_column_int64(st, 12);
+        m->idle = 0;
+        m->stats_dirty = m->grew = 0;
+        if (m->tail_from < 0 || m->tail_n < 0) {
+            err = TALLY_ECORRUPT;
+            break;
+        }
+        if (m->tail_from > 0 && (err = open_push(w, id)) != TALLY_OK)
+            break;
         if (!out)
             continue;
         if (n == cap) {
@@ -365,8 +402,6 @@ void writer_metric_rows_free(writer_metric_row *metrics, size_t n)
     free(metrics);
 }
 
-static int load_tails(store_writer *w);
-
 int writer_resume(const char *path, const writer_run_row *row, store_writer **out,
                   int64_t *rows, int64_t *last_step, double *start_time,
                   writer_metric_row **metrics, size_t *nmetrics)
@@ -413,8 +448,6 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
     sqlite3_finalize(st);
     if (!rc)
         rc = load_metrics(w, metrics, nmetrics);
-    if (!rc)
-        rc = load_tails(w);
     if (!rc) {
         /* The run row now names this process as its writer. */
         rc = sqlite3_prepare_v2(w->db,
@@ -448,130 +481,15 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
     return TALLY_OK;
 }
 
-static void tail_free(writer_tail *t)
-{
-    if (!t)
-        return;
-    chunk_encoder_free(&t->enc);
-    free(t->pieces);
-    free(t);
-}
-
-/* The metric's tail, made when it has none. */
-static writer_tail *tail_get(store_writer *w, int64_t id, writer_metric *m)
-{
-    if (m->tail)
-        return m->tail;
-    if (w->nopen == w->capopen) {
-        size_t cap = w->capopen ? w->capopen * 2 : 64;
-        int64_t *v = realloc(w->open, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        w->open = v;
-        w->capopen = cap;
-    }
-    writer_tail *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    chunk_encoder_init(&t->enc);
-    w->open[w->nopen++] = id;
-    m->tail = t;
-    return t;
-}
-
-static int tail_add_piece(writer_tail *t, int64_t rowid)
-{
-    if (t->npieces == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 8;
-        int64_t *v = realloc(t->pieces, cap * sizeof *v);
-        if (!v)
-            return TALLY_ENOMEM;
-        t->pieces = v;
-        t->cap = cap;
-    }
-    t->pieces[t->npieces++] = rowid;
-    return TALLY_OK;
-}
-
-static void forget_tails(store_writer *w)
-{
-    for (size_t i = 0; i < w->nopen; i++) {
-        writer_metric *m = &w->metrics[w->open[i]];
-        tail_free(m->tail);
-        m->tail = NULL;
-    }
-    w->nopen = 0;
-    objbatch_encoder_free(&w->objects);
-}
-
-/* Rebuilds the open tails from the pieces on disk (resume, rollback), so
- * they are sealed as if the writer had never stopped.  A piece that fails
- * its checksum is left alone: readers report it, the writer does not build
- * on it. */
-static int load_tails(store_writer *w)
-{
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(w->db,
-                                "SELECT rowid, metric_id, first_x, last_x, n, y_min, y_max,"
-                                " y_first, y_last, crc, data FROM chunk WHERE sealed = 0"
-                                " ORDER BY metric_id, first_x, rowid",
-                                -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return schema_error(rc);
-    int err = TALLY_OK;
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 1);
-        writer_metric *m = metric_slot(w, id);
-        if (!m || !m->known)
-            continue; /* a piece of no metric: not ours to merge */
-        chunk_stats h = {.first_x = sqlite3_column_int64(st, 2),
-                         .last_x = sqlite3_column_int64(st, 3),
-                         .n = sqlite3_column_int64(st, 4)};
-        double *reals[] = {&h.y_min, &h.y_max, &h.y_first, &h.y_last};
-        for (int i = 0; i < 4; i++)
-            *reals[i] = sqlite3_column_type(st, 5 + i) == SQLITE_NULL
-                            ? NAN
-                            : sqlite3_column_double(st, 5 + i);
-        const void *blob = sqlite3_column_blob(st, 10);
-        size_t len = (size_t)sqlite3_column_bytes(st, 10);
-        if ((uint32_t)sqlite3_column_int64(st, 9) != chunk_checksum(id, &h, blob, len))
-            continue;
-        chunk_decoder dec;
-        if (chunk_decoder_init(&dec, blob, len) < 0)
-            continue;
-        writer_tail *t = tail_get(w, id, m);
-        if (!t) {
-            err = TALLY_ENOMEM;
-            break;
-        }
-        if (t->enc.stats.n > 0 && h.first_x < t->enc.stats.last_x)
-            continue; /* would break x order: leave it as it is */
-        int64_t x;
-        double y;
-        int drc;
-        while ((drc = chunk_decoder_next(&dec, &x, &y)) == 1)
-            if (chunk_encoder_add(&t->enc, x, y) < 0) {
-                err = TALLY_ENOMEM;
-                break;
-            }
-        if (!err)
-            err = tail_add_piece(t, sqlite3_column_int64(st, 0));
-    }
-    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        err = schema_error(rc);
-    sqlite3_finalize(st);
-    return err;
-}
-
 void writer_close(store_writer *w)
 {
     if (!w)
         return;
     if (w->in_txn)
         writer_rollback(w);
-    forget_tails(w);
     free(w->open);
-    chunk_encoder_free(&w->piece);
+    chunk_encoder_free(&w->rows);
+    objbatch_encoder_free(&w->objects);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(w->st[i]);
     /* Fold the WAL into the file and, when no reader has it open, go back
@@ -609,7 +527,13 @@ static int write_stats(store_writer *w)
             bind_real(st, 4, m->total.y_min);
             bind_real(st, 5, m->total.y_max);
             bind_real(st, 6, m->total.y_last);
-            sqlite3_bind_int64(st, 7, (int64_t)id);
+            if (m->tail_from)
+                sqlite3_bind_int64(st, 7, m->tail_from);
+            else
+                sqlite3_bind_null(st, 7);
+            sqlite3_bind_int64(st, 8, m->tail_n);
+            sqlite3_bind_int64(st, 9, m->tail_rows);
+            sqlite3_bind_int64(st, 10, (int64_t)id);
         }
         int rc = run(w, st);
         if (rc)
@@ -619,27 +543,25 @@ static int write_stats(store_writer *w)
     return TALLY_OK;
 }
 
-static int seal(store_writer *w, int64_t metric_id, writer_metric *m);
+static int close_tail(store_writer *w, int64_t metric_id, writer_metric *m);
 static int write_objects(store_writer *w);
 
-/* Seals the tails that stopped growing: their points become one compact
- * chunk and the writer forgets them, so a run of a million keys logged
- * once each does not keep a million encoders. */
-static int seal_idle(store_writer *w)
+/* Closes the tails that stopped growing, so an idle metric's last points
+ * end up in one compact row and the commit loop forgets it. */
+static int close_idle(store_writer *w)
 {
     size_t keep = 0;
     int rc = TALLY_OK;
     for (size_t i = 0; i < w->nopen; i++) {
         int64_t id = w->open[i];
         writer_metric *m = &w->metrics[id];
-        writer_tail *t = m->tail;
-        if (!rc && t) {
-            t->idle = t->grew ? 0 : t->idle + 1;
-            t->grew = 0;
-            if (t->enc.stats.n == 0 || t->idle >= WRITER_IDLE_FLUSHES)
-                rc = seal(w, id, m);
+        if (!rc && m->tail_from) {
+            m->idle = m->grew ? 0 : (uint16_t)(m->idle + 1);
+            m->grew = 0;
+            if (m->idle >= WRITER_IDLE_FLUSHES)
+                rc = close_tail(w, id, m);
         }
-        if (m->tail)
+        if (m->tail_from)
             w->open[keep++] = id;
     }
     w->nopen = keep;
@@ -673,7 +595,7 @@ int writer_commit(store_writer *w)
 {
     int rc = write_objects(w);
     if (!rc)
-        rc = seal_idle(w);
+        rc = close_idle(w);
     if (!rc)
         rc = write_stats(w);
     if (!rc) {
@@ -693,13 +615,10 @@ void writer_rollback(store_writer *w)
 {
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     w->in_txn = 0;
-    /* Tails and totals in memory may include points the rollback just
-     * undid: start again from what the file holds. */
-    forget_tails(w);
+    /* Tails and totals in memory may include rows the rollback just undid:
+     * start again from what the file holds. */
+    objbatch_encoder_free(&w->objects);
     load_metrics(w, NULL, NULL);
-    for (size_t i = 0; i < w->nmetrics; i++)
-        w->metrics[i].stats_dirty = 0;
-    load_tails(w);
 }
 
 int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_axis axis,
@@ -738,9 +657,8 @@ int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step
     return run(w, st);
 }
 
-/* Inserts the points of enc as a chunk row: sealed, or an open piece. */
-static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc,
-                        int sealed)
+/* Inserts the points of enc as one chunk row of metric_id. */
+static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc)
 {
     if (chunk_encoder_finish(enc, &w->blob) < 0)
         return TALLY_ENOMEM;
@@ -755,50 +673,87 @@ static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder 
         bind_real(st, 6, s->y_max);
         bind_real(st, 7, s->y_first);
         bind_real(st, 8, s->y_last);
-        sqlite3_bind_int(st, 9, sealed);
-        sqlite3_bind_int64(st, 10, chunk_checksum(metric_id, s, w->blob.data, w->blob.len));
-        sqlite3_bind_blob(st, 11, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, chunk_checksum(metric_id, s, w->blob.data, w->blob.len));
+        sqlite3_bind_blob(st, 10, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
     }
     return run(w, st);
 }
 
-static int by_rowid(store_writer *w, int which, int64_t rowid)
+/* Reads the open tail's rows of metric_id back into w->rows, in order;
+ * 1 when one of them fails its checksum (the tail is then left as it is). */
+static int read_tail(store_writer *w, int64_t metric_id, const writer_metric *m)
 {
-    sqlite3_stmt *st = stmt(w, which);
-    if (st)
-        sqlite3_bind_int64(st, 1, rowid);
-    return run(w, st);
-}
-
-/* Writes the tail's points as one sealed chunk and deletes its pieces;
- * the tail starts empty again. */
-static int write_sealed(store_writer *w, int64_t metric_id, writer_tail *t)
-{
-    int rc = insert_chunk(w, metric_id, &t->enc, 1);
-    for (size_t i = 0; i < t->npieces && !rc; i++)
-        rc = by_rowid(w, ST_CHUNK_DELETE, t->pieces[i]);
-    if (!rc) {
-        chunk_encoder_free(&t->enc);
-        t->npieces = 0;
+    sqlite3_stmt *st = stmt(w, ST_TAIL_READ);
+    if (!st)
+        return schema_error(sqlite3_errcode(w->db));
+    sqlite3_bind_int64(st, 1, metric_id);
+    sqlite3_bind_int64(st, 2, m->tail_from);
+    chunk_encoder_free(&w->rows);
+    int rc = TALLY_OK, src;
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        chunk_stats h = {.first_x = sqlite3_column_int64(st, 0),
+                         .last_x = sqlite3_column_int64(st, 1),
+                         .n = sqlite3_column_int64(st, 2)};
+        double *reals[] = {&h.y_min, &h.y_max, &h.y_first, &h.y_last};
+        for (int i = 0; i < 4; i++)
+            *reals[i] = sqlite3_column_type(st, 3 + i) == SQLITE_NULL
+                            ? NAN
+                            : sqlite3_column_double(st, 3 + i);
+        const void *blob = sqlite3_column_blob(st, 8);
+        size_t len = (size_t)sqlite3_column_bytes(st, 8);
+        chunk_decoder dec;
+        if ((uint32_t)sqlite3_column_int64(st, 7) != chunk_checksum(metric_id, &h, blob, len) ||
+            chunk_decoder_init(&dec, blob, len) < 0) {
+            rc = 1;
+            break;
+        }
+        int64_t x;
+        double y;
+        int drc;
+        while ((drc = chunk_decoder_next(&dec, &x, &y)) == 1)
+            if (chunk_encoder_add(&w->rows, x, y) < 0) {
+                rc = TALLY_ENOMEM;
+                break;
+            }
+        if (!rc && drc < 0)
+            rc = 1;
     }
+    if (!rc && src != SQLITE_DONE)
+        rc = schema_error(src);
+    sqlite3_reset(st);
     return rc;
 }
 
-/* Closes an idle metric's tail, whose points are exactly its pieces': a
- * tail of one piece is that piece, marked sealed, else one sealed chunk
- * replaces the pieces. */
-static int seal(store_writer *w, int64_t metric_id, writer_metric *m)
+/*
+ * Closes the metric's open tail.  Rows of WRITER_MERGE_POINTS points or
+ * more on average stay as they are: closing costs nothing.  Smaller ones
+ * (a slow metric) are merged into one row and deleted, in this transaction,
+ * so a metric logged ten times a second does not leave a row every second.
+ */
+static int close_tail(store_writer *w, int64_t metric_id, writer_metric *m)
 {
-    writer_tail *t = m->tail;
-    int rc = TALLY_OK;
-    if (t->npieces == 1 && t->enc.stats.n > 0)
-        rc = by_rowid(w, ST_CHUNK_SEAL, t->pieces[0]);
-    else if (t->enc.stats.n > 0)
-        rc = write_sealed(w, metric_id, t);
-    if (rc)
-        return rc;
-    tail_free(t);
-    m->tail = NULL; /* seal_idle() and writer_points() drop it from w->open */
+    if (m->tail_rows >= 2 && m->tail_n < (int64_t)m->tail_rows * WRITER_MERGE_POINTS) {
+        int rc = read_tail(w, metric_id, m);
+        if (rc < 0)
+            return rc;
+        if (rc == 0 && w->rows.stats.n == m->tail_n) {
+            rc = insert_chunk(w, metric_id, &w->rows);
+            sqlite3_stmt *st = rc ? NULL : stmt(w, ST_TAIL_DELETE);
+            if (st) {
+                sqlite3_bind_int64(st, 1, metric_id);
+                sqlite3_bind_int64(st, 2, m->tail_from);
+                sqlite3_bind_int64(st, 3, sqlite3_last_insert_rowid(w->db));
+            }
+            if (!rc)
+                rc = run(w, st);
+            if (rc)
+                return rc;
+        }
+    }
+    m->tail_from = m->tail_n = 0;
+    m->tail_rows = 0;
+    m->idle = 0;
+    m->stats_dirty = 1;
     return TALLY_OK;
 }
 
@@ -817,43 +772,44 @@ static void total_add(chunk_stats *t, int64_t x, double y)
     }
 }
 
-/*
- * Points fill the tail; each time it is full it is sealed on the spot.
- * What is left after the last seal is this call's piece: encoded on its
- * own and inserted as one open row, its rowid remembered in the tail.
- */
+/* Stores w->rows as the next row of the metric's open tail. */
+static int append_row(store_writer *w, int64_t metric_id, writer_metric *m)
+{
+    int rc = insert_chunk(w, metric_id, &w->rows);
+    if (rc)
+        return rc;
+    if (!m->tail_from) {
+        m->tail_from = sqlite3_last_insert_rowid(w->db);
+        rc = open_push(w, metric_id);
+    }
+    m->tail_n += w->rows.stats.n;
+    m->tail_rows++;
+    chunk_encoder_free(&w->rows);
+    if (!rc && m->tail_n >= WRITER_CHUNK_POINTS)
+        rc = close_tail(w, metric_id, m);
+    return rc;
+}
+
+/* The points become one row, or several of WRITER_CHUNK_POINTS when there
+ * are more; each goes at the end of the metric's open tail. */
 int writer_points(store_writer *w, int64_t metric_id, const int64_t *x, const double *y,
                   size_t n)
 {
     writer_metric *m = metric_slot(w, metric_id);
     if (!m || !m->known)
         return m ? TALLY_ENOTFOUND : TALLY_ENOMEM;
-    if (n == 0)
-        return TALLY_OK;
-    writer_tail *t = tail_get(w, metric_id, m);
-    if (!t)
-        return TALLY_ENOMEM;
     int rc = TALLY_OK;
-    size_t piece_from = 0;
+    chunk_encoder_free(&w->rows);
     for (size_t i = 0; i < n && !rc; i++) {
-        if (chunk_encoder_add(&t->enc, x[i], y[i]) < 0)
+        if (chunk_encoder_add(&w->rows, x[i], y[i]) < 0)
             return TALLY_ENOMEM;
         total_add(&m->total, x[i], y[i]);
-        if (t->enc.stats.n >= WRITER_CHUNK_POINTS) {
-            rc = write_sealed(w, metric_id, t);
-            piece_from = i + 1;
-        }
+        if (w->rows.stats.n >= WRITER_CHUNK_POINTS)
+            rc = append_row(w, metric_id, m);
     }
-    if (!rc && piece_from < n) {
-        chunk_encoder_free(&w->piece);
-        for (size_t i = piece_from; i < n; i++)
-            if (chunk_encoder_add(&w->piece, x[i], y[i]) < 0)
-                return TALLY_ENOMEM;
-        rc = insert_chunk(w, metric_id, &w->piece, 0);
-        if (!rc)
-            rc = tail_add_piece(t, sqlite3_last_insert_rowid(w->db));
-    }
-    t->grew = 1;
+    if (!rc && w->rows.stats.n > 0)
+        rc = append_row(w, metric_id, m);
+    m->grew = 1;
     m->stats_dirty = 1;
     return rc;
 }
@@ -992,10 +948,10 @@ int writer_progress(store_writer *w, int64_t rows, int64_t last_step, double hea
 
 int writer_end(store_writer *w, const char *state, int exit_code, double end_time)
 {
-    /* A finished run holds sealed chunks only: every tail is closed. */
+    /* Every tail is closed: a finished run has no small rows left over. */
     for (size_t i = 0; i < w->nopen; i++) {
         writer_metric *m = &w->metrics[w->open[i]];
-        int rc = m->tail ? seal(w, w->open[i], m) : TALLY_OK;
+        int rc = m->tail_from ? close_tail(w, w->open[i], m) : TALLY_OK;
         if (rc)
             return rc;
     }

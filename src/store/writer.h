@@ -11,11 +11,14 @@
 
 #include "tally_store.h"
 
-/* Points a sealed chunk holds.  Until then a metric's tail is stored as
- * one small piece row per flush, merged into one chunk when it is full. */
+/* The most points a chunk row holds as written; a flush of more points
+ * writes several rows.  Also the size at which a metric's open tail (the
+ * rows since the last close) is closed. */
 #define WRITER_CHUNK_POINTS 4096
-/* Commits without new points after which a metric's tail is sealed as it
- * is (so an idle metric costs no memory and no pieces). */
+/* When a tail closes, rows of fewer points than this on average are merged
+ * into one (about WRITER_CHUNK_POINTS points); bigger ones stay as written. */
+#define WRITER_MERGE_POINTS 64
+/* Commits without new points after which a metric's tail is closed. */
 #define WRITER_IDLE_FLUSHES 30
 
 typedef struct store_writer store_writer;

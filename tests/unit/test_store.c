@@ -1,9 +1,9 @@
 /*
  * test_store.c — the run file as a format (src/store/writer.c, reader.c,
- * series.c): the open tail is appended in pieces and sealed, never
- * rewritten; idle and finished tails are sealed; a resumed writer builds on
- * the pieces it finds; strings travel in batches; a live run's .db copied
- * alone reads; readers leave no side files; files of schema 1 still read.
+ * series.c): rows are appended, never rewritten; a slow metric's small rows
+ * are merged when its tail is full, idle or finished; a resumed writer goes
+ * on with the tail it finds; strings travel in batches; a live run's .db
+ * copied alone reads; readers leave no side files; schema 1 files read.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,31 +58,67 @@ static void check_metric(tally_store *st, const char *name, int64_t n, double sc
     free(y);
 }
 
-/* 100 points a flush: pieces of 100 points accumulate, and at 4096 points
- * they give way to one sealed chunk; what readers see is always every point
- * flushed; nothing is rewritten in place (pieces only come and go). */
-static void test_pieces_then_sealed(void **state)
+/* Every (rowid, crc) of a metric's rows, as one string: a row rewritten
+ * or deleted changes it. */
+static char *row_set(const char *path, const char *name)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT group_concat(rowid || ':' || crc, ',') FROM"
+                                        " (SELECT rowid, crc FROM chunk WHERE metric_id ="
+                                        " (SELECT id FROM metric WHERE name = ?) ORDER BY rowid)",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    const char *t = (const char *)sqlite3_column_text(q, 0);
+    char *out = strdup(t ? t : "");
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return out;
+}
+
+static int64_t rows_of(const char *path, const char *name)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM chunk WHERE metric_id = (SELECT id FROM metric WHERE name = "
+             "'%s')",
+             name);
+    return query_int(path, sql);
+}
+
+/* Logs n steps of metric name from *step, flushing every `every` steps. */
+static void log_steps(tally_run *run, const char *name, int64_t *step, int n, int every,
+                      double scale)
+{
+    for (int i = 0; i < n; i++, (*step)++) {
+        assert_int_equal(tally_log_at(run, *step, name, (double)*step * scale), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        if (i % every == every - 1)
+            assert_int_equal(tally_flush(run), TALLY_OK);
+    }
+}
+
+/* 100 points a flush: each flush appends one row and no row already
+ * written is ever rewritten or deleted; readers see every point flushed. */
+static void test_rows_appended_never_rewritten(void **state)
 {
     const char *dir = *state;
-    tally_run *run = tu_run_start(dir, "pieces01");
+    tally_run *run = tu_run_start(dir, "append01");
     const char *path = tally_run_path(run);
     int64_t step = 0;
+    char *before = strdup("");
     for (int flush = 0; flush < 50; flush++) {
-        for (int i = 0; i < 100; i++, step++) {
-            assert_int_equal(tally_log(run, "a", (double)step), TALLY_OK);
-            assert_int_equal(tally_commit(run), TALLY_OK);
-        }
-        assert_int_equal(tally_flush(run), TALLY_OK);
-        int64_t sealed = step / WRITER_CHUNK_POINTS;
-        char sql[256];
-        snprintf(sql, sizeof sql,
-                 "SELECT count(*) FROM chunk WHERE sealed = 1 AND metric_id ="
-                 " (SELECT id FROM metric WHERE name = 'a')");
-        assert_int_equal(query_int(path, sql), sealed);
-        snprintf(sql, sizeof sql,
-                 "SELECT coalesce(sum(n), 0) FROM chunk WHERE sealed = 0 AND metric_id ="
-                 " (SELECT id FROM metric WHERE name = 'a')");
-        assert_int_equal(query_int(path, sql), step - sealed * WRITER_CHUNK_POINTS);
+        log_steps(run, "a", &step, 100, 100, 1);
+        char *now = row_set(path, "a");
+        /* the old rows, unchanged, then one more */
+        assert_true(strncmp(now, before, strlen(before)) == 0);
+        assert_int_equal(rows_of(path, "a"), flush + 1);
+        free(before);
+        before = now;
         if (flush % 10 == 9) {
             tally_store *st = tu_store_open(path);
             check_metric(st, "a", step, 1);
@@ -90,57 +126,73 @@ static void test_pieces_then_sealed(void **state)
         }
     }
     char *done = tu_run_finish(run, 0);
-    /* finished: sealed chunks only, the last one the short rest */
-    assert_int_equal(query_int(done, "SELECT count(*) FROM chunk WHERE sealed = 0"), 0);
-    assert_int_equal(query_int(done, "SELECT count(*) FROM chunk WHERE metric_id ="
-                                     " (SELECT id FROM metric WHERE name = 'a')"),
-                     2);
+    char *after = row_set(done, "a");
+    assert_string_equal(after, before); /* finishing rewrites nothing either */
+    free(after);
+    free(before);
     tally_store *st = tu_store_open(done);
     check_metric(st, "a", 5000, 1);
     tally_store_close(st);
     free(done);
 }
 
-/* A metric that stops being logged has its tail sealed while the run goes
- * on: one row, no piece left open. */
-static void test_idle_tail_sealed(void **state)
+/* A flush of more than WRITER_CHUNK_POINTS points writes full rows. */
+static void test_big_flush_split(void **state)
 {
     const char *dir = *state;
-    tally_run *run = tu_run_start(dir, "idletail");
-    const char *path = tally_run_path(run);
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(tally_log(run, "once", i), TALLY_OK);
-        assert_int_equal(tally_commit(run), TALLY_OK);
-        assert_int_equal(tally_flush(run), TALLY_OK);
-    }
-    const char *open_once = "SELECT count(*) FROM chunk WHERE sealed = 0 AND metric_id ="
-                            " (SELECT id FROM metric WHERE name = 'once')";
-    assert_int_equal(query_int(path, open_once), 3);
-    for (int i = 0; i <= WRITER_IDLE_FLUSHES; i++) {
-        assert_int_equal(tally_log(run, "busy", i), TALLY_OK);
-        assert_int_equal(tally_commit(run), TALLY_OK);
-        assert_int_equal(tally_flush(run), TALLY_OK);
-    }
-    assert_int_equal(query_int(path, open_once), 0);
-    assert_int_equal(query_int(path, "SELECT count(*) FROM chunk WHERE metric_id ="
-                                     " (SELECT id FROM metric WHERE name = 'once')"),
-                     1);
+    tally_run *run = tu_run_start(dir, "bigflush");
+    int64_t step = 0;
+    log_steps(run, "a", &step, 3 * WRITER_CHUNK_POINTS + 5, 3 * WRITER_CHUNK_POINTS + 5, 1);
     char *done = tu_run_finish(run, 0);
+    assert_int_equal(rows_of(done, "a"), 4);
+    assert_int_equal(query_int(done, "SELECT max(n) FROM chunk"), WRITER_CHUNK_POINTS);
     tally_store *st = tu_store_open(done);
-    check_metric(st, "once", 3, 1);
+    check_metric(st, "a", step, 1);
     tally_store_close(st);
     free(done);
 }
 
-/* A writer killed with open pieces; the run resumed goes on filling the
- * same tail, so the file ends as compact as if it had never stopped. */
-static void test_resume_builds_on_pieces(void **state)
+/* A slow metric (a few points a flush) is merged into one row when its
+ * tail is full, when it goes idle, and at the end of the run. */
+static void test_slow_metric_merged(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "slowmet1");
+    const char *path = tally_run_path(run);
+    int64_t step = 0;
+    log_steps(run, "slow", &step, WRITER_CHUNK_POINTS - 32, 32, 1);
+    assert_int_equal(rows_of(path, "slow"), (WRITER_CHUNK_POINTS - 32) / 32);
+    log_steps(run, "slow", &step, 32, 32, 1);
+    assert_int_equal(rows_of(path, "slow"), 1); /* full: merged */
+    assert_int_equal(query_int(path, "SELECT tail_from IS NULL FROM metric WHERE name = 'slow'"),
+                     1);
+    log_steps(run, "slow", &step, 3 * 32, 32, 1);
+    assert_int_equal(rows_of(path, "slow"), 4);
+    /* idle: another metric goes on, "slow" is merged after a while */
+    int64_t busy = step;
+    log_steps(run, "busy", &busy, WRITER_IDLE_FLUSHES + 1, 1, 1);
+    assert_int_equal(rows_of(path, "slow"), 2);
+    tally_store *st = tu_store_open(path);
+    check_metric(st, "slow", step, 1);
+    tally_store_close(st);
+    /* at the end: busy's one-point rows become one */
+    char *done = tu_run_finish(run, 0);
+    assert_int_equal(rows_of(done, "busy"), 1);
+    st = tu_store_open(done);
+    check_metric(st, "slow", step, 1);
+    tally_store_close(st);
+    free(done);
+}
+
+/* A writer killed with an open tail of small rows; the resumed run goes on
+ * filling the same tail and merges it as if it had never stopped. */
+static void test_resume_continues_tail(void **state)
 {
     const char *dir = *state;
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        tally_options o = {.dir = dir, .project = "unit", .id = "resumep1", .flush_ms = 100000,
+        tally_options o = {.dir = dir, .project = "unit", .id = "resumet1", .flush_ms = 100000,
                            .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
         tally_run *run;
         if (tally_init_ex(&o, &run))
@@ -148,26 +200,26 @@ static void test_resume_builds_on_pieces(void **state)
         for (int i = 0; i < 3000; i++) {
             tally_log(run, "a", i * 0.5);
             tally_commit(run);
-            if (i % 500 == 499 && tally_flush(run))
+            if (i % 30 == 29 && tally_flush(run))
                 _exit(2);
         }
         _exit(0); /* no tally_finish: a crash */
     }
     assert_int_equal(tu_wait_child(pid), 0);
-    tally_options o = {.dir = dir, .project = "unit", .id = "resumep1",
-                       .flush_ms = 100000, .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+    tally_options o = {.dir = dir, .project = "unit", .id = "resumet1", .flush_ms = 100000,
+                       .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
     tally_run *run = NULL;
     assert_int_equal(tally_init_ex(&o, &run), TALLY_OK);
+    const char *path = tally_run_path(run);
+    assert_int_equal(rows_of(path, "a"), 100);
     for (int i = 3000; i < 5000; i++) {
         assert_int_equal(tally_log(run, "a", i * 0.5), TALLY_OK);
         assert_int_equal(tally_commit(run), TALLY_OK);
-        if (i % 500 == 499)
+        if (i % 30 == 29)
             assert_int_equal(tally_flush(run), TALLY_OK);
     }
     char *done = tu_run_finish(run, 0);
-    assert_int_equal(query_int(done, "SELECT count(*) FROM chunk WHERE metric_id ="
-                                     " (SELECT id FROM metric WHERE name = 'a')"),
-                     2);
+    assert_int_equal(rows_of(done, "a"), 2); /* ~4096 merged on the way, the rest at the end */
     tally_store *st = tu_store_open(done);
     check_metric(st, "a", 5000, 0.5);
     tally_store_close(st);
@@ -463,9 +515,10 @@ static void test_schema1_reads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        TU_DIR_TEST(test_pieces_then_sealed),
-        TU_DIR_TEST(test_idle_tail_sealed),
-        TU_DIR_TEST(test_resume_builds_on_pieces),
+        TU_DIR_TEST(test_rows_appended_never_rewritten),
+        TU_DIR_TEST(test_big_flush_split),
+        TU_DIR_TEST(test_slow_metric_merged),
+        TU_DIR_TEST(test_resume_continues_tail),
         TU_DIR_TEST(test_string_batches),
         TU_DIR_TEST(test_copy_alone_and_side_files),
         TU_DIR_TEST(test_schema1_reads),

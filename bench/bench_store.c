@@ -1,0 +1,297 @@
+/*
+ * bench_store.c — what the run file costs to write, and what a reader costs
+ * the writer.  Each figure is a ratio against something measured in the
+ * same run, never an absolute time (the machine is shared and noisy).
+ *
+ *  - bytes written / final file size for three live shapes, each a child
+ *    process logging at a fixed rate for BENCH_SECONDS (default 60): the
+ *    kernel's write_bytes (/proc/self/io: the file, its WAL and journal,
+ *    and checkpoints, counted when pages are dirtied) over the .db's size
+ *    after tally_finish;
+ *  - strings: tally_log_str + tally_commit in a loop, end to end (init to a
+ *    durable finish), and every string checked to be in the file;
+ *  - writer throughput with a reader polling the file like the dashboard
+ *    does, over the same writer without one; and the largest WAL seen.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tally.h"
+#include "tally_store.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/* This process's write_bytes so far. */
+static long long write_bytes(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    char line[128];
+    long long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "write_bytes: %lld", &v) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static tally_run *start(const char *dir, const char *project)
+{
+    tally_options o = {.dir = dir, .project = project, .sample_ms = -1,
+                       .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    int rc = tally_init_ex(&o, &run);
+    if (rc)
+        fprintf(stderr, "tally_init: %s\n", tally_strerror(rc));
+    return run;
+}
+
+/* Training-like values: a decaying curve per metric plus noise. */
+static double value(int metric, long step, unsigned long long *rng)
+{
+    *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+    double noise = (double)(*rng >> 11) / 9007199254740992.0 - 0.5;
+    return (1.0 + metric) * exp(-(double)step / 30000.0) + 0.01 * noise;
+}
+
+/* ---- bytes written for a live shape ---- */
+
+typedef struct shape {
+    int metrics, steps_per_s;
+} shape;
+
+/* In a child: logs the shape at its rate for seconds, finishes, and writes
+ * "written size" to fd. */
+static int live_shape(const char *dir, shape s, double seconds, int fd)
+{
+    char project[64];
+    snprintf(project, sizeof project, "live%dx%d", s.metrics, s.steps_per_s);
+    char(*keys)[32] = malloc((size_t)s.metrics * sizeof *keys);
+    if (!keys)
+        return 1;
+    for (int m = 0; m < s.metrics; m++)
+        snprintf(keys[m], sizeof keys[m], "layer%04d/loss", m);
+    long long w0 = write_bytes();
+    tally_run *run = start(dir, project);
+    if (!run)
+        return 1;
+    unsigned long long rng = 7;
+    long steps = (long)(seconds * s.steps_per_s);
+    double t0 = now();
+    for (long step = 0; step < steps; step++) {
+        /* step n is due at t0 + n / rate: sleep until then */
+        double due = t0 + (double)step / s.steps_per_s, wait = due - now();
+        if (wait > 0) {
+            struct timespec ts = {(time_t)wait, (long)((wait - (time_t)wait) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+        for (int m = 0; m < s.metrics; m++)
+            tally_log(run, keys[m], value(m, step, &rng));
+        tally_commit(run);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s", tally_run_path(run));
+    if (tally_finish(run, 0) != TALLY_OK)
+        return 1;
+    long long written = write_bytes() - w0;
+    char out[128];
+    int n = snprintf(out, sizeof out, "%lld %lld\n", written, file_size(path));
+    free(keys);
+    return write(fd, out, (size_t)n) == n ? 0 : 1;
+}
+
+static void bench_live_shapes(const char *dir, double seconds)
+{
+    static const shape shapes[] = {{1000, 100}, {100, 1000}, {1, 10}};
+    enum { NSHAPES = sizeof shapes / sizeof *shapes };
+    int fds[NSHAPES];
+    pid_t pids[NSHAPES];
+    /* The shapes run side by side: bytes, not time, are measured. */
+    for (int i = 0; i < NSHAPES; i++) {
+        int p[2];
+        if (pipe(p) != 0) {
+            perror("pipe");
+            exit(1);
+        }
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            close(p[0]);
+            _exit(live_shape(dir, shapes[i], seconds, p[1]));
+        }
+        close(p[1]);
+        fds[i] = p[0];
+    }
+    for (int i = 0; i < NSHAPES; i++) {
+        char text[128] = "";
+        ssize_t n = read(fds[i], text, sizeof text - 1);
+        close(fds[i]);
+        int status;
+        waitpid(pids[i], &status, 0);
+        long long written = 0, size = 0;
+        if (n <= 0 || sscanf(text, "%lld %lld", &written, &size) != 2 || size <= 0) {
+            printf("live %4d metrics x %4d steps/s: failed\n", shapes[i].metrics,
+                   shapes[i].steps_per_s);
+            continue;
+        }
+        printf("live %4d metrics x %4d steps/s, %.0f s: written %7.1f MB / file %7.1f MB"
+               " = %5.2f x   (target <= 2)\n",
+               shapes[i].metrics, shapes[i].steps_per_s, seconds, written / 1e6, size / 1e6,
+               (double)written / (double)size);
+    }
+}
+
+/* ---- strings ---- */
+
+static void bench_strings(const char *dir, long count)
+{
+    tally_run *run = start(dir, "strings");
+    if (!run)
+        return;
+    char text[32];
+    long refused = 0;
+    double t0 = now();
+    for (long i = 0; i < count; i++) {
+        snprintf(text, sizeof text, "sample %ld", i);
+        if (tally_log_str(run, "text", text) != TALLY_OK)
+            refused++;
+        tally_commit(run);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s", tally_run_path(run));
+    int rc = tally_finish(run, 0);
+    double t1 = now();
+    long stored = 0;
+    tally_store *st;
+    if (rc == TALLY_OK && tally_store_open(path, &st) == TALLY_OK) {
+        tally_objects *o;
+        tally_object obj;
+        if (tally_objects_open(st, INT64_MIN, INT64_MAX, &o) == TALLY_OK) {
+            while (tally_objects_next(o, &obj) == 1)
+                stored++;
+            tally_objects_close(o);
+        }
+        tally_store_close(st);
+    }
+    printf("strings                %8.2f M/s end to end  (target >= 2); %ld logged, %ld stored,"
+           " %ld refused\n",
+           count / (t1 - t0) / 1e6, count, stored, refused);
+}
+
+/* ---- a reader beside the writer ---- */
+
+/* Polls the run like the dashboard: refresh, then a 200-bucket series of a
+ * few metrics, ten times a second, until killed. */
+static void reader_loop(const char *path)
+{
+    tally_store *st = NULL;
+    tally_bucket b[200];
+    for (;;) {
+        if (!st && tally_store_open(path, &st) != TALLY_OK)
+            st = NULL;
+        if (st && tally_store_refresh(st, NULL) == TALLY_OK) {
+            for (size_t i = 0; i < tally_store_metric_count(st) && i < 12; i++) {
+                const tally_metric_info *m = tally_store_metric(st, i);
+                if (m->n > 0)
+                    tally_store_series(st, m->id, m->x_min, m->x_max, 200, b);
+            }
+        }
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* 100 metrics as fast as the loop goes for steps; returns scalars/s, end to
+ * end, and the largest WAL seen. */
+static double tight_writer(const char *dir, const char *project, long steps, int with_reader,
+                           long long *wal_max)
+{
+    tally_run *run = start(dir, project);
+    if (!run)
+        return 0;
+    char wal[4200];
+    snprintf(wal, sizeof wal, "%s-wal", tally_run_path(run));
+    pid_t reader = -1;
+    if (with_reader) {
+        tally_commit(run);
+        tally_flush(run);
+        reader = fork();
+        if (reader == 0) {
+            reader_loop(tally_run_path(run));
+            _exit(0);
+        }
+    }
+    char keys[100][32];
+    for (int m = 0; m < 100; m++)
+        snprintf(keys[m], sizeof keys[m], "layer%02d/loss", m);
+    unsigned long long rng = 1;
+    *wal_max = 0;
+    double t0 = now();
+    for (long step = 0; step < steps; step++) {
+        for (int m = 0; m < 100; m++)
+            tally_log(run, keys[m], value(m, step, &rng));
+        tally_commit(run);
+        if (step % 1000 == 0 && file_size(wal) > *wal_max)
+            *wal_max = file_size(wal);
+    }
+    tally_finish(run, 0);
+    double t1 = now();
+    if (reader > 0) {
+        kill(reader, SIGKILL);
+        waitpid(reader, NULL, 0);
+    }
+    return 100.0 * (double)steps / (t1 - t0);
+}
+
+static void bench_reader(const char *dir, long steps)
+{
+    long long wal_alone, wal_read, wal_alone2;
+    double alone = tight_writer(dir, "alone", steps, 0, &wal_alone);
+    double read = tight_writer(dir, "read", steps, 1, &wal_read);
+    double alone2 = tight_writer(dir, "alone2", steps, 0, &wal_alone2);
+    double base = (alone + alone2) / 2;
+    printf("writer with a reader   %8.2f M scalars/s; alone %.2f (runs %.2f, %.2f)\n",
+           read / 1e6, base / 1e6, alone / 1e6, alone2 / 1e6);
+    printf("with reader / alone    %8.2f x               (target >= 0.8)\n", read / base);
+    printf("largest WAL            %8.1f MB with a reader, %.1f MB alone (target <= 64)\n",
+           wal_read / 1e6, (wal_alone > wal_alone2 ? wal_alone : wal_alone2) / 1e6);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/tally-bench-store-XXXXXX";
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    const char *env = getenv("BENCH_SECONDS");
+    double seconds = env && atof(env) > 0 ? atof(env) : 60;
+    /* Reader and strings first, alone on the machine; then the live shapes,
+     * which mostly sleep. */
+    bench_reader(dir, 100000);
+    bench_strings(dir, 10 * 1000 * 1000);
+    bench_live_shapes(dir, seconds);
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return 0;
+}
