@@ -11,7 +11,10 @@
  *  - strings: tally_log_str + tally_commit in a loop, end to end (init to a
  *    durable finish), and every string checked to be in the file;
  *  - writer throughput with a reader polling the file like the dashboard
- *    does, over the same writer without one; and the largest WAL seen.
+ *    does, over the same writer without one; and the largest WAL seen;
+ *  - a run of a million distinct keys (a key with the step in it): the
+ *    time to open it and list its metrics, and to export every row, each
+ *    against the time it took to write.
  */
 #include <errno.h>
 #include <math.h>
@@ -275,7 +278,58 @@ static void bench_reader(const char *dir, long steps)
            wal_read / 1e6, (wal_alone > wal_alone2 ? wal_alone : wal_alone2) / 1e6);
 }
 
-int main(void)
+/* ---- a million keys ---- */
+
+static void bench_keys(const char *dir, long keys)
+{
+    tally_run *run = start(dir, "keys");
+    if (!run)
+        return;
+    char key[48];
+    double t0 = now();
+    for (long i = 0; i < keys; i++) {
+        snprintf(key, sizeof key, "step_%ld/loss", i);
+        tally_log(run, key, (double)i);
+        tally_commit(run);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s", tally_run_path(run));
+    tally_finish(run, 0);
+    double t1 = now();
+    tally_store *st;
+    if (tally_store_open(path, &st) != TALLY_OK) {
+        printf("keys: cannot open the run\n");
+        return;
+    }
+    size_t metrics = tally_store_metric_count(st);
+    double t2 = now();
+    tally_history *h;
+    long rows = 0, cells = 0;
+    if (tally_history_open(st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, &h) == TALLY_OK) {
+        tally_history_row row;
+        while (tally_history_next(h, &row) == 1) {
+            rows++;
+            cells += (long)row.nset;
+        }
+        tally_history_close(h);
+    }
+    double t3 = now();
+    tally_store_close(st);
+    printf("%ld keys: written in %.1f s; listed %zu metrics in %.2f s (target <= 5),"
+           " %ld rows (%ld values) read in %.1f s (target <= 60)\n",
+           keys, t1 - t0, metrics, t2 - t1, rows, cells, t3 - t2);
+}
+
+/* With arguments (reader, strings, keys, live), runs only those parts. */
+static int wanted(int argc, char **argv, const char *part)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], part) == 0)
+            return 1;
+    return argc <= 1;
+}
+
+int main(int argc, char **argv)
 {
     char dir[] = "/tmp/tally-bench-store-XXXXXX";
     if (!mkdtemp(dir)) {
@@ -286,9 +340,14 @@ int main(void)
     double seconds = env && atof(env) > 0 ? atof(env) : 60;
     /* Reader and strings first, alone on the machine; then the live shapes,
      * which mostly sleep. */
-    bench_reader(dir, 100000);
-    bench_strings(dir, 10 * 1000 * 1000);
-    bench_live_shapes(dir, seconds);
+    if (wanted(argc, argv, "reader"))
+        bench_reader(dir, 100000);
+    if (wanted(argc, argv, "strings"))
+        bench_strings(dir, 10 * 1000 * 1000);
+    if (wanted(argc, argv, "keys"))
+        bench_keys(dir, 1000 * 1000);
+    if (wanted(argc, argv, "live"))
+        bench_live_shapes(dir, seconds);
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -222,6 +222,11 @@ typedef struct tally_history_row {
     size_t ncells;
     const tally_history_cell *cells; /* the columns, see tally_history_open */
     int any; /* 1 when a selected, non-hidden metric has a value here */
+    /* The cells holding a value (kind != 0), as indices into cells in
+     * ascending order: a row of a run with a million metrics costs what it
+     * holds, not its width. */
+    size_t nset;
+    const size_t *set;
 } tally_history_row;
 
 /* Rows of one axis in x order, x in [x0, x1], rebuilt from one cursor per

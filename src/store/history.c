@@ -3,9 +3,13 @@
  * cursors (tally_store.h).  Owns the row iterator `tally export` prints and
  * sync uploads, and the one JSON-line form of a row (history.h).
  *
- * A row is every value logged at one x.  Each selected metric has a point
- * cursor; they walk side by side, the smallest waiting x is the next row,
- * and the cursor over non-scalar values (strings, JSON) joins in by x.
+ * A row is every value logged at one x.  The selected metrics are merged
+ * by x with a heap of per-metric point cursors: the next row is the
+ * smallest waiting x, and the cursor over non-scalar values (strings,
+ * JSON) joins in by x.  A cursor is opened only when its metric's first
+ * point (x_min, from the metric row) comes to the front and is closed when
+ * it runs out, so a run of a million keys logged once each has a handful
+ * open at a time; a row costs the cells it holds, not the columns.
  * Memory stays flat however long the run.  A damaged chunk or batch is
  * stepped over (the store handle records it, tally_store_damage): rows go
  * on without its values.
@@ -22,9 +26,9 @@
 #include "store/schema.h"
 
 typedef struct cursor {
-    tally_points *points;
-    int has; /* a point is waiting in x, y */
-    int64_t x;
+    tally_points *points; /* NULL until the cursor reaches the front */
+    int opened;
+    int64_t x; /* the waiting point, or before opening a bound below it */
     double y;
 } cursor;
 
@@ -35,10 +39,18 @@ struct tally_history {
     int64_t x0, x1;
     tally_history_cell *cells;
     cursor *cur;
-    char **json; /* per cell, the JSON of the current row, owned */
-    buf keys;    /* per cell, its name as a JSON key ("name":), escaped once */
+    char **json;  /* per cell, the JSON of the current row, owned */
+    buf keys;     /* per cell, its name as a JSON key ("name":), escaped once */
     size_t *key_end; /* cell i's key ends at keys.data + key_end[i] */
     size_t n;
+    size_t *heap; /* cursor indices, a min-heap on (x, index) */
+    size_t nheap;
+    size_t *set;  /* the cells holding a value in the current row */
+    size_t nset;
+    struct by_id {
+        int64_t id;
+        size_t cell;
+    } *ids;       /* cells by metric id, for the non-scalar values */
     tally_objects *objects;
     int has_obj;
     tally_object obj;
@@ -90,14 +102,13 @@ int tally_store_snapshot_end(tally_store *st)
     return schema_error(sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL));
 }
 
-/* The cursor's next point, past damaged chunks. */
+/* The cursor's next point, past damaged chunks: 1, 0 at the end, < 0. */
 static int cursor_next(cursor *c)
 {
     int rc;
     while ((rc = tally_points_next(c->points, &c->x, &c->y)) == TALLY_ECORRUPT)
         continue;
-    c->has = rc == 1;
-    return rc < 0 ? rc : TALLY_OK;
+    return rc;
 }
 
 /* The next non-scalar value, past damaged batches. */
@@ -108,19 +119,93 @@ static int object_next(tally_history *h)
     return h->has_obj < 0 ? h->has_obj : TALLY_OK;
 }
 
+/* ---- the heap ---- */
+
+static int heap_less(const tally_history *h, size_t a, size_t b)
+{
+    return h->cur[a].x < h->cur[b].x || (h->cur[a].x == h->cur[b].x && a < b);
+}
+
+static void heap_down(tally_history *h, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->nheap && heap_less(h, h->heap[l], h->heap[m]))
+            m = l;
+        if (r < h->nheap && heap_less(h, h->heap[r], h->heap[m]))
+            m = r;
+        if (m == i)
+            return;
+        size_t t = h->heap[i];
+        h->heap[i] = h->heap[m];
+        h->heap[m] = t;
+        i = m;
+    }
+}
+
+/* The front cursor's x grew (or it ran out, gone = 1). */
+static void heap_front_moved(tally_history *h, int gone)
+{
+    if (gone)
+        h->heap[0] = h->heap[--h->nheap];
+    heap_down(h, 0);
+}
+
+/* Makes the front cursor a real one: opens it if need be.  Returns 1 when
+ * the front is an open cursor with a point, 0 when the heap is empty. */
+static int heap_settle(tally_history *h)
+{
+    while (h->nheap > 0) {
+        size_t i = h->heap[0];
+        cursor *c = &h->cur[i];
+        if (c->opened)
+            return 1;
+        c->opened = 1;
+        int rc = tally_points_open(h->st, h->cells[i].metric->id, h->x0, h->x1, &c->points);
+        if (rc)
+            return rc;
+        rc = cursor_next(c);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            tally_points_close(c->points);
+            c->points = NULL;
+        }
+        heap_front_moved(h, !rc);
+    }
+    return 0;
+}
+
+static int by_id_order(const void *a, const void *b)
+{
+    const struct by_id *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
 static int add_column(tally_history *h, const tally_metric_info *m)
 {
-    tally_history_cell *cell = &h->cells[h->n];
-    cursor *c = &h->cur[h->n];
-    cell->metric = m;
+    size_t i = h->n++;
+    h->cells[i].metric = m;
+    h->ids[i] = (struct by_id){m->id, i};
     json_string(&h->keys, m->name);
     buf_putc(&h->keys, ':');
     if (h->keys.oom)
         return TALLY_ENOMEM;
-    h->key_end[h->n] = h->keys.len;
-    h->n++;
-    int rc = tally_points_open(h->st, m->id, h->x0, h->x1, &c->points);
-    return rc ? rc : cursor_next(c);
+    h->key_end[i] = h->keys.len;
+    if (m->n <= 0 || m->x_max < h->x0 || m->x_min > h->x1)
+        return TALLY_OK; /* nothing in range: never opened */
+    /* x_min bounds the first point from below; heap_settle() opens the
+     * cursor and finds the real one when it comes to the front. */
+    h->cur[i].x = m->x_min > h->x0 ? m->x_min : h->x0;
+    size_t k = h->nheap++;
+    h->heap[k] = i;
+    while (k > 0 && heap_less(h, h->heap[k], h->heap[(k - 1) / 2])) {
+        size_t p = (k - 1) / 2, t = h->heap[k];
+        h->heap[k] = h->heap[p];
+        h->heap[p] = t;
+        k = p;
+    }
+    return TALLY_OK;
 }
 
 static int choose_columns(tally_history *h, const char *glob)
@@ -130,7 +215,10 @@ static int choose_columns(tally_history *h, const char *glob)
     h->cur = calloc(n + 1, sizeof *h->cur);
     h->json = calloc(n + 1, sizeof *h->json);
     h->key_end = calloc(n + 1, sizeof *h->key_end);
-    if (!h->cells || !h->cur || !h->json || !h->key_end)
+    h->heap = calloc(n + 1, sizeof *h->heap);
+    h->set = calloc(n + 1, sizeof *h->set);
+    h->ids = calloc(n + 1, sizeof *h->ids);
+    if (!h->cells || !h->cur || !h->json || !h->key_end || !h->heap || !h->set || !h->ids)
         return TALLY_ENOMEM;
     /* Step axis: _timestamp and _runtime first, then the chosen metrics. */
     static const char *const hidden[] = {"_timestamp", "_runtime"};
@@ -148,6 +236,7 @@ static int choose_columns(tally_history *h, const char *glob)
                 return rc;
         }
     }
+    qsort(h->ids, h->n, sizeof *h->ids, by_id_order);
     return TALLY_OK;
 }
 
@@ -193,51 +282,71 @@ const tally_history_cell *tally_history_columns(const tally_history *h, size_t *
 
 static tally_history_cell *cell_by_id(tally_history *h, int64_t id)
 {
-    for (size_t i = 0; i < h->n; i++)
-        if (h->cells[i].metric->id == id)
-            return &h->cells[i];
-    return NULL;
+    struct by_id key = {id, 0};
+    struct by_id *hit = h->n ? bsearch(&key, h->ids, h->n, sizeof *h->ids, by_id_order) : NULL;
+    return hit ? &h->cells[hit->cell] : NULL;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Marks cell i as holding a value in this row. */
+static void touch(tally_history *h, size_t i)
+{
+    if (h->cells[i].kind == 0)
+        h->set[h->nset++] = i;
 }
 
 int tally_history_next(tally_history *h, tally_history_row *row)
 {
     if (!h || !row)
         return TALLY_EINVAL;
-    int found = 0;
-    int64_t x = 0;
-    for (size_t i = 0; i < h->n; i++) {
-        cursor *c = &h->cur[i];
-        if (c->has && (!found || c->x < x)) {
-            x = c->x;
-            found = 1;
-        }
+    /* Clear what the last row held. */
+    for (size_t k = 0; k < h->nset; k++) {
+        size_t i = h->set[k];
+        free(h->json[i]);
+        h->json[i] = NULL;
+        h->cells[i].kind = 0;
+        h->cells[i].json = h->cells[i].type = NULL;
     }
-    if (!found)
-        return 0;
+    h->nset = 0;
+    int rc = heap_settle(h);
+    if (rc <= 0)
+        return rc;
+    int64_t x = h->cur[h->heap[0]].x;
     int any = 0;
-    for (size_t i = 0; i < h->n; i++) {
+    /* Every cursor waiting at x gives its value; points sharing one x: the
+     * later value wins. */
+    while ((rc = heap_settle(h)) == 1 && h->cur[h->heap[0]].x == x) {
+        size_t i = h->heap[0];
         cursor *c = &h->cur[i];
-        tally_history_cell *cell = &h->cells[i];
-        if (h->json[i]) {
-            free(h->json[i]);
-            h->json[i] = NULL;
+        touch(h, i);
+        h->cells[i].kind = 1;
+        any |= !h->cells[i].metric->hidden;
+        int more = 1;
+        while (more && c->x == x) {
+            h->cells[i].y = c->y;
+            int nrc = cursor_next(c);
+            if (nrc < 0)
+                return nrc;
+            more = nrc;
         }
-        cell->json = cell->type = NULL;
-        cell->kind = c->has && c->x == x ? 1 : 0;
-        cell->y = c->y;
-        any |= cell->kind && !cell->metric->hidden;
-        /* Points sharing one x: the later value wins. */
-        while (cell->kind && c->has && c->x == x) {
-            cell->y = c->y;
-            int rc = cursor_next(c);
-            if (rc)
-                return rc;
+        if (!more) {
+            tally_points_close(c->points);
+            c->points = NULL;
         }
+        heap_front_moved(h, !more);
     }
+    if (rc < 0)
+        return rc;
     while (h->has_obj == 1 && h->obj.x <= x) {
         tally_history_cell *cell = h->obj.x == x ? cell_by_id(h, h->obj.metric_id) : NULL;
         if (cell) {
             size_t i = (size_t)(cell - h->cells);
+            touch(h, i);
             free(h->json[i]);
             h->json[i] = strdup(h->obj.json);
             if (!h->json[i])
@@ -249,13 +358,16 @@ int tally_history_next(tally_history *h, tally_history_row *row)
                                                             : "json";
             any |= !cell->metric->hidden;
         }
-        int rc = object_next(h);
+        rc = object_next(h);
         if (rc)
             return rc;
     }
+    qsort(h->set, h->nset, sizeof *h->set, by_index);
     row->x = x;
     row->ncells = h->n;
     row->cells = h->cells;
+    row->nset = h->nset;
+    row->set = h->set;
     row->any = any;
     return 1;
 }
@@ -276,6 +388,9 @@ void tally_history_close(tally_history *h)
     free(h->json);
     free(h->key_end);
     buf_free(&h->keys);
+    free(h->heap);
+    free(h->set);
+    free(h->ids);
     free(h);
 }
 
@@ -286,10 +401,9 @@ void history_row_json(buf *out, const tally_history *h, const tally_history_row 
     buf_putc(out, '{');
     buf_append(out, "\"_step\":", 8);
     buf_puts(out, numfmt_int(step, row->x));
-    for (size_t i = 0; i < row->ncells; i++) {
+    for (size_t k = 0; k < row->nset; k++) {
+        size_t i = row->set[k];
         const tally_history_cell *c = &row->cells[i];
-        if (!c->kind)
-            continue;
         buf_putc(out, ',');
         if (h && i < h->n && c == &h->cells[i]) {
             size_t start = i ? h->key_end[i - 1] : 0;

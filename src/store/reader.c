@@ -343,6 +343,11 @@ static void close_db(tally_store *st)
         sqlite3_finalize(*stmts[i]);
         *stmts[i] = NULL;
     }
+    for (size_t i = 0; i < st->npool; i++) {
+        sqlite3_finalize(st->pool[i].chunks);
+        sqlite3_finalize(st->pool[i].data);
+    }
+    st->npool = 0;
     sqlite3_close(st->db);
     st->db = NULL;
 }

@@ -11,6 +11,8 @@
 
 #include "tally_store.h"
 
+#define STORE_POOL_MAX 16
+
 struct tally_store {
     sqlite3 *db;
     char *path;
@@ -31,6 +33,13 @@ struct tally_store {
         int64_t rowid;
     } *seen;
     size_t ndamage, capdamage;
+    /* Statements of closed point cursors, kept for the next ones: a history
+     * of a million metrics opens a million cursors, and parsing their SQL
+     * would cost more than reading them. */
+    struct store_points_stmts {
+        sqlite3_stmt *chunks, *data;
+    } pool[STORE_POOL_MAX];
+    size_t npool;
 };
 
 /* The most damaged rows a handle lists; more are still skipped. */

@@ -215,7 +215,12 @@ int tally_points_open(tally_store *st, int64_t metric_id, int64_t x0, int64_t x1
     p->metric_id = metric_id;
     p->x0 = x0;
     p->x1 = x1;
-    if (sqlite3_prepare_v2(st->db, chunks_sql, -1, &p->chunks, NULL) != SQLITE_OK) {
+    if (st->npool > 0) {
+        st->npool--;
+        p->chunks = st->pool[st->npool].chunks;
+        p->data = st->pool[st->npool].data;
+    } else if (sqlite3_prepare_v3(st->db, chunks_sql, -1, SQLITE_PREPARE_PERSISTENT, &p->chunks,
+                                  NULL) != SQLITE_OK) {
         free(p);
         return TALLY_ECORRUPT;
     }
@@ -288,8 +293,18 @@ void tally_points_close(tally_points *p)
 {
     if (!p)
         return;
-    sqlite3_finalize(p->chunks);
-    sqlite3_finalize(p->data);
+    tally_store *st = p->st;
+    if (st->npool < STORE_POOL_MAX) {
+        /* Reset: a statement left mid-way would hold a read transaction. */
+        sqlite3_reset(p->chunks);
+        sqlite3_clear_bindings(p->chunks);
+        if (p->data)
+            sqlite3_reset(p->data);
+        st->pool[st->npool++] = (struct store_points_stmts){p->chunks, p->data};
+    } else {
+        sqlite3_finalize(p->chunks);
+        sqlite3_finalize(p->data);
+    }
     free(p);
 }
 

@@ -165,8 +165,8 @@ void fstream_events_line(buf *out, const tally_history_row *row, double start_ti
     json_number(out, start_time + runtime, JSON_BARE_NONFINITE);
     buf_puts(out, ",\"_runtime\":");
     json_number(out, runtime, JSON_BARE_NONFINITE);
-    for (size_t i = 0; i < row->ncells; i++) {
-        const tally_history_cell *c = &row->cells[i];
+    for (size_t k = 0; k < row->nset; k++) {
+        const tally_history_cell *c = &row->cells[row->set[k]];
         if (c->kind != 1)
             continue;
         const char *name = c->metric->name;

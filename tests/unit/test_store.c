@@ -351,6 +351,72 @@ static void test_copy_alone_and_side_files(void **state)
     free(done);
 }
 
+/* A key with the step in it: thousands of metrics of one point each.  Rows
+ * come out in step order holding exactly their own cells. */
+static void test_history_many_keys(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "manykeys");
+    char key[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(tally_log(run, key, i * 2.0), TALLY_OK);
+        if (i % 3 == 0)
+            assert_int_equal(tally_log(run, "loss", i), TALLY_OK);
+        if (i % 7 == 0)
+            assert_int_equal(tally_log_str(run, "note", "x"), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        if (i % 500 == 499)
+            assert_int_equal(tally_flush(run), TALLY_OK);
+    }
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    tally_history *h;
+    assert_int_equal(tally_history_open(st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, &h),
+                     TALLY_OK);
+    tally_history_row row;
+    int64_t want = 0;
+    while (tally_history_next(h, &row) == 1) {
+        assert_int_equal(row.x, want);
+        size_t expect = 3 + (want % 3 == 0) + (want % 7 == 0); /* _timestamp, _runtime, k */
+        assert_int_equal(row.nset, expect);
+        size_t seen = 0;
+        for (size_t i = 0; i < row.ncells; i++) {
+            const tally_history_cell *c = &row.cells[i];
+            if (!c->kind)
+                continue;
+            assert_int_equal(row.set[seen++], i); /* the set lists exactly these, in order */
+            const char *name = c->metric->name;
+            if (name[0] == 'k') {
+                assert_int_equal(atoi(name + 1), want);
+                assert_true(c->kind == 1 && c->y == want * 2.0);
+            } else if (strcmp(name, "loss") == 0) {
+                assert_true(c->kind == 1 && c->y == want);
+            } else if (strcmp(name, "note") == 0) {
+                assert_int_equal(c->kind, 2);
+                assert_string_equal(c->json, "\"x\"");
+            }
+        }
+        assert_int_equal(seen, expect);
+        want++;
+    }
+    tally_history_close(h);
+    assert_int_equal(want, 3000);
+    /* a glob selects columns; rows are still every step */
+    assert_int_equal(tally_history_open(st, TALLY_AXIS_STEP, "k1*", INT64_MIN, INT64_MAX, &h),
+                     TALLY_OK);
+    int64_t rows = 0, with_k = 0;
+    while (tally_history_next(h, &row) == 1) {
+        rows++;
+        with_k += row.any;
+    }
+    tally_history_close(h);
+    assert_int_equal(rows, 3000);
+    assert_int_equal(with_k, 1 + 10 + 100 + 1000); /* k1, k1x, k1xx, k1xxx */
+    tally_store_close(st);
+    free(path);
+}
+
 /* Schema 1 as tally wrote it before checksums, pieces and batches. */
 static const char v1_schema[] =
     "CREATE TABLE run(id TEXT PRIMARY KEY, project TEXT NOT NULL, name TEXT NOT NULL,"
@@ -520,6 +586,7 @@ int main(void)
         TU_DIR_TEST(test_slow_metric_merged),
         TU_DIR_TEST(test_resume_continues_tail),
         TU_DIR_TEST(test_string_batches),
+        TU_DIR_TEST(test_history_many_keys),
         TU_DIR_TEST(test_copy_alone_and_side_files),
         TU_DIR_TEST(test_schema1_reads),
     };

@@ -40,7 +40,8 @@ static void test_history_line(void **state)
         {&ms[4], 1, -INFINITY, NULL, NULL},
         {&ms[5], 2, 0, "\"warm \\\"up\\\"\"", "string"},
         {&ms[6], 0, 0, NULL, NULL}};
-    tally_history_row row = {42, 7, cells, 1};
+    static const size_t set[] = {0, 1, 2, 3, 4, 5}; /* every cell but "absent" */
+    tally_history_row row = {42, 7, cells, 1, 6, set};
     buf b = BUF_INIT;
     history_row_json(&b, NULL, &row, JSON_BARE_NONFINITE);
     assert_string_equal(buf_cstr(&b),
@@ -74,7 +75,8 @@ static void test_events_line(void **state)
     tally_history_cell cells[3] = {{&ms[0], 1, 31.5, NULL, NULL},
                                    {&ms[1], 1, 60, NULL, NULL},
                                    {&ms[2], 0, 0, NULL, NULL}};
-    tally_history_row row = {2500, 3, cells, 1};
+    static const size_t set[] = {0, 1};
+    tally_history_row row = {2500, 3, cells, 1, 2, set};
     buf b = BUF_INIT;
     fstream_events_line(&b, &row, 1000.0);
     assert_string_equal(buf_cstr(&b), "{\"_wandb\":true,\"_timestamp\":1002.5,\"_runtime\":2.5,"
