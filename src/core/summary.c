@@ -9,6 +9,7 @@
 #include "core/summary.h"
 
 #include <math.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,11 +37,18 @@ void summary_add(summary_state *s, double v)
 
 int summary_add_json(summary_state *s, const char *json)
 {
-    char *copy = strdup(json);
-    if (!copy)
-        return -1;
-    free(s->last_json);
-    s->last_json = copy;
+    /* Reuses the buffer while the value fits: a string logged every step
+     * must not cost an allocation for its summary. */
+    size_t len = strlen(json);
+    char *copy = s->last_json;
+    if (!copy || malloc_usable_size(copy) <= len) {
+        copy = malloc(len + 16);
+        if (!copy)
+            return -1;
+        free(s->last_json);
+        s->last_json = copy;
+    }
+    memcpy(copy, json, len + 1);
     s->has_override = 0;
     return 0;
 }
