@@ -29,7 +29,7 @@ id=$(awk '$1 == "run" { print $2 }' "$TMP/run")
 [ -f "$run" ] || die "hostile_logger did not say where its run is"
 
 # What the API refuses, a file can still hold.
-python3 - "$run" <<'EOF' || die "could not doctor the run file"
+python3 - "$run" "$TOP_SRCDIR" <<'EOF' || die "could not doctor the run file"
 import sqlite3, sys
 E = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\r\b\x7f\x9b1m\u202e"
 db = sqlite3.connect(sys.argv[1])
@@ -37,34 +37,11 @@ db.execute("UPDATE metric SET name = ? || name || ? WHERE name IN ('loss', 'acc'
 db.execute("UPDATE config SET key = ? || key WHERE key = 'opt'", (E,))
 db.execute("UPDATE summary SET key = ? || key WHERE key = 'loss'", (E,))
 db.execute("UPDATE summary SET value = ? WHERE key = 'acc'", ('"raw' + E + '"',))
-# The first stored string value, rewritten inside its batch (docs/format.md),
-# with a checksum that matches: the file is hostile, not damaged.
-import struct, zlib
-def varint(b, i):
-    v = shift = 0
-    while True:
-        c = b[i]; i += 1
-        v |= (c & 0x7f) << shift; shift += 7
-        if not c & 0x80:
-            return v, i
-def put(v):
-    out = bytearray()
-    while v >= 0x80:
-        out.append(v & 0x7f | 0x80); v >>= 7
-    out.append(v)
-    return bytes(out)
-bid, first, last, n, data = db.execute(
-    "SELECT id, first_x, last_x, n, data FROM object_batch ORDER BY first_x LIMIT 1").fetchone()
-_, i = varint(data, 1)
-_, i = varint(data, i)
-_, i = varint(data, i)
-i += 1
-length, j = varint(data, i)
-text = ('"raw' + E + '"').encode()
-data = data[:i] + put(len(text)) + text + data[j + length:]
-head = struct.pack("<qqqq", -1, first, last, n) + struct.pack("<Q", 0x7ff8000000000000) * 4
-db.execute("UPDATE object_batch SET data = ?, crc = ? WHERE id = ?",
-           (data, zlib.crc32(head + data), bid))
+# The first stored value, rewritten inside its batch with a checksum that
+# matches: the file is hostile, not damaged.
+sys.path.insert(0, sys.argv[2] + "/tests/integration")
+import runfile
+runfile.rewrite_value(db, None, ('"raw' + E + '"').encode())
 for col in ("id", "project", "host", "user", "os", "version", "mode"):
     db.execute("UPDATE run SET %s = ? || coalesce(%s, '')" % (col, col), (E,))
 db.execute("UPDATE run SET git = ?, tags = ?",
