@@ -36,6 +36,9 @@ int tally_sync_state_open(const char *path, tally_sync_state **out)
     int version = 0;
     if (!rc) {
         sqlite3_busy_timeout(s->db, SYNC_BUSY_MS);
+        /* What a cursor write or clear deletes is overwritten with zeros, not
+         * left in free space: a forgotten target is gone from the file. */
+        sqlite3_exec(s->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
         rc = schema_check(s->db, &version);
     }
     /* The sync table is the same in every version so far: runs of an older

@@ -44,7 +44,9 @@ struct sync_session {
     sync_options opts;
     buf base;
     char *key;
-    int holds_key; /* auth_key_hold() was called for it */
+    int holds_key;    /* auth_key_hold() was called for it */
+    buf legacy_base;  /* the base URL with its credentials, when it had them (see
+                         move_legacy_cursors); never sent or printed */
     char *entity;  /* resolved once */
     int features_known;
     unsigned features;
@@ -96,6 +98,7 @@ int sync_session_new(const sync_options *opts, sync_session **out, char *err, si
         /* Not echoed: the URL may hold credentials. */
         snprintf(err, errsize, "%s is not a usable http(s) URL",
                  opts->base_url && opts->base_url[0] ? "the server URL" : "WANDB_BASE_URL");
+    int had_credentials = url_key != NULL;
     const char *env_key = getenv("WANDB_API_KEY");
     if (!rc && opts->api_key) {
         s->key = strdup(opts->api_key);
@@ -119,6 +122,14 @@ int sync_session_new(const sync_options *opts, sync_session **out, char *err, si
         } else if (rc) {
             snprintf(err, errsize, "cannot read the API key: %s", sync_strerror(rc));
         }
+    }
+    if (!rc && had_credentials) {
+        /* The target an older tally stored the cursors under. */
+        const char *raw = opts->base_url && opts->base_url[0] ? opts->base_url
+                                                               : getenv("WANDB_BASE_URL");
+        buf_puts(&s->legacy_base, raw);
+        while (s->legacy_base.len && s->legacy_base.data[s->legacy_base.len - 1] == '/')
+            s->legacy_base.data[--s->legacy_base.len] = '\0';
     }
     if (url_key) {
         memset(url_key, 0, strlen(url_key));
@@ -161,6 +172,9 @@ void sync_session_free(sync_session *s)
     if (s->holds_key)
         auth_key_release();
     free(s->entity);
+    if (s->legacy_base.data)
+        memset(s->legacy_base.data, 0, s->legacy_base.cap);
+    buf_free(&s->legacy_base);
     buf_free(&s->base);
     free(s);
 }
@@ -252,6 +266,83 @@ static int resolve_entity(job *j)
                  : penv && penv[0]                     ? penv
                                                        : tally_store_info(j->st)->project;
     return TALLY_OK;
+}
+
+/* A cursor read with this default was not stored. */
+#define CURSOR_ABSENT (INT64_MIN + 1)
+
+typedef struct legacy_move {
+    job *j;
+    const char *old;
+    const char **names;
+    int64_t *values;
+    buf *keys;
+    size_t n, cap;
+    int rc;
+} legacy_move;
+
+/* Queues stream's cursor for the move when the old target has it and the
+ * new one does not. */
+static void legacy_take(legacy_move *m, const char *stream)
+{
+    int64_t was, now;
+    if (m->rc || m->n == m->cap)
+        return;
+    m->rc = tally_sync_cursor_get(m->j->state, m->old, stream, CURSOR_ABSENT, &was);
+    if (!m->rc && was != CURSOR_ABSENT)
+        m->rc = tally_sync_cursor_get(m->j->state, buf_cstr(&m->j->target), stream,
+                                      CURSOR_ABSENT, &now);
+    if (m->rc || was == CURSOR_ABSENT || now != CURSOR_ABSENT)
+        return;
+    m->keys[m->n] = (buf)BUF_INIT;
+    buf_puts(&m->keys[m->n], stream);
+    m->names[m->n] = buf_cstr(&m->keys[m->n]);
+    m->values[m->n++] = was;
+}
+
+static int legacy_file(void *ctx, const tally_file_info *f)
+{
+    legacy_move *m = ctx;
+    buf key = BUF_INIT;
+    buf_printf(&key, "file:%s", f->path);
+    legacy_take(m, buf_cstr(&key));
+    buf_free(&key);
+    return m->rc != 0;
+}
+
+/* A run synced by a tally that kept the credentials of WANDB_BASE_URL in
+ * the target has its cursors under a target that holds the key: they move
+ * to the bare target (the sync resumes where it was) and the old rows are
+ * deleted, and zeroed (the key leaves the file). */
+static int move_legacy_cursors(job *j)
+{
+    sync_session *s = j->s;
+    if (!s->legacy_base.len || s->opts.dry_run)
+        return TALLY_OK;
+    buf old = BUF_INIT;
+    buf_printf(&old, "%s/%s/%s", buf_cstr(&s->legacy_base), j->entity, j->project);
+    enum { MOVE_MAX = C_COUNT + 64 };
+    const char *names[MOVE_MAX];
+    int64_t values[MOVE_MAX];
+    buf keys[MOVE_MAX];
+    legacy_move m = {j, buf_cstr(&old), names, values, keys, 0, MOVE_MAX, TALLY_OK};
+    for (int i = 0; i < C_COUNT; i++)
+        legacy_take(&m, cursor_names[i]);
+    if (!m.rc) {
+        int rc = tally_store_files(j->st, legacy_file, &m);
+        if (!m.rc)
+            m.rc = rc;
+    }
+    if (!m.rc && m.n)
+        m.rc = tally_sync_cursor_set(j->state, buf_cstr(&j->target), names, values, m.n);
+    if (!m.rc)
+        m.rc = tally_sync_cursor_clear(j->state, buf_cstr(&old));
+    for (size_t i = 0; i < m.n; i++)
+        buf_free(&keys[i]);
+    if (old.data)
+        memset(old.data, 0, old.cap);
+    buf_free(&old);
+    return m.rc;
 }
 
 static int load_cursors(job *j)
@@ -814,6 +905,11 @@ int sync_session_run(sync_session *s, const char *path, sync_result *res)
     }
     buf_printf(&j.target, "%s/%s/%s", buf_cstr(&s->base), j.entity, j.project);
     rc = tally_sync_state_open(path, &j.state);
+    if (rc) {
+        fail(&j, rc, "cannot record sync progress in the run file: %s", NULL);
+        goto done;
+    }
+    rc = move_legacy_cursors(&j);
     if (rc) {
         fail(&j, rc, "cannot record sync progress in the run file: %s", NULL);
         goto done;

@@ -44,6 +44,28 @@ assert sys.argv[3] not in dump and "api:" not in dump, "the key is in a row"
 print(rows[0][0])
 ' "$RUN_FILE" "$port" "$FAKE_KEY"
 
+# A run file an older tally synced holds its cursors under the target with
+# the key in it: the next sync moves them (nothing is sent again) and the
+# key leaves the file.
+python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE sync SET target = ?", ("http://api:%s@127.0.0.1:%s/fake-entity/synctest" % (sys.argv[2], sys.argv[3]),))
+db.commit()
+db.close()
+' "$RUN_FILE" "$FAKE_KEY" "$port"
+check "(an old run file: the key is in its sync table)" grep -a -q "$FAKE_KEY" "$RUN_FILE"
+"$TALLY" sync --dir "$TMP/runs" "$RUN_ID" >"$TMP/legacy.out" 2>&1 || fail "sync of the old file failed"
+check "it resumes from the old cursors: up to date" grep -q "up to date" "$TMP/legacy.out"
+no_key "the key is gone from the old file's bytes" "$RUN_FILE" "$RUN_FILE-wal" "$RUN_FILE-shm"
+py "its cursors now stand under the bare target" '
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+rows = db.execute("SELECT DISTINCT target FROM sync").fetchall()
+assert rows == [("http://127.0.0.1:%s/fake-entity/synctest" % sys.argv[2],)], rows
+assert db.execute("SELECT count(*) FROM sync").fetchone()[0] >= 9
+' "$RUN_FILE" "$port"
+
 # A failing sync names the server without the credentials.
 stop_fake
 expect_error "sync to a dead server with the key in the URL fails" 1 \
