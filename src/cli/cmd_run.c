@@ -223,32 +223,41 @@ static void config_arg(tally_run *run, const char *name, size_t nlen, const char
     free(json);
 }
 
+/* "key=value" as Hydra writes overrides: the length of key, else 0. */
+static size_t override_key(const char *a)
+{
+    const char *eq = strchr(a, '=');
+    size_t k = eq ? (size_t)(eq - a) : 0;
+    if (k == 0 || !((a[0] >= 'a' && a[0] <= 'z') || (a[0] >= 'A' && a[0] <= 'Z') || a[0] == '_'))
+        return 0;
+    return strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == k ? k : 0;
+}
+
 /* CMD's own arguments as config: "--lr 0.1", "--lr=0.1", "--flag" (true)
  * and "key=value" (Hydra's overrides).  Short options, positional
  * arguments and everything after a "--" are left out. */
 static void record_args(tally_run *run, char **cmd)
 {
     for (int i = 1; cmd[i]; i++) {
-        const char *a = cmd[i];
+        const char *a = cmd[i], *next = cmd[i + 1];
         if (strcmp(a, "--") == 0)
             return;
-        if (a[0] == '-' && a[1] == '-' && a[2] != '-' && a[2] != '=' && a[2]) {
+        size_t k = override_key(a);
+        if (k > 0) {
+            config_arg(run, a, k, a + k + 1);
+        } else if (a[0] == '-' && a[1] == '-' && a[2] != '-' && a[2] != '=' && a[2]) {
             const char *name = a + 2, *eq = strchr(name, '=');
+            int takes = next && override_key(next) == 0 &&
+                        (next[0] != '-' || (next[1] >= '0' && next[1] <= '9') || next[1] == '.');
             if (eq) {
                 config_arg(run, name, (size_t)(eq - name), eq + 1);
-            } else if (cmd[i + 1] && (cmd[i + 1][0] != '-' || (cmd[i + 1][1] >= '0' && cmd[i + 1][1] <= '9'))) {
-                config_arg(run, name, strlen(name), cmd[i + 1]);
+            } else if (takes) {
+                config_arg(run, name, strlen(name), next);
                 i++;
             } else {
                 config_arg(run, name, strlen(name), "true");
             }
-            continue;
         }
-        const char *eq = strchr(a, '=');
-        size_t k = eq ? (size_t)(eq - a) : 0;
-        if (k > 0 && ((a[0] >= 'a' && a[0] <= 'z') || (a[0] >= 'A' && a[0] <= 'Z') || a[0] == '_') &&
-            strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == k)
-            config_arg(run, a, k, eq + 1);
     }
 }
 
