@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/parse.h"
 #include "tally.h"
 
 #define DICTLINE_MAX_NEST 16 /* dicts, lists and calls, together */
@@ -144,12 +145,7 @@ static int number(scanner *sc, double *v)
             return 0;
         j = d;
     }
-    char tmp[64];
-    if (j - start >= sizeof tmp)
-        return 0;
-    memcpy(tmp, sc->s + start, j - start);
-    tmp[j - start] = '\0';
-    *v = strtod(tmp, NULL);
+    *v = parse_decimal(sc->s + start, j - start);
     sc->i = j;
     return 1;
 }

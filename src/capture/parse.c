@@ -61,16 +61,18 @@ void parse_result_free(parse_result *r)
     free(r->v);
     free(r->text);
     free(r->tok);
+    free(r->soft);
     memset(r, 0, sizeof *r);
 }
 
-int parse_result_add(parse_result *r, const char *key, size_t klen, double value)
+/* Adds or replaces key; *index gets its place. */
+static int put(parse_result *r, const char *key, size_t klen, double value, size_t *index)
 {
-    if (klen == 0 || klen > TALLY_KEY_MAX)
-        return 0;
     for (size_t i = 0; i < r->n; i++) /* the last value of a key on the line wins */
-        if (strncmp(r->v[i].key, key, klen) == 0 && r->v[i].key[klen] == '\0') {
+        if (r->v[i].key[0] == key[0] && strncmp(r->v[i].key, key, klen) == 0 &&
+            r->v[i].key[klen] == '\0') {
             r->v[i].value = value;
+            *index = i;
             return 0;
         }
     if (r->n == r->cap) {
@@ -83,13 +85,24 @@ int parse_result_add(parse_result *r, const char *key, size_t klen, double value
     }
     memcpy(r->v[r->n].key, key, klen);
     r->v[r->n].key[klen] = '\0';
-    r->v[r->n++].value = value;
+    r->v[r->n].value = value;
+    *index = r->n++;
     return 0;
+}
+
+int parse_result_add(parse_result *r, const char *key, size_t klen, double value)
+{
+    size_t i;
+    if (klen == 0 || klen > TALLY_KEY_MAX)
+        return 0;
+    return put(r, key, klen, value, &i);
 }
 
 void parse_result_remove(parse_result *r, size_t i)
 {
     memmove(r->v + i, r->v + i + 1, (r->n - i - 1) * sizeof *r->v);
+    if (r->soft_cap >= r->n)
+        memmove(r->soft + i, r->soft + i + 1, r->n - i - 1);
     r->n--;
 }
 
@@ -104,6 +117,9 @@ static int whole(double v, int64_t *out)
 
 static int is_step_key(const char *k, size_t n)
 {
+    char c = k[0] | 32;
+    if (c != 's' && c != 'i' && c != 'g' && c != '_')
+        return 0;
     return (n == 4 && strncasecmp(k, "step", 4) == 0) || (n == 5 && memcmp(k, "_step", 5) == 0) ||
            (n == 11 && strncasecmp(k, "global_step", 11) == 0) ||
            (n == 4 && strncasecmp(k, "iter", 4) == 0) ||
@@ -119,12 +135,12 @@ static int is_dict_step_key(const char *k, size_t n)
 
 static int is_epoch_key(const char *k, size_t n)
 {
-    return n == 5 && strncasecmp(k, "epoch", 5) == 0;
+    return n == 5 && (k[0] | 32) == 'e' && strncasecmp(k, "epoch", 5) == 0;
 }
 
 static int is_batch_key(const char *k, size_t n)
 {
-    return n == 5 && strncasecmp(k, "batch", 5) == 0;
+    return n == 5 && (k[0] | 32) == 'b' && strncasecmp(k, "batch", 5) == 0;
 }
 
 /* ---- cleaning: what the terminal would show ----------------------------- */
@@ -195,6 +211,7 @@ struct parse_token {
     double num;         /* TK_NUM */
     int64_t a, b;       /* TK_FRAC: a/b */
     unit_kind unit;     /* TK_NUM */
+    int stop;           /* TK_WORD: a prose word ("to", "of") */
     const char *uname;  /* time: "ms", "s", ...; rate: the noun before "/s" */
     size_t ulen;
 };
@@ -221,24 +238,75 @@ static int is_word_char(char c)
 
 static int is_sep(char c)
 {
-    return c && strchr(":=,;|()[]{}<>*#", c) != NULL;
+    switch (c) {
+    case ':': case '=': case ',': case ';': case '|': case '(': case ')': case '[':
+    case ']': case '{': case '}': case '<': case '>': case '*': case '#':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A table of words with their lengths, searched without strlen. */
+struct word {
+    const char *w;
+    size_t len;
+};
+#define WORD(s) {s, sizeof s - 1}
+
+static int lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* The index of p[0..n) in the table (ignoring case when nocase), or -1. */
+static long word_in(const struct word *t, size_t count, const char *p, size_t n, int nocase)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (t[i].len != n || (nocase ? lower(t[i].w[0]) != lower(p[0]) : t[i].w[0] != p[0]))
+            continue;
+        if (nocase ? strncasecmp(t[i].w, p, n) == 0 : memcmp(t[i].w, p, n) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Prose words: they cut a multi-word key ("number of parameters"). */
+static int is_stopword(const char *p, size_t n)
+{
+    static const char *const by_len[8] = {
+        NULL, "a", "an to of in on at by is be or as", "the for are was and has",
+        "from with will into than over have", "after", NULL, "reached"};
+    /* the first letters of those words: a b f h i o r t w */
+    static const unsigned long firsts = 1ul << 0 | 1ul << 1 | 1ul << 5 | 1ul << 7 | 1ul << 8 |
+                                        1ul << 14 | 1ul << 17 | 1ul << 19 | 1ul << 22;
+    if (n == 0 || n > 7 || !by_len[n] || !is_alpha(p[0]) || !(firsts >> (lower(p[0]) - 'a') & 1))
+        return 0;
+    char w[8];
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)lower(p[i]);
+    for (const char *c = by_len[n]; *c; c += n + (c[n] == ' ')) /* words of length n, blank-separated */
+        if (c[0] == w[0] && memcmp(c, w, n) == 0)
+            return 1;
+    return 0;
 }
 
 /* A unit spelled u[0..n): its kind, and its canonical name. */
 static unit_kind unit_of(const char *u, size_t n, const char **name, size_t *nlen)
 {
-    static const struct {
-        const char *spelled, *canon;
-    } times[] = {{"ns", "ns"},     {"us", "us"},        {"ms", "ms"},      {"s", "s"},
-                 {"sec", "s"},     {"secs", "s"},       {"second", "s"},   {"seconds", "s"},
-                 {"min", "min"},   {"mins", "min"},     {"minutes", "min"}, {"h", "h"},
-                 {"hr", "h"},      {"hours", "h"}};
-    for (size_t i = 0; i < sizeof times / sizeof *times; i++)
-        if (strlen(times[i].spelled) == n && memcmp(times[i].spelled, u, n) == 0) {
-            *name = times[i].canon;
-            *nlen = strlen(times[i].canon);
-            return U_TIME;
-        }
+    static const struct word spelled[] = {
+        WORD("ns"),  WORD("us"),   WORD("ms"),     WORD("s"),       WORD("sec"),
+        WORD("secs"), WORD("second"), WORD("seconds"), WORD("min"), WORD("mins"),
+        WORD("minutes"), WORD("h"), WORD("hr"),    WORD("hours")};
+    static const struct word canon[] = {
+        WORD("ns"), WORD("us"), WORD("ms"),  WORD("s"),   WORD("s"), WORD("s"), WORD("s"),
+        WORD("s"),  WORD("min"), WORD("min"), WORD("min"), WORD("h"), WORD("h"), WORD("h")};
+    long k = n <= 7 ? word_in(spelled, sizeof spelled / sizeof *spelled, u, n, 0) : -1;
+    if (k >= 0) {
+        *name = canon[k].w;
+        *nlen = canon[k].len;
+        return U_TIME;
+    }
     if (n == 1 && u[0] == '%') {
         *name = "";
         *nlen = 0;
@@ -253,6 +321,56 @@ static unit_kind unit_of(const char *u, size_t n, const char **name, size_t *nle
         return U_RATE;
     }
     return U_NONE;
+}
+
+/* With at most 15 significant digits and a power of ten up to 22, both
+ * are exact doubles and one multiplication or division rounds correctly
+ * (the fast path of correct decimal conversion); else strtod. */
+double parse_decimal(const char *s, size_t n)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0, digits = 0;
+    int neg = 0, frac = 0, exp = 0, dot = 0;
+    uint64_t m = 0;
+    if (s[0] == '-' || s[0] == '+')
+        neg = s[i++] == '-';
+    for (; i < n; i++) {
+        if (s[i] == '.') {
+            dot = 1;
+        } else if (is_digit(s[i])) {
+            if (m == 0 && s[i] == '0') {
+                frac += dot; /* leading zeros count for nothing but the scale */
+                continue;
+            }
+            m = m * 10 + (uint64_t)(s[i] - '0');
+            frac += dot;
+            digits++;
+        } else {
+            break; /* the exponent */
+        }
+    }
+    if (i < n) {
+        int esign = 1, e = 0;
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            esign = s[i++] == '-' ? -1 : 1;
+        for (; i < n && e < 1000; i++)
+            e = e * 10 + (s[i] - '0');
+        exp = esign * e;
+    }
+    int scale = exp - frac;
+    if (digits > 15 || scale < -22 || scale > 22) {
+        char tmp[64];
+        if (n >= sizeof tmp)
+            return 0;
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        return strtod(tmp, NULL);
+    }
+    double v = scale < 0 ? (double)m / pow10[-scale] : (double)m * pow10[scale];
+    return neg ? -v : v;
 }
 
 /* A decimal number at the start of s[0..n): its length (0: none). */
@@ -280,12 +398,7 @@ static size_t number_len(const char *s, size_t n, double *v)
         if (d > e)
             i = d;
     }
-    char tmp[64];
-    if (i >= sizeof tmp)
-        return 0;
-    memcpy(tmp, s, i);
-    tmp[i] = '\0';
-    *v = strtod(tmp, NULL);
+    *v = parse_decimal(s, i);
     return i;
 }
 
@@ -442,6 +555,7 @@ static long tokenize(const char *s, size_t n, parse_result *r)
                 }
             } else {
                 t.kind = TK_WORD;
+                t.stop = is_stopword(t.p, t.len);
             }
             i = j;
         } else if (c == '.' && i + 1 < n && s[i + 1] == '.') { /* leader dots "END ....x=1" */
@@ -492,54 +606,42 @@ static int word_is_nonfinite(const parse_token *t, double *v)
 
 static int stopword(const parse_token *t)
 {
-    static const char *const words[] = {"a",    "an",   "the", "to",  "of",    "in",   "on",
-                                        "at",   "for",  "from", "with", "by",   "is",   "are",
-                                        "was",  "be",   "will", "and", "or",   "as",   "into",
-                                        "after", "than", "over", "has", "have", "reached"};
-    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-        if (strlen(words[i]) == t->len && strncasecmp(words[i], t->p, t->len) == 0)
-            return 1;
-    return 0;
+    return t->stop;
 }
 
 typedef enum pair_kind { PAIR_EQ, PAIR_COLON, PAIR_SPACE, PAIR_BARE } pair_kind;
-
-/* A pair found on the line, kept until the line is judged as a whole. */
-typedef struct pair {
-    pair_kind kind;
-    char key[TALLY_KEY_MAX + 1];
-    size_t klen;
-    double value;
-} pair;
 
 typedef struct text_scan {
     parse_result *r;
     const parse_token *t;
     long nt;
-    pair *pairs;
-    size_t np, pcap;
+    const char *end;    /* the end of the text */
     int marker;         /* a step, epoch or batch was named */
+    int other;          /* a pair other than a bare "key value" was found */
     int64_t step_total; /* the step was "a/b": b */
 } text_scan;
 
+/* A pair goes into the result at once; a bare "key value" one is marked
+ * soft, and taken out again at the end when nothing else on the line
+ * vouches for it. */
 static int keep_pair(text_scan *ts, pair_kind kind, const char *key, size_t klen, double v)
 {
+    parse_result *r = ts->r;
+    size_t i;
     if (klen == 0 || klen > TALLY_KEY_MAX)
         return 0;
-    if (ts->np == ts->pcap) {
-        size_t cap = ts->pcap ? ts->pcap * 2 : 16;
-        pair *p = realloc(ts->pairs, cap * sizeof *p);
-        if (!p)
+    int rc = put(r, key, klen, v, &i);
+    if (rc)
+        return rc;
+    if (r->n > r->soft_cap) {
+        unsigned char *soft = realloc(r->soft, r->cap);
+        if (!soft)
             return TALLY_ENOMEM;
-        ts->pairs = p;
-        ts->pcap = cap;
+        r->soft = soft;
+        r->soft_cap = r->cap;
     }
-    pair *p = &ts->pairs[ts->np++];
-    p->kind = kind;
-    memcpy(p->key, key, klen);
-    p->key[klen] = '\0';
-    p->klen = klen;
-    p->value = v;
+    r->soft[i] = kind == PAIR_SPACE;
+    ts->other |= kind != PAIR_SPACE;
     return 0;
 }
 
@@ -575,16 +677,16 @@ static size_t make_key(const parse_token *t, long w0, long w1, const parse_token
  * "Timestamp: 1704457845", "Port: 8080", "progress: 100%". */
 static int not_a_metric(const parse_token *t, long w0, long w1)
 {
-    static const char *const words[] = {"version", "timestamp", "date", "port", "pid", "progress"};
+    static const struct word words[] = {WORD("version"), WORD("timestamp"), WORD("date"),
+                                        WORD("port"),    WORD("pid"),       WORD("progress")};
     for (long w = w0; w <= w1; w++) {
         const char *p = t[w].p, *end = t[w].p + t[w].len;
         while (p < end) { /* each part of the word, split at '_' '.' '-' '/' */
             const char *q = p;
             while (q < end && is_alnum(*q))
                 q++;
-            for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-                if (strlen(words[i]) == (size_t)(q - p) && strncasecmp(words[i], p, (size_t)(q - p)) == 0)
-                    return 1;
+            if (word_in(words, sizeof words / sizeof *words, p, (size_t)(q - p), 1) >= 0)
+                return 1;
             p = q + 1;
         }
     }
@@ -598,8 +700,8 @@ static int ends_field(const text_scan *ts, long i)
     if (i >= ts->nt)
         return 1;
     const parse_token *t = &ts->t[i];
-    if (t->kind == TK_SEP && t->p[0] == ',')
-        return !is_digit(t->p[1]); /* "1,2" is a tuple, not a value and a separator */
+    if (t->kind == TK_SEP && t->p[0] == ',') /* "1,2" is a tuple, not a value and a separator */
+        return !(t->p + 1 < ts->end && is_digit(t->p[1]));
     if (t->kind == TK_SEP)
         return strchr(";|)]}-(", t->p[0]) != NULL;
     long k = i;
@@ -695,7 +797,7 @@ static long skip_group(const text_scan *ts, long i)
     return i;
 }
 
-/* Reads the pairs of tokens [0, nt) into ts->pairs and the markers. */
+/* Reads the pairs of tokens [0, nt) into the result, and the markers. */
 static int scan_pairs(text_scan *ts)
 {
     const parse_token *t = ts->t;
@@ -810,8 +912,11 @@ static int parse_text(const char *s, size_t n, parse_result *r)
     long nt = tokenize(s, n, r);
     if (nt < 0)
         return (int)nt;
-    text_scan ts = {.r = r, .t = r->tok, .nt = nt};
+    size_t first = r->n; /* the bars' grammars call this twice on one line */
+    text_scan ts = {.r = r, .t = r->tok, .nt = nt, .end = s + n};
     int rc = scan_pairs(&ts);
+    if (rc)
+        return rc;
     if (r->has_step && ts.step_total > 0 && r->has_epoch && !r->has_batch) {
         /* "Epoch [2/5], Step [100/600]": a step counted within the epoch */
         r->has_batch = 1;
@@ -819,14 +924,11 @@ static int parse_text(const char *s, size_t n, parse_result *r)
         r->batch_total = ts.step_total;
         r->has_step = 0;
     }
-    int other = 0;
-    for (size_t i = 0; i < ts.np; i++)
-        other |= ts.pairs[i].kind != PAIR_SPACE;
-    for (size_t i = 0; i < ts.np && !rc; i++)
-        if (ts.pairs[i].kind != PAIR_SPACE || ts.marker || other)
-            rc = parse_result_add(r, ts.pairs[i].key, ts.pairs[i].klen, ts.pairs[i].value);
-    free(ts.pairs);
-    return rc;
+    if (!ts.marker && !ts.other)
+        for (size_t i = r->n; i-- > first;)
+            if (r->soft[i])
+                parse_result_remove(r, i);
+    return 0;
 }
 
 /* ---- dict lines ----------------------------------------------------------- */
@@ -856,9 +958,9 @@ static int dict_member(void *ctx, const char *key, size_t klen, int depth, doubl
 static int parse_tqdm(const char *s, size_t n, parse_result *r, int *rc)
 {
     const char *bar = NULL;
-    for (size_t i = 1; i + 1 < n; i++)
-        if (s[i] == '%' && s[i + 1] == '|' && is_digit(s[i - 1])) {
-            bar = s + i;
+    for (const char *p = s; (p = memchr(p, '%', (size_t)(s + n - p))) != NULL; p++)
+        if (p > s && p + 1 < s + n && p[1] == '|' && is_digit(p[-1])) {
+            bar = p;
             break;
         }
     if (!bar)
@@ -990,9 +1092,16 @@ int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
         out->text = t;
         out->text_cap = len + 1;
     }
-    size_t n = parse_clean(line, len, out->text);
-    out->text[n] = '\0';
-    const char *s = out->text;
+    /* most lines have nothing to clean: read them where they are */
+    size_t n = len;
+    const char *s = line;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] == 0x1b || line[i] == '\b' || line[i] == '\r') {
+            n = parse_clean(line, len, out->text);
+            out->text[n] = '\0';
+            s = out->text;
+            break;
+        }
     while (n > 0 && (*s == ' ' || *s == '\t')) {
         s++;
         n--;

@@ -39,6 +39,8 @@ typedef struct parse_result {
     size_t text_cap;
     parse_token *tok;
     size_t tok_cap;
+    unsigned char *soft; /* per metric: a bare "key value" pair (parse.c) */
+    size_t soft_cap;
 } parse_result;
 
 /* "auto", "json", "kv", "none" -> mode; -1 when unknown. */
@@ -60,6 +62,11 @@ void parse_result_remove(parse_result *r, size_t i);
 /* The line without terminal escape sequences (CSI, OSC, two-byte ESC x):
  * writes at most len bytes to out, returns the new length. */
 size_t parse_strip_escapes(const char *line, size_t len, char *out);
+
+/* The value of s[0..n), a decimal number as number grammars accept it
+ * ([+-]digits[.digits][e[+-]digits], checked by the caller), correctly
+ * rounded, without strtod's locale and copying for the common case. */
+double parse_decimal(const char *s, size_t n);
 
 /* What a terminal would show of the line: escapes stripped, '\b' and '\r'
  * overwriting.  Writes at most len bytes to out, returns the length. */

@@ -33,7 +33,7 @@ void stepper_free(stepper *s)
 static long find_open(const stepper *s, const char *key)
 {
     for (size_t i = 0; i < s->nopen; i++)
-        if (strcmp(s->open[i].key, key) == 0)
+        if (s->open[i].key[0] == key[0] && strcmp(s->open[i].key, key) == 0)
             return (long)i;
     return -1;
 }
