@@ -95,6 +95,9 @@ int parse_result_add(parse_result *r, const char *key, size_t klen, double value
     size_t i;
     if (klen == 0 || klen > TALLY_KEY_MAX)
         return 0;
+    for (i = 0; i < klen; i++) /* a NUL would cut the key, a control byte is no name */
+        if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
+            return 0;
     return put(r, key, klen, value, &i);
 }
 

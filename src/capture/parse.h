@@ -54,7 +54,8 @@ void parse_result_free(parse_result *r);
 /* Clears the metrics and the step, epoch and batch (keeps the scratch). */
 void parse_result_reset(parse_result *r);
 /* Adds (or, when the key is there already, replaces) one metric.  Keys
- * that are empty or longer than TALLY_KEY_MAX are skipped (0). */
+ * that are empty, longer than TALLY_KEY_MAX or hold a control byte (NUL
+ * included) are skipped (0). */
 int parse_result_add(parse_result *r, const char *key, size_t klen, double value);
 /* Removes metric i, keeping the order of the others. */
 void parse_result_remove(parse_result *r, size_t i);

@@ -106,6 +106,7 @@ static void test_python_repr(void **state)
     expect("{'a': 1} {'b': 2}", PARSE_AUTO, "nostep"); /* two dicts: nothing */
     expect("{'a': 1, 'b': obj}", PARSE_AUTO, "nostep");
     expect("{1: 0.5}", PARSE_AUTO, "nostep");
+    expect("{'a\\tb': 1, '\x01': 2, 'c': 3}", PARSE_AUTO, "nostep c=3"); /* control bytes: no key */
     expect("{'a' 1}", PARSE_AUTO, "nostep");
 }
 
@@ -223,6 +224,12 @@ static void test_junk(void **state)
             assert_true(strlen(r.v[k].key) > 0);
         parse_result_free(&r);
     }
+    /* a NUL inside a dict key (found by the fuzzer): no key, not a shorter one */
+    static const char nul[] = "{'\0a': 1, 'b': 2}";
+    parse_result r = {0};
+    assert_int_equal(parse_line(nul, sizeof nul - 1, PARSE_AUTO, &r), 1);
+    assert_string_equal(r.v[0].key, "b");
+    parse_result_free(&r);
     parse_mode m;
     assert_int_equal(parse_mode_of("kv", &m), 0);
     assert_int_equal(m, PARSE_KV);
