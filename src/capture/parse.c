@@ -109,8 +109,7 @@ void parse_result_remove(parse_result *r, size_t i)
     r->n--;
 }
 
-/* A step value: a whole number in [0, 2^53]. */
-static int whole(double v, int64_t *out)
+int parse_whole(double v, int64_t *out)
 {
     if (!(v >= 0 && v <= 9007199254740992.0) || floor(v) != v)
         return 0;
@@ -750,7 +749,7 @@ static void set_epoch(parse_result *r, const parse_token *v)
     } else if (v->kind == TK_NUM && v->unit == U_NONE) {
         r->has_epoch = 1;
         r->epoch = v->num;
-        r->has_epoch_index = whole(v->num, &r->epoch_index);
+        r->has_epoch_index = parse_whole(v->num, &r->epoch_index);
     }
 }
 
@@ -764,7 +763,7 @@ static int marker(text_scan *ts, const parse_token *w, const parse_token *v)
             r->has_step = 1;
             r->step = v->a;
             ts->step_total = v->b;
-        } else if (v->kind == TK_NUM && v->unit == U_NONE && whole(v->num, &x)) {
+        } else if (v->kind == TK_NUM && v->unit == U_NONE && parse_whole(v->num, &x)) {
             r->has_step = 1;
             r->step = x;
         } else {
@@ -941,7 +940,7 @@ static int dict_member(void *ctx, const char *key, size_t klen, int depth, doubl
     parse_result *r = ctx;
     if (depth == 0 && is_dict_step_key(key, klen)) {
         int64_t step;
-        if (whole(v, &step)) {
+        if (parse_whole(v, &step)) {
             r->has_step = 1;
             r->step = step;
         }

@@ -64,6 +64,9 @@ void parse_result_remove(parse_result *r, size_t i);
  * writes at most len bytes to out, returns the new length. */
 size_t parse_strip_escapes(const char *line, size_t len, char *out);
 
+/* A step value: 1 when v is a whole number in [0, 2^53] (*out gets it). */
+int parse_whole(double v, int64_t *out);
+
 /* The value of s[0..n), a decimal number as number grammars accept it
  * ([+-]digits[.digits][e[+-]digits], checked by the caller), correctly
  * rounded, without strtod's locale and copying for the common case. */

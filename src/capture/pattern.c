@@ -217,14 +217,6 @@ static int number_of(const char *s, size_t n, double *v)
     return end == tmp + n && ((*t >= '0' && *t <= '9') || *t == '.');
 }
 
-static int whole_step(double v, int64_t *out)
-{
-    if (!(v >= 0 && v <= 9007199254740992.0) || floor(v) != v)
-        return 0;
-    *out = (int64_t)v;
-    return 1;
-}
-
 int pattern_match(pattern_set *ps, const char *line, size_t len, parse_result *out)
 {
     int matched = 0;
@@ -244,14 +236,14 @@ int pattern_match(pattern_set *ps, const char *line, size_t len, parse_result *o
             const char *key = p->groups[g].key;
             int64_t step;
             if (strcmp(key, "step") == 0) {
-                if (whole_step(v, &step)) {
+                if (parse_whole(v, &step)) {
                     out->has_step = 1;
                     out->step = step;
                 }
             } else if (strcmp(key, "epoch") == 0) {
                 out->has_epoch = 1;
                 out->epoch = v;
-                out->has_epoch_index = whole_step(v, &out->epoch_index);
+                out->has_epoch_index = parse_whole(v, &out->epoch_index);
             } else {
                 int rc = parse_result_add(out, key, strlen(key), v);
                 if (rc)
