@@ -138,8 +138,19 @@ static void route_keys(runner *r, parse_result *p)
     }
 }
 
-/* One output line: the user's patterns, else the built-in grammars; the
- * metrics go to the step the stepper gives them. */
+/* Logs what p holds at the step the stepper gives it. */
+static void log_parsed(runner *r, parse_result *p)
+{
+    route_keys(r, p);
+    int64_t step;
+    if (stepper_place(&r->steps, p, &step) <= 0)
+        return;
+    route_keys(r, p); /* the "epoch" the stepper may have added */
+    for (size_t i = 0; i < p->n; i++)
+        tally_log_at(r->run, step, p->v[i].key, p->v[i].value);
+}
+
+/* One output line: the user's patterns, else the built-in grammars. */
 static void parse_output(runner *r, const char *line, size_t len)
 {
     parse_result *p = &r->parsed;
@@ -160,13 +171,20 @@ static void parse_output(runner *r, const char *line, size_t len)
     }
     if (n == 0 && parse_line(line, len, r->mode, p) < 0)
         return;
-    route_keys(r, p);
-    int64_t step;
-    if (stepper_place(&r->steps, p, &step) <= 0)
+    log_parsed(r, p);
+}
+
+/* A redraw forgot this text: when it is a bar at its end (Lightning
+ * redraws one bar over all epochs, each epoch's end never gets a newline),
+ * its metrics count.  When the same end is drawn again, the stepper logs
+ * it once. */
+static void parse_redrawn(runner *r, const char *text, size_t len)
+{
+    parse_result *p = &r->parsed;
+    if (parse_line(text, len, r->mode, p) <= 0)
         return;
-    route_keys(r, p); /* the "epoch" the stepper may have added */
-    for (size_t i = 0; i < p->n; i++)
-        tally_log_at(r->run, step, p->v[i].key, p->v[i].value);
+    if (p->has_batch && p->batch_total > 0 && p->batch == p->batch_total)
+        log_parsed(r, p);
 }
 
 static void emit_line(runner *r, int stream, const char *line, size_t len)
@@ -186,6 +204,20 @@ static void emit_out(void *ctx, const char *line, size_t len)
 static void emit_err(void *ctx, const char *line, size_t len)
 {
     emit_line(ctx, 1, line, len);
+}
+
+static void redraw_out(void *ctx, const char *text, size_t len)
+{
+    runner *r = ctx;
+    if (r->run && r->parse_stream[0])
+        parse_redrawn(r, text, len);
+}
+
+static void redraw_err(void *ctx, const char *text, size_t len)
+{
+    runner *r = ctx;
+    if (r->run && r->parse_stream[1])
+        parse_redrawn(r, text, len);
 }
 
 /* A JSON value for a command-line argument: a number or a boolean as
@@ -533,6 +565,8 @@ static int run_run(int argc, char **argv)
         cli_error("cannot start a run (%s); running %s unrecorded", tally_strerror(rc), cmd[0]);
     if (r.run && ro.args_config)
         record_args(r.run, cmd);
+    linebuf_on_redraw(&r.lines[0], redraw_out, &r);
+    linebuf_on_redraw(&r.lines[1], redraw_err, &r);
 
     fflush(stdout);
     fflush(stderr);

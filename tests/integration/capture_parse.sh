@@ -2,7 +2,7 @@
 # capture_parse.sh — `tally run` reads metrics the way a training script
 # prints them, from both streams: nanoGPT-style lines on stdout, a tqdm
 # bar redrawn with \r and Python logging on stderr, a dict line, a
-# --pattern for a custom line; --config and --ignore route keys, the
+# --pattern for a custom line, a bar redrawn over epochs (Lightning); --config and --ignore route keys, the
 # child's --flag arguments become config, --no-parse-stderr turns stderr
 # off; the child's stdout is a terminal of 80x24 when tally's is not, and
 # what it writes reaches tally's stdout and stderr unchanged; --help goes
@@ -90,6 +90,32 @@ assert "acc" not in keys and "score" not in keys, keys
 assert "train_loss" in keys and "mfu" in keys, keys
 assert json.load(open(sys.argv[2]))["config"] in ({}, None), "config recorded"
 ' "$TMP/export2.jsonl" "$TMP/show2.json"
+
+# Lightning draws one bar over all epochs: each epoch's end is redrawn,
+# never ended by a newline, and is drawn again with the validation loss.
+cat >"$TMP/bar.py" <<'SCRIPT'
+import os
+for e in range(3):
+    for b in range(1, 5):
+        os.write(1, b"\rEpoch %d: %3d%%|####| %d/4 [00:01<00:00, 3.00it/s, v_num=0, train_loss=0.%d%d]"
+                 % (e, 25 * b, b, e, b))
+    os.write(1, b"\rEpoch %d: 100%%|####| 4/4 [00:01<00:00, 3.00it/s, v_num=0, train_loss=0.%d4, "
+             b"val_loss=0.%d9]" % (e, e, e))
+os.write(1, b"\n")
+SCRIPT
+rm -rf "$store"
+"$TALLY" run --dir "$store" --project parse -- python3 "$TMP/bar.py" >/dev/null 2>&1
+run=$(ls "$store"/parse/*.db)
+"$TALLY" export "$run" >"$TMP/export3.jsonl"
+py "a bar redrawn over epochs: each epoch end counts once, the validation loss joins it" '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+got = [{k: v for k, v in r.items() if k not in ("_timestamp", "_runtime")} for r in rows]
+want = [{"_step": 4 * (e + 1), "epoch": e, "train_loss": e / 10 + 0.04, "val_loss": e / 10 + 0.09}
+        for e in range(3)]
+assert len(got) == 3 and all(g.keys() == w.keys() for g, w in zip(got, want)), got
+assert all(abs(g[k] - w[k]) < 1e-9 for g, w in zip(got, want) for k in w), got
+' "$TMP/export3.jsonl"
 
 "$TALLY" run --help >"$TMP/help" 2>"$TMP/help.err"
 check "--help goes to stdout and lists every option" sh -c '
