@@ -456,10 +456,10 @@ static const cli_option run_option_table[] = {
     {"regex", OPT_REGEX, "RE",
      "a PCRE2 expression whose named groups are keys, e.g. 'it=(?<step>\\d+) l=(?<loss>\\S+)'; "
      "repeatable"},
-    {"config", OPT_CONFIG, "KEY,...",
-     "these keys go to the run's config, not to its metrics (KEY* matches a prefix; v_num "
-     "always does)"},
-    {"ignore", OPT_IGNORE, "KEY,...", "these keys are not recorded at all (KEY* as above)"},
+    {"config", OPT_CONFIG, "KEYS",
+     "comma-separated keys that go to the run's config, not to its metrics (KEY* matches a "
+     "prefix; v_num always does)"},
+    {"ignore", OPT_IGNORE, "KEYS", "comma-separated keys not recorded at all (KEY* as above)"},
     {"no-parse-stdout", OPT_NO_STDOUT, NULL, "read no metrics from COMMAND's stdout"},
     {"no-parse-stderr", OPT_NO_STDERR, NULL, "read no metrics from COMMAND's stderr"},
     {"no-args-config", OPT_NO_ARGS, NULL,
