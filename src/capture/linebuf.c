@@ -62,6 +62,12 @@ static void append(linebuf *lb, const char *p, size_t n, linebuf_emit_fn emit, v
     }
 }
 
+void linebuf_on_redraw(linebuf *lb, linebuf_emit_fn fn, void *ctx)
+{
+    lb->redraw = fn;
+    lb->redraw_ctx = ctx;
+}
+
 void linebuf_feed(linebuf *lb, const char *p, size_t n, linebuf_emit_fn emit, void *ctx)
 {
     const char *end = p + n;
@@ -73,6 +79,8 @@ void linebuf_feed(linebuf *lb, const char *p, size_t n, linebuf_emit_fn emit, vo
                 p++;
                 continue;
             }
+            if (lb->redraw && lb->len > 0)
+                lb->redraw(lb->redraw_ctx, lb->data, lb->len);
             lb->len = 0; /* a redraw: the new text replaces the old */
         }
         const char *q = p;

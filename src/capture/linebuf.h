@@ -18,10 +18,15 @@ typedef struct linebuf {
     size_t len, cap, max;
     int pending_cr; /* the last byte was a '\r': "\n" ends the line, anything else redraws it */
     int oom;        /* a line could not grow: its bytes are dropped, the line model carries on */
+    linebuf_emit_fn redraw; /* optional: shown the text a redraw forgets */
+    void *redraw_ctx;
 } linebuf;
 
 void linebuf_init(linebuf *lb, size_t max);
 void linebuf_free(linebuf *lb);
+/* Asks for the text each redraw forgets (a progress bar's earlier states),
+ * before it goes: `tally run` reads bars that end without a newline. */
+void linebuf_on_redraw(linebuf *lb, linebuf_emit_fn fn, void *ctx);
 /* Feeds n bytes; calls emit for each line they finish. */
 void linebuf_feed(linebuf *lb, const char *p, size_t n, linebuf_emit_fn emit, void *ctx);
 /* Ends the stream: a partial line (or a progress bar's final state) is emitted. */

@@ -1,20 +1,41 @@
 /*
- * parse.c — metrics from output lines (see parse.h; the rules, precisely,
- * are in docs/capture.md).  A line is first stripped of terminal escape
- * sequences and surrounding blanks.  In auto mode a line that starts with
- * '{' and ends with '}' is read as JSON and nothing else; any other line is
- * read as key=value tokens.
+ * parse.c — metrics from output lines (see parse.h; the rules, with an
+ * example of each, are in docs/capture.md).
+ *
+ * The idea: a line is first cleaned the way a terminal would show it
+ * (escape sequences dropped, '\b' and '\r' overwrite), then read by the
+ * first grammar that owns it:
+ *
+ *   dict lines      {...} as JSON or Python repr (dictline.c);
+ *   tqdm bars       "DESC: 42%|####  | 5/12 [00:01<00:02, 3.1it/s, k=v]":
+ *                   the description and the postfix are text, the rest is
+ *                   the bar's chrome, never a metric;
+ *   Keras progbars  "10/10 [=====] - 2s 10ms/step - loss: 0.34": the
+ *                   fields after the timing are text;
+ *   text            everything else.
+ *
+ * Text is split into tokens (words, numbers with their unit, fractions
+ * "3/10", separators, and junk: dates, times, versions, IPs, paths, hex)
+ * and a number becomes a metric when a key stands right before it:
+ * "key=v" (one word), "key: v" or "key v" (up to three words, joined by
+ * '_').  Words naming a step, an epoch or a batch set those instead.  The
+ * bare "key v" form is prose-prone, so it counts only on a line that also
+ * has a marker or another kind of pair, and only when the number ends its
+ * field (a separator, the line's end, or the next pair follows).
  */
 #include "capture/parse.h"
 
-#include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "tally.h"
+#include "capture/dictline.h"
 
-#define PARSE_MAX_DEPTH 8
+#define PARSE_KEY_WORDS 3 /* words in a multi-word key at most */
+
+/* ---- the result --------------------------------------------------------- */
 
 int parse_mode_of(const char *name, parse_mode *out)
 {
@@ -27,30 +48,31 @@ int parse_mode_of(const char *name, parse_mode *out)
     return -1;
 }
 
+void parse_result_reset(parse_result *r)
+{
+    r->n = 0;
+    r->has_step = r->has_epoch = r->has_epoch_index = r->has_batch = 0;
+    r->step = r->epoch_index = r->batch = r->batch_total = 0;
+    r->epoch = 0;
+}
+
 void parse_result_free(parse_result *r)
 {
-    for (size_t i = 0; i < r->n; i++)
-        free(r->v[i].key);
     free(r->v);
+    free(r->text);
+    free(r->tok);
+    free(r->soft);
     memset(r, 0, sizeof *r);
 }
 
-static void reset(parse_result *r)
+/* Adds or replaces key; *index gets its place. */
+static int put(parse_result *r, const char *key, size_t klen, double value, size_t *index)
 {
-    for (size_t i = 0; i < r->n; i++)
-        free(r->v[i].key);
-    r->n = 0;
-    r->has_step = 0;
-    r->step = 0;
-}
-
-static int add(parse_result *r, const char *key, size_t klen, double value)
-{
-    if (klen == 0 || klen > TALLY_KEY_MAX)
-        return 0;
     for (size_t i = 0; i < r->n; i++) /* the last value of a key on the line wins */
-        if (strlen(r->v[i].key) == klen && memcmp(r->v[i].key, key, klen) == 0) {
+        if (r->v[i].key[0] == key[0] && strncmp(r->v[i].key, key, klen) == 0 &&
+            r->v[i].key[klen] == '\0') {
             r->v[i].value = value;
+            *index = i;
             return 0;
         }
     if (r->n == r->cap) {
@@ -61,29 +83,69 @@ static int add(parse_result *r, const char *key, size_t klen, double value)
         r->v = v;
         r->cap = cap;
     }
-    char *k = malloc(klen + 1);
-    if (!k)
-        return TALLY_ENOMEM;
-    memcpy(k, key, klen);
-    k[klen] = '\0';
-    r->v[r->n++] = (parse_metric){k, value};
+    memcpy(r->v[r->n].key, key, klen);
+    r->v[r->n].key[klen] = '\0';
+    r->v[r->n].value = value;
+    *index = r->n++;
     return 0;
 }
 
-static int is_step_key(const char *k, size_t n)
+int parse_result_add(parse_result *r, const char *key, size_t klen, double value)
 {
-    return (n == 4 && memcmp(k, "step", 4) == 0) || (n == 5 && memcmp(k, "_step", 5) == 0) ||
-           (n == 11 && memcmp(k, "global_step", 11) == 0);
+    size_t i;
+    if (klen == 0 || klen > TALLY_KEY_MAX)
+        return 0;
+    for (i = 0; i < klen; i++) /* a NUL would cut the key, a control byte is no name */
+        if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
+            return 0;
+    return put(r, key, klen, value, &i);
 }
 
-/* A step value: a whole number in [0, 2^53]. */
-static int step_value(double v, int64_t *out)
+void parse_result_remove(parse_result *r, size_t i)
+{
+    memmove(r->v + i, r->v + i + 1, (r->n - i - 1) * sizeof *r->v);
+    if (r->soft_cap >= r->n)
+        memmove(r->soft + i, r->soft + i + 1, r->n - i - 1);
+    r->n--;
+}
+
+int parse_whole(double v, int64_t *out)
 {
     if (!(v >= 0 && v <= 9007199254740992.0) || floor(v) != v)
         return 0;
     *out = (int64_t)v;
     return 1;
 }
+
+static int is_step_key(const char *k, size_t n)
+{
+    char c = k[0] | 32;
+    if (c != 's' && c != 'i' && c != 'g' && c != '_')
+        return 0;
+    return (n == 4 && strncasecmp(k, "step", 4) == 0) || (n == 5 && memcmp(k, "_step", 5) == 0) ||
+           (n == 11 && strncasecmp(k, "global_step", 11) == 0) ||
+           (n == 4 && strncasecmp(k, "iter", 4) == 0) ||
+           (n == 9 && strncasecmp(k, "iteration", 9) == 0);
+}
+
+/* In a dict only these name the step (an "iter" member is a metric). */
+static int is_dict_step_key(const char *k, size_t n)
+{
+    return (n == 4 && memcmp(k, "step", 4) == 0) || (n == 5 && memcmp(k, "_step", 5) == 0) ||
+           (n == 11 && memcmp(k, "global_step", 11) == 0);
+}
+
+static int is_epoch_key(const char *k, size_t n)
+{
+    return n == 5 && (k[0] | 32) == 'e' && strncasecmp(k, "epoch", 5) == 0;
+}
+
+static int is_batch_key(const char *k, size_t n)
+{
+    return n == 5 && (k[0] | 32) == 'b' && strncasecmp(k, "batch", 5) == 0;
+}
+
+/* ---- cleaning: what the terminal would show ----------------------------- */
 
 size_t parse_strip_escapes(const char *s, size_t n, char *out)
 {
@@ -113,156 +175,955 @@ size_t parse_strip_escapes(const char *s, size_t n, char *out)
     return o;
 }
 
-/* Members of a JSON object: numbers become metrics, nested objects "a/b". */
-static int walk(const cJSON *obj, char *prefix, size_t plen, int depth, parse_result *r)
+/* '\b' moves back one column and '\r' to the first; later bytes overwrite.
+ * Keras redraws its bar that way.  In place; returns the shown length. */
+static size_t overwrite(char *s, size_t n)
 {
-    for (const cJSON *it = obj->child; it; it = it->next) {
-        if (!it->string)
-            continue;
-        size_t klen = strlen(it->string);
-        if (plen + klen + 1 > TALLY_KEY_MAX)
-            continue;
-        char *key = prefix;
-        memcpy(key + plen, it->string, klen);
-        key[plen + klen] = '\0';
-        int rc = 0;
-        if (cJSON_IsNumber(it)) {
-            if (depth == 0 && is_step_key(it->string, klen)) {
-                int64_t step;
-                if (step_value(it->valuedouble, &step)) {
-                    r->has_step = 1;
-                    r->step = step;
-                }
-            } else if (it->string[0] != '_' || depth > 0) {
-                rc = add(r, key, plen + klen, it->valuedouble);
-            }
-        } else if (cJSON_IsObject(it) && depth + 1 < PARSE_MAX_DEPTH) {
-            key[plen + klen] = '/';
-            rc = walk(it, key, plen + klen + 1, depth + 1, r);
+    size_t cur = 0, len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\b') {
+            if (cur > 0)
+                cur--;
+        } else if (s[i] == '\r') {
+            cur = 0;
+        } else {
+            s[cur++] = s[i];
+            if (cur > len)
+                len = cur;
         }
-        if (rc)
-            return rc;
     }
+    return len;
+}
+
+size_t parse_clean(const char *line, size_t len, char *out)
+{
+    return overwrite(out, parse_strip_escapes(line, len, out));
+}
+
+/* ---- tokens --------------------------------------------------------------- */
+
+typedef enum tok_kind { TK_WORD, TK_NUM, TK_FRAC, TK_SEP, TK_JUNK } tok_kind;
+
+typedef enum unit_kind { U_NONE, U_TIME, U_PERCENT, U_RATE } unit_kind;
+
+struct parse_token {
+    tok_kind kind;
+    const char *p;
+    size_t len;
+    double num;         /* TK_NUM */
+    int64_t a, b;       /* TK_FRAC: a/b */
+    unit_kind unit;     /* TK_NUM */
+    int stop;           /* TK_WORD: a prose word ("to", "of") */
+    const char *uname;  /* time: "ms", "s", ...; rate: the noun before "/s" */
+    size_t ulen;
+};
+
+static int is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_alnum(char c)
+{
+    return is_alpha(c) || is_digit(c);
+}
+
+static int is_word_char(char c)
+{
+    return is_alnum(c) || c == '_' || c == '.' || c == '/' || c == '-' || c == '@';
+}
+
+static int is_sep(char c)
+{
+    switch (c) {
+    case ':': case '=': case ',': case ';': case '|': case '(': case ')': case '[':
+    case ']': case '{': case '}': case '<': case '>': case '*': case '#':
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A table of words with their lengths, searched without strlen. */
+struct word {
+    const char *w;
+    size_t len;
+};
+#define WORD(s) {s, sizeof s - 1}
+
+static int lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+/* The index of p[0..n) in the table (ignoring case when nocase), or -1. */
+static long word_in(const struct word *t, size_t count, const char *p, size_t n, int nocase)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (t[i].len != n || (nocase ? lower(t[i].w[0]) != lower(p[0]) : t[i].w[0] != p[0]))
+            continue;
+        if (nocase ? strncasecmp(t[i].w, p, n) == 0 : memcmp(t[i].w, p, n) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Prose words: they cut a multi-word key ("number of parameters"). */
+static int is_stopword(const char *p, size_t n)
+{
+    static const char *const by_len[8] = {
+        NULL, "a", "an to of in on at by is be or as", "the for are was and has",
+        "from with will into than over have", "after", NULL, "reached"};
+    /* the first letters of those words: a b f h i o r t w */
+    static const unsigned long firsts = 1ul << 0 | 1ul << 1 | 1ul << 5 | 1ul << 7 | 1ul << 8 |
+                                        1ul << 14 | 1ul << 17 | 1ul << 19 | 1ul << 22;
+    if (n == 0 || n > 7 || !by_len[n] || !is_alpha(p[0]) || !(firsts >> (lower(p[0]) - 'a') & 1))
+        return 0;
+    char w[8];
+    for (size_t i = 0; i < n; i++)
+        w[i] = (char)lower(p[i]);
+    for (const char *c = by_len[n]; *c; c += n + (c[n] == ' ')) /* words of length n, blank-separated */
+        if (c[0] == w[0] && memcmp(c, w, n) == 0)
+            return 1;
     return 0;
 }
 
-static int parse_json(const char *s, size_t n, parse_result *r)
+/* A unit spelled u[0..n): its kind, and its canonical name. */
+static unit_kind unit_of(const char *u, size_t n, const char **name, size_t *nlen)
 {
-    cJSON *o = cJSON_ParseWithLength(s, n);
-    int rc = 0;
-    if (cJSON_IsObject(o)) {
-        char key[TALLY_KEY_MAX + 2];
-        rc = walk(o, key, 0, 0, r);
+    static const struct word spelled[] = {
+        WORD("ns"),  WORD("us"),   WORD("ms"),     WORD("s"),       WORD("sec"),
+        WORD("secs"), WORD("second"), WORD("seconds"), WORD("min"), WORD("mins"),
+        WORD("minutes"), WORD("h"), WORD("hr"),    WORD("hours")};
+    static const struct word canon[] = {
+        WORD("ns"), WORD("us"), WORD("ms"),  WORD("s"),   WORD("s"), WORD("s"), WORD("s"),
+        WORD("s"),  WORD("min"), WORD("min"), WORD("min"), WORD("h"), WORD("h"), WORD("h")};
+    long k = n <= 7 ? word_in(spelled, sizeof spelled / sizeof *spelled, u, n, 0) : -1;
+    if (k >= 0) {
+        *name = canon[k].w;
+        *nlen = canon[k].len;
+        return U_TIME;
     }
-    cJSON_Delete(o);
-    return rc;
+    if (n == 1 && u[0] == '%') {
+        *name = "";
+        *nlen = 0;
+        return U_PERCENT;
+    }
+    if (n >= 2 && u[n - 2] == '/' && u[n - 1] == 's') { /* "/s", "tok/s", "samples/s" */
+        for (size_t i = 0; i + 2 < n; i++)
+            if (!is_alpha(u[i]))
+                return U_NONE;
+        *name = u;
+        *nlen = n - 2;
+        return U_RATE;
+    }
+    return U_NONE;
 }
 
-static int key_char(char c, int first)
+/* With at most 15 significant digits and a power of ten up to 22, both
+ * are exact doubles and one multiplication or division rounds correctly
+ * (the fast path of correct decimal conversion); else strtod. */
+double parse_decimal(const char *s, size_t n)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')
-        return 1;
-    return !first && ((c >= '0' && c <= '9') || c == '.' || c == '/' || c == '-');
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    size_t i = 0, digits = 0;
+    int neg = 0, frac = 0, exp = 0, dot = 0;
+    uint64_t m = 0;
+    if (s[0] == '-' || s[0] == '+')
+        neg = s[i++] == '-';
+    for (; i < n; i++) {
+        if (s[i] == '.') {
+            dot = 1;
+        } else if (is_digit(s[i])) {
+            if (m == 0 && s[i] == '0') {
+                frac += dot; /* leading zeros count for nothing but the scale */
+                continue;
+            }
+            m = m * 10 + (uint64_t)(s[i] - '0');
+            frac += dot;
+            digits++;
+        } else {
+            break; /* the exponent */
+        }
+    }
+    if (i < n) {
+        int esign = 1, e = 0;
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            esign = s[i++] == '-' ? -1 : 1;
+        for (; i < n && e < 1000; i++)
+            e = e * 10 + (s[i] - '0');
+        exp = esign * e;
+    }
+    int scale = exp - frac;
+    if (digits > 15 || scale < -22 || scale > 22) {
+        char tmp[64];
+        if (n >= sizeof tmp)
+            return 0;
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        return strtod(tmp, NULL);
+    }
+    double v = scale < 0 ? (double)m / pow10[-scale] : (double)m * pow10[scale];
+    return neg ? -v : v;
 }
 
-/* A decimal number filling s[0..n) exactly: [+-]digits[.digits][e[+-]digits]. */
-static int number(const char *s, size_t n, double *v)
+/* A decimal number at the start of s[0..n): its length (0: none). */
+static size_t number_len(const char *s, size_t n, double *v)
 {
     size_t i = 0, digits = 0;
     if (i < n && (s[i] == '+' || s[i] == '-'))
         i++;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
+    while (i < n && is_digit(s[i]))
         i++, digits++;
     if (i < n && s[i] == '.') {
         i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
+        while (i < n && is_digit(s[i]))
             i++, digits++;
     }
     if (!digits)
         return 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t e = ++i;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++, e++;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == e)
-            return 0;
+    if (i + 1 < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t e = i + 1;
+        if (e < n && (s[e] == '+' || s[e] == '-'))
+            e++;
+        size_t d = e;
+        while (d < n && is_digit(s[d]))
+            d++;
+        if (d > e)
+            i = d;
     }
-    if (i != n)
+    *v = parse_decimal(s, i);
+    return i;
+}
+
+/* "1,234,567": digits grouped by commas; its length and value, else 0. */
+static size_t grouped_len(const char *s, size_t n, double *v)
+{
+    size_t i = 0;
+    double x = 0;
+    while (i < n && i < 3 && is_digit(s[i]))
+        x = x * 10 + (s[i++] - '0');
+    if (i == 0)
         return 0;
-    char tmp[64];
-    if (n >= sizeof tmp)
+    size_t groups = 0;
+    while (i + 3 < n && s[i] == ',' && is_digit(s[i + 1]) && is_digit(s[i + 2]) &&
+           is_digit(s[i + 3]) && (i + 4 == n || !is_digit(s[i + 4]))) {
+        x = x * 1000 + (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
+        i += 4;
+        groups++;
+    }
+    if (!groups)
         return 0;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    *v = strtod(tmp, NULL);
+    *v = x;
+    return i;
+}
+
+/* The value of the digits s[0..n) (at most 15 of them). */
+static int64_t digits_value(const char *s, size_t n)
+{
+    int64_t x = 0;
+    for (size_t i = 0; i < n && i < 15 && is_digit(s[i]); i++)
+        x = x * 10 + (s[i] - '0');
+    return x;
+}
+
+/* What a blob that starts like a number is: a number with an optional
+ * unit, a fraction, or junk (a date, time, version, address, "12abc"). */
+static void classify(parse_token *t)
+{
+    const char *s = t->p;
+    size_t n = t->len;
+    t->kind = TK_JUNK;
+    const char *slash = memchr(s, '/', n);
+    if (slash && slash > s && slash + 1 < s + n) {
+        size_t i = 0;
+        while (i < n && is_digit(s[i]))
+            i++;
+        size_t j = i + 1;
+        while (j < n && is_digit(s[j]))
+            j++;
+        if (s + i == slash && j == n && j > i + 1 && i <= 15 && j - i - 1 <= 15) {
+            t->kind = TK_FRAC;
+            t->a = digits_value(s, i);
+            t->b = digits_value(slash + 1, j - i - 1);
+            return;
+        }
+    }
+    double v;
+    size_t k = grouped_len(s, n, &v);
+    if (!k)
+        k = number_len(s, n, &v);
+    if (!k)
+        return;
+    if (k == n) {
+        t->kind = TK_NUM;
+        t->num = v;
+        t->unit = U_NONE;
+        return;
+    }
+    unit_kind u = unit_of(s + k, n - k, &t->uname, &t->ulen);
+    if (u != U_NONE) {
+        t->kind = TK_NUM;
+        t->num = v;
+        t->unit = u;
+    }
+}
+
+/* nan, inf, infinity in any case, with an optional sign: the value. */
+static int nonfinite(const char *s, size_t n, double *v)
+{
+    int neg = 0;
+    if (n > 0 && (s[0] == '-' || s[0] == '+')) {
+        neg = s[0] == '-';
+        s++;
+        n--;
+    }
+    if (n == 3 && strncasecmp(s, "nan", 3) == 0)
+        *v = NAN;
+    else if ((n == 3 && strncasecmp(s, "inf", 3) == 0) ||
+             (n == 8 && strncasecmp(s, "infinity", 8) == 0))
+        *v = neg ? -INFINITY : INFINITY;
+    else
+        return 0;
     return 1;
 }
 
-static int parse_kv(const char *s, size_t n, parse_result *r)
+static int push(parse_result *r, size_t *nt, parse_token t)
 {
-    size_t i = 0;
+    if (*nt == r->tok_cap) {
+        size_t cap = r->tok_cap ? r->tok_cap * 2 : 64;
+        parse_token *tok = realloc(r->tok, cap * sizeof *tok);
+        if (!tok)
+            return TALLY_ENOMEM;
+        r->tok = tok;
+        r->tok_cap = cap;
+    }
+    r->tok[(*nt)++] = t;
+    return 0;
+}
+
+/* Splits s[0..n) into tokens (r->tok).  Returns their count or ENOMEM. */
+static long tokenize(const char *s, size_t n, parse_result *r)
+{
+    size_t nt = 0, i = 0;
     while (i < n) {
-        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        char c = s[i];
+        if (c == ' ' || c == '\t') {
             i++;
-        size_t t0 = i;
-        while (i < n && s[i] != ' ' && s[i] != '\t')
-            i++;
-        size_t t1 = i;
-        /* token: key=value, a trailing ',' or ';' allowed */
-        while (t1 > t0 && (s[t1 - 1] == ',' || s[t1 - 1] == ';'))
-            t1--;
-        const char *eq = memchr(s + t0, '=', t1 - t0);
-        if (!eq || eq == s + t0)
-            continue;
-        size_t klen = (size_t)(eq - (s + t0));
-        int ok = 1;
-        for (size_t k = 0; k < klen && ok; k++)
-            ok = key_char(s[t0 + k], k == 0);
-        double v;
-        if (!ok || !number(eq + 1, (size_t)(s + t1 - (eq + 1)), &v))
-            continue;
-        int64_t step;
-        if (is_step_key(s + t0, klen)) {
-            if (step_value(v, &step)) {
-                r->has_step = 1;
-                r->step = step;
-            }
             continue;
         }
-        int rc = add(r, s + t0, klen, v);
+        parse_token t = {.p = s + i};
+        int after_gap = i == 0 || !is_alnum(s[i - 1]);
+        int signed_num = (c == '-' || c == '+') && after_gap && i + 1 < n &&
+                         (is_digit(s[i + 1]) || (s[i + 1] == '.' && i + 2 < n && is_digit(s[i + 2])));
+        if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(s[i + 1])) || signed_num) {
+            size_t j = i + 1;
+            while (j < n && (is_word_char(s[j]) || s[j] == ':' || s[j] == '%' || s[j] == '+' ||
+                             (s[j] == ',' && j + 1 < n && is_digit(s[j + 1]) && grouped_len(s + i, n - i, &t.num))))
+                j++;
+            size_t end = j;
+            while (end > i + 1 && (s[end - 1] == ':' || s[end - 1] == '.' || s[end - 1] == ','))
+                end--; /* "step 100:" and a sentence's full stop, */
+            t.len = end - i;
+            classify(&t);
+            while (end < j && s[end] == '.')
+                end++; /* which is dropped; a ':' or ',' stays a separator */
+            i = end;
+        } else if (is_alpha(c) || c == '_' || ((c == '-' || c == '+') && after_gap && i + 1 < n &&
+                                                  (s[i + 1] == 'i' || s[i + 1] == 'n' ||
+                                                   s[i + 1] == 'I' || s[i + 1] == 'N'))) {
+            size_t j = i + 1;
+            while (j < n && is_word_char(s[j]))
+                j++;
+            size_t end = j;
+            while (end > i + 1 && (s[end - 1] == '.' || s[end - 1] == '-' || s[end - 1] == '/'))
+                end--; /* "Avg." */
+            t.len = end - i;
+            if (c == '-' || c == '+') {
+                if (!nonfinite(t.p, t.len, &t.num)) {
+                    t.len = 1; /* a lone sign: a separator, as Keras' " - " */
+                    t.kind = TK_SEP;
+                    j = i + 1;
+                } else {
+                    t.kind = TK_NUM;
+                }
+            } else {
+                t.kind = TK_WORD;
+                t.stop = is_stopword(t.p, t.len);
+            }
+            i = j;
+        } else if (c == '.' && i + 1 < n && s[i + 1] == '.') { /* leader dots "END ....x=1" */
+            while (i < n && s[i] == '.')
+                i++;
+            t.kind = TK_SEP;
+            t.len = 1;
+        } else if (is_sep(c) || c == '-') {
+            t.kind = TK_SEP;
+            t.len = 1;
+            i++;
+        } else { /* a path, a quote, anything else: junk up to the next blank */
+            size_t j = i + 1;
+            while (j < n && s[j] != ' ' && s[j] != '\t' && !(c != '/' && is_sep(s[j])))
+                j++;
+            t.kind = TK_JUNK;
+            t.len = j - i;
+            i = j;
+        }
+        int rc = push(r, &nt, t);
         if (rc)
             return rc;
+        /* "19.64 ms", "26073 tok/s", "0.01 seconds": a unit as its own word */
+        if (nt >= 2 && t.kind == TK_WORD && r->tok[nt - 2].kind == TK_NUM &&
+            r->tok[nt - 2].unit == U_NONE && r->tok[nt - 2].p + r->tok[nt - 2].len < t.p) {
+            parse_token *num = &r->tok[nt - 2];
+            unit_kind u = unit_of(t.p, t.len, &num->uname, &num->ulen);
+            if (u == U_TIME || u == U_RATE) {
+                num->unit = u;
+                nt--;
+            }
+        }
+    }
+    return (long)nt;
+}
+
+/* ---- text: pairs from tokens -------------------------------------------- */
+
+static int tok_sep(const parse_token *t, char c)
+{
+    return t->kind == TK_SEP && t->p[0] == c;
+}
+
+static int word_is_nonfinite(const parse_token *t, double *v)
+{
+    return (t->kind == TK_WORD || t->kind == TK_NUM) && nonfinite(t->p, t->len, v);
+}
+
+static int stopword(const parse_token *t)
+{
+    return t->stop;
+}
+
+typedef enum pair_kind { PAIR_EQ, PAIR_COLON, PAIR_SPACE, PAIR_BARE } pair_kind;
+
+typedef struct text_scan {
+    parse_result *r;
+    const parse_token *t;
+    long nt;
+    const char *end;    /* the end of the text */
+    int marker;         /* a step, epoch or batch was named */
+    int other;          /* a pair other than a bare "key value" was found */
+    int64_t step_total; /* the step was "a/b": b */
+} text_scan;
+
+/* A pair goes into the result at once; a bare "key value" one is marked
+ * soft, and taken out again at the end when nothing else on the line
+ * vouches for it. */
+static int keep_pair(text_scan *ts, pair_kind kind, const char *key, size_t klen, double v)
+{
+    parse_result *r = ts->r;
+    size_t i;
+    if (klen == 0 || klen > TALLY_KEY_MAX)
+        return 0;
+    int rc = put(r, key, klen, v, &i);
+    if (rc)
+        return rc;
+    if (r->n > r->soft_cap) {
+        unsigned char *soft = realloc(r->soft, r->cap);
+        if (!soft)
+            return TALLY_ENOMEM;
+        r->soft = soft;
+        r->soft_cap = r->cap;
+    }
+    r->soft[i] = kind == PAIR_SPACE;
+    ts->other |= kind != PAIR_SPACE;
+    return 0;
+}
+
+/* The key: words w0..w1 (inclusive) joined by '_', then the unit for times
+ * ("time 12ms" -> time_ms, unless the key already ends so). */
+static size_t make_key(const parse_token *t, long w0, long w1, const parse_token *num, char *out)
+{
+    size_t o = 0;
+    for (long w = w0; w <= w1; w++) {
+        if (o + t[w].len + 1 > TALLY_KEY_MAX)
+            return 0;
+        if (w > w0)
+            out[o++] = '_';
+        memcpy(out + o, t[w].p, t[w].len);
+        o += t[w].len;
+    }
+    if (num && num->unit == U_TIME) {
+        int has = o > num->ulen && out[o - num->ulen - 1] == '_' &&
+                  memcmp(out + o - num->ulen, num->uname, num->ulen) == 0;
+        if (!has) {
+            if (o + 1 + num->ulen > TALLY_KEY_MAX)
+                return 0;
+            out[o++] = '_';
+            memcpy(out + o, num->uname, num->ulen);
+            o += num->ulen;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Keys that name what is not a measurement: "torch version: 2.1",
+ * "Timestamp: 1704457845", "Port: 8080", "progress: 100%". */
+static int not_a_metric(const parse_token *t, long w0, long w1)
+{
+    static const struct word words[] = {WORD("version"), WORD("timestamp"), WORD("date"),
+                                        WORD("port"),    WORD("pid"),       WORD("progress")};
+    for (long w = w0; w <= w1; w++) {
+        const char *p = t[w].p, *end = t[w].p + t[w].len;
+        while (p < end) { /* each part of the word, split at '_' '.' '-' '/' */
+            const char *q = p;
+            while (q < end && is_alnum(*q))
+                q++;
+            if (word_in(words, sizeof words / sizeof *words, p, (size_t)(q - p), 1) >= 0)
+                return 1;
+            p = q + 1;
+        }
     }
     return 0;
 }
 
+/* Does token i end a value's field?  A separator, the end, or a word that
+ * opens the next pair ("loss 0.5 acc 0.9"). */
+static int ends_field(const text_scan *ts, long i)
+{
+    if (i >= ts->nt)
+        return 1;
+    const parse_token *t = &ts->t[i];
+    if (t->kind == TK_SEP && t->p[0] == ',') /* "1,2" is a tuple, not a value and a separator */
+        return !(t->p + 1 < ts->end && is_digit(t->p[1]));
+    if (t->kind == TK_SEP)
+        return strchr(";|)]}-(", t->p[0]) != NULL;
+    long k = i;
+    while (k < ts->nt && k - i < PARSE_KEY_WORDS && ts->t[k].kind == TK_WORD && !stopword(&ts->t[k]))
+        k++;
+    if (k == i || k >= ts->nt)
+        return 0;
+    const parse_token *u = &ts->t[k];
+    return u->kind == TK_NUM || tok_sep(u, '=') || tok_sep(u, ':');
+}
+
+static int starts_field(const text_scan *ts, long i)
+{
+    if (i < 0)
+        return 1;
+    const parse_token *t = &ts->t[i];
+    return t->kind == TK_SEP && strchr(",;|([{-", t->p[0]) != NULL;
+}
+
+/* A bracket at i: "[ 100/390]" or "[ 100/390 ( 26%)]", the batch.  Returns
+ * the index after the bracket, or -1 when it is no such thing. */
+static long batch_bracket(const text_scan *ts, long i, int64_t *a, int64_t *b)
+{
+    if (i + 1 >= ts->nt || !tok_sep(&ts->t[i], '[') || ts->t[i + 1].kind != TK_FRAC)
+        return -1;
+    long j = i + 2;
+    while (j < ts->nt && !tok_sep(&ts->t[j], ']'))
+        j++;
+    if (j >= ts->nt)
+        return -1;
+    *a = ts->t[i + 1].a;
+    *b = ts->t[i + 1].b;
+    return j + 1;
+}
+
+static void set_epoch(parse_result *r, const parse_token *v)
+{
+    if (v->kind == TK_FRAC) { /* "Epoch 3/10" counts from 1 */
+        r->has_epoch = 1;
+        r->epoch = (double)v->a;
+        r->has_epoch_index = v->a >= 1;
+        r->epoch_index = v->a - 1;
+    } else if (v->kind == TK_NUM && v->unit == U_NONE) {
+        r->has_epoch = 1;
+        r->epoch = v->num;
+        r->has_epoch_index = parse_whole(v->num, &r->epoch_index);
+    }
+}
+
+/* A marker word (step, epoch, batch) with its value at v.  1 when taken. */
+static int marker(text_scan *ts, const parse_token *w, const parse_token *v)
+{
+    parse_result *r = ts->r;
+    int64_t x;
+    if (is_step_key(w->p, w->len)) {
+        if (v->kind == TK_FRAC) {
+            r->has_step = 1;
+            r->step = v->a;
+            ts->step_total = v->b;
+        } else if (v->kind == TK_NUM && v->unit == U_NONE && parse_whole(v->num, &x)) {
+            r->has_step = 1;
+            r->step = x;
+        } else {
+            return 0;
+        }
+    } else if (is_epoch_key(w->p, w->len)) {
+        if (v->kind != TK_FRAC && !(v->kind == TK_NUM && v->unit == U_NONE))
+            return 0;
+        set_epoch(r, v);
+    } else if (is_batch_key(w->p, w->len)) {
+        if (v->kind != TK_FRAC)
+            return 0;
+        r->has_batch = 1;
+        r->batch = v->a;
+        r->batch_total = v->b;
+    } else {
+        return 0;
+    }
+    ts->marker = 1;
+    return 1;
+}
+
+/* Skips a parenthesised group starting at i; returns the index after it. */
+static long skip_group(const text_scan *ts, long i)
+{
+    int depth = 0;
+    for (; i < ts->nt; i++) {
+        if (tok_sep(&ts->t[i], '('))
+            depth++;
+        else if (tok_sep(&ts->t[i], ')') && --depth == 0)
+            return i + 1;
+    }
+    return i;
+}
+
+/* Reads the pairs of tokens [0, nt) into the result, and the markers. */
+static int scan_pairs(text_scan *ts)
+{
+    const parse_token *t = ts->t;
+    long nt = ts->nt;
+    char key[TALLY_KEY_MAX + 1];
+    for (long i = 0; i < nt; i++) {
+        int64_t ba, bb;
+        if (tok_sep(&t[i], '(') && i > 0 && t[i - 1].kind == TK_NUM) {
+            i = skip_group(ts, i) - 1; /* "260.16/s (0.130s, 246.15/s)": averages */
+            continue;
+        }
+        long after = batch_bracket(ts, i, &ba, &bb);
+        if (after >= 0 && i > 0 && t[i - 1].kind == TK_WORD && marker(ts, &t[i - 1], &t[i + 1])) {
+            i = after - 1; /* "Epoch [1/5], Step [100/600]" */
+            continue;
+        }
+        if (after >= 0) {
+            ts->r->has_batch = 1;
+            ts->r->batch = ba;
+            ts->r->batch_total = bb;
+            ts->marker = 1;
+            i = after - 1;
+            continue;
+        }
+        double v = 0;
+        int value = t[i].kind == TK_NUM || t[i].kind == TK_FRAC;
+        int nonfin = !value && i >= 1 && (tok_sep(&t[i - 1], '=') || tok_sep(&t[i - 1], ':')) &&
+                     word_is_nonfinite(&t[i], &v);
+        if (!value && !nonfin)
+            continue;
+        if (t[i].kind == TK_NUM)
+            v = t[i].num;
+        /* the key before it */
+        long j = i - 1;
+        pair_kind kind = PAIR_SPACE;
+        if (j >= 0 && tok_sep(&t[j], '=')) {
+            kind = PAIR_EQ;
+            j--;
+        } else if (j >= 0 && tok_sep(&t[j], ':')) {
+            kind = PAIR_COLON;
+            j--;
+        }
+        long w1 = j, w0 = j + 1;
+        while (w0 - 1 >= 0 && t[w0 - 1].kind == TK_WORD && w1 - (w0 - 1) < PARSE_KEY_WORDS &&
+               !(kind == PAIR_EQ && w0 <= w1))
+            w0--;
+        for (long w = w1; w >= w0 && kind != PAIR_EQ; w--) /* prose words cut the key */
+            if (stopword(&t[w])) {
+                w0 = w + 1;
+                break;
+            }
+        if (kind == PAIR_SPACE && w0 <= w1 && w0 > 0 &&
+            (t[w0 - 1].kind == TK_WORD || t[w0 - 1].kind == TK_JUNK))
+            continue; /* prose: "saved as top 1" */
+        if (kind == PAIR_EQ && w0 - 1 >= 0 && tok_sep(&t[w0 - 1], '='))
+            continue; /* "a==1", "b=1=2" */
+        if (i + 1 < nt && tok_sep(&t[i + 1], '='))
+            continue;
+        /* markers: the last word of the key names a step, an epoch, a batch */
+        if (w0 <= w1 && marker(ts, &t[w1], &t[i]))
+            continue;
+        if (t[i].kind == TK_FRAC)
+            continue;
+        /* timm's "Train: 3 [ 100/390 ( 26%)]": a number before the batch is the epoch */
+        if (t[i].unit == U_NONE && batch_bracket(ts, i + 1, &ba, &bb) >= 0) {
+            set_epoch(ts->r, &t[i]);
+            ts->marker = 1;
+            continue;
+        }
+        size_t klen = 0;
+        if (w0 <= w1) {
+            if (!ends_field(ts, i + 1))
+                continue;
+            klen = make_key(t, w0, w1, &t[i], key);
+        } else if (kind == PAIR_SPACE && starts_field(ts, i - 1) && ends_field(ts, i + 1) &&
+                   (t[i].unit == U_TIME || (t[i].unit == U_RATE && t[i].ulen > 0))) {
+            /* a value alone in its field, named by its unit: "(19.64 ms | 26073 tok/s)" */
+            kind = PAIR_BARE;
+            if (t[i].unit == U_TIME) {
+                klen = (size_t)snprintf(key, sizeof key, "time_%.*s", (int)t[i].ulen, t[i].uname);
+            } else {
+                klen = (size_t)snprintf(key, sizeof key, "%.*s_per_s", (int)t[i].ulen, t[i].uname);
+            }
+        }
+        if (klen == 0 || key[0] == '_' || not_a_metric(t, w0, w1))
+            continue;
+        int rc = keep_pair(ts, kind, key, klen, v);
+        if (rc)
+            return rc;
+        /* "Loss: 2.345 (2.401)": the running average; other groups are skipped */
+        long k = i + 1;
+        if (k < nt && tok_sep(&t[k], '(')) {
+            if (kind != PAIR_BARE && k + 2 < nt && t[k + 1].kind == TK_NUM && tok_sep(&t[k + 2], ')')) {
+                if (klen + 4 <= TALLY_KEY_MAX) {
+                    memcpy(key + klen, "_avg", 5);
+                    rc = keep_pair(ts, kind, key, klen + 4, t[k + 1].num);
+                    if (rc)
+                        return rc;
+                }
+                i = k + 2;
+            } else {
+                i = skip_group(ts, k) - 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Text grammar over s[0..n): pairs, markers, then the line's verdict. */
+static int parse_text(const char *s, size_t n, parse_result *r)
+{
+    long nt = tokenize(s, n, r);
+    if (nt < 0)
+        return (int)nt;
+    size_t first = r->n; /* the bars' grammars call this twice on one line */
+    text_scan ts = {.r = r, .t = r->tok, .nt = nt, .end = s + n};
+    int rc = scan_pairs(&ts);
+    if (rc)
+        return rc;
+    if (r->has_step && ts.step_total > 0 && r->has_epoch && !r->has_batch) {
+        /* "Epoch [2/5], Step [100/600]": a step counted within the epoch */
+        r->has_batch = 1;
+        r->batch = r->step;
+        r->batch_total = ts.step_total;
+        r->has_step = 0;
+    }
+    if (!ts.marker && !ts.other)
+        for (size_t i = r->n; i-- > first;)
+            if (r->soft[i])
+                parse_result_remove(r, i);
+    return 0;
+}
+
+/* ---- dict lines ----------------------------------------------------------- */
+
+static int dict_member(void *ctx, const char *key, size_t klen, int depth, double v)
+{
+    parse_result *r = ctx;
+    if (depth == 0 && is_dict_step_key(key, klen)) {
+        int64_t step;
+        if (parse_whole(v, &step)) {
+            r->has_step = 1;
+            r->step = step;
+        }
+        return 0;
+    }
+    if (depth == 0 && key[0] == '_') /* _runtime, _timestamp are tally's own */
+        return 0;
+    return parse_result_add(r, key, klen, v);
+}
+
+/* ---- progress bars -------------------------------------------------------- */
+
+/* tqdm: "DESC: 42%|####  | 5/12 [00:01<00:02,  3.10it/s, k=v, k=v]".  The
+ * description and the postfix are text; the count is the batch; the rest
+ * (percentage, bar, times, rate) is never a metric.  Returns 1 when the
+ * line is a bar (metrics, if any, are in r), 0 when it is not one. */
+static int parse_tqdm(const char *s, size_t n, parse_result *r, int *rc)
+{
+    const char *bar = NULL;
+    for (const char *p = s; (p = memchr(p, '%', (size_t)(s + n - p))) != NULL; p++)
+        if (p > s && p + 1 < s + n && p[1] == '|' && is_digit(p[-1])) {
+            bar = p;
+            break;
+        }
+    if (!bar)
+        return 0;
+    const char *pct = bar;
+    while (pct > s && (is_digit(pct[-1]) || pct[-1] == '.'))
+        pct--;
+    const char *close = memchr(bar + 2, '|', (size_t)(s + n - (bar + 2)));
+    if (!close)
+        return 0;
+    size_t dlen = (size_t)(pct - s);
+    while (dlen > 0 && (s[dlen - 1] == ' ' || s[dlen - 1] == ':'))
+        dlen--;
+    *rc = parse_text(s, dlen, r);
+    if (*rc)
+        return 1;
+    const char *p = close + 1, *end = s + n;
+    while (p < end && *p == ' ')
+        p++;
+    const char *slash = p;
+    while (slash < end && is_digit(*slash))
+        slash++;
+    if (slash > p && slash < end && *slash == '/') {
+        const char *q = slash + 1;
+        while (q < end && is_digit(*q))
+            q++;
+        if (q > slash + 1 && (q == end || *q == ' ')) {
+            r->has_batch = 1;
+            r->batch = digits_value(p, (size_t)(slash - p));
+            r->batch_total = digits_value(slash + 1, (size_t)(q - slash - 1));
+        }
+    }
+    const char *open = memchr(p, '[', (size_t)(end - p));
+    if (!open)
+        return 1;
+    const char *last = end;
+    while (last > open && last[-1] != ']')
+        last--;
+    if (last == open)
+        last = end + 1; /* no ']': the postfix runs to the end */
+    /* postfix items come after the times ("00:01<00:02") and the rate */
+    const char *item = open + 1, *stop = last - 1;
+    while (item < stop) {
+        const char *comma = memchr(item, ',', (size_t)(stop - item));
+        const char *iend = comma ? comma : stop;
+        const char *a = item;
+        while (a < iend && *a == ' ')
+            a++;
+        int chrome = memchr(a, '<', (size_t)(iend - a)) != NULL || memchr(a, '=', (size_t)(iend - a)) == NULL;
+        if (!chrome) {
+            *rc = parse_text(a, (size_t)(stop - a), r);
+            return 1;
+        }
+        item = iend + 1;
+    }
+    return 1;
+}
+
+static int is_bar_byte(const char *s, size_t n, size_t i, size_t *adv)
+{
+    if (s[i] == '=' || s[i] == '>' || s[i] == '.') {
+        *adv = 1;
+        return 1;
+    }
+    /* U+2501 BOX DRAWINGS HEAVY HORIZONTAL, Keras 3's bar */
+    if (i + 2 < n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x94 &&
+        (unsigned char)s[i + 2] == 0x81) {
+        *adv = 3;
+        return 1;
+    }
+    return 0;
+}
+
+/* Keras: "10/10 [=====] - 2s 10ms/step - loss: 0.34 - acc: 0.91" (Keras 2)
+ * or "469/469 ━━━━━━ 2s 3ms/step - accuracy: 0.86 - loss: 0.47" (Keras 3).
+ * The count is the batch; the fields with a ':' after the timing are text. */
+static int parse_progbar(const char *s, size_t n, parse_result *r, int *rc)
+{
+    size_t i = 0;
+    while (i < n && is_digit(s[i]))
+        i++;
+    if (i == 0 || i >= n || s[i] != '/')
+        return 0;
+    size_t j = i + 1;
+    while (j < n && is_digit(s[j]))
+        j++;
+    if (j == i + 1 || j >= n || s[j] != ' ')
+        return 0;
+    size_t k = j + 1, adv = 0, bar = 0;
+    if (k < n && s[k] == '[')
+        k++;
+    while (k < n && is_bar_byte(s, n, k, &adv)) {
+        k += adv;
+        bar++;
+    }
+    if (bar < 3)
+        return 0;
+    r->has_batch = 1;
+    r->batch = digits_value(s, i);
+    r->batch_total = digits_value(s + i + 1, j - i - 1);
+    /* the first " - " field that is "name: value" (not the ETA) */
+    for (const char *f = s + k; (f = memchr(f, '-', (size_t)(s + n - f))) != NULL; f++) {
+        if (f[-1] != ' ' || f + 1 >= s + n || f[1] != ' ')
+            continue;
+        const char *a = f + 2;
+        const char *colon = memchr(a, ':', (size_t)(s + n - a));
+        const char *next = memchr(a, '-', (size_t)(s + n - a));
+        if (!colon || (next && next < colon))
+            continue;
+        if ((size_t)(colon - a) == 3 && memcmp(a, "ETA", 3) == 0)
+            continue;
+        *rc = parse_text(a, (size_t)(s + n - a), r);
+        return 1;
+    }
+    return 1;
+}
+
+/* ---- the line -------------------------------------------------------------- */
+
 int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
 {
-    reset(out);
+    parse_result_reset(out);
     if (mode == PARSE_NONE || len == 0)
         return 0;
-    char *clean = malloc(len);
-    if (!clean)
-        return TALLY_ENOMEM;
-    size_t n = parse_strip_escapes(line, len, clean);
-    const char *s = clean;
-    while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r')) {
+    if (len + 1 > out->text_cap) {
+        char *t = realloc(out->text, len + 1);
+        if (!t)
+            return TALLY_ENOMEM;
+        out->text = t;
+        out->text_cap = len + 1;
+    }
+    /* most lines have nothing to clean: read them where they are */
+    size_t n = len;
+    const char *s = line;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] == 0x1b || line[i] == '\b' || line[i] == '\r') {
+            n = parse_clean(line, len, out->text);
+            out->text[n] = '\0';
+            s = out->text;
+            break;
+        }
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
         s++;
         n--;
     }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
-    int json = n >= 2 && s[0] == '{' && s[n - 1] == '}';
     int rc = 0;
-    if (json && (mode == PARSE_AUTO || mode == PARSE_JSON))
-        rc = parse_json(s, n, out);
-    else if (!json && (mode == PARSE_AUTO || mode == PARSE_KV))
-        rc = parse_kv(s, n, out);
-    free(clean);
-    if (rc) {
-        reset(out);
+    int dict = n >= 2 && s[0] == '{' && s[n - 1] == '}';
+    if (dict) {
+        if (mode == PARSE_AUTO || mode == PARSE_JSON) {
+            rc = dictline_scan(s, n, dict_member, out);
+            if (rc == 0)
+                parse_result_reset(out); /* not one whole dict: nothing */
+        }
+    } else if (mode == PARSE_AUTO || mode == PARSE_KV) {
+        if (!parse_tqdm(s, n, out, &rc) && !parse_progbar(s, n, out, &rc))
+            rc = parse_text(s, n, out);
+    }
+    if (rc < 0) {
+        parse_result_reset(out);
         return rc;
     }
     if (out->n == 0)

@@ -1,7 +1,10 @@
 /*
- * parse.h — metrics from a program's output lines, for `tally run`: JSON
- * object lines and key=value pairs (rules in docs/capture.md).  Pure: text
- * in, numbers out; cmd_run.c logs them; tests/unit/test_capture_parse.c.
+ * parse.h — metrics from a program's output lines, for `tally run`: dict
+ * lines (JSON, Python repr), progress bars (tqdm, Keras) and text ("key:
+ * value", "key=value", "key value" with a step marker).  Pure: text in,
+ * numbers out, with the step, epoch and batch the line names; step.c turns
+ * those into run steps, cmd_run.c logs them.  Rules: docs/capture.md.
+ * Tests: tests/unit/test_capture_parse.c, tests/unit/test_capture_corpus.c.
  */
 #ifndef TALLY_CAPTURE_PARSE_H
 #define TALLY_CAPTURE_PARSE_H
@@ -9,29 +12,68 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tally.h"
+
 typedef enum parse_mode { PARSE_AUTO, PARSE_JSON, PARSE_KV, PARSE_NONE } parse_mode;
 
 typedef struct parse_metric {
-    char *key;
+    char key[TALLY_KEY_MAX + 1];
     double value;
 } parse_metric;
 
+typedef struct parse_token parse_token;
+
 typedef struct parse_result {
-    int has_step;
+    int has_step;  /* "step 100", "iter 100", "global_step=100", {"step": 100} */
     int64_t step;
-    parse_metric *v; /* owned */
+    int has_epoch; /* "Epoch 3/10", "epoch 3", timm's "Train: 3 [" */
+    double epoch;  /* as printed (3 for "Epoch 3/10") */
+    int has_epoch_index;
+    int64_t epoch_index; /* 0-based: 2 for "Epoch 3/10", 3 for "Epoch 3" */
+    int has_batch; /* "[ 100/390]", Keras "100/390 [===", tqdm's "100/390 [" */
+    int64_t batch, batch_total; /* batch_total 0: unknown */
+    parse_metric *v;            /* the metrics, in line order */
     size_t n, cap;
+    /* scratch, reused from line to line */
+    char *text;
+    size_t text_cap;
+    parse_token *tok;
+    size_t tok_cap;
+    unsigned char *soft; /* per metric: a bare "key value" pair (parse.c) */
+    size_t soft_cap;
 } parse_result;
 
 /* "auto", "json", "kv", "none" -> mode; -1 when unknown. */
 int parse_mode_of(const char *name, parse_mode *out);
 /* Parses one line (without its newline).  Returns the number of metrics
- * found (0 for an ordinary line), or TALLY_ENOMEM; out is reset first. */
+ * found (0 for an ordinary line; step, epoch and batch may still be set
+ * when the line names them), or TALLY_ENOMEM; out is reset first.  A
+ * zeroed parse_result is ready to use; free it with parse_result_free. */
 int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out);
 void parse_result_free(parse_result *r);
+/* Clears the metrics and the step, epoch and batch (keeps the scratch). */
+void parse_result_reset(parse_result *r);
+/* Adds (or, when the key is there already, replaces) one metric.  Keys
+ * that are empty, longer than TALLY_KEY_MAX or hold a control byte (NUL
+ * included) are skipped (0). */
+int parse_result_add(parse_result *r, const char *key, size_t klen, double value);
+/* Removes metric i, keeping the order of the others. */
+void parse_result_remove(parse_result *r, size_t i);
 
 /* The line without terminal escape sequences (CSI, OSC, two-byte ESC x):
  * writes at most len bytes to out, returns the new length. */
 size_t parse_strip_escapes(const char *line, size_t len, char *out);
+
+/* A step value: 1 when v is a whole number in [0, 2^53] (*out gets it). */
+int parse_whole(double v, int64_t *out);
+
+/* The value of s[0..n), a decimal number as number grammars accept it
+ * ([+-]digits[.digits][e[+-]digits], checked by the caller), correctly
+ * rounded, without strtod's locale and copying for the common case. */
+double parse_decimal(const char *s, size_t n);
+
+/* What a terminal would show of the line: escapes stripped, '\b' and '\r'
+ * overwriting.  Writes at most len bytes to out, returns the length. */
+size_t parse_clean(const char *line, size_t len, char *out);
 
 #endif

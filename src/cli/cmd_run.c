@@ -3,15 +3,18 @@
  * run.  Its stdout comes through a pseudo-terminal (so it keeps line
  * buffering and progress bars), its stderr through a pipe (so the streams
  * stay apart); both are passed on unchanged and recorded as console lines,
- * and stdout lines are parsed for metrics (src/capture/parse.c).  The run
- * samples the system and records git itself; the child's exit code becomes
- * the run's and tally's.
+ * and lines of both are parsed for metrics: the user's --pattern/--regex
+ * first (src/capture/pattern.c), else the built-in grammars (parse.c),
+ * placed at steps by stepper.c.  CMD's own --flag value arguments become
+ * config.  The run samples the system and records git itself; the child's
+ * exit code becomes the run's and tally's.
  *
  * Signals: a Ctrl-C from the terminal reaches the child directly (it is in
  * our process group); SIGINT/SIGTERM/SIGHUP sent to tally by a process are
  * forwarded to the child, and tally waits for it to end.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -25,13 +28,19 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "capture/capture.h"
 #include "capture/linebuf.h"
 #include "capture/parse.h"
+#include "capture/pattern.h"
+#include "capture/stepper.h"
 #include "cli/cli.h"
 #include "tally.h"
 
 #define RUN_DRAIN_QUIET_MS 200 /* after the child ends: silent this long means done */
+#define RUN_PTY_COLS 80          /* the child's terminal size when ours is unknown */
+#define RUN_PTY_ROWS 24
 
 /* The CLI's globals: what the signal handlers need. */
 static volatile sig_atomic_t child_pid;
@@ -50,42 +59,238 @@ static void on_signal(int sig, siginfo_t *info, void *uctx)
     errno = saved;
 }
 
+/* A comma-separated list of keys; "name*" matches every key starting so. */
+typedef struct key_list {
+    char **v;
+    size_t n;
+} key_list;
+
 typedef struct runner {
     tally_run *run;
     parse_mode mode;
+    int parse_stream[2]; /* parse stdout, stderr lines */
     parse_result parsed;
+    stepper steps;
+    pattern_set *patterns;
+    key_list config, ignore;
+    char *clean; /* a line as patterns see it */
+    size_t clean_cap;
     int out_ok, err_ok; /* our stdout / stderr still take output */
     linebuf lines[2];
 } runner;
 
-static void log_metrics(runner *r)
+static int key_list_add(key_list *l, const char *csv)
+{
+    for (const char *p = csv; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n > 0) {
+            char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+            if (!v)
+                return TALLY_ENOMEM;
+            l->v = v;
+            if (!(l->v[l->n] = strndup(p, n)))
+                return TALLY_ENOMEM;
+            l->n++;
+        }
+        p += n + (comma != NULL);
+    }
+    return 0;
+}
+
+static void key_list_free(key_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+static int key_list_has(const key_list *l, const char *key)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        size_t n = strlen(l->v[i]);
+        if (n > 0 && l->v[i][n - 1] == '*' ? strncmp(key, l->v[i], n - 1) == 0
+                                           : strcmp(key, l->v[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Takes --ignore keys out of p, and --config keys into the run's config. */
+static void route_keys(runner *r, parse_result *p)
+{
+    for (size_t i = 0; i < p->n;) {
+        const char *key = p->v[i].key;
+        if (key_list_has(&r->ignore, key)) {
+            parse_result_remove(p, i);
+            continue;
+        }
+        if (key_list_has(&r->config, key)) {
+            char num[32];
+            if (isfinite(p->v[i].value)) { /* JSON has no NaN: such a value is dropped */
+                snprintf(num, sizeof num, "%.17g", p->v[i].value);
+                tally_config_set(r->run, key, num);
+            }
+            parse_result_remove(p, i);
+            continue;
+        }
+        i++;
+    }
+}
+
+/* Logs what p holds at the step the stepper gives it. */
+static void log_parsed(runner *r, parse_result *p)
+{
+    route_keys(r, p);
+    int64_t step;
+    if (stepper_place(&r->steps, p, &step) <= 0)
+        return;
+    route_keys(r, p); /* the "epoch" the stepper may have added */
+    for (size_t i = 0; i < p->n; i++)
+        tally_log_at(r->run, step, p->v[i].key, p->v[i].value);
+}
+
+/* One output line: the user's patterns, else the built-in grammars. */
+static void parse_output(runner *r, const char *line, size_t len)
 {
     parse_result *p = &r->parsed;
-    for (size_t i = 0; i < p->n; i++) {
-        if (p->has_step)
-            tally_log_at(r->run, p->step, p->v[i].key, p->v[i].value);
-        else
-            tally_log(r->run, p->v[i].key, p->v[i].value);
+    int n = 0;
+    if (pattern_count(r->patterns) > 0) {
+        if (len + 1 > r->clean_cap) {
+            char *c = realloc(r->clean, len + 1);
+            if (!c)
+                return;
+            r->clean = c;
+            r->clean_cap = len + 1;
+        }
+        size_t cl = parse_clean(line, len, r->clean);
+        parse_result_reset(p);
+        n = pattern_match(r->patterns, r->clean, cl, p);
+        if (n < 0)
+            return;
     }
-    if (!p->has_step)
-        tally_commit(r->run);
+    if (n == 0 && parse_line(line, len, r->mode, p) < 0)
+        return;
+    log_parsed(r, p);
+}
+
+/* A redraw forgot this text: when it is a bar at its end (Lightning
+ * redraws one bar over all epochs, each epoch's end never gets a newline),
+ * its metrics count.  When the same end is drawn again, the stepper logs
+ * it once. */
+static void parse_redrawn(runner *r, const char *text, size_t len)
+{
+    parse_result *p = &r->parsed;
+    if (parse_line(text, len, r->mode, p) <= 0)
+        return;
+    if (p->has_batch && p->batch_total > 0 && p->batch == p->batch_total)
+        log_parsed(r, p);
+}
+
+static void emit_line(runner *r, int stream, const char *line, size_t len)
+{
+    if (!r->run)
+        return;
+    capture_line(r->run, stream + 1, line, len);
+    if (r->parse_stream[stream])
+        parse_output(r, line, len);
 }
 
 static void emit_out(void *ctx, const char *line, size_t len)
 {
-    runner *r = ctx;
-    if (!r->run)
-        return;
-    capture_line(r->run, 1, line, len);
-    if (parse_line(line, len, r->mode, &r->parsed) > 0)
-        log_metrics(r);
+    emit_line(ctx, 0, line, len);
 }
 
 static void emit_err(void *ctx, const char *line, size_t len)
 {
+    emit_line(ctx, 1, line, len);
+}
+
+static void redraw_out(void *ctx, const char *text, size_t len)
+{
     runner *r = ctx;
-    if (r->run)
-        capture_line(r->run, 2, line, len);
+    if (r->run && r->parse_stream[0])
+        parse_redrawn(r, text, len);
+}
+
+static void redraw_err(void *ctx, const char *text, size_t len)
+{
+    runner *r = ctx;
+    if (r->run && r->parse_stream[1])
+        parse_redrawn(r, text, len);
+}
+
+/* A JSON value for a command-line argument: a number or a boolean as
+ * such, anything else as a string. */
+static char *arg_json(const char *v)
+{
+    char *end;
+    double d = strtod(v, &end);
+    if (*v && *end == '\0' && strspn(v, "0123456789+-.eE") == strlen(v) && isfinite(d)) {
+        char num[32]; /* in JSON's spelling: "1e-4", ".5", "+3" are not */
+        snprintf(num, sizeof num, "%.17g", d);
+        return strdup(num);
+    }
+    if (strcmp(v, "true") == 0 || strcmp(v, "True") == 0)
+        return strdup("true");
+    if (strcmp(v, "false") == 0 || strcmp(v, "False") == 0)
+        return strdup("false");
+    cJSON *s = cJSON_CreateString(v);
+    char *out = s ? cJSON_PrintUnformatted(s) : NULL;
+    cJSON_Delete(s);
+    return out;
+}
+
+static void config_arg(tally_run *run, const char *name, size_t nlen, const char *value)
+{
+    char key[TALLY_KEY_MAX + 1];
+    if (nlen == 0 || nlen > TALLY_KEY_MAX)
+        return;
+    for (size_t i = 0; i < nlen; i++) /* --batch-size is batch_size, as argparse names it */
+        key[i] = name[i] == '-' ? '_' : name[i];
+    key[nlen] = '\0';
+    char *json = arg_json(value);
+    if (json)
+        tally_config_set(run, key, json);
+    free(json);
+}
+
+/* "key=value" as Hydra writes overrides: the length of key, else 0. */
+static size_t override_key(const char *a)
+{
+    const char *eq = strchr(a, '=');
+    size_t k = eq ? (size_t)(eq - a) : 0;
+    if (k == 0 || !((a[0] >= 'a' && a[0] <= 'z') || (a[0] >= 'A' && a[0] <= 'Z') || a[0] == '_'))
+        return 0;
+    return strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == k ? k : 0;
+}
+
+/* CMD's own arguments as config: "--lr 0.1", "--lr=0.1", "--flag" (true)
+ * and "key=value" (Hydra's overrides).  Short options, positional
+ * arguments and everything after a "--" are left out. */
+static void record_args(tally_run *run, char **cmd)
+{
+    for (int i = 1; cmd[i]; i++) {
+        const char *a = cmd[i], *next = cmd[i + 1];
+        if (strcmp(a, "--") == 0)
+            return;
+        size_t k = override_key(a);
+        if (k > 0) {
+            config_arg(run, a, k, a + k + 1);
+        } else if (a[0] == '-' && a[1] == '-' && a[2] != '-' && a[2] != '=' && a[2]) {
+            const char *name = a + 2, *eq = strchr(name, '=');
+            int takes = next && override_key(next) == 0 &&
+                        (next[0] != '-' || (next[1] >= '0' && next[1] <= '9') || next[1] == '.');
+            if (eq) {
+                config_arg(run, name, (size_t)(eq - name), eq + 1);
+            } else if (takes) {
+                config_arg(run, name, strlen(name), next);
+                i++;
+            } else {
+                config_arg(run, name, strlen(name), "true");
+            }
+        }
+    }
 }
 
 static void put_all(int fd, const char *p, size_t n, int *ok)
@@ -108,11 +313,23 @@ static void put_all(int fd, const char *p, size_t n, int *ok)
     }
 }
 
-static void copy_winsize(int master)
+/* The child's terminal takes our terminal's size; with none (tally's
+ * output is a file or a pipe), fallback says whether to set 80x24, so that
+ * progress bars still have a width to draw in. */
+static void copy_winsize(int master, int fallback)
 {
     struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 ||
+        ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+        if (ws.ws_col > 0 && ws.ws_row > 0) {
+            ioctl(master, TIOCSWINSZ, &ws);
+            return;
+        }
+    }
+    if (fallback) {
+        ws = (struct winsize){.ws_row = RUN_PTY_ROWS, .ws_col = RUN_PTY_COLS};
         ioctl(master, TIOCSWINSZ, &ws);
+    }
 }
 
 /* Forks the child with stdout on the pty's slave (or a pipe when no pty
@@ -126,7 +343,7 @@ static pid_t spawn_child(char **argv, int *out_fd, int *err_fd)
             cfmakeraw(&t); /* bytes pass unchanged: no "\n" -> "\r\n", no echo */
             tcsetattr(slave, TCSANOW, &t);
         }
-        copy_winsize(master);
+        copy_winsize(master, 1);
         fcntl(master, F_SETFD, FD_CLOEXEC);
         fcntl(slave, F_SETFD, FD_CLOEXEC);
     } else if (pipe2(op, O_CLOEXEC) == 0) {
@@ -194,7 +411,7 @@ static int pump(runner *r, pid_t pid, int out_fd, int err_fd)
                 ssize_t n = read(sig_pipe[0], sigs, sizeof sigs);
                 for (ssize_t i = 0; i < n; i++)
                     if (sigs[i] == SIGWINCH)
-                        copy_winsize(out_fd);
+                        copy_winsize(out_fd, 0);
                 if (!exited && waitpid(pid, &status, WNOHANG) == pid)
                     exited = 1;
                 continue;
@@ -223,56 +440,140 @@ static int pump(runner *r, pid_t pid, int out_fd, int err_fd)
     return status;
 }
 
+enum { OPT_PATTERN = CLI_LONG_ONLY, OPT_REGEX, OPT_CONFIG, OPT_IGNORE, OPT_NO_STDOUT,
+       OPT_NO_STDERR, OPT_NO_ARGS };
+
 static const cli_option run_option_table[] = {
     {"project", 'p', "P", "the project (default: $TALLY_PROJECT, else \"default\")"},
     {"name", 'n', "N", "the run's display name (default: generated)"},
     CLI_OPTION_DIR,
-    {"parse", 'P', "MODE", "metrics from the output: auto (default), json, kv or none"},
+    {"parse", 'P', "MODE",
+     "the built-in grammars: auto (default: all), json (dict lines), kv (text and progress "
+     "bars) or none"},
+    {"pattern", OPT_PATTERN, "TPL",
+     "a line grammar, e.g. 'iter {step}: loss {loss}': {key} is a number, {step} and {epoch} "
+     "set those; repeatable; a line it matches skips the built-in grammars"},
+    {"regex", OPT_REGEX, "RE",
+     "a PCRE2 expression whose named groups are keys, e.g. 'it=(?<step>\\d+) l=(?<loss>\\S+)'; "
+     "repeatable"},
+    {"config", OPT_CONFIG, "KEYS",
+     "comma-separated keys that go to the run's config, not to its metrics (KEY* matches a "
+     "prefix; v_num always does)"},
+    {"ignore", OPT_IGNORE, "KEYS", "comma-separated keys not recorded at all (KEY* as above)"},
+    {"no-parse-stdout", OPT_NO_STDOUT, NULL, "read no metrics from COMMAND's stdout"},
+    {"no-parse-stderr", OPT_NO_STDERR, NULL, "read no metrics from COMMAND's stderr"},
+    {"no-args-config", OPT_NO_ARGS, NULL,
+     "do not record COMMAND's own --flag value arguments as config"},
     {"sample-ms", 's', "MS", "system metrics every MS milliseconds; -1: none (default: 2000)"},
     CLI_OPTION_HELP,
     {NULL, 0, NULL, NULL}};
 
-static int run_run(int argc, char **argv)
+/* The options that shape parsing, collected before the run exists. */
+typedef struct run_opts {
+    const char *parse;
+    int args_config;
+} run_opts;
+
+static int add_pattern(runner *r, int regex, const char *text)
 {
-    tally_options o = {.capture = TALLY_CAPTURE_SYSTEM | TALLY_CAPTURE_GIT | TALLY_CAPTURE_ENV};
-    const char *parse = "auto";
+    char err[256];
+    int rc = r->patterns ? 0 : pattern_set_new(&r->patterns);
+    if (!rc)
+        rc = regex ? pattern_add_regex(r->patterns, text, err, sizeof err)
+                   : pattern_add_template(r->patterns, text, err, sizeof err);
+    if (rc == TALLY_EINVAL)
+        cli_error("bad --%s '%s': %s", regex ? "regex" : "pattern", text, err);
+    else if (rc)
+        cli_error("%s", tally_strerror(rc));
+    return rc;
+}
+
+static void runner_free(runner *r)
+{
+    parse_result_free(&r->parsed);
+    stepper_free(&r->steps);
+    pattern_set_free(r->patterns);
+    key_list_free(&r->config);
+    key_list_free(&r->ignore);
+    free(r->clean);
+    linebuf_free(&r->lines[0]);
+    linebuf_free(&r->lines[1]);
+}
+
+#define RUN_HELPED (-1) /* read_options printed the help */
+
+/* Reads the options into o, r and ro; returns 0, RUN_HELPED, or the exit code. */
+static int read_options(int argc, char **argv, tally_options *o, runner *r, run_opts *ro)
+{
     cli_parser parser;
     cli_parser_init(&parser, &cmd_run);
     int c;
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
-        case 'p': o.project = optarg; break;
-        case 'n': o.name = optarg; break;
-        case 'd': o.dir = optarg; break;
-        case 'P': parse = optarg; break;
+        case 'p': o->project = optarg; break;
+        case 'n': o->name = optarg; break;
+        case 'd': o->dir = optarg; break;
+        case 'P': ro->parse = optarg; break;
+        case OPT_PATTERN:
+        case OPT_REGEX:
+            if (add_pattern(r, c == OPT_REGEX, optarg))
+                return CLI_USAGE;
+            break;
+        case OPT_CONFIG:
+        case OPT_IGNORE:
+            if (key_list_add(c == OPT_CONFIG ? &r->config : &r->ignore, optarg))
+                return cli_error("%s", tally_strerror(TALLY_ENOMEM));
+            break;
+        case OPT_NO_STDOUT: r->parse_stream[0] = 0; break;
+        case OPT_NO_STDERR: r->parse_stream[1] = 0; break;
+        case OPT_NO_ARGS: ro->args_config = 0; break;
         case 's': {
             char *end;
             long v = strtol(optarg, &end, 10);
             if (*end || v < -1 || v > 3600000 || v == 0)
                 return cli_usage(&cmd_run);
-            o.sample_ms = (int)v;
+            o->sample_ms = (int)v;
             break;
         }
-        case 'h': return cli_help(&cmd_run);
+        case 'h': return cli_help(&cmd_run) == CLI_OK ? RUN_HELPED : CLI_FAIL;
         default: return cli_usage(&cmd_run);
         }
     }
-    runner r = {.out_ok = 1, .err_ok = 1};
-    if (optind >= argc || parse_mode_of(parse, &r.mode) != 0)
+    if (optind >= argc || parse_mode_of(ro->parse, &r->mode) != 0)
         return cli_usage(&cmd_run);
-    char **cmd = argv + optind;
+    return 0;
+}
 
-    int rc = tally_init_ex(&o, &r.run);
-    if (rc) /* the program still runs: tally failing must not stop it */
-        cli_error("cannot start a run (%s); running %s unrecorded", tally_strerror(rc), cmd[0]);
+static int run_run(int argc, char **argv)
+{
+    tally_options o = {.capture = TALLY_CAPTURE_SYSTEM | TALLY_CAPTURE_GIT | TALLY_CAPTURE_ENV};
+    runner r = {.out_ok = 1, .err_ok = 1, .parse_stream = {1, 1}};
+    run_opts ro = {.parse = "auto", .args_config = 1};
     linebuf_init(&r.lines[0], 0);
     linebuf_init(&r.lines[1], 0);
+    int rc = key_list_add(&r.config, "v_num"); /* Lightning's logger version */
+    if (!rc)
+        rc = read_options(argc, argv, &o, &r, &ro);
+    if (rc) {
+        runner_free(&r);
+        return rc == RUN_HELPED ? CLI_OK : rc;
+    }
+    char **cmd = argv + optind;
+
+    rc = tally_init_ex(&o, &r.run);
+    if (rc) /* the program still runs: tally failing must not stop it */
+        cli_error("cannot start a run (%s); running %s unrecorded", tally_strerror(rc), cmd[0]);
+    if (r.run && ro.args_config)
+        record_args(r.run, cmd);
+    linebuf_on_redraw(&r.lines[0], redraw_out, &r);
+    linebuf_on_redraw(&r.lines[1], redraw_err, &r);
 
     fflush(stdout);
     fflush(stderr);
     if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
         if (r.run)
             tally_finish(r.run, 1);
+        runner_free(&r);
         return cli_error("cannot create a pipe: %s", strerror(errno));
     }
     struct sigaction sa;
@@ -304,9 +605,7 @@ static int run_run(int argc, char **argv)
         if (rc)
             cli_error("the run was not saved completely: %s", tally_strerror(rc));
     }
-    parse_result_free(&r.parsed);
-    linebuf_free(&r.lines[0]);
-    linebuf_free(&r.lines[1]);
+    runner_free(&r);
     return code;
 }
 
@@ -316,9 +615,13 @@ const cli_command cmd_run = {
     .summary = "run a program under a run: record its output, metrics and system load",
     .run = run_run,
     .options = run_option_table,
-    .details = "COMMAND's stdout is a pseudo-terminal, its stderr a pipe; both are passed on\n"
-               "and recorded.  The exit status is COMMAND's (128 + N when killed by signal N,\n"
-               "127 when not found, 126 when it cannot be run).  tally's options end at the\n"
-               "first operand, so COMMAND's own options stay COMMAND's.\n",
+    .details = "COMMAND's stdout is a pseudo-terminal (the terminal's size, else 80x24), its\n"
+               "stderr a pipe; both are passed on unchanged and recorded, and metrics are read\n"
+               "from the lines of both: dict lines (JSON, Python repr), tqdm and Keras bars,\n"
+               "\"key: value\", \"key=value\", \"step 100: train loss 2.3\" and more (see\n"
+               "docs/capture.md).  COMMAND's own --flag value and key=value arguments are\n"
+               "recorded as config.  The exit status is COMMAND's (128 + N when killed by\n"
+               "signal N, 127 when not found, 126 when it cannot be run).  tally's options end\n"
+               "at the first operand, so COMMAND's own options stay COMMAND's.\n",
     .flags = CLI_OPERANDS_FIRST,
 };

@@ -48,13 +48,14 @@ d = json.load(open(sys.argv[1]))
 assert d["state"] == "failed" and d["exit_code"] == 3, (d["state"], d["exit_code"])
 ' "$TMP/show.json"
 
-# A line without a step joins the open step and closes it (wandb's log()).
+# A line without a step joins the open step (its keys are new there); "epoch 1"
+# names the epoch, logged with the metrics of its line.
 py "every parsed metric is stored at its step" '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 got = [{k: v for k, v in r.items() if k not in ("_timestamp", "_runtime")} for r in rows]
 want = [{"_step": 1, "loss": 0.5, "val/acc": 0.25}, {"_step": 2, "loss": 0.375},
-        {"_step": 3, "loss": 0.25, "lr": 3e-4, "train_acc": 0.75}]
+        {"_step": 3, "loss": 0.25, "lr": 3e-4, "train_acc": 0.75, "epoch": 1}]
 assert got == want, got
 ' "$TMP/export.jsonl"
 

@@ -2,7 +2,8 @@
  * test_capture_linebuf.c — the console line model (src/capture/linebuf.c):
  * newlines and CRLF, carriage-return progress bars kept as their final
  * state, input split at every byte boundary giving the same lines, huge
- * lines split at the cap, binary bytes kept, the end of the stream.
+ * lines split at the cap, binary bytes kept, the end of the stream, and
+ * the redraw callback that is shown what a redraw forgets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,6 +66,27 @@ static void test_cases(void **state)
     }
 }
 
+static void test_redraw(void **state)
+{
+    (void)state;
+    /* "a" and "c" are forgotten by a redraw; an empty state or a "\r\n" is no redraw */
+    static const char in[] = "a\rb\r\nc\r\rd\nbar 50%\rbar 100%\r\n";
+    for (size_t step = 1; step <= sizeof in; step++) {
+        linebuf lb;
+        linebuf_init(&lb, 0);
+        buf lines = BUF_INIT, forgotten = BUF_INIT;
+        linebuf_on_redraw(&lb, collect, &forgotten);
+        for (size_t i = 0; i < sizeof in - 1; i += step)
+            linebuf_feed(&lb, in + i, sizeof in - 1 - i < step ? sizeof in - 1 - i : step, collect, &lines);
+        linebuf_flush(&lb, collect, &lines);
+        linebuf_free(&lb);
+        assert_string_equal(buf_cstr(&lines), "b|d|bar 100%|");
+        assert_string_equal(buf_cstr(&forgotten), "a|c|bar 50%|");
+        buf_free(&lines);
+        buf_free(&forgotten);
+    }
+}
+
 static void test_huge_and_binary(void **state)
 {
     (void)state;
@@ -95,6 +117,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_redraw),
         cmocka_unit_test(test_huge_and_binary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

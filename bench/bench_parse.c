@@ -1,0 +1,136 @@
+/*
+ * bench_parse.c — what reading metrics costs `tally run`.  The same input
+ * (lines in the formats of tests/unit/data/capture_corpus.txt, with fresh
+ * numbers, and the plain log lines between them) goes through (1) a plain
+ * line split — linebuf, the line model every captured line goes through
+ * anyway — and (2) the same split with every line parsed and placed at a
+ * step (parse.c, stepper.c), as cmd_run.c does.  The two alternate for
+ * seven rounds; lines per second of CPU time of each and the ratio
+ * (2)/(1) of each round, the medians printed.
+ *
+ * usage: bench_parse [LINES] (default 400000)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "capture/linebuf.h"
+#include "capture/parse.h"
+#include "capture/stepper.h"
+#include "common/buf.h"
+
+#define ROUNDS 7
+#define TARGET_RATIO 0.25
+
+/* CPU time of this thread: on a shared machine, a long pass is preempted
+ * more often than a short one, so wall time would favour the short one. */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The input: one line of each kind in turn, numbers varying with i. */
+static void make_input(buf *b, size_t lines)
+{
+    for (size_t i = 0; i < lines; i++) {
+        double x = 1.0 / (double)(i + 1), y = (double)(i % 997) * 0.013;
+        switch (i % 12) {
+        case 0: buf_printf(b, "iter %zu: loss %.4f, time %.2fms, mfu %.2f%%\n", i, 2 + x, 100 + y, 30 + y); break;
+        case 1: buf_printf(b, "{'loss': %.4f, 'grad_norm': %.4f, 'learning_rate': %.3e, 'epoch': %.2f}\n", x, y, x * 1e-4, y); break;
+        case 2: buf_printf(b, "2024-01-05 12:30:45,123 - INFO - __main__ - saving checkpoint %zu to /data/run/ckpt.pt\n", i); break;
+        case 3: buf_printf(b, "step %5zu/9999 | train loss %.6f | norm %.4f | lr %.2e | (%.2f ms | %.0f tok/s)\n", i, x, y, x, y, 1e5 * x); break;
+        case 4: buf_printf(b, "Epoch 3: 100%%|##########| 1563/1563 [00:15<00:00, 101.23it/s, v_num=0, train_loss=%.3f]\n", x); break;
+        case 5: buf_printf(b, "Train: 3 [ %zu/390 ( 26%%)]  Loss: %.3f (%.3f)  Time: 0.123s,  260.16/s  (0.130s,  246.15/s)  LR: 1.000e-03  Data: 0.012 (0.015)\n", i % 390, x, y); break;
+        case 6: buf_printf(b, "Using device cuda:0, world size 8, rank 0 of 8\n"); break;
+        case 7: buf_printf(b, "10/10 [==============================] - 2s 10ms/step - loss: %.4f - accuracy: %.4f\n", x, y); break;
+        case 8: buf_printf(b, "{\"step\": %zu, \"loss\": %.5f, \"val\": {\"acc\": %.4f}}\n", i, x, y); break;
+        case 9: buf_printf(b, "Norm: %.2f, NNZs: 2, Bias: -0.320000, T: %zu, Avg. loss: %.6f\n", y, i, x); break;
+        case 10: buf_printf(b, "[2024-01-05 12:31:00] INFO metrics: global_step=%zu throughput=1234.5 samples/s\n", i); break;
+        default: buf_printf(b, "Downloading shard %zu of 12 from https://example.org/data/%zu.bin\n", i % 12, i); break;
+        }
+    }
+}
+
+typedef struct sink {
+    size_t lines, values;
+    parse_result r;
+    stepper st;
+} sink;
+
+static void count(void *ctx, const char *line, size_t len)
+{
+    (void)line;
+    sink *s = ctx;
+    s->lines++;
+    s->values += len & 1; /* touch the length, as a consumer would */
+}
+
+static void parse(void *ctx, const char *line, size_t len)
+{
+    sink *s = ctx;
+    s->lines++;
+    int64_t step;
+    if (parse_line(line, len, PARSE_AUTO, &s->r) > 0 && stepper_place(&s->st, &s->r, &step) > 0)
+        s->values += s->r.n;
+}
+
+/* Lines/s of one pass of the input through linebuf into emit. */
+static double pass(const buf *in, linebuf_emit_fn emit, sink *out)
+{
+    linebuf lb;
+    linebuf_init(&lb, 0);
+    sink s = {0};
+    double t0 = now();
+    for (size_t off = 0; off < in->len; off += 65536) { /* 64 KiB reads, as cmd_run.c gets them */
+        size_t n = in->len - off < 65536 ? in->len - off : 65536;
+        linebuf_feed(&lb, in->data + off, n, emit, &s);
+    }
+    linebuf_flush(&lb, emit, &s);
+    double dt = now() - t0;
+    linebuf_free(&lb);
+    out->lines = s.lines;
+    out->values = s.values;
+    parse_result_free(&s.r);
+    stepper_free(&s.st);
+    return (double)s.lines / dt;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    size_t lines = argc > 1 ? (size_t)atol(argv[1]) : 400000;
+    buf in = BUF_INIT;
+    make_input(&in, lines);
+    /* the two alternate, so both see the same load; the ratio of each
+     * round, median of ROUNDS */
+    sink plain = {0}, parsed = {0};
+    double base[ROUNDS], full[ROUNDS], ratio[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        base[r] = pass(&in, count, &plain);
+        full[r] = pass(&in, parse, &parsed);
+        ratio[r] = full[r] / base[r];
+    }
+    qsort(base, ROUNDS, sizeof *base, by_value);
+    qsort(full, ROUNDS, sizeof *full, by_value);
+    qsort(ratio, ROUNDS, sizeof *ratio, by_value);
+    printf("metric parsing, %zu lines (%.1f MB) in 12 formats, median of %d rounds:\n", lines,
+           (double)in.len / 1e6, ROUNDS);
+    printf("  plain line split (linebuf)     %10.0f lines/s (CPU)\n", base[ROUNDS / 2]);
+    printf("  split + parse + step           %10.0f lines/s (CPU)\n", full[ROUNDS / 2]);
+    printf("  ratio, round by round          %10.2fx  (%.2f-%.2f; target >= %.2fx)\n",
+           ratio[ROUNDS / 2], ratio[0], ratio[ROUNDS - 1], TARGET_RATIO);
+    printf("  cost of parsing a line         %10.2f us of CPU\n",
+           1e6 / full[ROUNDS / 2] - 1e6 / base[ROUNDS / 2]);
+    printf("  values read                    %10zu (%.2f a line)\n", parsed.values,
+           (double)parsed.values / (double)parsed.lines);
+    buf_free(&in);
+    return 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * fuzz_parse.c — a fuzz target for what `tally run` reads from a child:
+ * the input is split into lines, each goes through parse_line (every mode),
+ * the user patterns and the stepper, as cmd_run.c does; then the whole
+ * input once more as one line.  Checks what must always hold: no crash,
+ * no error but ENOMEM, keys non-empty and short enough to log, steps that
+ * never go back.  Built by `make fuzz` with libFuzzer when clang has it,
+ * else with fuzz_driver.c (tests/fuzz/README.md).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture/parse.h"
+#include "capture/pattern.h"
+#include "capture/stepper.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static pattern_set *patterns(void)
+{
+    static pattern_set *ps;
+    if (!ps) {
+        char err[256];
+        if (pattern_set_new(&ps) != 0)
+            abort();
+        if (pattern_add_template(ps, "iter {step}: loss {loss} {{x}}", err, sizeof err) != 0 ||
+            pattern_add_regex(ps, "(?<epoch>\\d+)/(?<a>\\S+)\\s+(?<b>[-+.e0-9]+)", err, sizeof err) != 0)
+            abort();
+    }
+    return ps;
+}
+
+static void check(const parse_result *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        size_t n = strnlen(r->v[i].key, TALLY_KEY_MAX + 1);
+        if (n == 0 || n > TALLY_KEY_MAX)
+            abort();
+    }
+}
+
+static void one_line(const char *s, size_t n, stepper *st, parse_result *r, int64_t *last)
+{
+    static const parse_mode modes[] = {PARSE_AUTO, PARSE_JSON, PARSE_KV, PARSE_NONE};
+    for (size_t m = 0; m < sizeof modes / sizeof *modes; m++) {
+        int rc = parse_line(s, n, modes[m], r);
+        if (rc < 0 && rc != TALLY_ENOMEM)
+            abort();
+        check(r);
+        if (modes[m] != PARSE_AUTO)
+            continue;
+        int64_t step;
+        rc = stepper_place(st, r, &step);
+        if (rc < 0 && rc != TALLY_ENOMEM)
+            abort();
+        if (rc > 0) {
+            if (step < *last)
+                abort(); /* history is append-only */
+            *last = step;
+        }
+        check(r);
+    }
+    char *clean = malloc(n + 1);
+    if (!clean)
+        return;
+    size_t cl = parse_clean(s, n, clean);
+    if (cl > n)
+        abort();
+    parse_result_reset(r);
+    if (pattern_match(patterns(), clean, cl, r) < 0)
+        abort();
+    check(r);
+    free(clean);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *s = (const char *)data;
+    stepper st = {0};
+    parse_result r = {0};
+    int64_t last = 0;
+    for (size_t i = 0; i < size;) {
+        const char *nl = memchr(s + i, '\n', size - i);
+        size_t end = nl ? (size_t)(nl - s) : size;
+        one_line(s + i, end - i, &st, &r, &last);
+        i = end + 1;
+    }
+    one_line(s, size, &st, &r, &last);
+    parse_result_free(&r);
+    stepper_free(&st);
+    return 0;
+}

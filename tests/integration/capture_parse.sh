@@ -1,0 +1,134 @@
+#!/bin/sh
+# capture_parse.sh — `tally run` reads metrics the way a training script
+# prints them, from both streams: nanoGPT-style lines on stdout, a tqdm
+# bar redrawn with \r and Python logging on stderr, a dict line, a
+# --pattern for a custom line, a bar redrawn over epochs (Lightning); --config and --ignore route keys, the
+# child's --flag arguments become config, --no-parse-stderr turns stderr
+# off; the child's stdout is a terminal of 80x24 when tally's is not, and
+# what it writes reaches tally's stdout and stderr unchanged; --help goes
+# to stdout; a bad --regex is a usage error.
+set -eu
+. "$TOP_SRCDIR/tests/integration/lib.sh"
+need_python
+
+store=$TMP/store
+cat >"$TMP/child.py" <<'SCRIPT'
+import os, sys, time
+# what the child writes, stream by stream, kept for comparison
+copy = {1: open(sys.argv[1], "wb"), 2: open(sys.argv[2], "wb")}
+def write(fd, b):
+    copy[fd].write(b)
+    os.write(fd, b)
+size = os.get_terminal_size(1)
+write(1, b"stdout: %s of %dx%d\n" % (b"tty" if os.isatty(1) else b"file", size.columns, size.lines))
+write(1, b"step 0: train loss 4.5000, val loss 4.6000\n")
+write(1, b"iter 0: loss 4.4000, time 120.50ms, mfu 30.00%\n")
+time.sleep(0.3)  # the order between two streams is tally's reading order
+write(2, b"2024-01-05 12:30:45,123 - INFO - Epoch 1: svc__gamma=0.001 score=0.9\n")
+for i in range(1, 5):
+    write(2, b"\r%3d%%|####| %d/4 [00:01<00:00, 3.00it/s, v_num=3, acc=0.%d]" % (25 * i, i, i))
+write(2, b"\n")
+time.sleep(0.3)
+write(1, b"{'loss': 3.25, 'grad_norm': 1.5}\n")
+write(1, b"custom 10 val 2.75\n")
+write(1, b"iter 20: loss 3.0000, time 118.00ms, mfu 31.00%\n")
+SCRIPT
+
+set +e
+"$TALLY" run --dir "$store" --project parse --config 'svc__*' --ignore mfu \
+    --pattern 'custom {step} val {val_loss}' \
+    -- python3 "$TMP/child.py" "$TMP/wrote1" "$TMP/wrote2" --lr 0.001 --batch-size 32 --amp lr_sched=cos \
+    >"$TMP/out" 2>"$TMP/err"
+rc=$?
+set -e
+check "tally exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "the child's stdout is a terminal of 80x24" grep -q '^stdout: tty of 80x24$' "$TMP/out"
+check "the child's stdout reaches tally's stdout unchanged" cmp -s "$TMP/wrote1" "$TMP/out"
+check "the child's stderr reaches tally's stderr unchanged" cmp -s "$TMP/wrote2" "$TMP/err"
+
+run=$(ls "$store"/parse/*.db)
+"$TALLY" export "$run" >"$TMP/export.jsonl"
+"$TALLY" show --json "$run" >"$TMP/show.json"
+
+# Step 0: the stdout lines and the stderr log line join (their keys are new
+# there); the bar's final state is batch 4 of 4 in epoch 1 (named by the
+# log line): step 1 * 4 + 4; the dict joins it; the pattern names step 10.
+py "metrics from both streams, at their steps" '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+got = [{k: v for k, v in r.items() if k not in ("_timestamp", "_runtime")} for r in rows]
+want = [{"_step": 0, "train_loss": 4.5, "val_loss": 4.6, "loss": 4.4, "time_ms": 120.5,
+         "score": 0.9, "epoch": 1},
+        {"_step": 8, "acc": 0.4, "loss": 3.25, "grad_norm": 1.5},
+        {"_step": 10, "val_loss": 2.75},
+        {"_step": 20, "loss": 3.0, "time_ms": 118.0}]
+assert got == want, got
+' "$TMP/export.jsonl"
+
+py "config: the child arguments, --config keys and v_num; --ignore keys nowhere" '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["config"]
+want = {"lr": 0.001, "batch_size": 32, "amp": True, "lr_sched": "cos", "svc__gamma": 0.001,
+        "v_num": 3}
+assert c == want, c
+assert "mfu" not in json.dumps(d["summary"]), d["summary"]
+' "$TMP/show.json"
+
+rm -rf "$store"
+"$TALLY" run --dir "$store" --project parse --no-parse-stderr --no-args-config \
+    -- python3 "$TMP/child.py" "$TMP/wrote1" "$TMP/wrote2" --lr 0.5 >/dev/null 2>&1
+run=$(ls "$store"/parse/*.db)
+"$TALLY" export "$run" >"$TMP/export2.jsonl"
+"$TALLY" show --json "$run" >"$TMP/show2.json"
+py "--no-parse-stderr reads stdout only; --no-args-config records no arguments" '
+import json, sys
+keys = set()
+for l in open(sys.argv[1]):
+    keys |= set(json.loads(l))
+assert "acc" not in keys and "score" not in keys, keys
+assert "train_loss" in keys and "mfu" in keys, keys
+assert json.load(open(sys.argv[2]))["config"] in ({}, None), "config recorded"
+' "$TMP/export2.jsonl" "$TMP/show2.json"
+
+# Lightning draws one bar over all epochs: each epoch's end is redrawn,
+# never ended by a newline, and is drawn again with the validation loss.
+cat >"$TMP/bar.py" <<'SCRIPT'
+import os
+for e in range(3):
+    for b in range(1, 5):
+        os.write(1, b"\rEpoch %d: %3d%%|####| %d/4 [00:01<00:00, 3.00it/s, v_num=0, train_loss=0.%d%d]"
+                 % (e, 25 * b, b, e, b))
+    os.write(1, b"\rEpoch %d: 100%%|####| 4/4 [00:01<00:00, 3.00it/s, v_num=0, train_loss=0.%d4, "
+             b"val_loss=0.%d9]" % (e, e, e))
+os.write(1, b"\n")
+SCRIPT
+rm -rf "$store"
+"$TALLY" run --dir "$store" --project parse -- python3 "$TMP/bar.py" >/dev/null 2>&1
+run=$(ls "$store"/parse/*.db)
+"$TALLY" export "$run" >"$TMP/export3.jsonl"
+py "a bar redrawn over epochs: each epoch end counts once, the validation loss joins it" '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+got = [{k: v for k, v in r.items() if k not in ("_timestamp", "_runtime")} for r in rows]
+want = [{"_step": 4 * (e + 1), "epoch": e, "train_loss": e / 10 + 0.04, "val_loss": e / 10 + 0.09}
+        for e in range(3)]
+assert len(got) == 3 and all(g.keys() == w.keys() for g, w in zip(got, want)), got
+assert all(abs(g[k] - w[k]) < 1e-9 for g, w in zip(got, want) for k in w), got
+' "$TMP/export3.jsonl"
+
+"$TALLY" run --help >"$TMP/help" 2>"$TMP/help.err"
+check "--help goes to stdout and lists every option" sh -c '
+for o in --pattern --regex --config --ignore --no-parse-stdout --no-parse-stderr \
+         --no-args-config --parse --sample-ms; do
+    grep -q -- "$o" "$1" || exit 1
+done
+[ ! -s "$2" ]' sh "$TMP/help" "$TMP/help.err"
+
+set +e
+"$TALLY" run --dir "$store" --regex '(?<a>[0-9' -- true >/dev/null 2>"$TMP/bad"
+rc=$?
+set -e
+check "a bad --regex is a usage error (2, got $rc) that says why" \
+    sh -c '[ "$1" -eq 2 ] && grep -q "bad --regex" "$2"' sh "$rc" "$TMP/bad"
+finish
