@@ -162,6 +162,17 @@ typedef struct tally_log_line {
 typedef int (*tally_log_fn)(void *ctx, const tally_log_line *line); /* nonzero stops */
 int tally_store_logs(tally_store *store, int64_t after_seq, size_t max, tally_log_fn fn,
                      void *ctx);
+/* The max console lines just before before_seq (INT64_MAX: the newest), oldest
+ * first: with tally_store_logs(), any window of a log of any length. */
+int tally_store_logs_before(tally_store *store, int64_t before_seq, size_t max,
+                            tally_log_fn fn, void *ctx);
+/* How many console lines have seq < before_seq (INT64_MAX: all of them). */
+int tally_store_log_count(tally_store *store, int64_t before_seq, int64_t *count);
+/* The nearest line containing needle: dir < 0 the newest with seq < from_seq,
+ * dir > 0 the oldest with seq > from_seq.  An all-lowercase needle matches
+ * ASCII letters in any case ("smart case").  *seq_out, or TALLY_ENOTFOUND. */
+int tally_store_log_find(tally_store *store, const char *needle, int64_t from_seq, int dir,
+                         int64_t *seq_out);
 
 /* Saved files (diff.patch, requirements, ...). */
 typedef struct tally_file_info {

@@ -338,7 +338,9 @@ static void close_db(tally_store *st)
 {
     sqlite3_stmt **stmts[] = {&st->q_run,    &st->q_metrics, &st->q_version, &st->q_summary,
                               &st->q_config, &st->q_chunks,  &st->q_data,    &st->q_logs,
-                              &st->q_files,  &st->q_file};
+                              &st->q_files,  &st->q_file,    &st->q_logs_before,
+                              &st->q_log_count, &st->q_log_find[0], &st->q_log_find[1],
+                              &st->q_log_find[2], &st->q_log_find[3]};
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) {
         sqlite3_finalize(*stmts[i]);
         *stmts[i] = NULL;
@@ -493,6 +495,22 @@ const tally_metric_info *tally_store_find_metric(const tally_store *st, const ch
     return NULL;
 }
 
+/* Calls fn for each row of a prepared (seq, t, stream, line) query, then resets it. */
+static int emit_logs(sqlite3_stmt *q, tally_log_fn fn, void *ctx)
+{
+    int src;
+    while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+        tally_log_line line = {sqlite3_column_int64(q, 0), sqlite3_column_double(q, 1),
+                               sqlite3_column_int(q, 2), (const char *)sqlite3_column_text(q, 3)};
+        if (!line.text)
+            line.text = "";
+        if (fn(ctx, &line))
+            break;
+    }
+    sqlite3_reset(q);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? TALLY_OK : schema_error(src);
+}
+
 int tally_store_logs(tally_store *st, int64_t after_seq, size_t max, tally_log_fn fn, void *ctx)
 {
     if (!st || !fn)
@@ -504,18 +522,72 @@ int tally_store_logs(tally_store *st, int64_t after_seq, size_t max, tally_log_f
         return rc;
     sqlite3_bind_int64(st->q_logs, 1, after_seq);
     sqlite3_bind_int64(st->q_logs, 2, max ? (int64_t)max : -1);
-    int src;
-    while ((src = sqlite3_step(st->q_logs)) == SQLITE_ROW) {
-        tally_log_line line = {
-            sqlite3_column_int64(st->q_logs, 0), sqlite3_column_double(st->q_logs, 1),
-            sqlite3_column_int(st->q_logs, 2), (const char *)sqlite3_column_text(st->q_logs, 3)};
-        if (!line.text)
-            line.text = "";
-        if (fn(ctx, &line))
-            break;
-    }
-    sqlite3_reset(st->q_logs);
-    return src == SQLITE_ROW || src == SQLITE_DONE ? TALLY_OK : schema_error(src);
+    return emit_logs(st->q_logs, fn, ctx);
+}
+
+int tally_store_logs_before(tally_store *st, int64_t before_seq, size_t max, tally_log_fn fn,
+                            void *ctx)
+{
+    if (!st || !fn)
+        return TALLY_EINVAL;
+    /* Walk back on the primary key, then hand the window out oldest first. */
+    int rc = store_prepare(st, &st->q_logs_before,
+                           "SELECT * FROM (SELECT seq, t, stream, line FROM log WHERE seq < ?"
+                           " ORDER BY seq DESC LIMIT ?) ORDER BY seq");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st->q_logs_before, 1, before_seq);
+    sqlite3_bind_int64(st->q_logs_before, 2, max ? (int64_t)max : -1);
+    return emit_logs(st->q_logs_before, fn, ctx);
+}
+
+int tally_store_log_count(tally_store *st, int64_t before_seq, int64_t *count)
+{
+    if (!st || !count)
+        return TALLY_EINVAL;
+    int rc = store_prepare(st, &st->q_log_count, "SELECT count(*) FROM log WHERE seq < ?");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st->q_log_count, 1, before_seq);
+    int src = sqlite3_step(st->q_log_count);
+    if (src == SQLITE_ROW)
+        *count = sqlite3_column_int64(st->q_log_count, 0);
+    sqlite3_reset(st->q_log_count);
+    return src == SQLITE_ROW ? TALLY_OK : schema_error(src);
+}
+
+static int has_upper(const char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            return 1;
+    return 0;
+}
+
+int tally_store_log_find(tally_store *st, const char *needle, int64_t from_seq, int dir,
+                         int64_t *seq_out)
+{
+    if (!st || !needle || !needle[0] || !seq_out || dir == 0)
+        return TALLY_EINVAL;
+    /* SQLite's lower() folds ASCII only, which is what smart case promises. */
+    static const char *const sql[4] = {
+        "SELECT seq FROM log WHERE seq < ?1 AND instr(line, ?2) > 0 ORDER BY seq DESC LIMIT 1",
+        "SELECT seq FROM log WHERE seq > ?1 AND instr(line, ?2) > 0 ORDER BY seq LIMIT 1",
+        "SELECT seq FROM log WHERE seq < ?1 AND instr(lower(line), ?2) > 0"
+        " ORDER BY seq DESC LIMIT 1",
+        "SELECT seq FROM log WHERE seq > ?1 AND instr(lower(line), ?2) > 0 ORDER BY seq LIMIT 1"};
+    int k = (has_upper(needle) ? 0 : 2) + (dir > 0);
+    int rc = store_prepare(st, &st->q_log_find[k], sql[k]);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = st->q_log_find[k];
+    sqlite3_bind_int64(q, 1, from_seq);
+    sqlite3_bind_text(q, 2, needle, -1, SQLITE_TRANSIENT);
+    int src = sqlite3_step(q);
+    if (src == SQLITE_ROW)
+        *seq_out = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return src == SQLITE_ROW ? TALLY_OK : src == SQLITE_DONE ? TALLY_ENOTFOUND : schema_error(src);
 }
 
 int tally_store_files(tally_store *st, tally_file_fn fn, void *ctx)

@@ -24,7 +24,7 @@ struct tally_store {
     int64_t version;      /* PRAGMA data_version at the last reload */
     double last_liveness; /* when a running run's writer was last checked */
     sqlite3_stmt *q_run, *q_metrics, *q_version, *q_summary, *q_config, *q_chunks, *q_data,
-        *q_logs, *q_files, *q_file;
+        *q_logs, *q_files, *q_file, *q_logs_before, *q_log_count, *q_log_find[4];
     /* Damage met so far (tally_store_damage), each row once: seen holds
      * its kind (0 chunk, 1 object batch) and rowid. */
     tally_damage *damage;

@@ -63,6 +63,13 @@ static const keymap_entry table[] = {
     {'3', "3", KM_RUN, ACT_TAB_SYSTEM, "system tab"},
     {'4', "4", KM_RUN, ACT_TAB_LOGS, "logs tab"},
     {'f', "f", KM_LOGS, ACT_FOLLOW, "follow new lines on / off"},
+    {'N', "N", KM_LOGS, ACT_MATCH_NEWER, "next newer match of the log search"},
+    {'w', "w", KM_LOGS, ACT_WRAP, "wrap long log lines on / off"},
+    {'t', "t", KM_LOGS, ACT_STAMPS, "log timestamps: off, wall clock, since start"},
+    {'h', "h", KM_LOGS, ACT_PAN_LEFT, "scroll long log lines left"},
+    {KEY_T_LEFT, "Left", KM_LOGS, ACT_PAN_LEFT, NULL},
+    {'l', "l", KM_LOGS, ACT_PAN_RIGHT, "scroll long log lines right"},
+    {KEY_T_RIGHT, "Right", KM_LOGS, ACT_PAN_RIGHT, NULL},
 };
 #undef CH
 

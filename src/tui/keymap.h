@@ -79,7 +79,11 @@ typedef enum keymap_action {
     ACT_OUTLIERS,
     ACT_Y_LIMITS,
     ACT_LIVE,
-    ACT_SECTION
+    ACT_SECTION,
+    /* logs (view_run.c) */
+    ACT_MATCH_NEWER,
+    ACT_WRAP,
+    ACT_STAMPS
 } keymap_action;
 
 typedef struct keymap_entry {

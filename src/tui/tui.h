@@ -100,14 +100,21 @@ typedef struct tui_log_line {
     char *text;
 } tui_log_line;
 
+/* The logs tab.  The log stays in the run file: each frame reads the
+ * window it shows through the read API, so a log of any length is
+ * reachable and search covers every line. */
 typedef struct tui_logs {
-    tui_log_line *lines;
-    size_t n, cap;
-    int64_t last_seq;
-    int follow;
-    long scroll; /* first line shown when not following */
+    tui_log_line *win; /* the lines of the last frame, oldest first */
+    size_t nwin, capwin;
+    int follow;        /* show the newest lines as they arrive */
+    int64_t top;       /* seq of the first line shown (when not following) */
+    int64_t total;     /* lines in the log, as of the last frame */
+    int64_t line_no;   /* 1-based number of the first line shown */
     char search[256];
-    long match; /* the line of the current match, -1 none */
+    int64_t match;     /* seq of the current match, -1 none */
+    int wrap;          /* long lines continue on the next row */
+    int stamps;        /* 0 none, 1 wall clock, 2 time since the run started */
+    int hscroll;       /* columns scrolled off to the left (no wrap) */
 } tui_logs;
 
 /* A run open in the run or compare view. */

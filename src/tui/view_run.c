@@ -16,9 +16,8 @@
 #include "common/json.h"
 #include "common/numfmt.h"
 #include "tui/layout.h"
+#include "tui/logline.h"
 #include "tui/tui.h"
-
-#define LOGS_MAX 20000 /* lines kept in memory; older ones scroll away */
 
 static double mono_now(void)
 {
@@ -27,14 +26,17 @@ static double mono_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void logs_free(tui_logs *l)
+static void logs_reset(tui_logs *l)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->lines[i].text);
-    free(l->lines);
+    for (size_t i = 0; i < l->nwin; i++)
+        free(l->win[i].text);
+    free(l->win);
+    int wrap = l->wrap, stamps = l->stamps;
     memset(l, 0, sizeof *l);
     l->follow = 1;
     l->match = -1;
+    l->wrap = wrap; /* view preferences outlive the run */
+    l->stamps = stamps;
 }
 
 void view_run_close(tui_app *app)
@@ -42,36 +44,7 @@ void view_run_close(tui_app *app)
     series_cache_forget(app->cache, app->run.store);
     tally_store_close(app->run.store);
     memset(&app->run, 0, sizeof app->run);
-    logs_free(&app->logs);
-}
-
-static int log_add(void *ctx, const tally_log_line *line)
-{
-    tui_logs *l = ctx;
-    if (l->n == LOGS_MAX) {
-        /* Drop the older half at once: amortised O(1) a line. */
-        size_t drop = LOGS_MAX / 2;
-        for (size_t i = 0; i < drop; i++)
-            free(l->lines[i].text);
-        memmove(l->lines, l->lines + drop, (l->n - drop) * sizeof *l->lines);
-        l->n -= drop;
-        l->scroll = l->scroll > (long)drop ? l->scroll - (long)drop : 0;
-        l->match = l->match >= (long)drop ? l->match - (long)drop : -1;
-    }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        tui_log_line *v = realloc(l->lines, cap * sizeof *v);
-        if (!v)
-            return 1;
-        l->lines = v;
-        l->cap = cap;
-    }
-    char *text = strdup(line->text ? line->text : "");
-    if (!text)
-        return 1;
-    l->lines[l->n++] = (tui_log_line){line->seq, line->t, line->stream, text};
-    l->last_seq = line->seq;
-    return 0;
+    logs_reset(&app->logs);
 }
 
 int view_run_poll(tui_app *app)
@@ -99,14 +72,7 @@ int view_run_poll(tui_app *app)
         r->rate_t = now;
         r->rate_step = info->last_step;
     }
-    if (changed || app->logs.n == 0) {
-        size_t before = app->logs.n;
-        int64_t seq = app->logs.last_seq;
-        tally_store_logs(r->store, app->logs.last_seq, 0, log_add, &app->logs);
-        if (app->logs.n != before || app->logs.last_seq != seq)
-            changed = 1;
-    }
-    return changed;
+    return changed; /* new console lines change the file too */
 }
 
 /* ---- header ---- */
@@ -284,73 +250,205 @@ static void draw_summary(tui_app *app, canvas *c, canvas_rect r)
 
 /* ---- logs ---- */
 
-static int log_matches(const tui_logs *l, size_t i)
+static void win_clear(tui_logs *l)
 {
-    return l->search[0] && strstr(l->lines[i].text, l->search) != NULL;
+    for (size_t i = 0; i < l->nwin; i++)
+        free(l->win[i].text);
+    l->nwin = 0;
+}
+
+static int win_add(void *ctx, const tally_log_line *line)
+{
+    tui_logs *l = ctx;
+    if (l->nwin == l->capwin) {
+        size_t cap = l->capwin ? l->capwin * 2 : 64;
+        tui_log_line *v = realloc(l->win, cap * sizeof *v);
+        if (!v)
+            return 1;
+        l->win = v;
+        l->capwin = cap;
+    }
+    char *text = strdup(line->text);
+    if (!text)
+        return 1;
+    l->win[l->nwin++] = (tui_log_line){line->seq, line->t, line->stream, text};
+    return 0;
+}
+
+/* The seq k lines before (k < 0) or after (k > 0) seq, clamped to the log's
+ * ends; seq itself when there is no such line. */
+static int64_t seq_step(tally_store *st, int64_t seq, long k)
+{
+    tui_logs tmp = {0};
+    if (k < 0)
+        tally_store_logs_before(st, seq, (size_t)-k, win_add, &tmp);
+    else if (k > 0)
+        tally_store_logs(st, seq, (size_t)k, win_add, &tmp);
+    int64_t out = seq;
+    if (tmp.nwin)
+        out = k < 0 ? tmp.win[0].seq : tmp.win[tmp.nwin - 1].seq;
+    win_clear(&tmp);
+    free(tmp.win);
+    return out;
+}
+
+static void format_stamp(const tui_logs *l, const tui_log_line *line, double start, char *out,
+                         size_t size)
+{
+    if (l->stamps == 1) {
+        time_t tt = (time_t)line->t;
+        struct tm tm;
+        int ms = (int)((line->t - floor(line->t)) * 1000);
+        char hms[16] = "??:??:??";
+        if (localtime_r(&tt, &tm))
+            strftime(hms, sizeof hms, "%H:%M:%S", &tm);
+        snprintf(out, size, "%s.%03d ", hms, ms < 0 ? 0 : ms > 999 ? 999 : ms);
+    } else {
+        char d[32];
+        numfmt_duration(d, sizeof d, line->t > start ? line->t - start : 0);
+        snprintf(out, size, "%8s ", d);
+    }
+}
+
+/* Lays out one line at y (draw == 0: measures); returns its rows. */
+static int draw_log_line(tui_app *app, canvas *c, canvas_rect r, int y, int max_rows,
+                         const tui_log_line *line, int draw)
+{
+    tui_logs *l = &app->logs;
+    int x = r.x;
+    if (draw) {
+        if (line->stream == 2)
+            canvas_text(c, x, y, 2, c->ascii ? "! " : "\xe2\x96\x8c ", CANVAS_RED, CANVAS_BOLD);
+    }
+    x += 2;
+    if (l->stamps) {
+        char stamp[48];
+        format_stamp(l, line, tally_store_info(app->run.store)->start_time, stamp, sizeof stamp);
+        x += draw ? canvas_text(c, x, y, r.x + r.w - x, stamp, 0, CANVAS_DIM)
+                  : canvas_text_width(c, stamp);
+    }
+    int match = l->search[0] && line->seq == l->match;
+    unsigned attr = match ? CANVAS_REVERSE : 0;
+    return logline_draw(c, x, y, r.x + r.w - x, max_rows, line->text,
+                        line->stream == 2 ? CANVAS_RED : CANVAS_DEFAULT, attr, l->hscroll,
+                        l->wrap, draw);
+}
+
+/* Reads the lines of this frame into the window: from top, or the newest
+ * ones when following (or when fewer than a screen follow top). */
+static void logs_window(tui_app *app, canvas *c, canvas_rect r)
+{
+    tui_logs *l = &app->logs;
+    tally_store *st = app->run.store;
+    win_clear(l);
+    if (!l->follow)
+        tally_store_logs(st, l->top - 1, (size_t)r.h, win_add, l);
+    if (l->follow || (long)l->nwin < r.h) {
+        win_clear(l);
+        tally_store_logs_before(st, INT64_MAX, (size_t)r.h, win_add, l);
+        /* Wrapped lines take more rows: keep the newest that fit. */
+        size_t first = l->nwin;
+        for (int rows = 0; first > 0; first--) {
+            rows += l->wrap ? draw_log_line(app, c, r, r.y, r.h, &l->win[first - 1], 0) : 1;
+            if (rows > r.h)
+                break;
+        }
+        for (size_t i = 0; i < first; i++)
+            free(l->win[i].text);
+        memmove(l->win, l->win + first, (l->nwin - first) * sizeof *l->win);
+        l->nwin -= first;
+    }
+    l->top = l->nwin ? l->win[0].seq : 0;
 }
 
 static void draw_logs(tui_app *app, canvas *c, canvas_rect r)
 {
     tui_logs *l = &app->logs;
-    if (l->n == 0) {
+    tally_store *st = app->run.store;
+    l->total = 0;
+    tally_store_log_count(st, INT64_MAX, &l->total);
+    if (l->total == 0 || r.h <= 0) {
         canvas_text(c, r.x + 1, r.y + r.h / 2, r.w - 2,
                     "no console output recorded for this run (yet)", 0, CANVAS_DIM);
         return;
     }
-    long first = l->follow ? (long)l->n - r.h : l->scroll;
-    if (first > (long)l->n - r.h)
-        first = (long)l->n - r.h;
-    if (first < 0)
-        first = 0;
-    l->scroll = first;
-    for (int row = 0; row < r.h && (size_t)(first + row) < l->n; row++) {
-        size_t i = (size_t)(first + row);
-        const tui_log_line *line = &l->lines[i];
-        int x = r.x;
-        if (line->stream == 2)
-            x += canvas_text(c, x, r.y + row, 2, c->ascii ? "! " : "\xe2\x96\x8c ", CANVAS_RED,
-                             CANVAS_BOLD);
-        else
-            x += 2;
-        unsigned attr = (long)i == l->match ? CANVAS_REVERSE : log_matches(l, i) ? CANVAS_BOLD : 0;
-        canvas_text(c, x, r.y + row, r.x + r.w - x, line->text,
-                    line->stream == 2 ? CANVAS_RED : CANVAS_DEFAULT, attr);
+    logs_window(app, c, r);
+    int64_t before = 0;
+    tally_store_log_count(st, l->top, &before);
+    l->line_no = before + 1;
+    int y = r.y;
+    for (size_t i = 0; i < l->nwin && y < r.y + r.h; i++)
+        y += draw_log_line(app, c, r, y, r.y + r.h - y, &l->win[i], 1);
+}
+
+/* Moves to the next match older (dir < 0) or newer (dir > 0) than the
+ * current one, over the whole log; it lands mid-screen. */
+static void logs_find(tui_app *app, int dir)
+{
+    tui_logs *l = &app->logs;
+    if (!l->search[0])
+        return;
+    int64_t from = l->match >= 0 ? l->match : dir < 0 ? INT64_MAX : INT64_MIN;
+    int64_t seq;
+    int rc = tally_store_log_find(app->run.store, l->search, from, dir, &seq);
+    if (rc == TALLY_ENOTFOUND) {
+        snprintf(app->message, sizeof app->message, "no %s line matches \"%.200s\"",
+                 dir < 0 ? "older" : "newer", l->search);
+        return;
     }
+    if (rc) {
+        snprintf(app->message, sizeof app->message, "search failed: %s", tally_strerror(rc));
+        return;
+    }
+    l->match = seq;
+    l->follow = 0;
+    l->top = seq_step(app->run.store, seq, -(long)(app->body_h / 2));
 }
 
 static void logs_action(tui_app *app, keymap_action a)
 {
     tui_logs *l = &app->logs;
-    int page = app->body_h > 1 ? app->body_h - 1 : 1;
+    tally_store *st = app->run.store;
+    long page = app->body_h > 1 ? app->body_h - 1 : 1;
+    long move = 0;
     switch (a) {
-    case ACT_UP: l->follow = 0, l->scroll--; break;
-    case ACT_DOWN: l->scroll++; break;
-    case ACT_PAGE_PREV: l->follow = 0, l->scroll -= page; break;
-    case ACT_PAGE_NEXT: l->scroll += page; break;
-    case ACT_TOP: l->follow = 0, l->scroll = 0; break;
+    case ACT_UP: move = -1; break;
+    case ACT_DOWN: move = 1; break;
+    case ACT_PAGE_PREV: move = -page; break;
+    case ACT_PAGE_NEXT: move = page; break;
+    case ACT_TOP:
+        l->follow = 0;
+        l->top = seq_step(st, INT64_MIN, 1);
+        break;
     case ACT_BOTTOM: l->follow = 1; break;
     case ACT_FOLLOW: l->follow = !l->follow; break;
-    case ACT_ENTER: {
-        /* The next older match (from the bottom first). */
-        long from = l->match >= 0 ? l->match - 1 : (long)l->n - 1;
-        for (long i = from; i >= 0; i--)
-            if (log_matches(l, (size_t)i)) {
-                l->match = i;
-                l->follow = 0;
-                l->scroll = i - app->body_h / 2;
-                return;
-            }
-        if (l->search[0])
-            snprintf(app->message, sizeof app->message, "no older line matches");
+    case ACT_ENTER: logs_find(app, -1); break;
+    case ACT_MATCH_NEWER: logs_find(app, 1); break;
+    case ACT_WRAP:
+        l->wrap = !l->wrap;
+        l->hscroll = 0;
         break;
-    }
+    case ACT_STAMPS: l->stamps = (l->stamps + 1) % 3; break;
+    case ACT_PAN_LEFT: l->hscroll = l->hscroll > 8 ? l->hscroll - 8 : 0; break;
+    case ACT_PAN_RIGHT:
+        if (!l->wrap)
+            l->hscroll += 8;
+        break;
     default: break;
     }
-    /* Scrolling down to the end resumes following. */
-    if (l->scroll + app->body_h >= (long)l->n && (a == ACT_DOWN || a == ACT_PAGE_NEXT))
-        l->follow = 1;
-    if (l->scroll < 0)
-        l->scroll = 0;
+    if (move < 0 && (l->follow || l->top > 0)) {
+        l->follow = 0;
+        l->top = seq_step(st, l->top, move);
+    } else if (move > 0 && !l->follow) {
+        l->top = seq_step(st, l->top, move);
+        /* Scrolling down to the end resumes following. */
+        tui_logs rest = {0};
+        tally_store_logs(st, l->top - 1, (size_t)app->body_h + 1, win_add, &rest);
+        if ((long)rest.nwin <= app->body_h)
+            l->follow = 1;
+        win_clear(&rest);
+        free(rest.win);
+    }
 }
 
 /* ---- the view ---- */
@@ -385,8 +483,10 @@ void view_run_draw(tui_app *app, canvas *c)
     case TAB_LOGS:
         draw_logs(app, c, s.body);
         snprintf(hintbuf, sizeof hintbuf,
-                 " %zu lines  %s  / search  Enter older match  f follow  ? help", app->logs.n,
-                 app->logs.follow ? "following" : "scrolled");
+                 " line %lld of %lld  %s%s  / search  Enter older  N newer  f follow  w wrap"
+                 "  t time  ? help",
+                 (long long)app->logs.line_no, (long long)app->logs.total,
+                 app->logs.follow ? "following" : "scrolled", app->logs.wrap ? "  wrap" : "");
         hint = hintbuf;
         break;
     default: break;

@@ -21,6 +21,7 @@
 #include "tui/canvas.h"
 #include "tui/keymap.h"
 #include "tui/layout.h"
+#include "tui/logline.h"
 #include "tui/smooth.h"
 
 static char *dump(const canvas *c)
@@ -324,6 +325,124 @@ static void test_layout_grid(void **state)
     check_grid(120, 40, 7, 2, 4);
 }
 
+static void test_sgr_parse(void **state)
+{
+    (void)state;
+    sgr_style st = {0, 0};
+    assert_int_equal(sgr_parse("\033[31mx", 6, &st), 5);
+    assert_int_equal(st.fg, CANVAS_RED);
+    assert_int_equal(sgr_parse("\033[1;4m", 6, &st), 6);
+    assert_int_equal(st.attr, CANVAS_BOLD | CANVAS_UNDERLINE);
+    assert_int_equal(sgr_parse("\033[m", 3, &st), 3); /* empty: a reset */
+    assert_int_equal(st.fg, 0);
+    assert_int_equal(st.attr, 0);
+    assert_int_equal(sgr_parse("\033[38;5;46m", 10, &st), 10); /* 256-colour green */
+    assert_int_equal(st.fg, CANVAS_GREEN);
+    assert_int_equal(sgr_parse("\033[38;2;20;40;230m", 17, &st), 17);
+    assert_int_equal(st.fg, CANVAS_BLUE);
+    assert_int_equal(sgr_parse("\033[94m", 5, &st), 5); /* bright blue */
+    assert_int_equal(st.fg, CANVAS_BLUE);
+    assert_true(st.attr & CANVAS_BOLD);
+    assert_int_equal(sgr_parse("\033[39;22m", 8, &st), 8);
+    assert_int_equal(st.fg, 0);
+    assert_int_equal(st.attr, 0);
+    /* Not SGR, or cut short: left alone for the sanitizer. */
+    sgr_style before = st;
+    assert_int_equal(sgr_parse("\033[2J", 4, &st), 0);
+    assert_int_equal(sgr_parse("\033[31", 4, &st), 0);
+    assert_int_equal(sgr_parse("\033]0;title\007", 10, &st), 0);
+    assert_int_equal(sgr_parse("[31m", 4, &st), 0);
+    assert_memory_equal(&st, &before, sizeof st);
+}
+
+static void test_logline_colour_and_flow(void **state)
+{
+    (void)state;
+    canvas c = {0};
+    assert_int_equal(canvas_resize(&c, 12, 3), 0);
+    const char *line = "ok \033[31mred\033[0m \033[2Jxyz";
+    assert_int_equal(logline_draw(&c, 0, 0, 12, 1, line, CANVAS_DEFAULT, 0, 0, 0, 1), 1);
+    buf b = BUF_INIT;
+    canvas_row_text(&c, 0, &b);
+    assert_string_equal(buf_cstr(&b), "ok red ?[2J~"); /* other escapes neutralised, cut */
+    assert_int_equal(canvas_at(&c, 0, 0)->fg, CANVAS_DEFAULT);
+    assert_int_equal(canvas_at(&c, 3, 0)->fg, CANVAS_RED);
+    assert_int_equal(canvas_at(&c, 5, 0)->fg, CANVAS_RED);
+    assert_int_equal(canvas_at(&c, 7, 0)->fg, CANVAS_DEFAULT);
+    /* A reset returns to the line's own colour (stderr's red stays red). */
+    canvas_clear(&c);
+    logline_draw(&c, 0, 0, 12, 1, "a\033[32mb\033[0mc", CANVAS_RED, 0, 0, 0, 1);
+    assert_int_equal(canvas_at(&c, 1, 0)->fg, CANVAS_GREEN);
+    assert_int_equal(canvas_at(&c, 2, 0)->fg, CANVAS_RED);
+    /* Wrapping: 26 letters in 12 columns take 3 rows; 2 rows cut it. */
+    canvas_clear(&c);
+    const char *abc = "abcdefghijklmnopqrstuvwxyz";
+    assert_int_equal(logline_draw(&c, 0, 0, 12, 3, abc, 0, 0, 0, 1, 0), 3);
+    assert_int_equal(logline_draw(&c, 0, 0, 12, 3, abc, 0, 0, 0, 1, 1), 3);
+    b.len = 0;
+    canvas_row_text(&c, 2, &b);
+    assert_string_equal(buf_cstr(&b), "yz          ");
+    assert_int_equal(logline_draw(&c, 0, 0, 12, 2, abc, 0, 0, 0, 1, 0), 2);
+    /* Scrolled sideways: the first skip columns are left out. */
+    canvas_clear(&c);
+    logline_draw(&c, 0, 0, 12, 1, abc, 0, 0, 20, 0, 1);
+    b.len = 0;
+    canvas_row_text(&c, 0, &b);
+    assert_string_equal(buf_cstr(&b), "uvwxyz      ");
+    buf_free(&b);
+    canvas_free(&c);
+}
+
+/* Random bytes, escape fragments and SGR pieces: nothing but an SGR
+ * sequence is ever consumed, no ESC reaches a cell, nothing runs past
+ * the rectangle. */
+static void test_logline_fuzz(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"\033[", "31", ";", "m", "38;5;", "38;2;", "\033",
+                                         "\033]", "\007", "\xc2\x9b", "9", "0", "\xe4\xb8\xad",
+                                         "\t", "\xff", "x"};
+    unsigned long long rng = 12345;
+    canvas c = {0};
+    assert_int_equal(canvas_resize(&c, 20, 4), 0);
+    char in[300];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = 0;
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        size_t want = (size_t)(rng >> 33) % 250;
+        while (n < want) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned r = (unsigned)(rng >> 33);
+            if (r % 3 == 0) {
+                in[n++] = (char)(r >> 8 | 1);
+            } else {
+                const char *p = pieces[(r >> 4) % (sizeof pieces / sizeof *pieces)];
+                size_t len = strlen(p);
+                if (n + len >= sizeof in)
+                    break;
+                memcpy(in + n, p, len);
+                n += len;
+            }
+        }
+        in[n] = 0;
+        sgr_style st = {0, 0};
+        size_t used = sgr_parse(in, n, &st);
+        assert_true(used == 0 || (used >= 3 && used <= n && in[used - 1] == 'm'));
+        canvas_clear(&c);
+        int rows = logline_draw(&c, 2, 1, 16, 3, in, CANVAS_RED, 0, (int)(rng >> 40) % 30,
+                                (int)(rng & 1), 1);
+        assert_true(rows >= 1 && rows <= 3);
+        for (int y = 0; y < c.h; y++)
+            for (int x = 0; x < c.w; x++) {
+                const canvas_cell *cell = canvas_at(&c, x, y);
+                assert_true(cell->ch != 0x1b && cell->ch != 0x9b && cell->ch != 7);
+                if (x < 2 || x >= 18 || y == 0)
+                    assert_int_equal(cell->ch, ' ');
+            }
+    }
+    canvas_free(&c);
+}
+
 static void test_keymap(void **state)
 {
     (void)state;
@@ -364,6 +483,9 @@ int main(void)
         cmocka_unit_test(test_axis_ticks),
         cmocka_unit_test(test_axis_labels),
         cmocka_unit_test(test_smooth_ema),
+        cmocka_unit_test(test_sgr_parse),
+        cmocka_unit_test(test_logline_colour_and_flow),
+        cmocka_unit_test(test_logline_fuzz),
         cmocka_unit_test(test_layout_screen),
         cmocka_unit_test(test_layout_grid),
         cmocka_unit_test(test_keymap),
