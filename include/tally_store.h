@@ -43,6 +43,7 @@ typedef struct tally_run_info {
     const char *command_json; /* JSON array: the program's argv */
     const char *git_json;     /* JSON object, or NULL when unknown */
     const char *summary_json; /* JSON object (see tally_store_summary) */
+    const char *config_json;  /* JSON object (see tally_store_config) */
     tally_state state;
     int has_exit_code, exit_code;
     double start_time; /* Unix seconds */
@@ -254,6 +255,21 @@ int tally_history_open(tally_store *store, tally_axis axis, const char *glob, in
 const tally_history_cell *tally_history_columns(const tally_history *history, size_t *n);
 int tally_history_next(tally_history *history, tally_history_row *row); /* 1, 0 or < 0 */
 void tally_history_close(tally_history *history);
+
+/* ---- editing runs (src/store/edit.c) ----
+ *
+ * What a user changes about a finished or live run from the dashboard.
+ * Each call opens the file read-write for one short IMMEDIATE transaction
+ * beside the run's live writer (WAL, busy timeout), and changes nothing
+ * the writer owns. */
+
+/* Sets the run's name, notes or group ("name", "notes", "group"), or its
+ * tags ("tags": a JSON array of strings, anything else is TALLY_EINVAL). */
+int tally_store_set_field(const char *path, const char *field, const char *value);
+/* Deletes a run file and its -wal / -shm / -journal companions.
+ * TALLY_EBUSY while the run's writer is alive: a running run is not
+ * deleted. */
+int tally_store_delete(const char *path);
 
 /* ---- sync cursors (src/store/sync_state.c) ----
  *

@@ -23,7 +23,7 @@ static void info_copy(tally_run_info *dst, const tally_run_info *src)
                              &dst->group,    &dst->job_type,  &dst->notes,     &dst->mode,
                              &dst->tags_json, &dst->host,     &dst->user,      &dst->os,
                              &dst->cwd,      &dst->version,   &dst->command_json, &dst->git_json,
-                             &dst->summary_json};
+                             &dst->summary_json, &dst->config_json};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
         *fields[i] = dup_or_null(*fields[i]);
 }
@@ -33,7 +33,8 @@ static void info_free(tally_run_info *in)
     const char *fields[] = {in->path,  in->id,        in->project,  in->name,     in->group,
                             in->job_type, in->notes,  in->mode,     in->tags_json, in->host,
                             in->user,  in->os,        in->cwd,      in->version,
-                            in->command_json, in->git_json, in->summary_json};
+                            in->command_json, in->git_json, in->summary_json,
+                            in->config_json};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
         free((char *)fields[i]);
 }

@@ -206,6 +206,12 @@ static int load_run(tally_store *st)
         return rc;
     in->summary_json = keep(st, summary);
     free(summary);
+    char *config = NULL;
+    rc = tally_store_config(st, &config);
+    if (rc)
+        return rc;
+    in->config_json = keep(st, config);
+    free(config);
     return TALLY_OK;
 }
 

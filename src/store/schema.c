@@ -7,6 +7,9 @@
  */
 #include "store/schema.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "tally_store.h"
 
 static const char schema_sql[] =
@@ -120,5 +123,34 @@ int schema_check(sqlite3 *db, int *version)
         return TALLY_ECORRUPT;
     if (ver > TALLY_SCHEMA_VERSION)
         return TALLY_EVERSION;
+    return TALLY_OK;
+}
+
+int schema_open_rw(const char *path, int busy_ms, sqlite3 **out)
+{
+    *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return errno == EACCES ? TALLY_EACCES : TALLY_ENOTFOUND;
+    sqlite3 *db = NULL;
+    int rc = schema_error(
+        sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL));
+    int version = 0;
+    if (!rc) {
+        sqlite3_busy_timeout(db, busy_ms);
+        rc = schema_check(db, &version);
+    }
+    /* The tables written this way (sync, run) are the same in every version
+     * so far; a newer file is never written. */
+    if (!rc && (version < 1 || version > TALLY_SCHEMA_VERSION))
+        rc = TALLY_EVERSION;
+    /* A write-protected file opens read-only: say so now, not at the first write. */
+    if (!rc && sqlite3_db_readonly(db, "main") == 1)
+        rc = TALLY_EACCES;
+    if (rc) {
+        sqlite3_close(db);
+        return rc == TALLY_EIO ? TALLY_ECORRUPT : rc;
+    }
+    *out = db;
     return TALLY_OK;
 }

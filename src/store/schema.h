@@ -15,6 +15,12 @@ int schema_create(sqlite3 *db);
 /* Checks that db is a run file this library can read: TALLY_ECORRUPT when
  * it is not a run file, TALLY_EVERSION when it is newer; *version is set. */
 int schema_check(sqlite3 *db, int *version);
+/* Opens an existing run file read-write beside its live writer (WAL, a
+ * busy timeout of busy_ms): TALLY_ENOTFOUND, TALLY_EACCES (also for a
+ * write-protected file), TALLY_ECORRUPT, or TALLY_EVERSION for a file
+ * newer than this library, which is never written.  Callers write only
+ * tables that are the same in every version (sync, the run row). */
+int schema_open_rw(const char *path, int busy_ms, sqlite3 **out);
 /* Maps an SQLite result code to a TALLY_E* code. */
 int schema_error(int sqlite_rc);
 

@@ -25,30 +25,16 @@ int tally_sync_state_open(const char *path, tally_sync_state **out)
     if (!path || !out)
         return TALLY_EINVAL;
     *out = NULL;
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return errno == EACCES ? TALLY_EACCES : TALLY_ENOTFOUND;
     tally_sync_state *s = calloc(1, sizeof *s);
     if (!s)
         return TALLY_ENOMEM;
-    int src = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-    int rc = schema_error(src);
-    int version = 0;
-    if (!rc) {
-        sqlite3_busy_timeout(s->db, SYNC_BUSY_MS);
-        /* What a cursor write or clear deletes is overwritten with zeros, not
-         * left in free space: a forgotten target is gone from the file. */
-        sqlite3_exec(s->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
-        rc = schema_check(s->db, &version);
-    }
     /* The sync table is the same in every version so far: runs of an older
      * tally can still be synced and keep their cursors. */
-    if (!rc && (version < 1 || version > TALLY_SCHEMA_VERSION))
-        rc = TALLY_EVERSION;
-    /* A write-protected file opens read-only: say so now, not after the
-     * server has taken data whose cursor could then not be kept. */
-    if (!rc && sqlite3_db_readonly(s->db, "main") == 1)
-        rc = TALLY_EACCES;
+    int rc = schema_open_rw(path, SYNC_BUSY_MS, &s->db);
+    /* What a cursor write or clear deletes is overwritten with zeros, not
+     * left in free space: a forgotten target is gone from the file. */
+    if (!rc)
+        sqlite3_exec(s->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
     if (!rc)
         rc = schema_error(sqlite3_prepare_v2(
             s->db, "SELECT cursor FROM sync WHERE target = ? AND stream = ?", -1, &s->get, NULL));

@@ -83,7 +83,12 @@ typedef enum keymap_action {
     /* logs (view_run.c) */
     ACT_MATCH_NEWER,
     ACT_WRAP,
-    ACT_STAMPS
+    ACT_STAMPS,
+    ACT_COLUMNS,
+    ACT_RENAME,
+    ACT_TAGS,
+    ACT_NOTES,
+    ACT_DELETE
 } keymap_action;
 
 typedef struct keymap_entry {

@@ -85,12 +85,12 @@ void tui_app_free(tui_app *app)
         return;
     view_run_close(app);
     view_compare_close(app);
+    view_runs_free(app); /* before the list its rows belong to */
     tally_run_list_free(app->list);
     free(app->order);
     for (size_t i = 0; i < app->nchosen; i++)
         free(app->chosen[i]);
     free(app->chosen);
-    tui_filter_clear(&app->runs_filter);
     tui_filter_clear(&app->metric_filter);
     tui_charts_free(&app->charts);
     tui_charts_free(&app->cmp_charts);
@@ -228,9 +228,17 @@ void tui_draw_footer(tui_app *app, canvas *c, canvas_rect r, const char *hint)
         return;
     canvas_fill(c, r, ' ', 0, CANVAS_REVERSE);
     if (app->prompting) {
-        const char *label =
-            app->prompting == PROMPT_Y_LIMITS ? "y limits, lo hi (- automatic): " : "/";
+        const char *label = app->prompt_kind               ? app->prompt_label
+                            : app->prompting == PROMPT_Y_LIMITS ? "y limits, lo hi (- automatic): "
+                                                                : "/";
         int used = canvas_text(c, r.x, r.y, r.w, label, 0, CANVAS_REVERSE | CANVAS_BOLD);
+        int note = app->prompt_note[0] ? canvas_text_width(c, app->prompt_note) + 2 : 0;
+        if (note > r.w / 2)
+            note = r.w / 2;
+        if (note)
+            canvas_text(c, r.x + r.w - note + 1, r.y, note - 1, app->prompt_note, CANVAS_YELLOW,
+                        CANVAS_REVERSE | CANVAS_BOLD);
+        r.w -= note;
         /* Show the end of a long prompt. */
         const char *p = app->prompt;
         while (canvas_text_width(c, p) > r.w - used - 1 && *p)
@@ -321,9 +329,24 @@ static void prompt_done(tui_app *app, int accept)
 {
     int kind = app->prompting;
     app->prompting = 0;
+    app->prompt[app->prompt_len] = 0;
+    if (app->prompt_kind) {
+        view_runs_prompt_done(app, accept);
+        app->prompt_kind = 0;
+        app->prompt_label[0] = app->prompt_note[0] = 0;
+        return;
+    }
+    if (app->view == TUI_RUNS) {
+        /* The filter applied as it was typed; Esc puts the old one back. */
+        if (!accept)
+            view_runs_set_filter(app, app->prompt_orig);
+        else if (app->prompt_note[0])
+            snprintf(app->message, sizeof app->message, "%s", app->prompt_note);
+        app->prompt_label[0] = app->prompt_note[0] = 0;
+        return;
+    }
     if (!accept)
         return;
-    app->prompt[app->prompt_len] = 0;
     if (kind == PROMPT_Y_LIMITS) {
         tui_charts *ch = charts_of(app);
         if (ch && parse_y_limits(app->prompt, ch) != 0)
@@ -331,11 +354,7 @@ static void prompt_done(tui_app *app, int accept)
                      "y limits: two numbers, lo < hi, or - for automatic");
         return;
     }
-    if (app->view == TUI_RUNS) {
-        tui_filter_set(&app->runs_filter, app->prompt);
-        app->cursor = app->top = 0;
-        view_runs_reload(app);
-    } else if (app->view == TUI_RUN && app->tab == TAB_LOGS) {
+    if (app->view == TUI_RUN && app->tab == TAB_LOGS) {
         snprintf(app->logs.search, sizeof app->logs.search, "%s", app->prompt);
         app->logs.match = -1;
         view_run_action(app, ACT_ENTER, 0); /* jump to the newest match */
@@ -378,6 +397,8 @@ static void prompt_key(tui_app *app, int key)
             app->prompt[app->prompt_len] = 0;
         }
     }
+    if (app->prompting && !app->prompt_kind && app->view == TUI_RUNS)
+        view_runs_set_filter(app, app->prompt); /* as you type */
 }
 
 void tui_key(tui_app *app, int key)
@@ -418,11 +439,14 @@ void tui_key(tui_app *app, int key)
     }
     if (a == ACT_FILTER && app->view != TUI_HELP) {
         app->prompting = PROMPT_TEXT;
-        const char *cur = app->view == TUI_RUNS                          ? app->runs_filter.text
+        const char *cur = app->view == TUI_RUNS                          ? view_runs_filter_text(app)
                           : app->view == TUI_RUN && app->tab == TAB_LOGS ? app->logs.search
                                                                          : app->metric_filter.text;
         snprintf(app->prompt, sizeof app->prompt, "%s", cur);
         app->prompt_len = strlen(app->prompt);
+        app->prompt_kind = 0;
+        app->prompt_note[0] = 0;
+        snprintf(app->prompt_orig, sizeof app->prompt_orig, "%s", cur);
         return;
     }
     switch (app->view) {

@@ -143,8 +143,8 @@ typedef struct tui_app {
     tally_run_list *list;
     size_t *order, norder; /* filtered and sorted indices into list */
     int cursor, top;
-    int sort_col, sort_rev;
-    tui_filter runs_filter;
+    int sort_col, sort_rev; /* a fixed column, or RUNS_FIXED_COLS + a chosen one */
+    struct runs_state *runs; /* view_runs.c: the filter, columns, parsed values */
     char **chosen; /* paths selected with space */
     size_t nchosen;
     double list_time;  /* when the list was read */
@@ -163,8 +163,14 @@ typedef struct tui_app {
     size_t ncmp;
     tui_charts cmp_charts;
 
-    /* the '/' prompt (PROMPT_TEXT), or the y-limits one; 0: none */
+    /* the '/' prompt (PROMPT_TEXT), or the y-limits one; 0: none.  A view's
+     * own prompt (view_runs.c: rename, tags, notes, delete) is a PROMPT_TEXT
+     * with prompt_kind set, shown after prompt_label. */
     int prompting;
+    int prompt_kind;
+    char prompt_label[64]; /* shown before the text (prompt_kind set) */
+    char prompt_note[160]; /* shown after it: why the text does not apply */
+    char prompt_orig[256]; /* the text when it opened: Esc on a live filter restores it */
     char prompt[256];
     size_t prompt_len;
 
@@ -226,9 +232,17 @@ void view_charts_hint(const tui_charts *ch, const tui_grid_spec *spec, char *out
  * neither applied (the view should step back). */
 int view_charts_back(tui_charts *ch, tui_filter *f);
 
+#define RUNS_FIXED_COLS 6 /* name, project, state, started, duration, steps */
 void view_runs_draw(tui_app *app, canvas *c);
 void view_runs_action(tui_app *app, keymap_action a, int key);
 void view_runs_reload(tui_app *app);
+void view_runs_free(tui_app *app);
+/* The filter expression (runquery.h), applied as it is typed: 0, or -1
+ * with the reason in app->prompt_note (the last good filter stays). */
+int view_runs_set_filter(tui_app *app, const char *text);
+const char *view_runs_filter_text(const tui_app *app);
+/* A prompt the runs view opened (rename, tags, notes, delete) ended. */
+void view_runs_prompt_done(tui_app *app, int accept);
 
 void view_run_draw(tui_app *app, canvas *c);
 void view_run_action(tui_app *app, keymap_action a, int key);

@@ -1,8 +1,10 @@
 /*
  * view_runs.c — the runs browser, the dashboard's home: a table of the
  * runs under the store root (state, name, project, id, start, duration,
- * steps, key summary values), sorted by any column, filtered by text,
- * with runs selected for comparing.  Owns the run list; re-read on poll.
+ * steps, then summary and config columns the user picks), sorted by any
+ * column, filtered by an expression applied as it is typed (runquery.h),
+ * with runs selected for comparing, and renamed, tagged, annotated or
+ * deleted in place.  Owns the run list; re-read on poll.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +13,78 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/buf.h"
 #include "common/json.h"
 #include "common/numfmt.h"
 #include "tui/layout.h"
+#include "tui/runquery.h"
 #include "tui/tui.h"
 
-enum { COL_NAME, COL_PROJECT, COL_STATE, COL_STARTED, COL_DURATION, COL_STEPS, NCOLS };
-static const char *const col_names[NCOLS] = {"name",    "project",  "state",
-                                             "started", "duration", "steps"};
+enum { COL_NAME, COL_PROJECT, COL_STATE, COL_STARTED, COL_DURATION, COL_STEPS };
+static const char *const col_names[RUNS_FIXED_COLS] = {"name",    "project",  "state",
+                                                       "started", "duration", "steps"};
+
+#define MAX_COLS 12    /* chosen summary / config columns */
+#define AUTO_COLS 3    /* picked for the user until they choose */
+#define KEY_MAX 128
+
+typedef enum col_source { SRC_SUMMARY = 0, SRC_CONFIG = 1 } col_source;
+
+typedef struct runs_col {
+    col_source source;
+    char key[KEY_MAX];
+} runs_col;
+
+/* A run's JSON, parsed once per change of the run. */
+typedef struct runs_row {
+    cJSON *summary, *config, *tags;
+} runs_row;
+
+/* What the prompts of this view act on. */
+enum { PROMPT_RENAME = 1, PROMPT_TAGS, PROMPT_NOTES, PROMPT_DELETE };
+
+typedef struct runs_state {
+    runquery *query; /* NULL: no filter */
+    char query_text[256];
+    runs_row *rows; /* parallel to app->list->runs */
+    runs_col cols[MAX_COLS];
+    size_t ncols;
+    int chosen_cols; /* the user picked the columns: stop picking for them */
+    /* the column picker */
+    int picking, pick_cursor, pick_top;
+    runs_col *keys;
+    size_t nkeys, capkeys;
+    char *edit_path; /* the run a prompt edits */
+} runs_state;
+
+static runs_state *state_of(tui_app *app)
+{
+    if (!app->runs)
+        app->runs = calloc(1, sizeof *app->runs);
+    return app->runs;
+}
+
+static void row_free(runs_row *r)
+{
+    cJSON_Delete(r->summary);
+    cJSON_Delete(r->config);
+    cJSON_Delete(r->tags);
+}
+
+void view_runs_free(tui_app *app)
+{
+    runs_state *s = app->runs;
+    if (!s)
+        return;
+    for (size_t i = 0; s->rows && app->list && i < app->list->n; i++)
+        row_free(&s->rows[i]);
+    free(s->rows);
+    runquery_free(s->query);
+    free(s->keys);
+    free(s->edit_path);
+    free(s);
+    app->runs = NULL;
+}
 
 static double duration_of(const tally_run_info *r, double now)
 {
@@ -28,56 +94,79 @@ static double duration_of(const tally_run_info *r, double now)
     return end > r->start_time ? end - r->start_time : 0;
 }
 
+/* ---- values of the chosen columns ---- */
+
+static const cJSON *col_value(const runs_row *row, const runs_col *col)
+{
+    const cJSON *obj = col->source == SRC_SUMMARY ? row->summary : row->config;
+    return runquery_scalar(runquery_lookup(obj, col->key));
+}
+
+static runquery_run query_run(const tally_run_info *r, const runs_row *row)
+{
+    return (runquery_run){r->name,   r->project, r->id,     r->group,  r->job_type,
+                          r->notes,  tally_state_name(r->state), row->tags,
+                          row->summary, row->config};
+}
+
+/* ---- sorting ---- */
+
+typedef struct sort_ctx {
+    const tally_run_info *runs;
+    const runs_row *rows;
+    const runs_col *col; /* a chosen column, or NULL for a fixed one */
+    int fixed, rev;
+    double now;
+} sort_ctx;
+
 static int cmp_str(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
 
 static int cmp_num(double a, double b) { return a < b ? -1 : a > b; }
 
-typedef struct sort_ctx {
-    const tally_run_info *runs;
-    int col, rev;
-    double now;
-} sort_ctx;
-
-static int compare_runs(const sort_ctx *s, size_t ia, size_t ib)
+static int compare_runs(const void *pa, const void *pb, void *ctx)
 {
+    const sort_ctx *s = ctx;
+    size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
     const tally_run_info *a = &s->runs[ia], *b = &s->runs[ib];
     int c = 0;
-    switch (s->col) {
-    case COL_NAME: c = cmp_str(a->name, b->name); break;
-    case COL_PROJECT: c = cmp_str(a->project, b->project); break;
-    case COL_STATE: c = cmp_num(a->state, b->state); break;
-    case COL_STARTED: c = cmp_num(a->start_time, b->start_time); break;
-    case COL_DURATION: c = cmp_num(duration_of(a, s->now), duration_of(b, s->now)); break;
-    case COL_STEPS: c = cmp_num((double)a->rows, (double)b->rows); break;
+    if (s->col) {
+        /* Runs without the value sort last whichever the direction. */
+        const cJSON *va = col_value(&s->rows[ia], s->col), *vb = col_value(&s->rows[ib], s->col);
+        if (!va || !vb)
+            return va ? -1 : vb ? 1 : cmp_str(a->id, b->id);
+        if (cJSON_IsString(va) || cJSON_IsString(vb))
+            c = cJSON_IsString(va) && cJSON_IsString(vb) ? strcmp(va->valuestring, vb->valuestring)
+                                                         : cJSON_IsString(va) ? 1 : -1;
+        else
+            c = cmp_num(va->valuedouble, vb->valuedouble);
+    } else {
+        switch (s->fixed) {
+        case COL_NAME: c = cmp_str(a->name, b->name); break;
+        case COL_PROJECT: c = cmp_str(a->project, b->project); break;
+        case COL_STATE: c = cmp_num(a->state, b->state); break;
+        case COL_STARTED: c = cmp_num(a->start_time, b->start_time); break;
+        case COL_DURATION: c = cmp_num(duration_of(a, s->now), duration_of(b, s->now)); break;
+        case COL_STEPS: c = cmp_num((double)a->rows, (double)b->rows); break;
+        }
     }
     if (c == 0)
         c = cmp_str(a->id, b->id);
     return s->rev ? -c : c;
 }
 
-/* Insertion sort: run lists are short, and no qsort context is needed. */
 static void sort_order(tui_app *app)
 {
-    sort_ctx s = {app->list->runs, app->sort_col, app->sort_rev, (double)time(NULL)};
-    for (size_t i = 1; i < app->norder; i++) {
-        size_t v = app->order[i], j = i;
-        while (j > 0 && compare_runs(&s, app->order[j - 1], v) > 0) {
-            app->order[j] = app->order[j - 1];
-            j--;
-        }
-        app->order[j] = v;
-    }
+    runs_state *s = app->runs;
+    if (app->sort_col >= RUNS_FIXED_COLS + (int)s->ncols)
+        app->sort_col = COL_STARTED;
+    sort_ctx ctx = {app->list->runs, s->rows,
+                    app->sort_col >= RUNS_FIXED_COLS ? &s->cols[app->sort_col - RUNS_FIXED_COLS]
+                                                     : NULL,
+                    app->sort_col, app->sort_rev, (double)time(NULL)};
+    qsort_r(app->order, app->norder, sizeof *app->order, compare_runs, &ctx);
 }
 
-static int run_matches(const tui_filter *f, const tally_run_info *r)
-{
-    const char *fields[] = {
-        r->name, r->project, r->id, r->tags_json, r->group, r->notes, tally_state_name(r->state)};
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
-        if (fields[i] && tui_filter_match(f, fields[i]))
-            return 1;
-    return 0;
-}
+/* ---- the list ---- */
 
 static const char *cursor_path(const tui_app *app)
 {
@@ -86,8 +175,131 @@ static const char *cursor_path(const tui_app *app)
     return app->list->runs[app->order[app->cursor]].path;
 }
 
+static cJSON *parse_or_null(const char *json) { return json && *json ? json_parse(json) : NULL; }
+
+static int same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+typedef struct by_path {
+    const tally_run_info *runs;
+} by_path;
+
+static int cmp_index_path(const void *a, const void *b, void *ctx)
+{
+    const tally_run_info *runs = ((const by_path *)ctx)->runs;
+    return strcmp(runs[*(const size_t *)a].path, runs[*(const size_t *)b].path);
+}
+
+/* Parsed JSON for each run of list, moved over from old where the run's
+ * text did not change (re-parsing 2,000 summaries a poll is what costs). */
+static runs_row *build_rows(const tally_run_list *old, runs_row *old_rows,
+                            const tally_run_list *list)
+{
+    runs_row *rows = calloc(list->n + 1, sizeof *rows);
+    if (!rows)
+        return NULL;
+    size_t nold = old && old_rows ? old->n : 0;
+    size_t *idx = nold ? malloc(nold * sizeof *idx) : NULL;
+    by_path ctx = {nold ? old->runs : NULL};
+    if (idx) {
+        for (size_t i = 0; i < nold; i++)
+            idx[i] = i;
+        qsort_r(idx, nold, sizeof *idx, cmp_index_path, &ctx);
+    }
+    for (size_t i = 0; i < list->n; i++) {
+        const tally_run_info *r = &list->runs[i];
+        /* Binary search of old by path. */
+        size_t lo = 0, hi = idx ? nold : 0;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            int c = strcmp(old->runs[idx[mid]].path, r->path);
+            if (c == 0) {
+                lo = mid;
+                break;
+            }
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < hi) {
+            const tally_run_info *o = &old->runs[idx[lo]];
+            runs_row *or = &old_rows[idx[lo]];
+            if (same_text(o->summary_json, r->summary_json) &&
+                same_text(o->config_json, r->config_json) &&
+                same_text(o->tags_json, r->tags_json)) {
+                rows[i] = *or;
+                memset(or, 0, sizeof *or);
+                continue;
+            }
+        }
+        rows[i].summary = parse_or_null(r->summary_json);
+        rows[i].config = parse_or_null(r->config_json);
+        rows[i].tags = parse_or_null(r->tags_json);
+    }
+    free(idx);
+    return rows;
+}
+
+/* Up to AUTO_COLS summary columns, losses and accuracies first: what
+ * people sort runs by, until they choose their own. */
+typedef struct auto_pick {
+    runs_col *cols;
+    size_t n;
+    int pass;
+} auto_pick;
+
+static void auto_key(void *ctx, const char *key)
+{
+    auto_pick *p = ctx;
+    if (p->n >= AUTO_COLS || key[0] == '_' || strlen(key) >= KEY_MAX)
+        return;
+    /* Keys of one summary rule ("val/loss.min") are there for choosing. */
+    const char *dot = strrchr(key, '.');
+    static const char *const rules[] = {".min", ".max", ".mean", ".last", ".first"};
+    for (size_t i = 0; dot && i < sizeof rules / sizeof *rules; i++)
+        if (strcmp(dot, rules[i]) == 0)
+            return;
+    int preferred = strstr(key, "loss") || strstr(key, "acc");
+    if (preferred != (p->pass == 0))
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->cols[i].key, key) == 0)
+            return;
+    p->cols[p->n].source = SRC_SUMMARY;
+    snprintf(p->cols[p->n].key, KEY_MAX, "%s", key);
+    p->n++;
+}
+
+static void auto_columns(tui_app *app)
+{
+    runs_state *s = app->runs;
+    auto_pick p = {s->cols, 0, 0};
+    for (p.pass = 0; p.pass < 2; p.pass++)
+        for (size_t i = 0; i < app->list->n && p.n < AUTO_COLS; i++)
+            runquery_keys(s->rows[i].summary, auto_key, &p);
+    s->ncols = p.n;
+}
+
+static void refilter(tui_app *app)
+{
+    runs_state *s = app->runs;
+    app->norder = 0;
+    for (size_t i = 0; app->list && i < app->list->n; i++) {
+        runquery_run q = query_run(&app->list->runs[i], &s->rows[i]);
+        if (runquery_match(s->query, &q))
+            app->order[app->norder++] = i;
+    }
+    sort_order(app);
+}
+
 void view_runs_reload(tui_app *app)
 {
+    runs_state *s = state_of(app);
+    if (!s)
+        return;
     char *keep = cursor_path(app) ? strdup(cursor_path(app)) : NULL;
     tally_run_list *list = NULL;
     if (tally_store_list(app->root, &list) != 0) {
@@ -95,20 +307,24 @@ void view_runs_reload(tui_app *app)
         return;
     }
     size_t *order = malloc((list->n + 1) * sizeof *order);
-    if (!order) {
+    runs_row *rows = order ? build_rows(app->list, s->rows, list) : NULL;
+    if (!rows) {
+        free(order);
         tally_run_list_free(list);
         free(keep);
         return;
     }
+    for (size_t i = 0; s->rows && app->list && i < app->list->n; i++)
+        row_free(&s->rows[i]);
+    free(s->rows);
     tally_run_list_free(app->list);
     free(app->order);
     app->list = list;
     app->order = order;
-    app->norder = 0;
-    for (size_t i = 0; i < list->n; i++)
-        if (!app->runs_filter.active || run_matches(&app->runs_filter, &list->runs[i]))
-            order[app->norder++] = i;
-    sort_order(app);
+    s->rows = rows;
+    if (!s->chosen_cols)
+        auto_columns(app);
+    refilter(app);
     if (keep) {
         for (size_t i = 0; i < app->norder; i++)
             if (strcmp(list->runs[order[i]].path, keep) == 0)
@@ -120,6 +336,36 @@ void view_runs_reload(tui_app *app)
     if (app->cursor < 0)
         app->cursor = 0;
 }
+
+int view_runs_set_filter(tui_app *app, const char *text)
+{
+    runs_state *s = state_of(app);
+    if (!s)
+        return -1;
+    char err[160];
+    runquery *q = runquery_parse(text, err, sizeof err);
+    if (!q) {
+        snprintf(app->prompt_note, sizeof app->prompt_note, "%s", err);
+        return -1;
+    }
+    app->prompt_note[0] = 0;
+    runquery_free(s->query);
+    s->query = runquery_terms(q) ? q : NULL;
+    if (!s->query)
+        runquery_free(q);
+    snprintf(s->query_text, sizeof s->query_text, "%s", s->query ? text : "");
+    app->cursor = app->top = 0;
+    if (app->list)
+        refilter(app);
+    return 0;
+}
+
+const char *view_runs_filter_text(const tui_app *app)
+{
+    return app->runs ? app->runs->query_text : "";
+}
+
+/* ---- selection ---- */
 
 static int is_chosen(const tui_app *app, const char *path)
 {
@@ -146,106 +392,245 @@ static void toggle_chosen(tui_app *app, const char *path)
         app->nchosen++;
 }
 
-/* "loss 0.153  acc 0.91": the first few numeric summary values. */
-static void summary_brief(const char *json, char *out, size_t size)
+/* ---- the column picker ---- */
+
+static void add_key(runs_state *s, col_source src, const char *key)
 {
-    out[0] = 0;
-    cJSON *j = json ? json_parse(json) : NULL;
-    size_t used = 0;
-    int shown = 0;
-    /* Losses and accuracies first: what people sort runs by. */
-    for (int pass = 0; pass < 2; pass++)
-        for (const cJSON *it = j ? j->child : NULL; it && shown < 3; it = it->next) {
-            if (!it->string || it->string[0] == '_' || !cJSON_IsNumber(it))
-                continue;
-            int key = strstr(it->string, "loss") || strstr(it->string, "acc");
-            if (key != (pass == 0))
-                continue;
-            char v[32];
-            tui_format_value(v, it->valuedouble);
-            int n = snprintf(out + used, size - used, "%s%s %s", shown ? "  " : "", it->string, v);
-            if (n < 0 || (size_t)n >= size - used)
-                break;
-            used += (size_t)n;
-            shown++;
-        }
-    cJSON_Delete(j);
+    if (key[0] == '_' || strlen(key) >= KEY_MAX)
+        return;
+    for (size_t i = 0; i < s->nkeys; i++)
+        if (s->keys[i].source == src && strcmp(s->keys[i].key, key) == 0)
+            return;
+    if (s->nkeys == s->capkeys) {
+        size_t cap = s->capkeys ? s->capkeys * 2 : 64;
+        runs_col *v = realloc(s->keys, cap * sizeof *v);
+        if (!v)
+            return;
+        s->keys = v;
+        s->capkeys = cap;
+    }
+    s->keys[s->nkeys].source = src;
+    snprintf(s->keys[s->nkeys].key, KEY_MAX, "%s", key);
+    s->nkeys++;
 }
+
+static void add_summary_key(void *ctx, const char *key) { add_key(ctx, SRC_SUMMARY, key); }
+static void add_config_key(void *ctx, const char *key) { add_key(ctx, SRC_CONFIG, key); }
+
+static int cmp_key(const void *a, const void *b)
+{
+    const runs_col *x = a, *y = b;
+    return x->source != y->source ? (int)x->source - (int)y->source : strcmp(x->key, y->key);
+}
+
+/* Every summary and config key of the listed runs. */
+static void picker_open(tui_app *app)
+{
+    runs_state *s = app->runs;
+    s->nkeys = 0;
+    for (size_t i = 0; app->list && i < app->list->n; i++) {
+        runquery_keys(s->rows[i].summary, add_summary_key, s);
+        runquery_keys(s->rows[i].config, add_config_key, s);
+    }
+    qsort(s->keys, s->nkeys, sizeof *s->keys, cmp_key);
+    s->picking = 1;
+    s->pick_cursor = s->pick_top = 0;
+}
+
+static int col_index(const runs_state *s, const runs_col *k)
+{
+    for (size_t i = 0; i < s->ncols; i++)
+        if (s->cols[i].source == k->source && strcmp(s->cols[i].key, k->key) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void picker_toggle(tui_app *app)
+{
+    runs_state *s = app->runs;
+    if (s->pick_cursor < 0 || (size_t)s->pick_cursor >= s->nkeys)
+        return;
+    const runs_col *k = &s->keys[s->pick_cursor];
+    int i = col_index(s, k);
+    s->chosen_cols = 1;
+    if (i >= 0) {
+        int sorted = app->sort_col - RUNS_FIXED_COLS;
+        memmove(&s->cols[i], &s->cols[i + 1], (s->ncols - (size_t)i - 1) * sizeof *s->cols);
+        s->ncols--;
+        if (sorted == i)
+            app->sort_col = COL_STARTED;
+        else if (sorted > i)
+            app->sort_col--;
+    } else if (s->ncols < MAX_COLS) {
+        s->cols[s->ncols++] = *k;
+    } else {
+        snprintf(app->message, sizeof app->message, "at most %d columns", MAX_COLS);
+    }
+}
+
+static void picker_draw(tui_app *app, canvas *c, canvas_rect b)
+{
+    runs_state *s = app->runs;
+    int w = b.w > 60 ? 60 : b.w, x0 = b.x + (b.w - w) / 2;
+    canvas_rect box = {x0, b.y, w, b.h};
+    canvas_fill(c, box, ' ', 0, 0);
+    canvas_text(c, x0 + 1, b.y, w - 2, "columns: Space toggles, o sorts, Esc closes", 0,
+                CANVAS_BOLD | CANVAS_UNDERLINE);
+    int rows = b.h - 1;
+    if (s->nkeys == 0) {
+        canvas_text(c, x0 + 2, b.y + 1, w - 3, "(no summary or config keys in these runs)", 0,
+                    CANVAS_DIM);
+        return;
+    }
+    if (s->pick_cursor < s->pick_top)
+        s->pick_top = s->pick_cursor;
+    if (s->pick_cursor >= s->pick_top + rows)
+        s->pick_top = s->pick_cursor - rows + 1;
+    for (int row = 0; row < rows && (size_t)(s->pick_top + row) < s->nkeys; row++) {
+        int i = s->pick_top + row, y = b.y + 1 + row;
+        const runs_col *k = &s->keys[i];
+        unsigned attr = i == s->pick_cursor ? CANVAS_REVERSE : 0;
+        if (attr)
+            canvas_fill(c, (canvas_rect){x0, y, w, 1}, ' ', 0, attr);
+        int on = col_index(s, k) >= 0;
+        canvas_text(c, x0 + 1, y, 3, on ? "[x]" : "[ ]", on ? CANVAS_GREEN : 0, attr);
+        canvas_text(c, x0 + 5, y, 8, k->source == SRC_SUMMARY ? "summary" : "config",
+                    k->source == SRC_SUMMARY ? CANVAS_CYAN : CANVAS_MAGENTA, attr | CANVAS_DIM);
+        canvas_text(c, x0 + 13, y, w - 14, k->key, 0, attr);
+    }
+}
+
+/* ---- drawing ---- */
 
 typedef struct column {
     int x, w;
 } column;
 
+static void format_cell(const cJSON *v, char *out, size_t size)
+{
+    out[0] = 0;
+    if (!v)
+        return;
+    if (cJSON_IsString(v)) {
+        snprintf(out, size, "%s", v->valuestring);
+    } else if (cJSON_IsBool(v)) {
+        snprintf(out, size, "%s", cJSON_IsTrue(v) ? "true" : "false");
+    } else {
+        char t[32];
+        snprintf(out, size, "%s", tui_format_value(t, v->valuedouble));
+    }
+}
+
 void view_runs_draw(tui_app *app, canvas *c)
 {
-    layout_screen s = layout_screen_of(c->w, c->h);
-    app->body_h = s.body.h;
-    if (s.header.h) {
+    runs_state *s = state_of(app);
+    layout_screen ls = layout_screen_of(c->w, c->h);
+    app->body_h = ls.body.h;
+    size_t total = app->list ? app->list->n : 0;
+    if (ls.header.h) {
         char line[512];
-        snprintf(line, sizeof line, "tally  %s  %zu run%s", app->root, app->list ? app->list->n : 0,
-                 app->list && app->list->n == 1 ? "" : "s");
+        if (s && s->query)
+            snprintf(line, sizeof line, "tally  %s  %zu of %zu run%s", app->root, app->norder,
+                     total, total == 1 ? "" : "s");
+        else
+            snprintf(line, sizeof line, "tally  %s  %zu run%s", app->root, total,
+                     total == 1 ? "" : "s");
         canvas_text(c, 0, 0, c->w, line, CANVAS_DEFAULT, CANVAS_BOLD);
     }
-    char hint[200];
+    const char *sort_name = "";
+    if (s && app->sort_col >= RUNS_FIXED_COLS && app->sort_col - RUNS_FIXED_COLS < (int)s->ncols)
+        sort_name = s->cols[app->sort_col - RUNS_FIXED_COLS].key;
+    else if (app->sort_col >= 0 && app->sort_col < RUNS_FIXED_COLS)
+        sort_name = col_names[app->sort_col];
+    char hint[300];
     snprintf(hint, sizeof hint,
-             " Enter open  Space select (%zu)  c compare  S sync  o sort:%s%s  / filter"
-             "  ? help  q quit",
-             app->nchosen, col_names[app->sort_col], app->sort_rev ? "v" : "^");
-    tui_draw_footer(app, c, s.footer, hint);
-    canvas_rect b = s.body;
-    if (b.h <= 0)
+             " Enter open  Space select (%zu)  c compare  o sort:%.40s%s  C columns  / filter"
+             "  R T e D edit  S sync  ? help",
+             app->nchosen, sort_name, app->sort_rev ? "v" : "^");
+    tui_draw_footer(app, c, ls.footer, hint);
+    canvas_rect b = ls.body;
+    if (b.h <= 0 || !s)
         return;
+    if (s->picking) {
+        picker_draw(app, c, b);
+        return;
+    }
     if (!app->list || app->norder == 0) {
-        const char *msg = app->runs_filter.active ? "no run matches the filter"
-                                                  : "no runs here yet: try `tally demo`";
+        const char *msg = s->query ? "no run matches the filter"
+                                   : "no runs here yet: try `tally demo`";
         canvas_text(c, b.x + 1, b.y + b.h / 2, b.w - 2, msg, 0, CANVAS_DIM);
         return;
     }
     /* Columns: the fixed ones by priority while the name keeps 12
-     * columns; the name takes up to 28, the summary what is left. */
+     * columns; the name takes up to 28, the chosen columns what is left
+     * (each at least 8 wide, the later ones dropped when they do not fit). */
     int W = b.w, avail = W - 3, used = 0;
     enum { P_PROJ, P_ID, P_START, P_DUR, P_STEPS, NP };
     static const int widths[NP] = {12, 8, 16, 10, 9};
     static const int priority[NP] = {P_DUR, P_STEPS, P_START, P_PROJ, P_ID};
+    int value_w[MAX_COLS], nvals = 0, vals_w = 0;
+    for (size_t k = 0; k < s->ncols; k++) {
+        int w = (int)strlen(s->cols[k].key);
+        w = w < 8 ? 8 : w > 14 ? 14 : w;
+        if (avail - vals_w - (w + 1) < 12 + 8)
+            break;
+        value_w[nvals++] = w;
+        vals_w += w + 1;
+    }
+    avail -= vals_w;
     int shown[NP] = {0};
     for (int k = 0; k < NP; k++)
         if (avail - used - (widths[priority[k]] + 1) >= 12) {
             shown[priority[k]] = 1;
             used += widths[priority[k]] + 1;
         }
-    column cname = {3, avail - used - 1}, csum = {0, 0}, cols[NP];
-    if (avail - used - 29 >= 16)
+    column cname = {3, avail - used - 1}, cols[NP];
+    if (avail - used - 29 >= 0 && nvals < (int)s->ncols)
         cname.w = 28;
+    else if (cname.w > 40)
+        cname.w = 40;
     int x = 3 + cname.w + 1;
     for (int k = 0; k < NP; k++) {
         cols[k] = (column){shown[k] ? x : 0, shown[k] ? widths[k] : 0};
         x += shown[k] ? widths[k] + 1 : 0;
     }
-    if (W - x >= 8)
-        csum = (column){x, W - x};
+    column cvals[MAX_COLS];
+    for (int k = 0; k < nvals; k++) {
+        cvals[k] = (column){x, value_w[k]};
+        x += value_w[k] + 1;
+    }
     column cproj = cols[P_PROJ], cid = cols[P_ID], cstart = cols[P_START], cdur = cols[P_DUR],
            csteps = cols[P_STEPS];
-    /* The header row. */
+    /* The header row; the sort column in bold with its direction. */
     int hy = b.y;
     struct {
         column col;
         int sort;
         const char *title;
-    } heads[] = {{cname, COL_NAME, "name"},
-                 {cproj, COL_PROJECT, "project"},
-                 {cid, -1, "id"},
-                 {cstart, COL_STARTED, "started"},
-                 {cdur, COL_DURATION, "duration"},
-                 {csteps, COL_STEPS, "steps"},
-                 {csum, -1, "summary"}};
+    } heads[] = {{cname, COL_NAME, "name"},          {cproj, COL_PROJECT, "project"},
+                 {cid, -1, "id"},                    {cstart, COL_STARTED, "started"},
+                 {cdur, COL_DURATION, "duration"},   {csteps, COL_STEPS, "steps"}};
     canvas_fill(c, (canvas_rect){0, hy, W, 1}, ' ', 0, CANVAS_UNDERLINE);
     canvas_text(c, 0, hy, 3, "st", 0,
                 CANVAS_UNDERLINE | (app->sort_col == COL_STATE ? CANVAS_BOLD : 0));
+    const char *arrow = c->ascii ? (app->sort_rev ? "v" : "^")
+                                 : (app->sort_rev ? "\xe2\x96\xbc" : "\xe2\x96\xb2");
     for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
         if (heads[i].col.w <= 0)
             continue;
-        unsigned attr = CANVAS_UNDERLINE | (heads[i].sort == app->sort_col ? CANVAS_BOLD : 0);
-        canvas_text(c, heads[i].col.x, hy, heads[i].col.w, heads[i].title, 0, attr);
+        int on = heads[i].sort == app->sort_col;
+        unsigned attr = CANVAS_UNDERLINE | (on ? CANVAS_BOLD : 0);
+        int n = canvas_text(c, heads[i].col.x, hy, heads[i].col.w - on, heads[i].title, 0, attr);
+        if (on)
+            canvas_text(c, heads[i].col.x + n, hy, 1, arrow, 0, attr);
+    }
+    for (int k = 0; k < nvals; k++) {
+        int on = app->sort_col == RUNS_FIXED_COLS + k;
+        unsigned attr = CANVAS_UNDERLINE | (on ? CANVAS_BOLD : 0);
+        int color = s->cols[k].source == SRC_SUMMARY ? CANVAS_CYAN : CANVAS_MAGENTA;
+        int n = canvas_text(c, cvals[k].x, hy, cvals[k].w - on, s->cols[k].key, color, attr);
+        if (on)
+            canvas_text(c, cvals[k].x + n, hy, 1, arrow, color, attr);
     }
     int rows = b.h - 1;
     if (rows <= 0)
@@ -257,7 +642,8 @@ void view_runs_draw(tui_app *app, canvas *c)
     double now = (double)time(NULL);
     for (int row = 0; row < rows && (size_t)(app->top + row) < app->norder; row++) {
         int i = app->top + row, y = b.y + 1 + row;
-        const tally_run_info *r = &app->list->runs[app->order[i]];
+        size_t ri = app->order[i];
+        const tally_run_info *r = &app->list->runs[ri];
         unsigned attr = i == app->cursor ? CANVAS_REVERSE : 0;
         if (attr)
             canvas_fill(c, (canvas_rect){0, y, W, 1}, ' ', 0, attr);
@@ -293,17 +679,223 @@ void view_runs_draw(tui_app *app, canvas *c)
             snprintf(t, sizeof t, "%lld", (long long)r->rows);
             canvas_text(c, csteps.x, y, csteps.w, t, 0, attr);
         }
-        if (csum.w > 0) {
-            char brief[256];
-            summary_brief(r->summary_json, brief, sizeof brief);
-            canvas_text(c, csum.x, y, csum.w, brief, CANVAS_CYAN, attr);
+        for (int k = 0; k < nvals; k++) {
+            char v[256];
+            format_cell(col_value(&s->rows[ri], &s->cols[k]), v, sizeof v);
+            /* Numbers line up on the right, text on the left. */
+            int vw = canvas_text_width(c, v), cx = cvals[k].x;
+            const cJSON *raw = col_value(&s->rows[ri], &s->cols[k]);
+            if (raw && !cJSON_IsString(raw) && vw < cvals[k].w)
+                cx += cvals[k].w - vw;
+            canvas_text(c, cx, y, cvals[k].x + cvals[k].w - cx, v,
+                        s->cols[k].source == SRC_SUMMARY ? CANVAS_CYAN : 0, attr);
         }
     }
+}
+
+/* ---- editing ---- */
+
+static const tally_run_info *cursor_run(const tui_app *app)
+{
+    if (!app->list || app->cursor < 0 || (size_t)app->cursor >= app->norder)
+        return NULL;
+    return &app->list->runs[app->order[app->cursor]];
+}
+
+/* "a, b c" -> ["a","b","c"]: tags are typed separated by commas or spaces. */
+static char *tags_json_of(const char *text)
+{
+    cJSON *arr = cJSON_CreateArray();
+    char *copy = strdup(text);
+    if (!arr || !copy) {
+        cJSON_Delete(arr);
+        free(copy);
+        return NULL;
+    }
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
+        cJSON_AddItemToArray(arr, cJSON_CreateString(t));
+    char *json = json_print(arr, 0);
+    cJSON_Delete(arr);
+    free(copy);
+    return json;
+}
+
+/* "a, b": the tags as the prompt shows them. */
+static void tags_text_of(const cJSON *tags, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (const cJSON *it = tags ? tags->child : NULL; it; it = it->next) {
+        if (!cJSON_IsString(it))
+            continue;
+        int n = snprintf(out + used, size - used, "%s%s", used ? ", " : "", it->valuestring);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+static void open_prompt(tui_app *app, int kind, const char *label, const char *text)
+{
+    app->prompting = PROMPT_TEXT;
+    app->prompt_kind = kind;
+    app->prompt_note[0] = 0;
+    snprintf(app->prompt_label, sizeof app->prompt_label, "%s", label);
+    snprintf(app->prompt, sizeof app->prompt, "%s", text ? text : "");
+    app->prompt_len = strlen(app->prompt);
+}
+
+static void start_edit(tui_app *app, keymap_action a)
+{
+    runs_state *s = app->runs;
+    const tally_run_info *r = cursor_run(app);
+    if (!r) {
+        snprintf(app->message, sizeof app->message, "no run here");
+        return;
+    }
+    free(s->edit_path);
+    s->edit_path = strdup(r->path);
+    if (!s->edit_path)
+        return;
+    char tags[256];
+    switch (a) {
+    case ACT_RENAME: open_prompt(app, PROMPT_RENAME, "rename: ", r->name); break;
+    case ACT_NOTES: open_prompt(app, PROMPT_NOTES, "notes: ", r->notes); break;
+    case ACT_TAGS:
+        tags_text_of(s->rows[app->order[app->cursor]].tags, tags, sizeof tags);
+        open_prompt(app, PROMPT_TAGS, "tags (a, b): ", tags);
+        break;
+    case ACT_DELETE: {
+        char label[64];
+        if (app->nchosen)
+            snprintf(label, sizeof label, "delete %zu selected runs? type yes: ", app->nchosen);
+        else
+            snprintf(label, sizeof label, "delete %.24s? type yes: ",
+                     r->name && *r->name ? r->name : r->id);
+        open_prompt(app, PROMPT_DELETE, label, "");
+        break;
+    }
+    default: break;
+    }
+}
+
+static void delete_runs(tui_app *app)
+{
+    const char *one = app->runs->edit_path;
+    char *const *paths = app->nchosen ? app->chosen : (char *const *)&one;
+    size_t n = app->nchosen ? app->nchosen : 1, gone = 0;
+    int last_rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rc = tally_store_delete(paths[i]);
+        if (rc)
+            last_rc = rc;
+        else
+            gone++;
+    }
+    if (last_rc)
+        snprintf(app->message, sizeof app->message, "deleted %zu of %zu runs: %s", gone, n,
+                 last_rc == TALLY_EBUSY ? "a running run is not deleted"
+                                        : tally_strerror(last_rc));
+    else
+        snprintf(app->message, sizeof app->message, "deleted %zu run%s", gone,
+                 gone == 1 ? "" : "s");
+    /* Deleted runs leave the selection; the others stay chosen. */
+    size_t k = 0;
+    for (size_t i = 0; i < app->nchosen; i++) {
+        FILE *f = fopen(app->chosen[i], "rb");
+        if (f) {
+            fclose(f);
+            app->chosen[k++] = app->chosen[i];
+        } else {
+            free(app->chosen[i]);
+        }
+    }
+    app->nchosen = k;
+}
+
+void view_runs_prompt_done(tui_app *app, int accept)
+{
+    runs_state *s = app->runs;
+    if (!s || !s->edit_path)
+        return;
+    if (accept) {
+        int rc = 0;
+        char *json = NULL;
+        switch (app->prompt_kind) {
+        case PROMPT_RENAME: rc = tally_store_set_field(s->edit_path, "name", app->prompt); break;
+        case PROMPT_NOTES: rc = tally_store_set_field(s->edit_path, "notes", app->prompt); break;
+        case PROMPT_TAGS:
+            json = tags_json_of(app->prompt);
+            rc = json ? tally_store_set_field(s->edit_path, "tags", json) : TALLY_ENOMEM;
+            free(json);
+            break;
+        case PROMPT_DELETE:
+            if (strcmp(app->prompt, "yes") == 0 || strcmp(app->prompt, "y") == 0)
+                delete_runs(app);
+            else
+                snprintf(app->message, sizeof app->message, "nothing deleted");
+            break;
+        default: break;
+        }
+        if (rc)
+            snprintf(app->message, sizeof app->message, "cannot change the run: %s",
+                     tally_strerror(rc));
+        view_runs_reload(app);
+    }
+    free(s->edit_path);
+    s->edit_path = NULL;
+}
+
+/* ---- keys ---- */
+
+static void picker_action(tui_app *app, keymap_action a)
+{
+    runs_state *s = app->runs;
+    int page = app->body_h > 2 ? app->body_h - 2 : 1;
+    switch (a) {
+    case ACT_UP: s->pick_cursor--; break;
+    case ACT_DOWN: s->pick_cursor++; break;
+    case ACT_PAGE_NEXT: s->pick_cursor += page; break;
+    case ACT_PAGE_PREV: s->pick_cursor -= page; break;
+    case ACT_TOP: s->pick_cursor = 0; break;
+    case ACT_BOTTOM: s->pick_cursor = (int)s->nkeys - 1; break;
+    case ACT_SELECT: picker_toggle(app); break;
+    case ACT_SORT:
+        /* Sort by the key under the cursor, choosing it when it is not shown. */
+        if ((size_t)s->pick_cursor < s->nkeys) {
+            if (col_index(s, &s->keys[s->pick_cursor]) < 0)
+                picker_toggle(app);
+            int i = col_index(s, &s->keys[s->pick_cursor]);
+            if (i >= 0) {
+                app->sort_rev = app->sort_col == RUNS_FIXED_COLS + i ? !app->sort_rev : 0;
+                app->sort_col = RUNS_FIXED_COLS + i;
+            }
+        }
+        break;
+    case ACT_ENTER:
+    case ACT_BACK:
+    case ACT_COLUMNS: s->picking = 0; break;
+    default: break;
+    }
+    if (s->pick_cursor >= (int)s->nkeys)
+        s->pick_cursor = (int)s->nkeys - 1;
+    if (s->pick_cursor < 0)
+        s->pick_cursor = 0;
+    if (app->list)
+        refilter(app);
 }
 
 void view_runs_action(tui_app *app, keymap_action a, int key)
 {
     (void)key;
+    runs_state *s = state_of(app);
+    if (!s)
+        return;
+    if (s->picking) {
+        picker_action(app, a);
+        return;
+    }
     int page = app->body_h > 2 ? app->body_h - 2 : 1;
     switch (a) {
     case ACT_UP: app->cursor--; break;
@@ -313,13 +905,20 @@ void view_runs_action(tui_app *app, keymap_action a, int key)
     case ACT_TOP: app->cursor = 0; break;
     case ACT_BOTTOM: app->cursor = (int)app->norder - 1; break;
     case ACT_SORT:
-        app->sort_col = (app->sort_col + 1) % NCOLS;
-        view_runs_reload(app);
+        app->sort_col = (app->sort_col + 1) % (RUNS_FIXED_COLS + (int)s->ncols);
+        if (app->list)
+            refilter(app);
         break;
     case ACT_REVERSE:
         app->sort_rev = !app->sort_rev;
-        view_runs_reload(app);
+        if (app->list)
+            refilter(app);
         break;
+    case ACT_COLUMNS: picker_open(app); break;
+    case ACT_RENAME:
+    case ACT_TAGS:
+    case ACT_NOTES:
+    case ACT_DELETE: start_edit(app, a); break;
     case ACT_SELECT:
         if (cursor_path(app)) {
             toggle_chosen(app, cursor_path(app));
@@ -362,12 +961,10 @@ void view_runs_action(tui_app *app, keymap_action a, int key)
         break;
     }
     case ACT_BACK:
-        if (app->runs_filter.active) {
-            tui_filter_clear(&app->runs_filter);
-            view_runs_reload(app);
-        } else {
+        if (s->query)
+            view_runs_set_filter(app, "");
+        else
             tui_back(app);
-        }
         break;
     default: break;
     }

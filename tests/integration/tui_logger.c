@@ -4,6 +4,8 @@
  *   DIR live MS: a step every MS milliseconds until killed
  *   DIR synthetic: system (time-axis) series and console lines, hostile ones
  *   included, written with the store's writer as the capture work would
+ *   DIR sweep N: N finished runs sweep-0.. of a learning-rate sweep (config
+ *   lr = 1e-4 * 2^k), val/loss kept with min and last summary rules
  */
 #include <math.h>
 #include <stdio.h>
@@ -72,6 +74,42 @@ static int synthetic(const char *dir)
     return 0;
 }
 
+/* A finished learning-rate sweep: sweep-k has lr 1e-4 * 2^k and a val/loss
+ * that bottoms out at 0.1 + 0.05 * (3k mod 8), ending 0.02 above it. */
+static int sweep(const char *dir, int n)
+{
+    for (int k = 0; k < n; k++) {
+        char name[32], config[64];
+        snprintf(name, sizeof name, "sweep-%d", k);
+        snprintf(config, sizeof config, "{\"lr\":%g,\"batch\":%d}", 1e-4 * (1 << k), 32);
+        tally_options o = {.dir = dir,
+                           .project = "sweep",
+                           .name = name,
+                           .config_json = config,
+                           .sample_ms = -1,
+                           .capture = TALLY_CAPTURE_NONE};
+        tally_run *run;
+        int rc = tally_init_ex(&o, &run);
+        if (rc) {
+            fprintf(stderr, "tui_logger: %s\n", tally_strerror(rc));
+            return 1;
+        }
+        tally_define_metric(run, "val/loss", NULL, TALLY_SUMMARY_MIN | TALLY_SUMMARY_LAST,
+                            TALLY_GOAL_MINIMIZE);
+        double best = 0.1 + 0.05 * (3 * k % 8);
+        for (int i = 0; i < 50; i++) {
+            tally_log(run, "train/loss", 1.0 / (i + 1));
+            tally_log(run, "val/loss", i < 49 ? best + 1.0 / (i + 1) : best + 0.02);
+            if (i == 40)
+                tally_log(run, "val/loss", best);
+            tally_commit(run);
+        }
+        if (tally_finish(run, 0))
+            return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -80,6 +118,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[2], "synthetic") == 0)
         return synthetic(argv[1]);
+    if (strcmp(argv[2], "sweep") == 0)
+        return sweep(argv[1], argc > 3 ? atoi(argv[3]) : 8);
     int hostile = strcmp(argv[2], "hostile") == 0;
     tally_options o = {.dir = argv[1],
                        .project = hostile ? "evil" : "live",

@@ -1,0 +1,245 @@
+/*
+ * test_tui_runs.c — the runs browser's pure parts: filter expressions
+ * (parse, errors, matching on state, name, tags, config and nested
+ * summaries), summary values and column keys, and a fuzz run of the
+ * parser and matcher on random expressions.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/json.h"
+#include "testutil.h"
+#include "tui/runquery.h"
+
+typedef struct sample {
+    cJSON *summary, *config, *tags;
+    runquery_run run;
+} sample;
+
+static void sample_init(sample *s)
+{
+    s->summary = json_parse("{\"val/loss\":{\"min\":0.2,\"last\":0.25},\"train/loss\":0.3,"
+                            "\"best\":{\"max\":0.9},\"note\":\"ok\",\"_runtime\":12}");
+    s->config = json_parse("{\"lr\":0.001,\"optimizer\":{\"name\":\"adam\",\"beta\":0.9},"
+                           "\"amp\":true}");
+    s->tags = json_parse("[\"baseline\",\"gpu\"]");
+    s->run = (runquery_run){"sweep-3", "vision", "abc123", "grp1", "train", "first try",
+                            "finished", s->tags, s->summary, s->config};
+}
+
+static void sample_free(sample *s)
+{
+    cJSON_Delete(s->summary);
+    cJSON_Delete(s->config);
+    cJSON_Delete(s->tags);
+}
+
+static int matches(const sample *s, const char *expr)
+{
+    char err[160];
+    runquery *q = runquery_parse(expr, err, sizeof err);
+    if (!q)
+        fail_msg("\"%s\" did not parse: %s", expr, err);
+    int m = runquery_match(q, &s->run);
+    runquery_free(q);
+    return m;
+}
+
+static void test_match(void **state)
+{
+    (void)state;
+    sample s;
+    sample_init(&s);
+    static const struct {
+        const char *expr;
+        int want;
+    } cases[] = {
+        {"", 1},
+        {"lr>1e-3", 0},
+        {"lr>=1e-3", 1},
+        {"lr<0.01 lr>0.0001", 1},
+        {"val/loss<0.3", 1},       /* a summary with rules reads as its last */
+        {"val/loss<0.22", 0},
+        {"val/loss.min<0.21", 1},  /* one rule by name */
+        {"summary.val/loss.last=0.25", 1},
+        {"best>0.8", 1},           /* the only rule */
+        {"train/loss<=0.3", 1},
+        {"state=finished", 1},
+        {"state=FINISHED", 1},
+        {"state=running", 0},
+        {"state!=running", 1},
+        {"optimizer.name=adam", 1},
+        {"optimizer/name=adam", 1},
+        {"config.optimizer.beta>0.5", 1},
+        {"summary.lr>0", 0},       /* lr is config only */
+        {"config.train/loss>0", 0},
+        {"amp=true", 1},
+        {"amp=false", 0},
+        {"tag=baseline", 1},
+        {"tags=gpu", 1},
+        {"tag=cpu", 0},
+        {"tag!=baseline", 0},
+        {"tag!=cpu", 1},
+        {"tag~^base", 1},
+        {"tag!~^base", 0},
+        {"sweep", 1},
+        {"SWEEP", 1},
+        {"!sweep", 0},
+        {"!resnet", 1},
+        {"gpu", 1},                /* words search the tags too */
+        {"sw*", 1},
+        {"name~^sw.*-3$", 1},
+        {"name!~^sw", 0},
+        {"name=SWEEP-3", 1},
+        {"name=sweep-*", 1},
+        {"name=sweep", 0},
+        {"name!=sweep-*", 0},
+        {"name>sweep-2", 1},
+        {"project=vision", 1},
+        {"group=grp1", 1},
+        {"job_type=train", 1},
+        {"notes~first", 1},
+        {"id=abc*", 1},
+        {"note=ok", 1},            /* a string summary value */
+        {"note>1", 0},
+        {"missing>1", 0},          /* a run without the key never matches */
+        {"missing!=1", 0},
+        {"lr>1e-4 val/loss<0.3 state=finished", 1},
+        {"lr>1e-4 val/loss<0.3 state=running", 0},
+        {"name=\"sweep-3\"", 1},
+        {"notes=\"first try\"", 1},
+        {"lr==0.001", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        if (matches(&s, cases[i].expr) != cases[i].want)
+            fail_msg("\"%s\" should %smatch", cases[i].expr, cases[i].want ? "" : "not ");
+    sample_free(&s);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *expr, *says;
+    } cases[] = {{"name~(", "invalid regex"},
+                 {"lr>1e-3 tag~[a", "invalid regex in \"tag~[a\""},
+                 {"(unclosed", "invalid regex"},
+                 {"lr>", "needs a value"},
+                 {"state=", "needs a value"},
+                 {"name=\"open", "unclosed quote"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char err[160] = "";
+        runquery *q = runquery_parse(cases[i].expr, err, sizeof err);
+        assert_null(q);
+        if (!strstr(err, cases[i].says))
+            fail_msg("\"%s\": \"%s\" does not say \"%s\"", cases[i].expr, err, cases[i].says);
+    }
+    char err[160];
+    runquery *q = runquery_parse("  a   b=1  ", err, sizeof err);
+    assert_non_null(q);
+    assert_int_equal(runquery_terms(q), 2);
+    runquery_free(q);
+}
+
+static void collect(void *ctx, const char *key)
+{
+    buf *b = ctx;
+    buf_printf(b, "%s|", key);
+}
+
+static void test_values_and_keys(void **state)
+{
+    (void)state;
+    sample s;
+    sample_init(&s);
+    const cJSON *v = runquery_scalar(runquery_lookup(s.summary, "val/loss"));
+    assert_non_null(v);
+    assert_true(v->valuedouble == 0.25);
+    assert_true(runquery_scalar(runquery_lookup(s.summary, "best"))->valuedouble == 0.9);
+    assert_null(runquery_lookup(s.summary, "val"));
+    assert_null(runquery_lookup(s.summary, "val/loss.median"));
+    assert_string_equal(runquery_lookup(s.config, "optimizer.name")->valuestring, "adam");
+    cJSON *rules = json_parse("{\"min\":1,\"max\":3}");
+    assert_true(runquery_scalar(rules)->valuedouble == 1); /* no last: min */
+    cJSON_Delete(rules);
+    cJSON *nested = json_parse("{\"a\":{\"b\":{\"c\":1}}}");
+    assert_null(runquery_scalar(runquery_lookup(nested, "a"))); /* not a rule object */
+    cJSON_Delete(nested);
+
+    buf b = BUF_INIT;
+    runquery_keys(s.summary, collect, &b);
+    assert_string_equal(buf_cstr(&b), "val/loss|val/loss.min|val/loss.last|train/loss|best|"
+                                      "best.max|note|_runtime|");
+    b.len = 0;
+    runquery_keys(s.config, collect, &b);
+    assert_string_equal(buf_cstr(&b), "lr|optimizer.name|optimizer.beta|amp|");
+    buf_free(&b);
+    sample_free(&s);
+}
+
+/* Random expressions from pieces of the grammar and random bytes: each
+ * parses or says why, and matching never crashes. */
+static void test_fuzz(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "lr",    "val/loss", ".min", "state", "name",  "tag",  "config.", "summary.", "=",
+        "!=",    "<",        "<=",   ">",     ">=",    "~",    "!~",      "\"",       " ",
+        "1e-3",  "0.3",      "nan",  "inf",   "(",     "[",    "*",       "?",        "\\",
+        "fin",   "!",        "\xff", "\xc3\xa9", ".",  "/",    "-",       "x"};
+    sample s;
+    sample_init(&s);
+    tu_rng r;
+    tu_rng_seed(&r, 4242);
+    char in[200];
+    int parsed = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = 0, want = (size_t)tu_rng_below(&r, 12);
+        for (size_t k = 0; k < want; k++) {
+            if (tu_rng_below(&r, 8) == 0) {
+                if (n + 1 < sizeof in)
+                    in[n++] = (char)(tu_rng_below(&r, 255) + 1);
+                continue;
+            }
+            const char *p = pieces[tu_rng_below(&r, sizeof pieces / sizeof *pieces)];
+            size_t len = strlen(p);
+            if (n + len >= sizeof in)
+                break;
+            memcpy(in + n, p, len);
+            n += len;
+        }
+        in[n] = 0;
+        char err[160] = "";
+        runquery *q = runquery_parse(in, err, sizeof err);
+        if (q) {
+            parsed++;
+            int m = runquery_match(q, &s.run);
+            assert_true(m == 0 || m == 1);
+            runquery_run empty = {0};
+            assert_true(runquery_match(q, &empty) <= 1); /* nothing known about the run */
+            runquery_free(q);
+        } else {
+            assert_true(err[0] != 0);
+        }
+    }
+    assert_true(parsed > 1000);
+    sample_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_match),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_values_and_keys),
+        cmocka_unit_test(test_fuzz),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
