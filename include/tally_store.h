@@ -188,7 +188,10 @@ int tally_store_file_read(tally_store *store, const char *path, void **data, siz
 
 /* Runs under a store root (<root>/<project>/<stamp>-<id>.db), newest first.  Files that
  * cannot be read are skipped: `skipped` of them, each named in `skips` with
- * why (TALLY_ECORRUPT: not a tally run file; TALLY_EVERSION; TALLY_EACCES ...). */
+ * why (TALLY_ECORRUPT: not a tally run file; TALLY_EVERSION; TALLY_EACCES ...).
+ * Finished runs another process already read come from a cache of unchanged
+ * files ($TALLY_CACHE_DIR, else $XDG_CACHE_HOME/tally or ~/.cache/tally;
+ * TALLY_CACHE_DIR=none: off). */
 typedef struct tally_run_skip {
     const char *path;
     int error; /* TALLY_E* */
@@ -199,6 +202,13 @@ typedef struct tally_run_list {
     tally_run_skip *skips; /* skipped entries, owned by the list */
 } tally_run_list;
 int tally_store_list(const char *root, tally_run_list **out);
+/* Brings *list (from tally_store_list) up to date with root, cheaply: a
+ * file is read again only when its size or mtime (or its WAL's) changed,
+ * or, for a running run, every few seconds (its writer may have died); a
+ * finished run is never read again.  *list may be replaced: runs of the
+ * old one that did not change move over (their strings stay valid).
+ * *changed, when not NULL: whether anything did.  On error *list stays. */
+int tally_store_list_refresh(const char *root, tally_run_list **list, int *changed);
 void tally_run_list_free(tally_run_list *list);
 
 /* Resolves RUN — a run file path, or a run id (or a unique prefix of one)

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
+#include "store/catalog_cache.h"
 #include "tally_store.h"
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -47,19 +49,40 @@ static int newest_first(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-void tally_run_list_free(tally_run_list *list)
+/* How often a running run whose file did not change is read again: its
+ * writer may have died without a word (then it reads as crashed). */
+#define RECHECK_RUNNING_S 5.0
+
+/* What the list knew about each file when it read it. */
+typedef struct entry_meta {
+    file_stamp stamp;
+    double read_at; /* clock_wall() */
+} entry_meta;
+
+/* The list as this file allocates it. */
+typedef struct list_impl {
+    tally_run_list pub; /* first: a tally_run_list * is a list_impl * */
+    entry_meta *meta;   /* parallel to pub.runs */
+    size_t *by_path;    /* indices into pub.runs in path order */
+} list_impl;
+
+/* Frees the list's own arrays, and the strings of the runs not marked in
+ * keep (those now belong to another list). */
+static void list_release(list_impl *L, const unsigned char *keep)
 {
-    if (!list)
-        return;
-    for (size_t i = 0; i < list->n; i++)
-        info_free(&list->runs[i]);
-    free(list->runs);
-    for (size_t i = 0; i < list->skipped; i++)
-        free((char *)list->skips[i].path);
-    free(list->skips);
-    free(list);
+    for (size_t i = 0; i < L->pub.n; i++)
+        if (!keep || !keep[i])
+            info_free(&L->pub.runs[i]);
+    free(L->pub.runs);
+    for (size_t i = 0; i < L->pub.skipped; i++)
+        free((char *)L->pub.skips[i].path);
+    free(L->pub.skips);
+    free(L->meta);
+    free(L->by_path);
+    free(L);
 }
 
+/* Names a file the list could not read, and why. */
 static int add_skip(tally_run_list *list, const char *path, int error)
 {
     tally_run_skip *v = realloc(list->skips, (list->skipped + 1) * sizeof *v);
@@ -74,61 +97,286 @@ static int add_skip(tally_run_list *list, const char *path, int error)
     return TALLY_OK;
 }
 
-int tally_store_list(const char *root, tally_run_list **out)
+void tally_run_list_free(tally_run_list *list)
 {
-    if (!root || !out)
-        return TALLY_EINVAL;
-    *out = NULL;
-    tally_run_list *list = calloc(1, sizeof *list);
-    if (!list)
-        return TALLY_ENOMEM;
-    DIR *d = opendir(root);
-    if (!d) {
-        *out = list; /* no store yet: no runs */
-        return TALLY_OK;
+    if (list)
+        list_release((list_impl *)list, NULL);
+}
+
+static int64_t mtime_ns(const struct stat *sb)
+{
+    return (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+}
+
+/* The file's size and mtime, and its WAL's (0 when it has none). */
+static int stamp_of(const char *path, file_stamp *out)
+{
+    struct stat sb;
+    memset(out, 0, sizeof *out);
+    if (stat(path, &sb) != 0)
+        return -1;
+    out->size = (int64_t)sb.st_size;
+    out->mtime_ns = mtime_ns(&sb);
+    buf wal = BUF_INIT;
+    buf_printf(&wal, "%s-wal", path);
+    if (buf_cstr(&wal) && stat(buf_cstr(&wal), &sb) == 0) {
+        out->wal_size = (int64_t)sb.st_size;
+        out->wal_mtime_ns = mtime_ns(&sb);
     }
+    buf_free(&wal);
+    return 0;
+}
+
+static int same_stamp(const file_stamp *a, const file_stamp *b)
+{
+    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->wal_size == b->wal_size &&
+           a->wal_mtime_ns == b->wal_mtime_ns;
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The run files under root, <root>/<project>/<*.db>, sorted. */
+static int run_paths(const char *root, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    DIR *d = opendir(root);
+    if (!d)
+        return TALLY_OK; /* no store yet: no runs */
     size_t cap = 0;
-    struct dirent *e;
     int rc = TALLY_OK;
+    struct dirent *e;
     while (!rc && (e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
         buf pattern = BUF_INIT;
         buf_printf(&pattern, "%s/%s/*.db", root, e->d_name);
         glob_t g;
-        if (glob(buf_cstr(&pattern), 0, NULL, &g) == 0) {
+        if (buf_cstr(&pattern) && glob(buf_cstr(&pattern), 0, NULL, &g) == 0) {
             for (size_t i = 0; i < g.gl_pathc && !rc; i++) {
-                tally_store *st;
-                int err = tally_store_open(g.gl_pathv[i], &st);
-                if (err) {
-                    rc = err == TALLY_ENOMEM ? err : add_skip(list, g.gl_pathv[i], err);
-                    continue;
-                }
-                if (list->n == cap) {
-                    cap = cap ? cap * 2 : 32;
-                    tally_run_info *v = realloc(list->runs, cap * sizeof *v);
-                    if (!v)
+                if (*n == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    char **v = realloc(*out, cap * sizeof *v);
+                    if (!v) {
                         rc = TALLY_ENOMEM;
-                    else
-                        list->runs = v;
+                        break;
+                    }
+                    *out = v;
                 }
-                if (!rc)
-                    info_copy(&list->runs[list->n++], tally_store_info(st));
-                tally_store_close(st);
+                if (((*out)[*n] = strdup(g.gl_pathv[i])) == NULL)
+                    rc = TALLY_ENOMEM;
+                else
+                    (*n)++;
             }
             globfree(&g);
         }
         buf_free(&pattern);
     }
     closedir(d);
-    if (rc) {
-        tally_run_list_free(list);
-        return rc;
+    if (*n)
+        qsort(*out, *n, sizeof **out, cmp_str_ptr);
+    return rc;
+}
+
+/* The cache, opened on first need; NULL when there is none. */
+typedef struct cache_use {
+    catalog_cache *cache;
+    int tried;
+    char abs_root[PATH_MAX];
+    buf key;
+} cache_use;
+
+static catalog_cache *cache_for(cache_use *u, const char *root, const char *path)
+{
+    if (!u->tried) {
+        u->tried = 1;
+        if (realpath(root, u->abs_root))
+            u->cache = catalog_cache_open();
     }
-    if (list->n > 1) /* (qsort wants a non-NULL array even for none) */
-        qsort(list->runs, list->n, sizeof *list->runs, newest_first);
-    *out = list;
+    if (!u->cache)
+        return NULL;
+    /* Keyed by the absolute path, from root's once. */
+    u->key.len = 0;
+    buf_printf(&u->key, "%s%s", u->abs_root, path + strlen(root));
+    return buf_cstr(&u->key) ? u->cache : NULL;
+}
+
+/* Reads the run at path into dst: from the cache when it has the file
+ * unchanged, else from the file (then the cache learns it, unless the
+ * run is live). */
+static int read_run(cache_use *u, const char *root, const char *path, const file_stamp *stamp,
+                    tally_run_info *dst)
+{
+    catalog_cache *cache = cache_for(u, root, path);
+    if (cache && catalog_cache_get(cache, buf_cstr(&u->key), stamp, dst)) {
+        dst->path = strdup(path);
+    } else {
+        tally_store *st;
+        int rc = tally_store_open(path, &st);
+        if (rc)
+            return rc;
+        info_copy(dst, tally_store_info(st));
+        tally_store_close(st);
+        if (cache && dst->path && dst->state != TALLY_STATE_RUNNING)
+            catalog_cache_put(cache, buf_cstr(&u->key), stamp, dst);
+    }
+    if (!dst->path) {
+        info_free(dst);
+        return TALLY_ENOMEM;
+    }
     return TALLY_OK;
+}
+
+typedef struct build_ctx {
+    const tally_run_info *runs;
+} build_ctx;
+
+static int newest_first_index(const void *a, const void *b, void *ctx)
+{
+    const tally_run_info *runs = ((const build_ctx *)ctx)->runs;
+    return newest_first(&runs[*(const size_t *)a], &runs[*(const size_t *)b]);
+}
+
+/* Lists root's runs into a new list, sharing with old (not changed) every
+ * run whose file did not change, except a running one last read
+ * RECHECK_RUNNING_S ago; taken[i] marks the runs of old it shares.
+ * *changed: whether the list differs from old. */
+static int list_build(const char *root, const list_impl *old, unsigned char *taken,
+                      list_impl **out, int *changed)
+{
+    *out = NULL;
+    char **paths;
+    size_t npaths;
+    int rc = run_paths(root, &paths, &npaths);
+    list_impl *L = calloc(1, sizeof *L);
+    /* Built in path order first, then put newest first. */
+    tally_run_info *runs = calloc(npaths + 1, sizeof *runs);
+    entry_meta *meta = calloc(npaths + 1, sizeof *meta);
+    unsigned char *fresh = calloc(npaths + 1, 1); /* read here, not shared */
+    if (!rc && (!L || !runs || !meta || !fresh))
+        rc = TALLY_ENOMEM;
+    cache_use u = {.key = BUF_INIT};
+    size_t n = 0, oi = 0;
+    int moved = !old;
+    double now = clock_wall();
+    for (size_t i = 0; i < npaths && !rc; i++) {
+        file_stamp stamp;
+        if (stamp_of(paths[i], &stamp) != 0)
+            continue; /* gone since the directory was read */
+        /* Both walk in path order: old's entry for this path, if any. */
+        long k = -1;
+        while (old && oi < old->pub.n &&
+               strcmp(old->pub.runs[old->by_path[oi]].path, paths[i]) < 0)
+            oi++;
+        if (old && oi < old->pub.n && strcmp(old->pub.runs[old->by_path[oi]].path, paths[i]) == 0)
+            k = (long)old->by_path[oi];
+        if (k >= 0 && same_stamp(&old->meta[k].stamp, &stamp) &&
+            (old->pub.runs[k].state != TALLY_STATE_RUNNING ||
+             now - old->meta[k].read_at < RECHECK_RUNNING_S)) {
+            runs[n] = old->pub.runs[k];
+            meta[n] = old->meta[k];
+            taken[k] = 1;
+            n++;
+            continue;
+        }
+        int r = read_run(&u, root, paths[i], &stamp, &runs[n]);
+        if (r == TALLY_ENOMEM)
+            rc = r;
+        else if (r)
+            rc = add_skip(&L->pub, paths[i], r);
+        if (r)
+            continue;
+        moved = 1;
+        meta[n] = (entry_meta){stamp, now};
+        fresh[n++] = 1;
+    }
+    /* A whole listing (not a refresh) also sees which runs are gone. */
+    if (!old && !rc && u.cache)
+        catalog_cache_prune(u.cache, u.abs_root);
+    catalog_cache_close(u.cache);
+    buf_free(&u.key);
+    for (size_t i = 0; i < npaths; i++)
+        free(paths[i]);
+    free(paths);
+    size_t *perm = rc ? NULL : malloc((n + 1) * sizeof *perm);
+    if (!rc && L && !(L->pub.runs = malloc((n + 1) * sizeof *runs)))
+        rc = TALLY_ENOMEM;
+    if (!rc && !(L->meta = malloc((n + 1) * sizeof *meta)))
+        rc = TALLY_ENOMEM;
+    if (!rc && !(L->by_path = malloc((n + 1) * sizeof *L->by_path)))
+        rc = TALLY_ENOMEM;
+    if (!rc && !perm)
+        rc = TALLY_ENOMEM;
+    if (rc) {
+        for (size_t i = 0; i < n; i++)
+            if (fresh[i])
+                info_free(&runs[i]);
+        if (old)
+            memset(taken, 0, old->pub.n);
+        if (L) {
+            L->pub.n = 0;
+            list_release(L, NULL);
+        }
+    } else {
+        for (size_t i = 0; i < n; i++)
+            perm[i] = i;
+        build_ctx ctx = {runs};
+        qsort_r(perm, n, sizeof *perm, newest_first_index, &ctx);
+        for (size_t j = 0; j < n; j++) {
+            L->pub.runs[j] = runs[perm[j]];
+            L->meta[j] = meta[perm[j]];
+            L->by_path[perm[j]] = j; /* runs[] was in path order */
+        }
+        L->pub.n = n;
+        if (old && !moved) {
+            /* None re-read: the same list unless a run came or went. */
+            size_t shared = 0;
+            for (size_t i = 0; i < old->pub.n; i++)
+                shared += taken[i];
+            moved = shared != old->pub.n || n != old->pub.n ||
+                    L->pub.skipped != old->pub.skipped;
+        }
+        *out = L;
+    }
+    free(perm);
+    free(runs);
+    free(meta);
+    free(fresh);
+    if (changed)
+        *changed = moved;
+    return rc;
+}
+
+int tally_store_list(const char *root, tally_run_list **out)
+{
+    if (!root || !out)
+        return TALLY_EINVAL;
+    *out = NULL;
+    list_impl *L;
+    int rc = list_build(root, NULL, NULL, &L, NULL);
+    if (!rc)
+        *out = &L->pub;
+    return rc;
+}
+
+int tally_store_list_refresh(const char *root, tally_run_list **list, int *changed)
+{
+    if (!root || !list || !*list)
+        return TALLY_EINVAL;
+    list_impl *old = (list_impl *)*list, *L;
+    unsigned char *taken = calloc(old->pub.n + 1, 1);
+    if (!taken)
+        return TALLY_ENOMEM;
+    int rc = list_build(root, old, taken, &L, changed);
+    if (!rc) {
+        list_release(old, taken); /* the runs it shares now belong to L */
+        *list = &L->pub;
+    }
+    free(taken);
+    return rc;
 }
 
 static int is_file(const char *path)

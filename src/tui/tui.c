@@ -475,8 +475,8 @@ int tui_poll(tui_app *app, double now)
     tui_view v = app->view == TUI_HELP && app->depth > 0 ? app->stack[app->depth - 1] : app->view;
     if (v == TUI_RUNS && now - app->list_time >= 2.0) {
         app->list_time = now;
-        view_runs_reload(app);
-        redraw = 1;
+        if (view_runs_reload(app))
+            redraw = 1;
     }
     if (app->run.store && view_run_poll(app))
         redraw = 1;

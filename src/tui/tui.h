@@ -235,7 +235,8 @@ int view_charts_back(tui_charts *ch, tui_filter *f);
 #define RUNS_FIXED_COLS 6 /* name, project, state, started, duration, steps */
 void view_runs_draw(tui_app *app, canvas *c);
 void view_runs_action(tui_app *app, keymap_action a, int key);
-void view_runs_reload(tui_app *app);
+/* Brings the list up to date (only changed files are read); 1 when it changed. */
+int view_runs_reload(tui_app *app);
 void view_runs_free(tui_app *app);
 /* The filter expression (runquery.h), applied as it is typed: 0, or -1
  * with the reason in app->prompt_note (the last good filter stays). */

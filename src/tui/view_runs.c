@@ -6,6 +6,7 @@
  * with runs selected for comparing, and renamed, tagged, annotated or
  * deleted in place.  Owns the run list; re-read on poll.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +36,12 @@ typedef struct runs_col {
     char key[KEY_MAX];
 } runs_col;
 
-/* A run's JSON, parsed once per change of the run. */
+/* A run's JSON, parsed once per change of the run: path and hash (of the
+ * JSON texts) find it again after the list was refreshed. */
 typedef struct runs_row {
     cJSON *summary, *config, *tags;
+    char *path;
+    uint64_t hash;
 } runs_row;
 
 /* What the prompts of this view act on. */
@@ -47,6 +51,7 @@ typedef struct runs_state {
     runquery *query; /* NULL: no filter */
     char query_text[256];
     runs_row *rows; /* parallel to app->list->runs */
+    size_t nrows;
     runs_col cols[MAX_COLS];
     size_t ncols;
     int chosen_cols; /* the user picked the columns: stop picking for them */
@@ -69,6 +74,7 @@ static void row_free(runs_row *r)
     cJSON_Delete(r->summary);
     cJSON_Delete(r->config);
     cJSON_Delete(r->tags);
+    free(r->path);
 }
 
 void view_runs_free(tui_app *app)
@@ -76,7 +82,7 @@ void view_runs_free(tui_app *app)
     runs_state *s = app->runs;
     if (!s)
         return;
-    for (size_t i = 0; s->rows && app->list && i < app->list->n; i++)
+    for (size_t i = 0; i < s->nrows; i++)
         row_free(&s->rows[i]);
     free(s->rows);
     runquery_free(s->query);
@@ -177,44 +183,47 @@ static const char *cursor_path(const tui_app *app)
 
 static cJSON *parse_or_null(const char *json) { return json && *json ? json_parse(json) : NULL; }
 
-static int same_text(const char *a, const char *b)
+/* FNV-1a over the texts a row is parsed from. */
+static uint64_t hash_texts(const tally_run_info *r)
 {
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+    uint64_t h = 1469598103934665603ull;
+    const char *texts[] = {r->summary_json, r->config_json, r->tags_json};
+    for (size_t i = 0; i < 3; i++) {
+        for (const char *p = texts[i] ? texts[i] : ""; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ 0xff) * 1099511628211ull; /* ends each text */
+    }
+    return h;
 }
 
-typedef struct by_path {
-    const tally_run_info *runs;
-} by_path;
-
-static int cmp_index_path(const void *a, const void *b, void *ctx)
+static int cmp_row_path(const void *a, const void *b, void *ctx)
 {
-    const tally_run_info *runs = ((const by_path *)ctx)->runs;
-    return strcmp(runs[*(const size_t *)a].path, runs[*(const size_t *)b].path);
+    const runs_row *rows = ctx;
+    return cmp_str(rows[*(const size_t *)a].path, rows[*(const size_t *)b].path);
 }
 
-/* Parsed JSON for each run of list, moved over from old where the run's
- * text did not change (re-parsing 2,000 summaries a poll is what costs). */
-static runs_row *build_rows(const tally_run_list *old, runs_row *old_rows,
-                            const tally_run_list *list)
+/* Rows for each run of list, moved over from the old rows where the run's
+ * texts did not change (re-parsing 2,000 summaries a poll is what costs). */
+static runs_row *build_rows(runs_row *old, size_t nold, const tally_run_list *list)
 {
     runs_row *rows = calloc(list->n + 1, sizeof *rows);
-    if (!rows)
-        return NULL;
-    size_t nold = old && old_rows ? old->n : 0;
     size_t *idx = nold ? malloc(nold * sizeof *idx) : NULL;
-    by_path ctx = {nold ? old->runs : NULL};
-    if (idx) {
-        for (size_t i = 0; i < nold; i++)
-            idx[i] = i;
-        qsort_r(idx, nold, sizeof *idx, cmp_index_path, &ctx);
+    if (!rows || (nold && !idx)) {
+        free(rows);
+        free(idx);
+        return NULL;
     }
+    for (size_t i = 0; i < nold; i++)
+        idx[i] = i;
+    if (nold)
+        qsort_r(idx, nold, sizeof *idx, cmp_row_path, old);
     for (size_t i = 0; i < list->n; i++) {
         const tally_run_info *r = &list->runs[i];
-        /* Binary search of old by path. */
-        size_t lo = 0, hi = idx ? nold : 0;
+        uint64_t h = hash_texts(r);
+        size_t lo = 0, hi = nold;
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
-            int c = strcmp(old->runs[idx[mid]].path, r->path);
+            int c = cmp_str(old[idx[mid]].path, r->path); /* NULL: out of memory */
             if (c == 0) {
                 lo = mid;
                 break;
@@ -224,16 +233,16 @@ static runs_row *build_rows(const tally_run_list *old, runs_row *old_rows,
             else
                 hi = mid;
         }
-        if (lo < hi) {
-            const tally_run_info *o = &old->runs[idx[lo]];
-            runs_row *or = &old_rows[idx[lo]];
-            if (same_text(o->summary_json, r->summary_json) &&
-                same_text(o->config_json, r->config_json) &&
-                same_text(o->tags_json, r->tags_json)) {
-                rows[i] = *or;
-                memset(or, 0, sizeof *or);
-                continue;
-            }
+        runs_row *o = lo < hi ? &old[idx[lo]] : NULL;
+        rows[i].path = strdup(r->path);
+        rows[i].hash = h;
+        if (o && o->hash == h && (o->summary || o->config || o->tags)) {
+            /* The parsed values move; the old row keeps its path (searched). */
+            rows[i].summary = o->summary;
+            rows[i].config = o->config;
+            rows[i].tags = o->tags;
+            o->summary = o->config = o->tags = NULL;
+            continue;
         }
         rows[i].summary = parse_or_null(r->summary_json);
         rows[i].config = parse_or_null(r->config_json);
@@ -295,39 +304,46 @@ static void refilter(tui_app *app)
     sort_order(app);
 }
 
-void view_runs_reload(tui_app *app)
+int view_runs_reload(tui_app *app)
 {
     runs_state *s = state_of(app);
     if (!s)
-        return;
+        return 0;
     char *keep = cursor_path(app) ? strdup(cursor_path(app)) : NULL;
-    tally_run_list *list = NULL;
-    if (tally_store_list(app->root, &list) != 0) {
+    int changed = 1, rc;
+    /* Refreshed in place: only files that changed are read again. */
+    if (app->list)
+        rc = tally_store_list_refresh(app->root, &app->list, &changed);
+    else
+        rc = tally_store_list(app->root, &app->list);
+    if (rc || !changed) {
         free(keep);
-        return;
+        return 0;
     }
-    size_t *order = malloc((list->n + 1) * sizeof *order);
-    runs_row *rows = order ? build_rows(app->list, s->rows, list) : NULL;
-    if (!rows) {
-        free(order);
-        tally_run_list_free(list);
-        free(keep);
-        return;
-    }
-    for (size_t i = 0; s->rows && app->list && i < app->list->n; i++)
+    size_t *order = malloc((app->list->n + 1) * sizeof *order);
+    runs_row *rows = order ? build_rows(s->rows, s->nrows, app->list) : NULL;
+    for (size_t i = 0; i < s->nrows; i++)
         row_free(&s->rows[i]);
     free(s->rows);
-    tally_run_list_free(app->list);
     free(app->order);
-    app->list = list;
-    app->order = order;
     s->rows = rows;
+    s->nrows = rows ? app->list->n : 0;
+    app->order = rows ? order : NULL;
+    app->norder = 0;
+    if (!rows) {
+        /* Out of memory: show nothing rather than rows of another list. */
+        free(order);
+        tally_run_list_free(app->list);
+        app->list = NULL;
+        free(keep);
+        return 1;
+    }
     if (!s->chosen_cols)
         auto_columns(app);
     refilter(app);
     if (keep) {
         for (size_t i = 0; i < app->norder; i++)
-            if (strcmp(list->runs[order[i]].path, keep) == 0)
+            if (strcmp(app->list->runs[order[i]].path, keep) == 0)
                 app->cursor = (int)i;
         free(keep);
     }
@@ -335,6 +351,7 @@ void view_runs_reload(tui_app *app)
         app->cursor = (int)app->norder - 1;
     if (app->cursor < 0)
         app->cursor = 0;
+    return 1;
 }
 
 int view_runs_set_filter(tui_app *app, const char *text)

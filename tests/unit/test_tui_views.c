@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "store/writer.h"
 #include "testutil.h"
@@ -528,6 +529,138 @@ static void test_system_and_logs(void **state)
     tu_rmrf(dir);
 }
 
+/* Rows in the catalog cache under dir/.cache. */
+static int cache_rows(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/.cache/catalog.db", dir);
+    sqlite3 *db;
+    int n = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *q;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM run", -1, &q, NULL) == SQLITE_OK &&
+            sqlite3_step(q) == SQLITE_ROW)
+            n = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+/* The list refreshed in place reads only changed files; a new listing takes
+ * unchanged finished runs from the catalog cache; edits and deletes go
+ * through the store and show at the next refresh. */
+static void test_list_refresh_and_edits(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char cache[4096];
+    snprintf(cache, sizeof cache, "%s/.cache", dir); /* dot directories hold no runs */
+    setenv("TALLY_CACHE_DIR", cache, 1);
+    char *a = write_run(dir, "list0001", 1.0, 120), *b = write_run(dir, "list0002", 2.0, 80);
+    tally_run_list *list;
+    assert_int_equal(tally_store_list(dir, &list), 0);
+    assert_int_equal(list->n, 2);
+    assert_int_equal(cache_rows(dir), 2); /* both finished: remembered */
+    const char *name0 = list->runs[0].name;
+    int changed = -1;
+    assert_int_equal(tally_store_list_refresh(dir, &list, &changed), 0);
+    assert_int_equal(changed, 0);
+    assert_ptr_equal(list->runs[0].name, name0); /* not read again */
+
+    assert_int_equal(tally_store_set_field(a, "name", "renamed"), 0);
+    assert_int_equal(tally_store_set_field(a, "tags", "[\"x\",\"y\"]"), 0);
+    assert_int_equal(tally_store_set_field(a, "tags", "[1]"), TALLY_EINVAL);
+    assert_int_equal(tally_store_set_field(a, "id", "z"), TALLY_EINVAL);
+    assert_int_equal(tally_store_list_refresh(dir, &list, &changed), 0);
+    assert_int_equal(changed, 1);
+    int ia = strcmp(list->runs[0].path, a) == 0 ? 0 : 1;
+    assert_string_equal(list->runs[ia].name, "renamed");
+    assert_string_equal(list->runs[ia].tags_json, "[\"x\",\"y\"]");
+    /* Another process: the changed file from its new cache entry. */
+    tally_run_list *other;
+    assert_int_equal(tally_store_list(dir, &other), 0);
+    assert_int_equal(other->n, 2);
+    int oa = strcmp(other->runs[0].path, a) == 0 ? 0 : 1;
+    assert_string_equal(other->runs[oa].name, "renamed");
+    assert_string_equal(other->runs[oa].summary_json, list->runs[ia].summary_json);
+    assert_string_equal(other->runs[oa].config_json, list->runs[ia].config_json);
+    assert_true(other->runs[oa].rows == 120 && other->runs[oa].state == TALLY_STATE_FINISHED);
+    tally_run_list_free(other);
+
+    /* A live run is not deleted; a finished one is, and leaves the cache. */
+    tally_run *live = tu_run_start(dir, "list0003");
+    char *c = strdup(tally_run_path(live));
+    tally_log(live, "loss", 1);
+    tally_commit(live);
+    tally_flush(live);
+    assert_int_equal(tally_store_delete(c), TALLY_EBUSY);
+    assert_int_equal(tally_store_delete(b), 0);
+    assert_int_equal(tally_store_delete(b), TALLY_ENOTFOUND);
+    assert_int_equal(tally_store_list_refresh(dir, &list, &changed), 0);
+    assert_int_equal(changed, 1);
+    assert_int_equal(list->n, 2);
+    tally_run_list_free(list);
+    assert_int_equal(tally_store_list(dir, &list), 0);
+    assert_int_equal(cache_rows(dir), 1); /* b pruned; the live run is never kept */
+    tally_run_list_free(list);
+    free(tu_run_finish(live, 0));
+
+    /* From the browser: R renames, T tags, e annotates, D deletes after "yes". */
+    tui_app *app = tui_app_new(dir);
+    canvas cv = {0};
+    tui_poll(app, 0);
+    tui_key(app, 'G'); /* the older run: a */
+    const char *typed[] = {"R", "fresh name", "T", "best, v2", "e", "a note"};
+    for (size_t k = 0; k < 6; k += 2) {
+        tui_key(app, typed[k][0]);
+        assert_true(app->prompting);
+        while (app->prompt_len)
+            tui_key(app, KEY_T_BACKSPACE);
+        for (const char *p = typed[k + 1]; *p; p++)
+            tui_key(app, *p);
+        tui_key(app, KEY_T_ENTER);
+        assert_false(app->prompting);
+    }
+    char *s = draw(app, &cv, 120, 12);
+    assert_non_null(strstr(s, "fresh name"));
+    tally_store *st;
+    assert_int_equal(tally_store_open(a, &st), 0);
+    assert_string_equal(tally_store_info(st)->tags_json, "[\"best\",\"v2\"]");
+    assert_string_equal(tally_store_info(st)->notes, "a note");
+    tally_store_close(st);
+    tui_key(app, '/');
+    for (const char *p = "tag=v2"; *p; p++)
+        tui_key(app, *p);
+    tui_key(app, KEY_T_ENTER);
+    free(s);
+    s = draw(app, &cv, 120, 12);
+    assert_non_null(strstr(s, "1 of 2 runs"));
+    tui_key(app, 'D');
+    tui_key(app, 'n');
+    tui_key(app, 'o');
+    tui_key(app, KEY_T_ENTER);
+    assert_non_null(strstr(app->message, "nothing deleted"));
+    tui_key(app, 'D');
+    for (const char *p = "yes"; *p; p++)
+        tui_key(app, *p);
+    tui_key(app, KEY_T_ENTER);
+    assert_non_null(strstr(app->message, "deleted 1 run"));
+    struct stat sb;
+    assert_int_not_equal(stat(a, &sb), 0);
+    free(s);
+    s = draw(app, &cv, 120, 12);
+    assert_non_null(strstr(s, "0 of 1 run"));
+    free(s);
+    canvas_free(&cv);
+    tui_app_free(app);
+    unsetenv("TALLY_CACHE_DIR");
+    free(a);
+    free(b);
+    free(c);
+    tu_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_hostile_text),
         cmocka_unit_test(test_series_cache_live),
         cmocka_unit_test(test_system_and_logs),
+        cmocka_unit_test(test_list_refresh_and_edits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
