@@ -200,6 +200,16 @@ const char *tui_xmode_name(tui_xmode m)
     return (unsigned)m < XMODE_COUNT ? names[m] : "?";
 }
 
+double tui_run_end(const tally_run_info *info, double now)
+{
+    if (info->end_time > 0)
+        return info->end_time;
+    if (info->state == TALLY_STATE_RUNNING)
+        return now;
+    /* Crashed (or failed without an end): the last sign of life. */
+    return info->heartbeat > info->start_time ? info->heartbeat : info->start_time;
+}
+
 const char *tui_format_value(char out[32], double v)
 {
     char tmp[VALFMT_MAX];

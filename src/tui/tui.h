@@ -203,6 +203,9 @@ void tui_charts_free(tui_charts *ch);
 /* Applies a chart-control action; 1 when it was one. */
 int tui_charts_action(tui_charts *ch, keymap_action a);
 const char *tui_xmode_name(tui_xmode m);
+/* When a run stopped: its end time; now while it runs; its last heartbeat
+ * when it crashed (not the time it was looked at). */
+double tui_run_end(const tally_run_info *info, double now);
 /* "12.3k", "0.1532": a value for a title line. */
 const char *tui_format_value(char out[32], double v);
 /* State mark and colour ("●", CANVAS_GREEN for running ...). */

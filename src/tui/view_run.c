@@ -60,8 +60,7 @@ int view_run_poll(tui_app *app)
     if (r->rate_t == 0) {
         r->rate_t = now;
         r->rate_step = info->last_step;
-        double end = info->end_time > 0 ? info->end_time : (double)time(NULL);
-        double dur = end - info->start_time;
+        double dur = tui_run_end(info, (double)time(NULL)) - info->start_time;
         r->rate = dur > 0 && info->rows > 0 ? (double)info->rows / dur : 0;
         changed = 1;
     } else if (now - r->rate_t >= 2.0) {
@@ -90,8 +89,8 @@ static void draw_header(tui_app *app, canvas *c, canvas_rect r)
     x += canvas_text(c, x, r.y, r.x + r.w - x, info->name && *info->name ? info->name : info->id,
                      CANVAS_DEFAULT, CANVAS_BOLD);
     char rt[32], line[200];
-    double end = info->end_time > 0 ? info->end_time : (double)time(NULL);
-    numfmt_duration(rt, sizeof rt, end - info->start_time);
+    double run_s = tui_run_end(info, (double)time(NULL)) - info->start_time;
+    numfmt_duration(rt, sizeof rt, run_s > 0 ? run_s : 0);
     char rate[32];
     snprintf(rate, sizeof rate, app->run.rate >= 10 ? "%.0f" : "%.2g", app->run.rate);
     snprintf(line, sizeof line, "  %s  %s  step %lld  %s st/s  %s", info->id,
@@ -451,6 +450,34 @@ static void logs_action(tui_app *app, keymap_action a)
     }
 }
 
+/* ---- the system tab without samples ---- */
+
+static int has_system_samples(tally_store *st)
+{
+    for (size_t i = 0; i < tally_store_metric_count(st); i++) {
+        const tally_metric_info *m = tally_store_metric(st, i);
+        if (!m->hidden && m->n > 0 &&
+            (m->axis == TALLY_AXIS_TIME || strncmp(m->name, "system.", 7) == 0 ||
+             strncmp(m->name, "system/", 7) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+static void draw_no_samples(tui_app *app, canvas *c, canvas_rect r)
+{
+    const tally_run_info *in = tally_store_info(app->run.store);
+    const char *msg = in->state == TALLY_STATE_RUNNING
+                          ? "no system samples yet: the first comes after one sample period"
+                          : "no system samples were recorded for this run";
+    const char *why = "(CPU, memory, GPU and disk are sampled by `tally run` and tally_init;"
+                      " sample_ms -1 turns it off)";
+    canvas_text(c, r.x + 1, r.y + r.h / 2, r.w - 2, msg, CANVAS_DEFAULT, CANVAS_BOLD);
+    canvas_text(c, r.x + 1, r.y + r.h / 2 + 1, r.w - 2, why, CANVAS_DEFAULT, CANVAS_DIM);
+    app->charts.nmetrics = 0;
+    app->charts.per_page = 1;
+}
+
 /* ---- the view ---- */
 
 static tui_grid_spec grid_spec(tui_app *app)
@@ -471,7 +498,10 @@ void view_run_draw(tui_app *app, canvas *c)
     case TAB_CHARTS:
     case TAB_SYSTEM: {
         tui_grid_spec spec = grid_spec(app);
-        view_charts_draw(c, s.body, &spec);
+        if (app->tab == TAB_SYSTEM && !has_system_samples(app->run.store))
+            draw_no_samples(app, c, s.body);
+        else
+            view_charts_draw(c, s.body, &spec);
         view_charts_hint(&app->charts, &spec, hintbuf, sizeof hintbuf);
         hint = hintbuf;
         break;

@@ -94,9 +94,7 @@ void view_runs_free(tui_app *app)
 
 static double duration_of(const tally_run_info *r, double now)
 {
-    double end = r->end_time > 0                   ? r->end_time
-                 : r->state == TALLY_STATE_RUNNING ? now
-                                                   : r->heartbeat;
+    double end = tui_run_end(r, now);
     return end > r->start_time ? end - r->start_time : 0;
 }
 

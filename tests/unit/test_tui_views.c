@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -153,7 +154,7 @@ static void test_run_view(void **state)
     tui_key(app, '3');
     free(s);
     s = draw(app, &c, 100, 30);
-    assert_non_null(strstr(s, "no system metrics"));
+    assert_non_null(strstr(s, "no system samples were recorded"));
     tui_key(app, '4');
     free(s);
     s = draw(app, &c, 100, 30);
@@ -529,6 +530,59 @@ static void test_system_and_logs(void **state)
     tu_rmrf(dir);
 }
 
+/* A run that crashed 3 s after it started, 400 s ago, on another host (so
+ * its stale heartbeat says so): the header shows 3s of runtime, not the
+ * time since; its system tab, with a system metric that never got a
+ * sample, says there are no samples instead of staying blank. */
+static void test_crashed_run_and_no_samples(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/crash", dir);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/crash/20260101-000000-crash001.db", dir);
+    double t0 = (double)time(NULL) - 400;
+    writer_run_row row = {.id = "crash001", .project = "crash", .name = "crashed-run",
+                          .tags_json = "[]", .mode = "offline", .host = "elsewhere", .pid = 1,
+                          .heartbeat_ms = 1000, .start_time = t0};
+    store_writer *w;
+    assert_int_equal(writer_create(path, &row, &w), 0);
+    assert_int_equal(writer_begin(w), 0);
+    assert_int_equal(writer_metric_create(w, 1, "loss", TALLY_AXIS_STEP, 0), 0);
+    assert_int_equal(writer_metric_create(w, 2, "system.gpu.0.util", TALLY_AXIS_TIME, 0), 0);
+    for (int64_t i = 0; i < 30; i++) {
+        double y = 1.0 / (double)(i + 1);
+        assert_int_equal(writer_points(w, 1, &i, &y, 1), 0);
+    }
+    assert_int_equal(writer_progress(w, 30, 29, t0 + 3), 0);
+    assert_int_equal(writer_commit(w), 0);
+    writer_close(w);
+
+    tui_app *app = tui_app_new(dir);
+    canvas c = {0};
+    assert_int_equal(tui_open_run(app, path, TAB_CHARTS), 0);
+    char *s = draw(app, &c, 120, 20);
+    assert_non_null(strstr(s, "crashed"));
+    assert_non_null(strstr(s, "  3s"));
+    assert_null(strstr(s, "6m"));
+    tui_key(app, '3');
+    free(s);
+    s = draw(app, &c, 120, 20);
+    assert_non_null(strstr(s, "no system samples were recorded for this run"));
+    assert_int_equal(braille_cells(&c), 0);
+    /* The browser agrees on the duration. */
+    tui_key(app, KEY_T_ESC);
+    tui_poll(app, 0);
+    free(s);
+    s = draw(app, &c, 120, 20);
+    assert_non_null(strstr(s, "3s crashed"));
+    free(s);
+    canvas_free(&c);
+    tui_app_free(app);
+    tu_rmrf(dir);
+}
+
 /* Rows in the catalog cache under dir/.cache. */
 static int cache_rows(const char *dir)
 {
@@ -671,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_series_cache_live),
         cmocka_unit_test(test_system_and_logs),
         cmocka_unit_test(test_list_refresh_and_edits),
+        cmocka_unit_test(test_crashed_run_and_no_samples),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
