@@ -11,7 +11,8 @@
 
 #include "common/buf.h"
 
-/* Colours: 0 is the terminal's default; series colours cycle 1..6. */
+/* Colours: 0 is the terminal's default; series colours cycle 1..6; the
+ * runs of compare take CANVAS_SERIES_BASE.. (palette.h). */
 enum {
     CANVAS_DEFAULT = 0,
     CANVAS_RED = 1,
@@ -21,7 +22,8 @@ enum {
     CANVAS_MAGENTA = 5,
     CANVAS_CYAN = 6,
     CANVAS_WHITE = 7,
-    CANVAS_NCOLORS = 8
+    CANVAS_SERIES_BASE = 16,
+    CANVAS_NCOLORS = 32
 };
 #define CANVAS_SERIES_COLORS 6
 

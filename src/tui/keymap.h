@@ -34,6 +34,7 @@ enum {
 #define KM_TEXT 0x08u   /* the summary and logs tabs */
 #define KM_LOGS 0x10u   /* the logs tab only */
 #define KM_HELP 0x20u   /* the help view */
+#define KM_COMPARE 0x40u /* the compare view */
 #define KM_ALL 0xffu
 
 typedef enum keymap_action {
@@ -88,7 +89,12 @@ typedef enum keymap_action {
     ACT_RENAME,
     ACT_TAGS,
     ACT_NOTES,
-    ACT_DELETE
+    ACT_DELETE,
+    ACT_LEGEND_PREV,
+    ACT_LEGEND_NEXT,
+    ACT_TOGGLE_RUN,
+    ACT_GROUP,
+    ACT_CONFIG_DIFF
 } keymap_action;
 
 typedef struct keymap_entry {

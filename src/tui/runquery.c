@@ -409,3 +409,51 @@ int runquery_match(const runquery *q, const runquery_run *r)
             return 0;
     return 1;
 }
+
+/* ---- differing keys ---- */
+
+typedef struct key_set {
+    char **keys;
+    size_t n, cap;
+} key_set;
+
+static void key_add(void *ctx, const char *key)
+{
+    key_set *ks = ctx;
+    for (size_t i = 0; i < ks->n; i++)
+        if (strcmp(ks->keys[i], key) == 0)
+            return;
+    if (ks->n == ks->cap) {
+        size_t cap = ks->cap ? ks->cap * 2 : 32;
+        char **v = realloc(ks->keys, cap * sizeof *v);
+        if (!v)
+            return;
+        ks->keys = v;
+        ks->cap = cap;
+    }
+    if ((ks->keys[ks->n] = strdup(key)) != NULL)
+        ks->n++;
+}
+
+void runquery_diff_keys(const cJSON *const *objs, size_t n, runquery_key_fn fn, void *ctx)
+{
+    key_set ks = {0};
+    for (size_t i = 0; i < n; i++)
+        runquery_keys(objs[i], key_add, &ks);
+    for (size_t k = 0; k < ks.n; k++) {
+        int differs = 0, leaf = 1;
+        const cJSON *first = runquery_lookup(objs[0], ks.keys[k]);
+        leaf = !cJSON_IsObject(first);
+        for (size_t i = 1; i < n && leaf && !differs; i++) {
+            const cJSON *v = runquery_lookup(objs[i], ks.keys[k]);
+            leaf = !cJSON_IsObject(v);
+            differs = !first || !v || !cJSON_Compare(first, v, 1);
+        }
+        if (n > 1 && !first)
+            differs = 1;
+        if (differs && leaf)
+            fn(ctx, ks.keys[k]);
+        free(ks.keys[k]);
+    }
+    free(ks.keys);
+}

@@ -56,4 +56,9 @@ const cJSON *runquery_scalar(const cJSON *v);
 typedef void (*runquery_key_fn)(void *ctx, const char *key);
 void runquery_keys(const cJSON *obj, runquery_key_fn fn, void *ctx);
 
+/* Calls fn, in first-seen order, for each leaf key of the objects (config
+ * of the runs in compare) whose value is not the same in all n of them; a
+ * key some lack differs too. */
+void runquery_diff_keys(const cJSON *const *objs, size_t n, runquery_key_fn fn, void *ctx);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tui/palette.h"
 #include "tui/tui.h"
 
 #define SCREEN_POLL_MS 250
@@ -103,8 +104,11 @@ int tui_main(tui_app *app)
     if (colors) {
         start_color();
         use_default_colors();
-        for (short i = 1; i < CANVAS_NCOLORS && i < COLOR_PAIRS; i++)
+        for (short i = 1; i < CANVAS_WHITE + 1 && i < COLOR_PAIRS; i++)
             init_pair(i, i, -1);
+        /* The runs' colours: the 256-colour palette, else the basic six. */
+        for (short i = CANVAS_SERIES_BASE; i < CANVAS_NCOLORS && i < COLOR_PAIRS; i++)
+            init_pair(i, (short)(COLORS >= 256 ? palette_xterm(i) : palette_basic(i)), -1);
     }
     mousemask(BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED

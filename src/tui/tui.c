@@ -289,7 +289,7 @@ static unsigned scope_of(const tui_app *app)
 {
     switch (app->view) {
     case TUI_RUNS: return KM_RUNS;
-    case TUI_COMPARE: return KM_CHARTS;
+    case TUI_COMPARE: return KM_CHARTS | KM_COMPARE;
     case TUI_RUN:
         if (app->tab == TAB_CHARTS || app->tab == TAB_SYSTEM)
             return KM_RUN | KM_CHARTS;

@@ -125,6 +125,8 @@ typedef struct tui_run {
     double hold_time;  /* and the Unix time then */
     double rate;       /* steps per second, recent */
     double rate_t;     /* when rate_step was seen */
+    int color;         /* its series colour in compare (palette.h); 0: by position */
+    int hidden;        /* toggled off in compare */
     int64_t rate_step;
 } tui_run;
 
@@ -162,6 +164,7 @@ typedef struct tui_app {
     tui_run *cmp;
     size_t ncmp;
     tui_charts cmp_charts;
+    struct compare_state *compare; /* view_compare.c: legend, groups, config diff */
 
     /* the '/' prompt (PROMPT_TEXT), or the y-limits one; 0: none.  A view's
      * own prompt (view_runs.c: rename, tags, notes, delete) is a PROMPT_TEXT

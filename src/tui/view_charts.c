@@ -679,8 +679,11 @@ static void draw_panel(canvas *c, canvas_rect r, const tui_grid_spec *spec, cons
         chart_point *p = pts + k * (size_t)nb;
         size_t n = fetch(spec, spec->runs[jobs[k].run].store, jobs[k].m, &jobs[k].x, v0, v1, nb, p,
                          raw ? raw + k * (size_t)nb : NULL);
+        /* Compare gives each run its own colour (palette.h), kept while
+         * others are hidden. */
+        int own = spec->runs[jobs[k].run].color;
         int color = nr > 1 && pn->n > 1 ? run_colors[k % 6]
-                    : nr > 1            ? run_colors[jobs[k].run % 6]
+                    : nr > 1            ? (own ? own : run_colors[jobs[k].run % 6])
                                         : run_colors[(index + (int)k) % 6];
         series[k] = (chart_series){p, n, color};
     }

@@ -18,6 +18,8 @@ static const char *scope_name(unsigned scope)
         return "charts";
     if (scope & KM_LOGS)
         return "logs";
+    if (scope & KM_COMPARE)
+        return "compare";
     return "run";
 }
 
@@ -67,7 +69,7 @@ static int help_lines(canvas *c, int y0, int skip, int h, int draw)
             keys_of(t, n, i, keys, sizeof keys);
             kw = (int)strlen(keys) > kw ? (int)strlen(keys) : kw;
         }
-    const int sw = 6; /* "charts", the longest scope */
+    const int sw = 7; /* "compare", the longest scope */
     int narrow = c->w < 48;
     int dx = narrow ? 4 : 1 + kw + 1 + sw + 1, dw = c->w - dx - 1;
     if (dw < 8)

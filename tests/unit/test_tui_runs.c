@@ -16,6 +16,7 @@
 
 #include "common/json.h"
 #include "testutil.h"
+#include "tui/palette.h"
 #include "tui/runquery.h"
 
 typedef struct sample {
@@ -233,6 +234,63 @@ static void test_fuzz(void **state)
     sample_free(&s);
 }
 
+/* The 16 run colours: distinct, far apart in RGB, none grey or near
+ * black (unreadable on a dark terminal); the 17th repeats the first; the
+ * fallback is one of the six basic colours. */
+static void test_palette(void **state)
+{
+    (void)state;
+    double closest = 1e9;
+    for (int i = 0; i < PALETTE_SIZE; i++) {
+        int a[3];
+        palette_rgb(palette_xterm(palette_run_color((size_t)i)), a);
+        double lum = 0.3 * a[0] + 0.59 * a[1] + 0.11 * a[2];
+        assert_true(lum >= 90 && lum <= 225); /* readable on dark and light */
+        assert_false(a[0] == a[1] && a[1] == a[2]); /* not grey */
+        int basic = palette_basic(palette_run_color((size_t)i));
+        assert_true(basic >= CANVAS_RED && basic <= CANVAS_CYAN);
+        for (int j = 0; j < i; j++) {
+            int b[3];
+            palette_rgb(palette_xterm(palette_run_color((size_t)j)), b);
+            double d = 0;
+            for (int k = 0; k < 3; k++)
+                d += (double)(a[k] - b[k]) * (a[k] - b[k]);
+            closest = d < closest ? d : closest;
+        }
+    }
+    assert_true(closest >= 90.0 * 90.0);
+    assert_int_equal(palette_run_color(PALETTE_SIZE), palette_run_color(0));
+    assert_int_equal(palette_xterm(CANVAS_RED), -1);
+    assert_int_equal(palette_basic(CANVAS_RED), CANVAS_RED);
+    int rgb[3];
+    palette_rgb(196, rgb); /* the cube's pure red */
+    assert_true(rgb[0] == 255 && rgb[1] == 0 && rgb[2] == 0);
+    palette_rgb(244, rgb);
+    assert_true(rgb[0] == 128 && rgb[1] == 128);
+}
+
+static void test_diff_keys(void **state)
+{
+    (void)state;
+    cJSON *c[3] = {json_parse("{\"lr\":0.1,\"batch\":32,\"opt\":{\"name\":\"adam\",\"b\":1}}"),
+                   json_parse("{\"lr\":0.2,\"batch\":32,\"opt\":{\"name\":\"adam\",\"b\":2}}"),
+                   json_parse("{\"lr\":0.1,\"batch\":32,\"opt\":{\"name\":\"adam\",\"b\":1},"
+                              "\"seed\":7}")};
+    buf b = BUF_INIT;
+    runquery_diff_keys((const cJSON *const *)c, 3, collect, &b);
+    assert_string_equal(buf_cstr(&b), "lr|opt.b|seed|");
+    buf_free(&b);
+    runquery_diff_keys((const cJSON *const *)c, 1, collect, &b);
+    assert_int_equal(b.len, 0); /* one run differs from nothing */
+    cJSON *none[2] = {NULL, json_parse("{\"x\":1}")};
+    runquery_diff_keys((const cJSON *const *)none, 2, collect, &b);
+    assert_string_equal(buf_cstr(&b), "x|");
+    buf_free(&b);
+    for (int i = 0; i < 3; i++)
+        cJSON_Delete(c[i]);
+    cJSON_Delete(none[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +298,8 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_values_and_keys),
         cmocka_unit_test(test_fuzz),
+        cmocka_unit_test(test_palette),
+        cmocka_unit_test(test_diff_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

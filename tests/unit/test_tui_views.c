@@ -20,6 +20,7 @@
 
 #include "store/writer.h"
 #include "testutil.h"
+#include "tui/palette.h"
 #include "tui/tui.h"
 
 typedef struct fixture {
@@ -210,7 +211,7 @@ static void test_runs_and_compare(void **state)
             if (cell->ch > 0x2800 && cell->ch <= 0x28ff)
                 seen[cell->fg] = 1;
         }
-    assert_true(seen[CANVAS_CYAN] && seen[CANVAS_YELLOW]);
+    assert_true(seen[palette_run_color(0)] && seen[palette_run_color(1)]);
     tui_key(app, KEY_T_ESC);
     assert_int_equal(app->view, TUI_RUNS);
     /* Sorting by each column, reversing, filtering. */
@@ -530,6 +531,105 @@ static void test_system_and_logs(void **state)
     tu_rmrf(dir);
 }
 
+/* Colours of the charts' braille cells. */
+static void chart_colors(const canvas *c, int seen[CANVAS_NCOLORS])
+{
+    memset(seen, 0, CANVAS_NCOLORS * sizeof *seen);
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            const canvas_cell *cell = canvas_at(c, x, y);
+            if (cell->ch > 0x2800 && cell->ch <= 0x28ff && cell->fg < CANVAS_NCOLORS)
+                seen[cell->fg] = 1;
+        }
+}
+
+/* Compare 18 runs: 16 distinct colours before they repeat, the legend, a
+ * run hidden and shown again with t, and d: only the config keys
+ * that differ. */
+static void test_compare_legend_toggle_diff(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    enum { N = 18 };
+    for (int k = 0; k < N; k++) {
+        char id[16], lr[32];
+        snprintf(id, sizeof id, "cmp%05d", k);
+        tally_run *run = tu_run_start(dir, id);
+        snprintf(lr, sizeof lr, "%g", 1e-4 * (k + 1));
+        tally_config_set(run, "lr", lr);
+        tally_config_set(run, "batch", "64");
+        tally_config_set(run, "opt", k % 2 ? "\"adam\"" : "\"sgd\"");
+        for (int i = 0; i < 50; i++) {
+            tally_log(run, "loss", (k + 1) * 0.1 + 1.0 / (i + 1));
+            tally_commit(run);
+        }
+        free(tu_run_finish(run, 0));
+    }
+    tui_app *app = tui_app_new(dir);
+    canvas c = {0};
+    tui_poll(app, 0);
+    for (int k = 0; k < N; k++)
+        tui_key(app, ' ');
+    tui_key(app, 'c');
+    assert_int_equal(app->view, TUI_COMPARE);
+    int colors[N];
+    for (int k = 0; k < N; k++) {
+        colors[k] = app->cmp[k].color;
+        for (int j = 0; j < k && j < 16; j++)
+            if (k < 16)
+                assert_int_not_equal(colors[k], colors[j]);
+    }
+    char *s = draw(app, &c, 200, 50);
+    assert_non_null(strstr(s, "compare"));
+    assert_non_null(strstr(s, "18 of 18 runs"));
+    /* The legend names every run. */
+    for (int k = 0; k < N; k++) {
+        char want[32];
+        snprintf(want, sizeof want, "%.22s", tally_store_info(app->cmp[k].store)->name);
+        assert_non_null(strstr(s, want));
+    }
+    int seen[CANVAS_NCOLORS];
+    tui_key(app, KEY_T_ENTER); /* focus: one big chart */
+    free(s);
+    s = draw(app, &c, 200, 50);
+    chart_colors(&c, seen);
+    assert_true(seen[colors[2]]);
+    /* Hide the third run: its colour leaves the chart; t again brings it back. */
+    tui_key(app, '>');
+    tui_key(app, '>');
+    tui_key(app, 't');
+    assert_true(app->cmp[2].hidden);
+    free(s);
+    s = draw(app, &c, 200, 50);
+    assert_non_null(strstr(s, "17 of 18 runs"));
+    chart_colors(&c, seen);
+    assert_false(seen[colors[2]]);
+    assert_true(seen[colors[3]]);
+    tui_key(app, 't');
+    free(s);
+    s = draw(app, &c, 200, 50);
+    chart_colors(&c, seen);
+    assert_true(seen[colors[2]]);
+    /* The config diff: lr and opt differ, batch does not. */
+    tui_key(app, 'd');
+    free(s);
+    s = draw(app, &c, 200, 50);
+    assert_non_null(strstr(s, "config diff"));
+    assert_non_null(strstr(s, "\n lr "));
+    assert_non_null(strstr(s, "\n opt "));
+    assert_non_null(strstr(s, "adam"));
+    assert_null(strstr(s, "batch"));
+    tui_key(app, KEY_T_ESC); /* back to the charts, then to the browser */
+    assert_int_equal(app->view, TUI_COMPARE);
+    tui_key(app, KEY_T_ESC);
+    tui_key(app, KEY_T_ESC);
+    assert_int_equal(app->view, TUI_RUNS);
+    free(s);
+    canvas_free(&c);
+    tui_app_free(app);
+    tu_rmrf(dir);
+}
+
 /* A run that crashed 3 s after it started, 400 s ago, on another host (so
  * its stale heartbeat says so): the header shows 3s of runtime, not the
  * time since; its system tab, with a system metric that never got a
@@ -726,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_system_and_logs),
         cmocka_unit_test(test_list_refresh_and_edits),
         cmocka_unit_test(test_crashed_run_and_no_samples),
+        cmocka_unit_test(test_compare_legend_toggle_diff),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
