@@ -481,7 +481,7 @@ int chart_draw(canvas *c, canvas_rect r, const chart_series *s, size_t ns, const
             draw_series(&p, t, s[k].n, s[k].color | CHART_DIM);
             draw_line(&p, t, y, s[k].n, s[k].color);
         } else {
-            draw_series(&p, t, s[k].n, s[k].color);
+            draw_series(&p, t, s[k].n, s[k].color | (s[k].dim ? CHART_DIM : 0));
         }
         free(y);
         free(t);

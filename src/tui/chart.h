@@ -27,6 +27,7 @@ typedef struct chart_series {
     const chart_point *pts; /* in x order */
     size_t n;
     int color; /* CANVAS_* */
+    int dim;   /* drawn dim (a group's min-max band, under its mean) */
 } chart_series;
 
 /* Manual y limits (chart_opts.y_limits bits). */

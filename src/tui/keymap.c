@@ -65,6 +65,7 @@ static const keymap_entry table[] = {
     {'<', "<", KM_COMPARE, ACT_LEGEND_PREV, "previous run in the legend"},
     {'>', ">", KM_COMPARE, ACT_LEGEND_NEXT, "next run in the legend"},
     {'t', "t", KM_COMPARE, ACT_TOGGLE_RUN, "hide / show the legend's run"},
+    {'a', "a", KM_COMPARE, ACT_GROUP, "group runs: by group, by each config key that differs, off"},
     {'d', "d", KM_COMPARE, ACT_CONFIG_DIFF, "the config keys that differ between the runs"},
     {KEY_T_TAB, "Tab", KM_RUN, ACT_TAB_NEXT, "next tab of the run view"},
     {'1', "1", KM_RUN, ACT_TAB_CHARTS, "charts tab"},

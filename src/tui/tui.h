@@ -225,6 +225,11 @@ typedef struct tui_grid_spec {
     tui_charts *charts;
     int ascii;
     series_cache *cache; /* may be NULL */
+    /* compare, grouped: runs[k] is in group group_of[k] of ngroups, each
+     * drawn as its mean over a min-max band in group_colors[g]; NULL: not */
+    const int *group_of;
+    size_t ngroups;
+    const int *group_colors;
 } tui_grid_spec;
 void view_charts_draw(canvas *c, canvas_rect r, const tui_grid_spec *spec);
 /* Charts in the grid the last draw would show (for paging). */

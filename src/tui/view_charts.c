@@ -15,6 +15,7 @@
 
 #include "common/numfmt.h"
 #include "tui/chart.h"
+#include "tui/groups.h"
 #include "tui/layout.h"
 #include "tui/tui.h"
 #include "tui/valfmt.h"
@@ -385,6 +386,7 @@ static void invert(const tui_grid_spec *spec, tally_store *st, const tally_metri
     }
 }
 
+
 /* One run's series of one metric over the display window, nb buckets,
  * each placed at the middle of the points it holds; raw (may be NULL)
  * gets each point's bucket as the store returned it. */
@@ -601,13 +603,48 @@ static int same_x(const chart_job *jobs, size_t nj)
     return 1;
 }
 
+/* Compare grouped: the jobs' series (series[0..nj), each in pts' nb-point
+ * slot of its index) merged group by group into two series a group, its
+ * min-max band (dim) under its mean, written to series[nj..] with their
+ * points in pts after the jobs' njmax + 1 slots.  Returns how many. */
+static size_t group_series(const tui_grid_spec *spec, const chart_job *jobs, size_t nj,
+                           chart_series *series, chart_point *pts, size_t njmax, double v0,
+                           double v1, int nb)
+{
+    const chart_point **gp = calloc(nj + 1, sizeof *gp);
+    size_t *gn = calloc(nj + 1, sizeof *gn), out = 0;
+    if (!gp || !gn) {
+        free(gp);
+        free(gn);
+        return 0;
+    }
+    for (size_t g = 0; g < spec->ngroups && 2 * g + 1 < 2 * njmax + 1; g++) {
+        size_t m = 0;
+        for (size_t k = 0; k < nj; k++)
+            if (spec->group_of[jobs[k].run] == (int)g) {
+                gp[m] = series[k].pts;
+                gn[m++] = series[k].n;
+            }
+        chart_point *band = pts + (njmax + 1 + 2 * g) * (size_t)nb, *mean = band + nb;
+        size_t n = groups_merge(gp, gn, m, v0, v1, (size_t)nb, band, mean);
+        if (n == 0)
+            continue;
+        series[nj + out++] = (chart_series){band, n, spec->group_colors[g], 1};
+        series[nj + out++] = (chart_series){mean, n, spec->group_colors[g], 0};
+    }
+    free(gp);
+    free(gn);
+    return out;
+}
+
 static void draw_panel(canvas *c, canvas_rect r, const tui_grid_spec *spec, const panel *pn,
                        int index, int selected, int focus)
 {
     tui_charts *ch = spec->charts;
     size_t nr = spec->nruns, nj = 0, njmax = nr * (size_t)pn->n;
     chart_job *jobs = calloc(njmax + 1, sizeof *jobs);
-    chart_series *series = calloc(njmax + 1, sizeof *series);
+    /* The jobs' series, then (compare, grouped) two series a group. */
+    chart_series *series = calloc(3 * njmax + 1, sizeof *series);
     chart_point *pts = NULL;
     tally_bucket *raw = NULL;
     if (!jobs || !series)
@@ -671,7 +708,8 @@ static void draw_panel(canvas *c, canvas_rect r, const tui_grid_spec *spec, cons
     int nb = 2 * (r.w - gutter);
     if (nb < 2)
         nb = 2;
-    pts = malloc((njmax + 1) * (size_t)nb * sizeof *pts);
+    /* The jobs' points, then (grouped) two series a group. */
+    pts = malloc((3 * njmax + 1) * (size_t)nb * sizeof *pts);
     raw = focus ? malloc((njmax + 1) * (size_t)nb * sizeof *raw) : NULL;
     if (!pts)
         goto done;
@@ -685,7 +723,15 @@ static void draw_panel(canvas *c, canvas_rect r, const tui_grid_spec *spec, cons
         int color = nr > 1 && pn->n > 1 ? run_colors[k % 6]
                     : nr > 1            ? (own ? own : run_colors[jobs[k].run % 6])
                                         : run_colors[(index + (int)k) % 6];
-        series[k] = (chart_series){p, n, color};
+        series[k] = (chart_series){p, n, color, 0};
+    }
+    /* Grouped (compare, one metric a chart): each group's mean over its
+     * min-max band is drawn in place of its runs. */
+    chart_series *drawn = series;
+    size_t ndrawn = nj;
+    if (spec->group_of && pn->n == 1 && nj > 0) {
+        ndrawn = group_series(spec, jobs, nj, series, pts, njmax, v0, v1, nb);
+        drawn = series + nj;
     }
     char value[VALFMT_MAX] = "", title[300] = "";
     if (nr == 1 && pn->n == 1 && nj == 1 && jobs[0].m->n > 0)
@@ -714,7 +760,7 @@ static void draw_panel(canvas *c, canvas_rect r, const tui_grid_spec *spec, cons
                      .ignore_outliers = ch->outliers,
                      .x_title = x_title,
                      .y_title = unit_of(pn->name[0])};
-    canvas_rect pr = chart_plot_rect(r, series, nj, &o);
+    canvas_rect pr = chart_plot_rect(r, drawn, ndrawn, &o);
     if (focus && ch->cursor && pr.w > 0) {
         if (ch->cursor_col >= pr.w)
             ch->cursor_col = pr.w - 1;
@@ -724,7 +770,7 @@ static void draw_panel(canvas *c, canvas_rect r, const tui_grid_spec *spec, cons
         o.cursor = 1;
         o.cursor_col = ch->cursor_col;
     }
-    chart_draw(c, r, series, nj, &o);
+    chart_draw(c, r, drawn, ndrawn, &o);
     if (!o.cursor || !raw)
         goto done;
 

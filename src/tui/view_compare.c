@@ -2,8 +2,10 @@
  * view_compare.c — several runs overlaid on the same charts, one colour a
  * run (16 distinguishable ones on a 256-colour terminal, palette.h), under
  * a legend of the runs (the chart cursor's legend, view_charts.c, has their
- * values).  In the legend < and > pick a run and t hides or shows it; d swaps the
- * charts for the config keys that differ between the runs.  Owns the store
+ * values).  In the legend < and > pick a run and t hides or shows it; a
+ * groups the runs (by their group, then by each config key that differs)
+ * and draws each group's mean over its min-max band; d swaps the charts for
+ * the config keys that differ between the runs.  Owns the store
  * handles of the compared runs (opened from the runs browser's selection);
  * the grid is view_charts.c's.
  */
@@ -14,16 +16,38 @@
 #include <cjson/cJSON.h>
 
 #include "common/json.h"
+#include "tui/groups.h"
 #include "tui/layout.h"
 #include "tui/palette.h"
 #include "tui/runquery.h"
 #include "tui/tui.h"
 
+#define MAX_GROUPS 16 /* one colour each */
+
 typedef struct compare_state {
     int sel;          /* the legend's run */
     int diff;         /* the config diff replaces the charts */
     long diff_scroll; /* first row of the diff shown */
+    int grouping;     /* 0 off, 1 by the runs' group, 2: by config key group_key */
+    char group_key[128];
+    /* of the last frame, grouped: the shown runs' groups and their labels */
+    int *group_of;
+    size_t ngroups;
+    char *labels[MAX_GROUPS];
+    int counts[MAX_GROUPS];
 } compare_state;
+
+static void groups_clear(compare_state *cs)
+{
+    for (size_t g = 0; g < MAX_GROUPS; g++) {
+        free(cs->labels[g]);
+        cs->labels[g] = NULL;
+        cs->counts[g] = 0;
+    }
+    free(cs->group_of);
+    cs->group_of = NULL;
+    cs->ngroups = 0;
+}
 
 void view_compare_close(tui_app *app)
 {
@@ -32,6 +56,8 @@ void view_compare_close(tui_app *app)
         tally_store_close(app->cmp[i].store);
     }
     free(app->cmp);
+    if (app->compare)
+        groups_clear(app->compare);
     free(app->compare);
     app->compare = NULL;
     app->cmp = NULL;
@@ -80,6 +106,30 @@ static canvas_rect draw_legend(tui_app *app, canvas *c, canvas_rect header, canv
     if (header.h <= 0)
         return body;
     x += canvas_text(c, 0, y, c->w, "compare ", 0, CANVAS_BOLD);
+    if (cs->grouping) {
+        /* Grouped: the groups, each "━ label ×n runs". */
+        char by[160];
+        snprintf(by, sizeof by, "by %s: ", cs->grouping == 1 ? "group" : cs->group_key);
+        x += canvas_text(c, x, y, c->w - x, by, 0, CANVAS_DIM);
+        for (size_t g = 0; g < cs->ngroups; g++) {
+            char line[200];
+            snprintf(line, sizeof line, "%.40s \xc3\x97%d", cs->labels[g] ? cs->labels[g] : "",
+                     cs->counts[g]);
+            int w = 3 + canvas_text_width(c, line) + 2;
+            if (x + w > c->w && x > 0 && body.h > 6) {
+                y++;
+                x = 0;
+                body.y++;
+                body.h--;
+            }
+            int color = palette_run_color(g);
+            canvas_text(c, x, y, 2, c->ascii ? "--" : "\xe2\x94\x81\xe2\x94\x81", color,
+                        CANVAS_BOLD);
+            canvas_text(c, x + 3, y, w - 3, line, color, 0);
+            x += w;
+        }
+        return body;
+    }
     for (size_t i = 0; i < app->ncmp; i++) {
         const tui_run *r = &app->cmp[i];
         const tally_run_info *in = tally_store_info(r->store);
@@ -210,6 +260,100 @@ static void draw_config_diff(tui_app *app, canvas *c, canvas_rect r)
     free(runs);
 }
 
+/* ---- groups ---- */
+
+/* The label of a run under the current grouping, malloc'd (NULL: none). */
+static char *group_label(const compare_state *cs, tui_run *r)
+{
+    const tally_run_info *in = tally_store_info(r->store);
+    if (cs->grouping == 1)
+        return in->group && *in->group ? strdup(in->group) : NULL;
+    char *json = NULL;
+    tally_store_config(r->store, &json);
+    cJSON *config = json ? json_parse(json) : NULL;
+    free(json);
+    char *out = value_text(runquery_scalar(runquery_lookup(config, cs->group_key)));
+    cJSON_Delete(config);
+    return out;
+}
+
+/* Groups the n shown runs for this frame. */
+static void build_groups(compare_state *cs, tui_run *shown, size_t n)
+{
+    groups_clear(cs);
+    if (!cs->grouping || n == 0)
+        return;
+    char **labels = calloc(n, sizeof *labels);
+    cs->group_of = calloc(n, sizeof *cs->group_of);
+    if (!labels || !cs->group_of) {
+        free(labels);
+        groups_clear(cs);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        labels[i] = group_label(cs, &shown[i]);
+    cs->ngroups = groups_assign((const char *const *)labels, n, cs->group_of, MAX_GROUPS);
+    for (size_t i = 0; i < n; i++) {
+        int g = cs->group_of[i];
+        if (!cs->labels[g])
+            cs->labels[g] = strdup(labels[i] ? labels[i] : "(none)");
+        cs->counts[g]++;
+        free(labels[i]);
+    }
+    free(labels);
+}
+
+typedef struct key_list {
+    char keys[64][128];
+    size_t n;
+} key_list;
+
+static void key_take(void *ctx, const char *key)
+{
+    key_list *k = ctx;
+    if (k->n < 64 && strlen(key) < sizeof k->keys[0])
+        snprintf(k->keys[k->n++], sizeof k->keys[0], "%s", key);
+}
+
+/* a: off -> by group -> by each config key that differs -> off. */
+static void next_grouping(tui_app *app)
+{
+    compare_state *cs = app->compare;
+    key_list *keys = calloc(1, sizeof *keys);
+    cJSON **configs = calloc(app->ncmp + 1, sizeof *configs);
+    if (!keys || !configs) {
+        free(keys);
+        free(configs);
+        return;
+    }
+    for (size_t i = 0; i < app->ncmp; i++) {
+        char *json = NULL;
+        tally_store_config(app->cmp[i].store, &json);
+        configs[i] = json ? json_parse(json) : NULL;
+        free(json);
+    }
+    runquery_diff_keys((const cJSON *const *)configs, app->ncmp, key_take, keys);
+    for (size_t i = 0; i < app->ncmp; i++)
+        cJSON_Delete(configs[i]);
+    free(configs);
+    if (cs->grouping == 0) {
+        cs->grouping = 1;
+    } else {
+        size_t at = 0; /* the key after the current one */
+        if (cs->grouping == 2)
+            while (at < keys->n && strcmp(keys->keys[at], cs->group_key) != 0)
+                at++;
+        at = cs->grouping == 2 ? at + 1 : 0;
+        if (at < keys->n) {
+            cs->grouping = 2;
+            snprintf(cs->group_key, sizeof cs->group_key, "%s", keys->keys[at]);
+        } else {
+            cs->grouping = 0;
+        }
+    }
+    free(keys);
+}
+
 /* ---- the view ---- */
 
 /* The runs the charts show: the compared ones not hidden (copies, with
@@ -239,8 +383,19 @@ void view_compare_draw(tui_app *app, canvas *c)
         return;
     }
     size_t nshown = shown_runs(app, shown, from);
-    tui_grid_spec spec = {shown,      nshown,     0, &app->metric_filter, &app->cmp_charts,
-                          app->ascii, app->cache};
+    build_groups(cs, shown, nshown);
+    int colors[MAX_GROUPS];
+    for (size_t g = 0; g < MAX_GROUPS; g++)
+        colors[g] = palette_run_color(g);
+    tui_grid_spec spec = {.runs = shown,
+                          .nruns = nshown,
+                          .filter = &app->metric_filter,
+                          .charts = &app->cmp_charts,
+                          .ascii = app->ascii,
+                          .cache = app->cache,
+                          .group_of = cs->group_of,
+                          .ngroups = cs->ngroups,
+                          .group_colors = colors};
     canvas_rect body = draw_legend(app, c, s.header, s.body);
     if (cs->diff)
         draw_config_diff(app, c, body);
@@ -259,8 +414,8 @@ void view_compare_draw(tui_app *app, canvas *c)
                  nshown);
     } else {
         view_charts_hint(&app->cmp_charts, &spec, charts_hint, sizeof charts_hint);
-        snprintf(hint, sizeof hint, " %zu of %zu runs  < > t hide  d config %s", nshown,
-                 app->ncmp, charts_hint);
+        snprintf(hint, sizeof hint, " %zu of %zu runs  < > t hide  a group  d config %s",
+                 nshown, app->ncmp, charts_hint);
     }
     free(shown);
     free(from);
@@ -281,6 +436,9 @@ void view_compare_action(tui_app *app, keymap_action a, int key)
             app->cmp[cs->sel].hidden = !app->cmp[cs->sel].hidden;
             app->cmp_charts.page = app->cmp_charts.sel = 0;
         }
+        return;
+    case ACT_GROUP:
+        next_grouping(app);
         return;
     case ACT_CONFIG_DIFF:
         cs->diff = !cs->diff;

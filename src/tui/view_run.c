@@ -482,9 +482,13 @@ static void draw_no_samples(tui_app *app, canvas *c, canvas_rect r)
 
 static tui_grid_spec grid_spec(tui_app *app)
 {
-    return (tui_grid_spec){
-        &app->run,  1,         app->tab == TAB_SYSTEM, &app->metric_filter, &app->charts,
-        app->ascii, app->cache};
+    return (tui_grid_spec){.runs = &app->run,
+                           .nruns = 1,
+                           .system = app->tab == TAB_SYSTEM,
+                           .filter = &app->metric_filter,
+                           .charts = &app->charts,
+                           .ascii = app->ascii,
+                           .cache = app->cache};
 }
 
 void view_run_draw(tui_app *app, canvas *c)

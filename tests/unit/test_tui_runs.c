@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "common/json.h"
 #include "testutil.h"
+#include "tui/groups.h"
 #include "tui/palette.h"
 #include "tui/runquery.h"
 
@@ -291,6 +293,39 @@ static void test_diff_keys(void **state)
     cJSON_Delete(none[1]);
 }
 
+static void test_groups(void **state)
+{
+    (void)state;
+    const char *labels[] = {"adam", "sgd", NULL, "adam", "sgd", NULL, "rms"};
+    int g[7];
+    assert_int_equal(groups_assign(labels, 7, g, 16), 4);
+    int want[] = {0, 1, 2, 0, 1, 2, 3};
+    assert_memory_equal(g, want, sizeof want);
+    assert_int_equal(groups_assign(labels, 7, g, 2), 2); /* the rest join the last */
+    assert_int_equal(g[6], 1);
+    assert_int_equal(g[2], 1);
+
+    /* Two runs over [0, 10) in 5 buckets; the second lacks bucket 4. */
+    chart_point a[5], b[4];
+    for (int i = 0; i < 5; i++)
+        a[i] = (chart_point){2.0 * i + 1, i - 1.0, i + 1.0, i, (double)i};
+    for (int i = 0; i < 4; i++)
+        b[i] = (chart_point){2.0 * i + 1, 10.0 * i - 1, 10.0 * i + 1, 0, 10.0 * i};
+    const chart_point *pts[] = {a, b};
+    size_t n[] = {5, 4};
+    chart_point band[5], mean[5];
+    assert_int_equal(groups_merge(pts, n, 2, 0, 10, 5, band, mean), 5);
+    assert_true(band[1].y_min == 0 && band[1].y_max == 11); /* a: 0..2, b: 9..11 */
+    assert_true(mean[1].y_last == 5.5);                    /* (1 + 10) / 2 */
+    assert_true(mean[4].y_last == 4 && band[4].y_min == 3); /* a alone */
+    assert_true(band[2].x == 5);
+    /* A NaN point (a gap) counts for nothing. */
+    b[0].y_min = b[0].y_max = b[0].y_last = NAN;
+    assert_int_equal(groups_merge(pts, n, 2, 0, 10, 5, band, mean), 5);
+    assert_true(mean[0].y_last == 0 && band[0].y_max == 1);
+    assert_int_equal(groups_merge(pts, n, 2, 0, 0, 5, band, mean), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_fuzz),
         cmocka_unit_test(test_palette),
         cmocka_unit_test(test_diff_keys),
+        cmocka_unit_test(test_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -610,6 +610,39 @@ static void test_compare_legend_toggle_diff(void **state)
     s = draw(app, &c, 200, 50);
     chart_colors(&c, seen);
     assert_true(seen[colors[2]]);
+    /* Grouped: by group (none here: one group), then by lr (a group a
+     * run, at most 16), then by opt: two groups, mean over a dim band. */
+    tui_key(app, 'a');
+    free(s);
+    s = draw(app, &c, 200, 50);
+    assert_non_null(strstr(s, "by group: "));
+    printf("%.400s\n", s);
+    assert_non_null(strstr(s, "(none) \xc3\x97" "18"));
+    tui_key(app, 'a');
+    free(s);
+    s = draw(app, &c, 200, 50);
+    assert_non_null(strstr(s, "by lr: "));
+    tui_key(app, 'a');
+    free(s);
+    s = draw(app, &c, 200, 50);
+    assert_non_null(strstr(s, "by opt: "));
+    assert_non_null(strstr(s, "sgd \xc3\x97" "9"));
+    assert_non_null(strstr(s, "adam \xc3\x97" "9"));
+    chart_colors(&c, seen);
+    assert_true(seen[palette_run_color(0)] && seen[palette_run_color(1)]);
+    assert_false(seen[palette_run_color(2)]);
+    int dim = 0, bright = 0;
+    for (int y = 0; y < c.h; y++)
+        for (int x = 0; x < c.w; x++) {
+            const canvas_cell *cell = canvas_at(&c, x, y);
+            if (cell->ch > 0x2800 && cell->ch <= 0x28ff && cell->fg == palette_run_color(0))
+                *(cell->attr & CANVAS_DIM ? &dim : &bright) += 1;
+        }
+    assert_true(dim > 10 && bright > 10); /* the band, and the mean over it */
+    tui_key(app, 'a'); /* off again */
+    free(s);
+    s = draw(app, &c, 200, 50);
+    assert_null(strstr(s, "by opt"));
     /* The config diff: lr and opt differ, batch does not. */
     tui_key(app, 'd');
     free(s);
