@@ -412,48 +412,47 @@ int runquery_match(const runquery *q, const runquery_run *r)
 
 /* ---- differing keys ---- */
 
-typedef struct key_set {
-    char **keys;
-    size_t n, cap;
-} key_set;
-
-static void key_add(void *ctx, const char *key)
+void runquery_keylist_add(void *list, const char *key)
 {
-    key_set *ks = ctx;
-    for (size_t i = 0; i < ks->n; i++)
-        if (strcmp(ks->keys[i], key) == 0)
+    runquery_keylist *l = list;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->keys[i], key) == 0)
             return;
-    if (ks->n == ks->cap) {
-        size_t cap = ks->cap ? ks->cap * 2 : 32;
-        char **v = realloc(ks->keys, cap * sizeof *v);
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        char **v = realloc(l->keys, cap * sizeof *v);
         if (!v)
             return;
-        ks->keys = v;
-        ks->cap = cap;
+        l->keys = v;
+        l->cap = cap;
     }
-    if ((ks->keys[ks->n] = strdup(key)) != NULL)
-        ks->n++;
+    if ((l->keys[l->n] = strdup(key)) != NULL)
+        l->n++;
+}
+
+void runquery_keylist_free(runquery_keylist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->keys[i]);
+    free(l->keys);
+    memset(l, 0, sizeof *l);
 }
 
 void runquery_diff_keys(const cJSON *const *objs, size_t n, runquery_key_fn fn, void *ctx)
 {
-    key_set ks = {0};
+    runquery_keylist ks = {0};
     for (size_t i = 0; i < n; i++)
-        runquery_keys(objs[i], key_add, &ks);
+        runquery_keys(objs[i], runquery_keylist_add, &ks);
     for (size_t k = 0; k < ks.n; k++) {
-        int differs = 0, leaf = 1;
         const cJSON *first = runquery_lookup(objs[0], ks.keys[k]);
-        leaf = !cJSON_IsObject(first);
+        int leaf = !cJSON_IsObject(first), differs = n > 1 && !first;
         for (size_t i = 1; i < n && leaf && !differs; i++) {
             const cJSON *v = runquery_lookup(objs[i], ks.keys[k]);
             leaf = !cJSON_IsObject(v);
-            differs = !first || !v || !cJSON_Compare(first, v, 1);
+            differs = !v || !cJSON_Compare(first, v, 1);
         }
-        if (n > 1 && !first)
-            differs = 1;
         if (differs && leaf)
             fn(ctx, ks.keys[k]);
-        free(ks.keys[k]);
     }
-    free(ks.keys);
+    runquery_keylist_free(&ks);
 }

@@ -56,6 +56,15 @@ const cJSON *runquery_scalar(const cJSON *v);
 typedef void (*runquery_key_fn)(void *ctx, const char *key);
 void runquery_keys(const cJSON *obj, runquery_key_fn fn, void *ctx);
 
+/* Keys collected by the callbacks above: runquery_keylist_add is a
+ * runquery_key_fn over a runquery_keylist, keeping each key once. */
+typedef struct runquery_keylist {
+    char **keys; /* malloc'd */
+    size_t n, cap;
+} runquery_keylist;
+void runquery_keylist_add(void *list, const char *key);
+void runquery_keylist_free(runquery_keylist *list);
+
 /* Calls fn, in first-seen order, for each leaf key of the objects (config
  * of the runs in compare) whose value is not the same in all n of them; a
  * key some lack differs too. */

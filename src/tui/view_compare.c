@@ -170,26 +170,6 @@ static char *value_text(const cJSON *v)
     return cJSON_IsString(v) ? strdup(v->valuestring) : json_print(v, 0);
 }
 
-typedef struct diff_rows {
-    char **keys;
-    size_t n, cap;
-} diff_rows;
-
-static void diff_add(void *ctx, const char *key)
-{
-    diff_rows *d = ctx;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 16;
-        char **v = realloc(d->keys, cap * sizeof *v);
-        if (!v)
-            return;
-        d->keys = v;
-        d->cap = cap;
-    }
-    if ((d->keys[d->n] = strdup(key)) != NULL)
-        d->n++;
-}
-
 static void draw_config_diff(tui_app *app, canvas *c, canvas_rect r)
 {
     compare_state *cs = app->compare;
@@ -210,8 +190,8 @@ static void draw_config_diff(tui_app *app, canvas *c, canvas_rect r)
         runs[n++] = &app->cmp[i];
         free(json);
     }
-    diff_rows d = {0};
-    runquery_diff_keys((const cJSON *const *)configs, n, diff_add, &d);
+    runquery_keylist d = {0};
+    runquery_diff_keys((const cJSON *const *)configs, n, runquery_keylist_add, &d);
     /* A column a run: the key column takes up to a third. */
     int kw = 8;
     for (size_t k = 0; k < d.n; k++) {
@@ -251,9 +231,7 @@ static void draw_config_diff(tui_app *app, canvas *c, canvas_rect r)
             free(text);
         }
     }
-    for (size_t k = 0; k < d.n; k++)
-        free(d.keys[k]);
-    free(d.keys);
+    runquery_keylist_free(&d);
     for (size_t i = 0; i < n; i++)
         cJSON_Delete(configs[i]);
     free(configs);
@@ -303,36 +281,21 @@ static void build_groups(compare_state *cs, tui_run *shown, size_t n)
     free(labels);
 }
 
-typedef struct key_list {
-    char keys[64][128];
-    size_t n;
-} key_list;
-
-static void key_take(void *ctx, const char *key)
-{
-    key_list *k = ctx;
-    if (k->n < 64 && strlen(key) < sizeof k->keys[0])
-        snprintf(k->keys[k->n++], sizeof k->keys[0], "%s", key);
-}
-
 /* a: off -> by group -> by each config key that differs -> off. */
 static void next_grouping(tui_app *app)
 {
     compare_state *cs = app->compare;
-    key_list *keys = calloc(1, sizeof *keys);
+    runquery_keylist keys = {0};
     cJSON **configs = calloc(app->ncmp + 1, sizeof *configs);
-    if (!keys || !configs) {
-        free(keys);
-        free(configs);
+    if (!configs)
         return;
-    }
     for (size_t i = 0; i < app->ncmp; i++) {
         char *json = NULL;
         tally_store_config(app->cmp[i].store, &json);
         configs[i] = json ? json_parse(json) : NULL;
         free(json);
     }
-    runquery_diff_keys((const cJSON *const *)configs, app->ncmp, key_take, keys);
+    runquery_diff_keys((const cJSON *const *)configs, app->ncmp, runquery_keylist_add, &keys);
     for (size_t i = 0; i < app->ncmp; i++)
         cJSON_Delete(configs[i]);
     free(configs);
@@ -341,17 +304,17 @@ static void next_grouping(tui_app *app)
     } else {
         size_t at = 0; /* the key after the current one */
         if (cs->grouping == 2)
-            while (at < keys->n && strcmp(keys->keys[at], cs->group_key) != 0)
+            while (at < keys.n && strcmp(keys.keys[at], cs->group_key) != 0)
                 at++;
         at = cs->grouping == 2 ? at + 1 : 0;
-        if (at < keys->n) {
+        if (at < keys.n && strlen(keys.keys[at]) < sizeof cs->group_key) {
             cs->grouping = 2;
-            snprintf(cs->group_key, sizeof cs->group_key, "%s", keys->keys[at]);
+            snprintf(cs->group_key, sizeof cs->group_key, "%s", keys.keys[at]);
         } else {
             cs->grouping = 0;
         }
     }
-    free(keys);
+    runquery_keylist_free(&keys);
 }
 
 /* ---- the view ---- */

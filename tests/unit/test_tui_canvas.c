@@ -23,6 +23,7 @@
 #include "tui/layout.h"
 #include "tui/logline.h"
 #include "tui/smooth.h"
+#include "testutil.h"
 
 static char *dump(const canvas *c)
 {
@@ -402,35 +403,19 @@ static void test_logline_fuzz(void **state)
     static const char *const pieces[] = {"\033[", "31", ";", "m", "38;5;", "38;2;", "\033",
                                          "\033]", "\007", "\xc2\x9b", "9", "0", "\xe4\xb8\xad",
                                          "\t", "\xff", "x"};
-    unsigned long long rng = 12345;
+    tu_rng rng;
+    tu_rng_seed(&rng, 12345);
     canvas c = {0};
     assert_int_equal(canvas_resize(&c, 20, 4), 0);
     char in[300];
     for (int iter = 0; iter < 20000; iter++) {
-        size_t n = 0;
-        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-        size_t want = (size_t)(rng >> 33) % 250;
-        while (n < want) {
-            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-            unsigned r = (unsigned)(rng >> 33);
-            if (r % 3 == 0) {
-                in[n++] = (char)(r >> 8 | 1);
-            } else {
-                const char *p = pieces[(r >> 4) % (sizeof pieces / sizeof *pieces)];
-                size_t len = strlen(p);
-                if (n + len >= sizeof in)
-                    break;
-                memcpy(in + n, p, len);
-                n += len;
-            }
-        }
-        in[n] = 0;
+        size_t n = tu_fuzz_text(&rng, pieces, sizeof pieces / sizeof *pieces, 120, in, sizeof in);
         sgr_style st = {0, 0};
         size_t used = sgr_parse(in, n, &st);
         assert_true(used == 0 || (used >= 3 && used <= n && in[used - 1] == 'm'));
         canvas_clear(&c);
-        int rows = logline_draw(&c, 2, 1, 16, 3, in, CANVAS_RED, 0, (int)(rng >> 40) % 30,
-                                (int)(rng & 1), 1);
+        int rows = logline_draw(&c, 2, 1, 16, 3, in, CANVAS_RED, 0,
+                                (int)tu_rng_below(&rng, 30), (int)tu_rng_below(&rng, 2), 1);
         assert_true(rows >= 1 && rows <= 3);
         for (int y = 0; y < c.h; y++)
             for (int x = 0; x < c.w; x++) {

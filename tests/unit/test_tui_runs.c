@@ -204,21 +204,7 @@ static void test_fuzz(void **state)
     char in[200];
     int parsed = 0;
     for (int iter = 0; iter < 20000; iter++) {
-        size_t n = 0, want = (size_t)tu_rng_below(&r, 12);
-        for (size_t k = 0; k < want; k++) {
-            if (tu_rng_below(&r, 8) == 0) {
-                if (n + 1 < sizeof in)
-                    in[n++] = (char)(tu_rng_below(&r, 255) + 1);
-                continue;
-            }
-            const char *p = pieces[tu_rng_below(&r, sizeof pieces / sizeof *pieces)];
-            size_t len = strlen(p);
-            if (n + len >= sizeof in)
-                break;
-            memcpy(in + n, p, len);
-            n += len;
-        }
-        in[n] = 0;
+        tu_fuzz_text(&r, pieces, sizeof pieces / sizeof *pieces, 11, in, sizeof in);
         char err[160] = "";
         runquery *q = runquery_parse(in, err, sizeof err);
         if (q) {

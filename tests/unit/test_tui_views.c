@@ -76,6 +76,14 @@ static char *draw(tui_app *app, canvas *c, int w, int h)
     return buf_steal(&b);
 }
 
+/* Sends key, then draws afresh: the new dump (the old one freed). */
+static char *key_draw(tui_app *app, canvas *c, char *old, int key, int w, int h)
+{
+    free(old);
+    tui_key(app, key);
+    return draw(app, c, w, h);
+}
+
 /* The row of the first line of a dump that contains needle, -1 when none. */
 static int row_of(const char *dump, const char *needle)
 {
@@ -449,9 +457,7 @@ static void test_system_and_logs(void **state)
     assert_null(strstr(s, "step\n"));
 
     /* Logs: the newest lines, stderr marked, other escapes neutralised. */
-    tui_key(app, '4');
-    free(s);
-    s = draw(app, &c, 100, 30);
+    s = key_draw(app, &c, s, '4', 100, 30);
     assert_non_null(strstr(s, "out line 99999?[2J"));
     assert_non_null(strstr(s, "\xe2\x96\x8c err line 99993"));
     assert_non_null(strstr(s, "of 100000"));
@@ -470,9 +476,7 @@ static void test_system_and_logs(void **state)
     assert_true(canvas_at(&c, 6, y)->attr & CANVAS_REVERSE); /* the match stands out */
     assert_false(canvas_at(&c, 6, y + 1)->attr & CANVAS_REVERSE);
     for (int k = 0; k < 9; k++)
-        tui_key(app, KEY_T_ENTER);
-    free(s);
-    s = draw(app, &c, 100, 30);
+        s = key_draw(app, &c, s, KEY_T_ENTER, 100, 30);
     assert_true(canvas_at(&c, 6, row_of(s, "out line 12340?[2J"))->attr & CANVAS_REVERSE);
     tui_key(app, KEY_T_ENTER); /* 12 % of the way into a 100,000-line log */
     free(s);
@@ -486,29 +490,21 @@ static void test_system_and_logs(void **state)
     s = draw(app, &c, 100, 30);
     assert_true(canvas_at(&c, 6, row_of(s, "out line 12340?[2J"))->attr & CANVAS_REVERSE);
     /* g reaches line 1, G the end again. */
-    tui_key(app, 'g');
-    free(s);
-    s = draw(app, &c, 100, 30);
+    s = key_draw(app, &c, s, 'g', 100, 30);
     assert_non_null(strstr(s, " out line 0?[2J"));
     assert_non_null(strstr(s, "line 1 of 100000"));
     assert_null(strstr(s, "line 99999"));
     tui_key(app, 'k'); /* nothing above line 1 */
-    tui_key(app, 'j');
-    free(s);
-    s = draw(app, &c, 100, 30);
+    s = key_draw(app, &c, s, 'j', 100, 30);
     assert_non_null(strstr(s, "line 2 of 100000"));
     tui_key(app, 'G');
     assert_int_equal(app->logs.follow, 1);
     /* Timestamps, and a narrow screen scrolled sideways. */
-    tui_key(app, 't');
-    free(s);
-    s = draw(app, &c, 100, 30);
+    s = key_draw(app, &c, s, 't', 100, 30);
     assert_non_null(strstr(s, ".000 out line 99999"));
     tui_key(app, 't');
     tui_key(app, 't');
-    tui_key(app, 'l');
-    free(s);
-    s = draw(app, &c, 100, 30);
+    s = key_draw(app, &c, s, 'l', 100, 30);
     assert_non_null(strstr(s, "\n   99999?[2J")); /* "out line" scrolled off */
     assert_null(strstr(s, "line 99999"));
     tui_key(app, 'h');
@@ -605,26 +601,18 @@ static void test_compare_legend_toggle_diff(void **state)
     chart_colors(&c, seen);
     assert_false(seen[colors[2]]);
     assert_true(seen[colors[3]]);
-    tui_key(app, 't');
-    free(s);
-    s = draw(app, &c, 200, 50);
+    s = key_draw(app, &c, s, 't', 200, 50);
     chart_colors(&c, seen);
     assert_true(seen[colors[2]]);
     /* Grouped: by group (none here: one group), then by lr (a group a
      * run, at most 16), then by opt: two groups, mean over a dim band. */
-    tui_key(app, 'a');
-    free(s);
-    s = draw(app, &c, 200, 50);
+    s = key_draw(app, &c, s, 'a', 200, 50);
     assert_non_null(strstr(s, "by group: "));
     printf("%.400s\n", s);
     assert_non_null(strstr(s, "(none) \xc3\x97" "18"));
-    tui_key(app, 'a');
-    free(s);
-    s = draw(app, &c, 200, 50);
+    s = key_draw(app, &c, s, 'a', 200, 50);
     assert_non_null(strstr(s, "by lr: "));
-    tui_key(app, 'a');
-    free(s);
-    s = draw(app, &c, 200, 50);
+    s = key_draw(app, &c, s, 'a', 200, 50);
     assert_non_null(strstr(s, "by opt: "));
     assert_non_null(strstr(s, "sgd \xc3\x97" "9"));
     assert_non_null(strstr(s, "adam \xc3\x97" "9"));
@@ -644,9 +632,7 @@ static void test_compare_legend_toggle_diff(void **state)
     s = draw(app, &c, 200, 50);
     assert_null(strstr(s, "by opt"));
     /* The config diff: lr and opt differ, batch does not. */
-    tui_key(app, 'd');
-    free(s);
-    s = draw(app, &c, 200, 50);
+    s = key_draw(app, &c, s, 'd', 200, 50);
     assert_non_null(strstr(s, "config diff"));
     assert_non_null(strstr(s, "\n lr "));
     assert_non_null(strstr(s, "\n opt "));
@@ -699,9 +685,7 @@ static void test_crashed_run_and_no_samples(void **state)
     assert_non_null(strstr(s, "crashed"));
     assert_non_null(strstr(s, "  3s"));
     assert_null(strstr(s, "6m"));
-    tui_key(app, '3');
-    free(s);
-    s = draw(app, &c, 120, 20);
+    s = key_draw(app, &c, s, '3', 120, 20);
     assert_non_null(strstr(s, "no system samples were recorded for this run"));
     assert_int_equal(braille_cells(&c), 0);
     /* The browser agrees on the duration. */

@@ -125,6 +125,27 @@ uint64_t tu_rng_below(tu_rng *r, uint64_t n) { return tu_rng_next(r) % n; }
 
 double tu_rng_unit(tu_rng *r) { return (double)(tu_rng_next(r) >> 11) / 9007199254740992.0; }
 
+size_t tu_fuzz_text(tu_rng *r, const char *const *pieces, size_t npieces, size_t max_parts,
+                    char *out, size_t cap)
+{
+    size_t n = 0, want = (size_t)tu_rng_below(r, max_parts + 1);
+    for (size_t k = 0; k < want; k++) {
+        if (tu_rng_below(r, 8) == 0) {
+            if (n + 1 < cap)
+                out[n++] = (char)(tu_rng_below(r, 255) + 1);
+            continue;
+        }
+        const char *p = pieces[tu_rng_below(r, npieces)];
+        size_t len = strlen(p);
+        if (n + len >= cap)
+            break;
+        memcpy(out + n, p, len);
+        n += len;
+    }
+    out[n] = 0;
+    return n;
+}
+
 uint64_t tu_bits(double v)
 {
     uint64_t b;

@@ -43,6 +43,11 @@ uint64_t tu_rng_next(tu_rng *r);
 uint64_t tu_rng_below(tu_rng *r, uint64_t n);
 /* Uniform in [0, 1). */
 double tu_rng_unit(tu_rng *r);
+/* A fuzz input: up to max_parts parts, each one of pieces[] or (one in
+ * eight) a random byte 1..255, cut to fit out[cap] and NUL-terminated;
+ * returns its length. */
+size_t tu_fuzz_text(tu_rng *r, const char *const *pieces, size_t npieces, size_t max_parts,
+                    char *out, size_t cap);
 
 uint64_t tu_bits(double v);
 double tu_from_bits(uint64_t bits);
