@@ -34,7 +34,7 @@ size_t groups_assign(const char *const *labels, size_t n, int *group_of, size_t 
 }
 
 typedef struct acc {
-    double x, lo, hi, sum;
+    double x, x0, x1, lo, hi, sum;
     size_t k; /* runs with a finite value in the bucket */
 } acc;
 
@@ -47,7 +47,7 @@ size_t groups_merge(const chart_point *const *pts, const size_t *n, size_t nruns
     if (!a)
         return 0;
     for (size_t j = 0; j < nb; j++)
-        a[j].lo = INFINITY, a[j].hi = -INFINITY;
+        a[j].lo = a[j].x0 = INFINITY, a[j].hi = a[j].x1 = -INFINITY;
     for (size_t r = 0; r < nruns; r++)
         for (size_t i = 0; i < n[r]; i++) {
             const chart_point *p = &pts[r][i];
@@ -58,6 +58,9 @@ size_t groups_merge(const chart_point *const *pts, const size_t *n, size_t nruns
                 f = 0;
             size_t j = f >= (double)nb ? nb - 1 : (size_t)f;
             a[j].x += p->x;
+            /* The x span the bucket's points cover (x when it has none). */
+            a[j].x0 = fmin(a[j].x0, p->x0 < p->x1 ? p->x0 : p->x);
+            a[j].x1 = fmax(a[j].x1, p->x0 < p->x1 ? p->x1 : p->x);
             a[j].lo = fmin(a[j].lo, p->y_min);
             a[j].hi = fmax(a[j].hi, p->y_max);
             a[j].sum += p->y_last;
@@ -68,8 +71,8 @@ size_t groups_merge(const chart_point *const *pts, const size_t *n, size_t nruns
         if (!a[j].k)
             continue;
         double x = a[j].x / (double)a[j].k, m = a[j].sum / (double)a[j].k;
-        band[out] = (chart_point){x, a[j].lo, a[j].hi, a[j].lo, a[j].hi};
-        mean[out] = (chart_point){x, m, m, m, m};
+        band[out] = (chart_point){x, a[j].lo, a[j].hi, a[j].lo, a[j].hi, a[j].x0, a[j].x1};
+        mean[out] = (chart_point){x, m, m, m, m, a[j].x0, a[j].x1};
         out++;
     }
     free(a);

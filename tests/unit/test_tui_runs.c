@@ -294,9 +294,9 @@ static void test_groups(void **state)
     /* Two runs over [0, 10) in 5 buckets; the second lacks bucket 4. */
     chart_point a[5], b[4];
     for (int i = 0; i < 5; i++)
-        a[i] = (chart_point){2.0 * i + 1, i - 1.0, i + 1.0, i, (double)i};
+        a[i] = (chart_point){2.0 * i + 1, i - 1.0, i + 1.0, i, (double)i, 2.0 * i, 2.0 * i + 2};
     for (int i = 0; i < 4; i++)
-        b[i] = (chart_point){2.0 * i + 1, 10.0 * i - 1, 10.0 * i + 1, 0, 10.0 * i};
+        b[i] = (chart_point){2.0 * i + 1, 10.0 * i - 1, 10.0 * i + 1, 0, 10.0 * i, 2.0 * i, 2.0 * i + 2};
     const chart_point *pts[] = {a, b};
     size_t n[] = {5, 4};
     chart_point band[5], mean[5];
@@ -304,7 +304,7 @@ static void test_groups(void **state)
     assert_true(band[1].y_min == 0 && band[1].y_max == 11); /* a: 0..2, b: 9..11 */
     assert_true(mean[1].y_last == 5.5);                    /* (1 + 10) / 2 */
     assert_true(mean[4].y_last == 4 && band[4].y_min == 3); /* a alone */
-    assert_true(band[2].x == 5);
+    assert_true(band[2].x == 5 && band[2].x0 == 4 && band[2].x1 == 6);
     /* A NaN point (a gap) counts for nothing. */
     b[0].y_min = b[0].y_max = b[0].y_last = NAN;
     assert_int_equal(groups_merge(pts, n, 2, 0, 10, 5, band, mean), 5);
