@@ -111,8 +111,45 @@ static char *next_token(const char *s, size_t *pos, int *unclosed)
 
 static int is_glob(const char *s) { return strpbrk(s, "*?") && !strpbrk(s, "^$()|+\\{}[]."); }
 
+/* regcomp copies a repeated group once a repetition, so stacked
+ * quantifiers ("a++++...") and nested bounds ("((a{1,99}){1,99}){1,99}")
+ * take memory exponential in their number: a filter typed in a prompt
+ * refuses them rather than take the machine down. */
+static int regex_too_costly(const char *p)
+{
+    int run = 0, bounds = 0;
+    for (; *p; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            run = 0;
+            continue;
+        }
+        if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+            if (++run > 2)
+                return 1;
+            if (*p == '{') {
+                long n = strtol(p + 1, NULL, 10);
+                const char *comma = strchr(p, ',');
+                const char *close = strchr(p, '}');
+                if (comma && close && comma < close)
+                    n = n > strtol(comma + 1, NULL, 10) ? n : strtol(comma + 1, NULL, 10);
+                if (n > 100 || ++bounds > 2)
+                    return 1;
+                p = close ? close : p + strlen(p) - 1;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    return 0;
+}
+
 static int compile(term *t, const char *pattern, const char *what, char *err, size_t errsize)
 {
+    if (regex_too_costly(pattern)) {
+        snprintf(err, errsize, "regex too costly in \"%s\": stacked or large repetitions", what);
+        return -1;
+    }
     int rc = regcomp(&t->re, pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB);
     if (rc) {
         char why[128];
@@ -194,6 +231,10 @@ runquery *runquery_parse(const char *text, char *err, size_t errsize)
     int unclosed = 0;
     char *tok;
     while (text && (tok = next_token(text, &pos, &unclosed)) != NULL) {
+        if (!tok[0] && !unclosed) {
+            free(tok); /* "": nothing to match */
+            continue;
+        }
         if (q->n == cap) {
             cap = cap ? cap * 2 : 4;
             term *v = realloc(q->t, cap * sizeof *v);
