@@ -115,7 +115,7 @@ static int is_glob(const char *s) { return strpbrk(s, "*?") && !strpbrk(s, "^$()
  * quantifiers ("a++++...") and nested bounds ("((a{1,99}){1,99}){1,99}")
  * take memory exponential in their number: a filter typed in a prompt
  * refuses them rather than take the machine down. */
-static int regex_too_costly(const char *p)
+int runquery_regex_too_costly(const char *p)
 {
     int run = 0, bounds = 0;
     for (; *p; p++) {
@@ -146,7 +146,7 @@ static int regex_too_costly(const char *p)
 
 static int compile(term *t, const char *pattern, const char *what, char *err, size_t errsize)
 {
-    if (regex_too_costly(pattern)) {
+    if (runquery_regex_too_costly(pattern)) {
         snprintf(err, errsize, "regex too costly in \"%s\": stacked or large repetitions", what);
         return -1;
     }

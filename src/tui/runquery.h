@@ -41,6 +41,11 @@ int runquery_match(const runquery *q, const runquery_run *run);
 size_t runquery_terms(const runquery *q);
 void runquery_free(runquery *q);
 
+/* Whether regcomp() would need memory exponential in the pattern (stacked
+ * quantifiers such as "a+++", nested large bounds): any regex a user types
+ * in a prompt is checked first. */
+int runquery_regex_too_costly(const char *pattern);
+
 /* The value at key in obj: the key itself, else a path through nested
  * objects split at '.' or '/' ("optimizer.lr", "val/loss.min").  NULL when
  * none. */

@@ -14,6 +14,7 @@
 
 #include "common/numfmt.h"
 #include "tui/chart.h"
+#include "tui/runquery.h"
 #include "tui/smooth.h"
 #include "tui/valfmt.h"
 
@@ -27,7 +28,8 @@ int tui_filter_set(tui_filter *f, const char *text)
     }
     int glob = strpbrk(text, "*?") && !strpbrk(text, "^$()|+\\{}.");
     regex_t re;
-    if (!glob && regcomp(&re, text, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
+    if (!glob && (runquery_regex_too_costly(text) ||
+                  regcomp(&re, text, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0))
         return -1;
     tui_filter_clear(f);
     snprintf(f->text, sizeof f->text, "%s", text);

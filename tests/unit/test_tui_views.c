@@ -832,10 +832,26 @@ static void test_list_refresh_and_edits(void **state)
     tu_rmrf(dir);
 }
 
+/* The metric filter refuses a regex whose compilation would need memory
+ * exponential in its length, as the runs browser's filter does. */
+static void test_metric_filter_costly_regex(void **state)
+{
+    (void)state;
+    tui_filter f = {0};
+    assert_int_equal(tui_filter_set(&f, "a+++++++++++++++++++++++++++++++"), -1);
+    assert_int_equal(tui_filter_set(&f, "((a{1,99}){1,99}){1,99}"), -1);
+    assert_false(f.active);
+    assert_int_equal(tui_filter_set(&f, "^train/(loss|acc)$"), 0);
+    assert_true(tui_filter_match(&f, "train/loss"));
+    assert_false(tui_filter_match(&f, "val/loss"));
+    tui_filter_clear(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_view),
+        cmocka_unit_test(test_metric_filter_costly_regex),
         cmocka_unit_test(test_runs_and_compare),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_hostile_text),
