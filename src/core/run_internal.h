@@ -95,6 +95,7 @@ struct tally_run {
     int disabled;
     pid_t pid; /* the process that owns the threads; a fork()ed child does not */
     char *id, *name, *project, *path;
+    struct runlock *claim; /* this run's claim on its file (store/runlock.h) */
     int flush_ms;
     double start_wall; /* Unix seconds at init */
     int64_t start_mono;

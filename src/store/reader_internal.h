@@ -16,6 +16,7 @@
 struct tally_store {
     sqlite3 *db;
     char *path;
+    struct runlock *lock; /* this process's descriptor of the file (runlock.h), or NULL */
     tally_run_info info;
     tally_metric_info *metrics;
     size_t nmetrics, capmetrics;

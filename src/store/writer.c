@@ -32,8 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/errcode.h"
 #include "common/procinfo.h"
 #include "store/chunk.h"
 #include "store/objbatch.h"
@@ -114,6 +116,7 @@ struct store_writer {
     objbatch_encoder objects; /* the non-scalar values of this transaction */
     buf blob;
     int in_txn;
+    int reload; /* a rollback left the totals unknown: re-read them first */
 };
 
 static sqlite3_stmt *stmt(store_writer *w, int which)
@@ -249,14 +252,16 @@ static int insert_run_row(store_writer *w, const writer_run_row *r)
 
 int writer_create(const char *path, const writer_run_row *row, store_writer **out)
 {
-    /* O_EXCL: a new run never writes into someone else's file. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    /* A new run never writes into someone else's file: the path is new,
+     * or the empty file the caller's claim (runlock_create) just made. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        return errno == EEXIST ? TALLY_EBUSY
-               : errno == ENOSPC || errno == EDQUOT ? TALLY_ENOSPC
-               : errno == EACCES || errno == EPERM || errno == EROFS ? TALLY_EACCES
-                                                                    : TALLY_EIO;
-    close(fd);
+        return errcode_from_errno(errno);
+    struct stat sb;
+    int used = fstat(fd, &sb) != 0 || sb.st_size != 0;
+    close(fd); /* no SQLite connection has the file yet: no lock to lose */
+    if (used)
+        return TALLY_EBUSY;
     store_writer *w;
     int rc = open_db(path, SQLITE_OPEN_READWRITE, &w);
     if (rc) {
@@ -510,6 +515,14 @@ int writer_begin(store_writer *w)
     if (rc != SQLITE_OK)
         return schema_error(rc);
     w->in_txn = 1;
+    if (w->reload) {
+        rc = load_metrics(w, NULL, NULL);
+        if (rc) {
+            writer_rollback(w);
+            return rc;
+        }
+        w->reload = 0;
+    }
     return TALLY_OK;
 }
 
@@ -615,10 +628,13 @@ void writer_rollback(store_writer *w)
 {
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     w->in_txn = 0;
-    /* Tails and totals in memory may include rows the rollback just undid:
-     * start again from what the file holds. */
+    /* Tails and totals in memory may include rows the rollback just undid,
+     * and metrics it just uncreated: forget every one, then read back what
+     * the file holds (again at the next writer_begin if that fails). */
     objbatch_encoder_free(&w->objects);
-    load_metrics(w, NULL, NULL);
+    if (w->nmetrics)
+        memset(w->metrics, 0, w->nmetrics * sizeof *w->metrics);
+    w->reload = load_metrics(w, NULL, NULL) != TALLY_OK;
 }
 
 int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_axis axis,

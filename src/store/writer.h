@@ -40,7 +40,8 @@ typedef struct writer_metric_row {
     int is_int;
 } writer_metric_row;
 
-/* Creates a new run file (it must not exist). */
+/* Creates a new run file: path must not exist, or be the empty file a
+ * claim created (runlock_create). */
 int writer_create(const char *path, const writer_run_row *row, store_writer **out);
 /* Opens an existing run file to append to it; refuses one whose writer is
  * alive (TALLY_EBUSY).  Fills the resume point and the metrics it holds

@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/procinfo.h"
 #include "core/run_internal.h" /* run_log_line, run_log_time: what capture calls */
+#include "store/runlock.h"
 #include "testutil.h"
 
 /* A number member of a JSON object (a summary or config); fails when absent. */
@@ -1463,11 +1464,16 @@ static int write_failure_child(const char *dir)
      * outgrow its old size once the checkpoints cannot grow the file. */
     for (; step < 40000; step++) {
         tally_log(run, "a", step); /* staged; may report the failing disk */
+        if (step >= 2000)
+            tally_log(run, "b", step); /* a metric born while the disk fails */
         tally_commit(run);
     }
     int rc = tally_flush(run);
     if (rc != TALLY_EIO && rc != TALLY_ENOSPC)
         return 5;
+    for (int retry = 0; retry < 3; retry++) /* each failed retry rolls back again */
+        if (tally_flush(run) != rc)
+            return 10;
     if (tally_log(run, "a", step) != rc) /* the error is reported to the logging calls */
         return 6;
     tally_commit(run);
@@ -1502,6 +1508,14 @@ static void test_write_failure(void **state)
     assert_int_equal(tu_points(st, "a", &x, &y), 40002);
     for (int i = 0; i < 40002; i++)
         assert_true(x[i] == i && y[i] == i);
+    free(x);
+    free(y);
+    /* The counts agree with what is stored, however many flushes failed. */
+    assert_int_equal(tally_store_find_metric(st, "a")->n, 5002);
+    assert_int_equal(tu_points(st, "b", &x, &y), 3000);
+    assert_int_equal(tally_store_find_metric(st, "b")->n, 3000);
+    assert_int_equal(tally_store_find_metric(st, "b")->x_min, 2000);
+    assert_int_equal(tally_store_find_metric(st, "b")->x_max, 4999);
     free(x);
     free(y);
     tally_store_close(st);
@@ -1587,13 +1601,19 @@ static void test_state_judgement(void **state)
     long long me = (long long)getpid(), ticks = (long long)procinfo_start_ticks(getpid());
     double now = clock_wall();
 
-    /* this host: the writer's pid and start time decide */
+    /* this host: the writer's claim on the file decides */
     sqlite3_snprintf(sizeof sql, sql,
                      "UPDATE run SET state='running', exit_code=NULL, host=%Q, pid=%lld,"
                      " pid_start=%lld, heartbeat=%.3f",
                      host, me, ticks, now - 100000);
     set_run_row(path, sql);
-    assert_int_equal(state_of(path), TALLY_STATE_RUNNING); /* alive, however old the heartbeat */
+    runlock *claim;
+    assert_int_equal(runlock_open(path, &claim), TALLY_OK);
+    assert_int_equal(runlock_claim(claim), TALLY_OK);
+    assert_int_equal(state_of(path), TALLY_STATE_RUNNING); /* claimed, however old the heartbeat */
+    runlock_close(claim);
+    /* the row names a live process, but nobody holds the claim */
+    assert_int_equal(state_of(path), TALLY_STATE_CRASHED);
     sqlite3_snprintf(sizeof sql, sql, "UPDATE run SET pid_start=%lld", ticks + 1);
     set_run_row(path, sql);
     assert_int_equal(state_of(path), TALLY_STATE_CRASHED); /* the pid was reused */
