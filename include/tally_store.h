@@ -52,6 +52,7 @@ typedef struct tally_run_info {
     int64_t rows;      /* history rows (committed steps) stored */
     int64_t last_step; /* -1 when no row yet */
     int schema_version;
+    int64_t dropped; /* values refused (TALLY_EFULL) because the disk did not keep up */
 } tally_run_info;
 
 typedef enum tally_axis {

@@ -52,7 +52,7 @@ typedef struct batch {
     VEC(pending_line) lines;
     VEC(pending_kv) run_texts;
     size_t npoints, line_bytes, object_bytes;
-    int64_t rows, last_step;
+    int64_t rows, last_step, dropped;
 } batch;
 
 /* Moves a metric's committed points to its flusher-owned buffer. */
@@ -98,6 +98,7 @@ static void take(tally_run *run, batch *b)
         }
     b->rows = run->rows;
     b->last_step = run->last_step;
+    b->dropped = (int64_t)run->dropped;
     buf json = BUF_INIT;
     for (size_t i = 0; i < run->metrics.n; i++) {
         metric *m = run->metrics.v[i];
@@ -197,7 +198,7 @@ static int write_batch(tally_run *run, batch *b, int final, const char *state, i
     for (size_t i = 0; i < b->files.n && !rc; i++)
         save_file(run, b->files.v[i]);
     if (!rc)
-        rc = writer_progress(w, b->rows, b->last_step, clock_wall());
+        rc = writer_progress(w, b->rows, b->last_step, b->dropped, clock_wall());
     if (!rc && final)
         rc = writer_end(w, state, exit_code, clock_wall());
     if (!rc)

@@ -90,10 +90,20 @@ void run_discard_row(tally_run *run)
     run->row_gen++;
 }
 
+/* A value the run refuses because the disk is not keeping up: counted in
+ * the file, so `tally show` and the dashboard say what is missing. */
+static void count_dropped(tally_run *run, size_t n)
+{
+    run->dropped += n;
+    run->run_dirty = 1;
+}
+
 static int append_point(tally_run *run, metric *m, int64_t x, double y)
 {
-    if (run->pending_points >= RUN_MAX_PENDING_POINTS)
+    if (run->pending_points >= RUN_MAX_PENDING_POINTS) {
+        count_dropped(run, 1);
         return TALLY_EFULL;
+    }
     if (point_buf_push(&m->pending, x, y) < 0)
         return TALLY_ENOMEM;
     run->pending_points++;
@@ -112,6 +122,7 @@ int run_commit_locked(tally_run *run)
         rc = TALLY_EINVAL; /* the last step has no next one to move to */
     } else if (run->pending_points + run->row.n + 2 > RUN_MAX_PENDING_POINTS) {
         rc = TALLY_EFULL;
+        count_dropped(run, run->row.n);
     } else {
         for (size_t i = 0; i < run->row.n; i++) {
             row_entry *e = &run->row.v[i];
@@ -121,6 +132,7 @@ int run_commit_locked(tally_run *run)
                 size_t len = strlen(e->json);
                 if (run->pending_object_bytes + len > RUN_MAX_OBJECT_BYTES) {
                     rc = TALLY_EFULL; /* the disk is not keeping up: bounded memory */
+                    count_dropped(run, 1);
                     continue;
                 }
                 if (VEC_PUSH(run->objects, o) < 0) {

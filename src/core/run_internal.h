@@ -129,7 +129,8 @@ struct tally_run {
     VEC(pending_line) lines;
     size_t pending_line_bytes;
     VEC(pending_kv) run_texts; /* run-row columns to set (git, ...) */
-    int run_dirty; /* rows/last_step changed */
+    int run_dirty; /* rows/last_step/dropped changed */
+    uint64_t dropped; /* values refused with TALLY_EFULL: stored in the run row */
 
     /* flusher */
     pthread_t thread;

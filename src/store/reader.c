@@ -159,10 +159,15 @@ int tally_store_config(tally_store *st, char **json_out)
 static int load_run(tally_store *st)
 {
     int rc = store_prepare(st, &st->q_run,
-                           "SELECT id, project, name, grp, job_type, notes, tags, mode, state,"
-                           " exit_code, start_time, heartbeat, end_time, heartbeat_ms, host,"
-                           " boot_id, pid, pid_start, user, os, command, cwd, git, version, rows,"
-                           " last_step FROM run");
+                           st->has_dropped
+                               ? "SELECT id, project, name, grp, job_type, notes, tags, mode,"
+                                 " state, exit_code, start_time, heartbeat, end_time,"
+                                 " heartbeat_ms, host, boot_id, pid, pid_start, user, os, command,"
+                                 " cwd, git, version, rows, last_step, dropped FROM run"
+                               : "SELECT id, project, name, grp, job_type, notes, tags, mode,"
+                                 " state, exit_code, start_time, heartbeat, end_time,"
+                                 " heartbeat_ms, host, boot_id, pid, pid_start, user, os, command,"
+                                 " cwd, git, version, rows, last_step, 0 FROM run");
     if (rc)
         return rc;
     sqlite3_stmt *s = st->q_run;
@@ -199,6 +204,7 @@ static int load_run(tally_store *st)
     in->version = col_text(st, s, 23);
     in->rows = sqlite3_column_int64(s, 24);
     in->last_step = sqlite3_column_int64(s, 25);
+    in->dropped = sqlite3_column_int64(s, 26);
     in->state = judge_state((const char *)sqlite3_column_text(s, 8),
                             st->lock ? runlock_held(st->lock) : -1,
                             (const char *)sqlite3_column_text(s, 14),
@@ -426,6 +432,13 @@ int tally_store_open(const char *path, tally_store **out)
     if (!rc) {
         sqlite3_busy_timeout(st->db, 1000);
         rc = schema_check(st->db, &st->info.schema_version);
+    }
+    if (!rc) {
+        /* Files from before the run row counted dropped values lack it. */
+        sqlite3_stmt *probe = NULL;
+        st->has_dropped = sqlite3_prepare_v2(st->db, "SELECT dropped FROM run", -1, &probe,
+                                             NULL) == SQLITE_OK;
+        sqlite3_finalize(probe);
     }
     if (!rc)
         rc = data_version(st, &st->version);

@@ -321,6 +321,16 @@ check "an id with a dash resolves (my-run)" test "$(show_id my-run)" = my-run
 check "id 'run' is its own run, not my-run's" test "$(show_id run)" = run
 check "an id with a dot resolves (v1.2_b)" test "$(show_id v1.2_b)" = v1.2_b
 check "a unique prefix of a dotted id resolves" test "$(show_id v1.)" = v1.2_b
+python3 -c '
+import sqlite3, sys
+d = sqlite3.connect(sys.argv[1]); d.execute("UPDATE run SET dropped=4321"); d.commit(); d.close()
+' "$TMP/twins/p/20200101-000000-run.db"
+"$TALLY" show --dir "$TMP/twins" run >"$TMP/dropped.txt" 2>/dev/null || fail "show of a run with drops failed"
+check "show says how many values were dropped" grep -Eq '^ *dropped +4321 values not stored' "$TMP/dropped.txt"
+check "show --json has the dropped count" sh -c '"$@" | grep -q "\"dropped\":[[:space:]]*4321"' - \
+    "$TALLY" show --dir "$TMP/twins" --json run
+"$TALLY" show --dir "$TMP/twins" my-run >"$TMP/nodrop.txt" 2>/dev/null || fail "show of my-run failed"
+check "show of a run that dropped nothing has no dropped line" sh -c '! grep -q "^ *dropped" "$1"' - "$TMP/nodrop.txt"
 mv "$TMP/twins/p/20200101-000000-my-run.db" "$TMP/twins/p/renamed.db"
 check "a renamed file still resolves by its stored id" test "$(show_id my-run)" = my-run
 

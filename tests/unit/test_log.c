@@ -1552,15 +1552,27 @@ static int object_cap_child(const char *dir)
         else
             kept++;
     }
+    int refused = full;
+    for (int more = 0; more < 5; more++) { /* still full: refused, and counted */
+        tally_log_str(run, "s", text);
+        refused += tally_commit(run) == TALLY_EFULL;
+    }
     free(text);
-    if (!full || kept < 32 || kept > (int)(RUN_MAX_OBJECT_BYTES / big) + 1)
+    if (!full || kept < 32 || kept > (int)(RUN_MAX_OBJECT_BYTES / big) + 1 || refused != 6)
         return 4; /* refused at the bound, not before, not never */
     lim.rlim_cur = RLIM_INFINITY;
     if (setrlimit(RLIMIT_FSIZE, &lim) != 0 || tally_flush(run) != TALLY_OK)
         return 5;
+    char *path = strdup(tally_run_path(run));
     if (tally_log_str(run, "s", "after") || tally_finish(run, 0))
         return 6;
-    return 0;
+    /* The run says how many values it could not keep. */
+    tally_store *st = NULL;
+    int rc = path ? tally_store_open(path, &st) : TALLY_ENOMEM;
+    int64_t dropped = rc ? -1 : tally_store_info(st)->dropped;
+    tally_store_close(st);
+    free(path);
+    return dropped == refused ? 0 : 7;
 }
 
 static void test_object_cap(void **state)

@@ -404,7 +404,7 @@ static char *write_synthetic(const char *dir, int nlines)
         snprintf(line, sizeof line, "%s line %d\033[2J", stream == 2 ? "err" : "out", i);
         assert_int_equal(writer_log(w, t0 + i, stream, line, strlen(line)), 0);
     }
-    assert_int_equal(writer_progress(w, 200, 199, t0 + 400), 0);
+    assert_int_equal(writer_progress(w, 200, 199, 1234, t0 + 400), 0); /* 1234 values dropped */
     assert_int_equal(writer_end(w, "finished", 0, t0 + 400), 0);
     assert_int_equal(writer_commit(w), 0);
     writer_close(w);
@@ -420,6 +420,7 @@ static void test_system_and_logs(void **state)
     canvas c = {0};
     assert_int_equal(tui_open_run(app, path, TAB_SYSTEM), 0);
     char *s = draw(app, &c, 100, 30);
+    assert_non_null(strstr(s, "1234 dropped")); /* the header never hides a loss */
     assert_non_null(strstr(s, "system.cpu"));
     assert_null(strstr(s, "loss")); /* step metrics stay on the charts tab */
     assert_true(braille_cells(&c) > 50);
