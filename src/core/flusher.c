@@ -98,6 +98,7 @@ static void take(tally_run *run, batch *b)
         }
     b->rows = run->rows;
     b->last_step = run->last_step;
+    run->wall_offset = clock_wall_offset(); /* _timestamp follows wall-clock changes */
     b->dropped = (int64_t)run->dropped;
     buf json = BUF_INIT;
     for (size_t i = 0; i < run->metrics.n; i++) {

@@ -19,23 +19,18 @@ int vec_grow(void **v, size_t *cap, size_t elem)
     return 0;
 }
 
-int point_buf_push(point_buf *pb, int64_t x, double y)
+int point_buf_grow(point_buf *pb)
 {
-    if (pb->n == pb->cap) {
-        size_t cap = pb->cap ? pb->cap * 2 : 256;
-        int64_t *nx = realloc(pb->x, cap * sizeof *nx);
-        if (!nx)
-            return -1;
-        pb->x = nx;
-        double *ny = realloc(pb->y, cap * sizeof *ny);
-        if (!ny)
-            return -1;
-        pb->y = ny;
-        pb->cap = cap;
-    }
-    pb->x[pb->n] = x;
-    pb->y[pb->n] = y;
-    pb->n++;
+    size_t cap = pb->cap ? pb->cap * 2 : 256;
+    int64_t *nx = realloc(pb->x, cap * sizeof *nx);
+    if (!nx)
+        return -1;
+    pb->x = nx;
+    double *ny = realloc(pb->y, cap * sizeof *ny);
+    if (!ny)
+        return -1;
+    pb->y = ny;
+    pb->cap = cap;
     return 0;
 }
 

@@ -36,6 +36,7 @@ typedef struct metric_rule {
 } metric_rule;
 
 typedef struct metric {
+    struct metric *next; /* the key staged after this one in its last row (prediction) */
     char *name;
     size_t name_len;
     uint64_t hash;
@@ -98,7 +99,8 @@ struct tally_run {
     struct runlock *claim; /* this run's claim on its file (store/runlock.h) */
     int flush_ms;
     double start_wall; /* Unix seconds at init */
-    int64_t start_mono;
+    int64_t start_mono; /* coarse monotonic ns at init (_runtime counts from it) */
+    double wall_offset; /* clock_wall_offset(), refreshed at every flush */
 
     pthread_mutex_t mu;
     pthread_cond_t wake; /* flusher: work or stop */
@@ -110,6 +112,13 @@ struct tally_run {
     int64_t last_step;   /* -1 before the first row */
     uint64_t row_gen;    /* bumps at every commit: identifies the open row */
     VEC(row_entry) row;  /* the open row */
+    /* Key prediction: programs log the same keys in the same order every
+     * step, so the key after `last_staged` is most likely the one that
+     * followed it in the previous row (metric.next); a string compare
+     * against it replaces the hash and the probe. */
+    struct metric *row_head;    /* the first key of the last row */
+    struct metric *last_staged; /* the last key staged in the open row, or NULL */
+    struct metric *predicted;   /* the key expected next, or NULL */
 
     /* metrics, in id order, and their hash index */
     VEC(metric *) metrics;
@@ -186,7 +195,18 @@ const metric_rule *metrics_rule_for(const tally_run *run, const char *name);
 metric_rule *metrics_rule_new(const char *pattern, const char *step_metric, unsigned summary,
                               int goal);
 void metrics_rule_free(metric_rule *r);
-int point_buf_push(point_buf *pb, int64_t x, double y);
+int point_buf_grow(point_buf *pb);
+/* Appends a point: -1 when out of memory.  Inline: it is the caller's
+ * per-value cost. */
+static inline int point_buf_push(point_buf *pb, int64_t x, double y)
+{
+    if (pb->n == pb->cap && point_buf_grow(pb) < 0)
+        return -1;
+    pb->x[pb->n] = x;
+    pb->y[pb->n] = y;
+    pb->n++;
+    return 0;
+}
 
 /* flusher.c */
 int flusher_start(tally_run *run);

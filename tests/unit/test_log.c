@@ -106,6 +106,41 @@ static void test_stage_commit(void **state)
     free(path);
 }
 
+/* The next key is predicted from the previous row's order; whatever the
+ * order, a missed or wrong guess must still land every value on its key.
+ * One buffer holds every key, as a caller formatting keys would do. */
+static void test_key_prediction(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    static const char *const orders[] = {"abc", "abc", "cba", "ab", "abcd", "dcba", "b", "bd"};
+    char key[8];
+    size_t expect[4] = {0};
+    for (size_t r = 0; r < sizeof orders / sizeof *orders; r++) {
+        for (const char *k = orders[r]; *k; k++) {
+            snprintf(key, sizeof key, "k%c", *k);
+            assert_int_equal(tally_log(run, key, (double)(r * 10 + (size_t)(*k - 'a'))), TALLY_OK);
+            expect[*k - 'a']++;
+        }
+        assert_int_equal(tally_commit(run), TALLY_OK);
+    }
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    for (int k = 0; k < 4; k++) {
+        snprintf(key, sizeof key, "k%c", 'a' + k);
+        int64_t *x;
+        double *y;
+        size_t n = tu_points(st, key, &x, &y);
+        assert_int_equal(n, expect[k]);
+        for (size_t i = 0; i < n; i++)
+            assert_true(y[i] == (double)(x[i] * 10 + k)); /* row r is step r */
+        free(x);
+        free(y);
+    }
+    tally_store_close(st);
+    free(path);
+}
+
 static void test_empty_step(void **state)
 {
     const char *dir = *state;
@@ -1664,6 +1699,7 @@ int main(void)
     unsetenv("TALLY_MODE");
     const struct CMUnitTest tests[] = {
         TU_DIR_TEST(test_stage_commit),
+        TU_DIR_TEST(test_key_prediction),
         TU_DIR_TEST(test_empty_step),
         TU_DIR_TEST(test_log_at),
         TU_DIR_TEST(test_last_step),
