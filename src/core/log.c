@@ -6,9 +6,11 @@
  * no I/O: a call costs a hash lookup and an append.  Committed points wait
  * in per-metric buffers until the flusher takes them.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -128,10 +130,28 @@ static inline int append_point(tally_run *run, metric *m, int64_t x, double y)
     return TALLY_OK;
 }
 
+/* Holds a caller that outruns a working disk at the soft bound until the
+ * flusher has written what it holds (see run_internal.h).  Called with the
+ * lock held; the wait releases it. */
+static void throttle(tally_run *run)
+{
+    if (run->pending_points + run->row.n < RUN_SOFT_PENDING_POINTS || run->io_error ||
+        run->stopping || !run->thread_started || getpid() != run->pid)
+        return; /* under the bound, a failing disk, or no flusher here (a fork) */
+    struct timespec deadline = clock_deadline_ms(RUN_THROTTLE_MS);
+    while (run->pending_points + run->row.n >= RUN_SOFT_PENDING_POINTS && !run->io_error &&
+           !run->stopping) {
+        pthread_cond_signal(&run->wake);
+        if (pthread_cond_timedwait(&run->done, &run->mu, &deadline) == ETIMEDOUT)
+            break;
+    }
+}
+
 int run_commit_locked(tally_run *run)
 {
     if (run->row.n == 0)
         return TALLY_OK; /* an empty step is not stored */
+    throttle(run);
     /* One coarse clock read: _timestamp and _runtime to the kernel tick
      * (a few ms) are all a chart needs, and exact reads were a fifth of a
      * one-metric step's cost. */

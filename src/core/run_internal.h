@@ -157,9 +157,16 @@ struct tally_run {
     struct capture_ctx *capture; /* sampler, console capture (src/capture/capture.c), or NULL */
 };
 
-/* Limits that keep a run from eating the host's memory when the disk stalls. */
+/* Limits that keep a run from eating the host's memory.  A caller faster
+ * than the disk is held back at the soft bound: its commit waits for the
+ * flusher's current batch (a fraction of a second), so memory stays near
+ * 64 MiB and nothing is dropped.  A disk that fails or stalls past the
+ * wait is not waited for: values are held up to the hard bound, then
+ * dropped (counted, one warning). */
 #define RUN_FLUSH_EARLY_POINTS (1u << 20) /* wake the flusher before its period */
 #define RUN_FLUSH_EARLY_OBJECT_BYTES (4u << 20) /* the same for queued strings / JSON */
+#define RUN_SOFT_PENDING_POINTS (1u << 22) /* 64 MiB of points: a commit waits */
+#define RUN_THROTTLE_MS 2000               /* the longest a commit waits */
 #define RUN_MAX_PENDING_POINTS (1u << 25) /* beyond this, new values are dropped */
 
 /* log.c */

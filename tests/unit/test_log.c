@@ -141,6 +141,38 @@ static void test_key_prediction(void **state)
     free(path);
 }
 
+/* A caller that outruns the disk is held at the soft bound: pending
+ * points stay bounded (they reached hundreds of MB for one metric logged
+ * in a tight loop) and nothing is dropped. */
+static void test_pending_bound(void **state)
+{
+    const char *dir = *state;
+    tally_options o = {.dir = dir, .project = "unit", .sample_ms = -1,
+                       .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_OK);
+    const long steps = 3000000; /* 9 M points with _timestamp and _runtime */
+    size_t peak = 0;
+    for (long s = 0; s < steps; s++) {
+        assert_int_equal(tally_log(run, "loss", (double)s), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        if (s % 1024 == 0) { /* seldom: the loop must stay as fast as it can */
+            RUN_LOCK(run);
+            if (run->pending_points > peak)
+                peak = run->pending_points;
+            RUN_UNLOCK(run);
+        }
+    }
+    assert_true(peak <= RUN_SOFT_PENDING_POINTS + 3);
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->rows, steps);
+    assert_int_equal(tally_store_info(st)->dropped, 0);
+    assert_int_equal(tally_store_find_metric(st, "loss")->n, steps);
+    tally_store_close(st);
+    free(path);
+}
+
 static void test_empty_step(void **state)
 {
     const char *dir = *state;
@@ -1700,6 +1732,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         TU_DIR_TEST(test_stage_commit),
         TU_DIR_TEST(test_key_prediction),
+        TU_DIR_TEST(test_pending_bound),
         TU_DIR_TEST(test_empty_step),
         TU_DIR_TEST(test_log_at),
         TU_DIR_TEST(test_last_step),
