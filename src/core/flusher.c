@@ -261,8 +261,17 @@ static void settle(tally_run *run, batch *b, int rc)
     if (rc == TALLY_OK) {
         run->metrics_persisted = b->metrics_to;
         run->rules_written = b->rules_to;
-        for (size_t i = 0; i < b->points.n; i++)
-            b->points.v[i]->writing.n = 0;
+        for (size_t i = 0; i < b->points.n; i++) {
+            metric *m = b->points.v[i];
+            m->writing.n = 0;
+            /* Nothing came since the take: the key may be done (a key
+             * with the step in it is logged once).  Its buffers go; the
+             * next point allocates again. */
+            if (m->pending.n == 0) {
+                point_buf_release(&m->pending);
+                point_buf_release(&m->writing);
+            }
+        }
         run->pending_points -= b->npoints;
         run->pending_line_bytes -= b->line_bytes;
         run->pending_object_bytes -= b->object_bytes;

@@ -25,7 +25,7 @@
 typedef struct point_buf {
     int64_t *x;
     double *y;
-    size_t n, cap;
+    uint32_t n, cap; /* RUN_MAX_PENDING_POINTS bounds them */
 } point_buf;
 
 typedef struct metric_rule {
@@ -35,28 +35,24 @@ typedef struct metric_rule {
     int goal;
 } metric_rule;
 
+/* One key.  The fields a logging call touches come first, and the name
+ * lives inside the struct: a call reads one allocation, not two. */
 typedef struct metric {
     struct metric *next; /* the key staged after this one in its last row (prediction) */
-    char *name;
-    size_t name_len;
+    uint64_t staged_gen; /* the row it holds a slot in (row_gen + 1), if any */
+    size_t staged_slot;
+    point_buf pending; /* committed, not yet taken by the flusher */
+    summary_state summary;
+    unsigned char is_int, summary_dirty, meta_dirty; /* meta: is_int or rule changed since the last flush */
+    unsigned char axis; /* tally_axis */
+    unsigned char hidden;
+    unsigned char persisted; /* its row exists in the file (flusher-owned) */
+    uint32_t name_len;
     uint64_t hash;
     int64_t id;
-    int axis; /* tally_axis */
-    int hidden;
-    int is_int;
     const metric_rule *rule; /* NULL: defaults */
-    int persisted;           /* its row exists in the file (flusher-owned) */
-    int meta_dirty;          /* is_int or rule changed since the last flush */
-
-    /* staging: the slot this metric holds in the open row, if any */
-    uint64_t staged_gen;
-    size_t staged_slot;
-
-    point_buf pending; /* committed, not yet taken by the flusher */
     point_buf writing; /* taken by the flusher (flusher-owned) */
-
-    summary_state summary;
-    int summary_dirty;
+    char name[];       /* NUL-terminated */
 } metric;
 
 /* One value of the open row. */
@@ -203,6 +199,8 @@ metric_rule *metrics_rule_new(const char *pattern, const char *step_metric, unsi
                               int goal);
 void metrics_rule_free(metric_rule *r);
 int point_buf_grow(point_buf *pb);
+/* Frees the arrays: an idle metric holds no buffer. */
+void point_buf_release(point_buf *pb);
 /* Appends a point: -1 when out of memory.  Inline: it is the caller's
  * per-value cost. */
 static inline int point_buf_push(point_buf *pb, int64_t x, double y)
