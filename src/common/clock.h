@@ -25,24 +25,12 @@ static inline int64_t clock_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The coarse clocks: the time at the kernel's last tick (a few ms of
- * resolution), read without touching the hardware counter.  For stamps
- * that many calls a second take and nobody reads to the microsecond. */
-static inline int64_t clock_mono_coarse_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Wall time minus coarse monotonic time, in seconds, at one tick: wall
- * time is then coarse monotonic time plus this, for one clock read. */
+/* Wall time minus monotonic time, in seconds: wall time is then a
+ * monotonic read plus this, one clock read instead of two.  Refresh it now
+ * and then (the wall clock may be set). */
 static inline double clock_wall_offset(void)
 {
-    struct timespec w, m;
-    clock_gettime(CLOCK_REALTIME_COARSE, &w);
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &m);
-    return (double)(w.tv_sec - m.tv_sec) + (double)(w.tv_nsec - m.tv_nsec) * 1e-9;
+    return clock_wall() - (double)clock_mono_ns() * 1e-9;
 }
 
 /* A condition variable that times out on CLOCK_MONOTONIC, as the

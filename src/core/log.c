@@ -152,10 +152,10 @@ int run_commit_locked(tally_run *run)
     if (run->row.n == 0)
         return TALLY_OK; /* an empty step is not stored */
     throttle(run);
-    /* One coarse clock read: _timestamp and _runtime to the kernel tick
-     * (a few ms) are all a chart needs, and exact reads were a fifth of a
-     * one-metric step's cost. */
-    int64_t mono = clock_mono_coarse_ns();
+    /* One clock read, not two (they were a fifth of a one-metric step's
+     * cost): _timestamp is monotonic time plus the wall offset the flusher
+     * refreshes every flush. */
+    int64_t mono = clock_mono_ns();
     double wall = (double)mono * 1e-9 + run->wall_offset;
     double runtime = (double)(mono - run->start_mono) / 1e9;
     int64_t step = run->step;
@@ -648,7 +648,7 @@ int tally_save_file(tally_run *run, const char *path)
 
 int64_t run_elapsed_ms(const tally_run *run)
 {
-    return (clock_mono_ns() - run->start_mono) / 1000000; /* fine >= coarse: never negative */
+    return (clock_mono_ns() - run->start_mono) / 1000000;
 }
 
 int run_log_time(tally_run *run, const char *key, int64_t t_ms, double value)

@@ -432,7 +432,7 @@ int tally_init_ex(const tally_options *opts, tally_run **out)
     run->project = strdup(project);
     run->flush_ms = o->flush_ms ? o->flush_ms : FLUSH_MS_DEFAULT;
     run->start_wall = clock_wall();
-    run->start_mono = clock_mono_coarse_ns();
+    run->start_mono = clock_mono_ns();
     run->wall_offset = clock_wall_offset();
     if (!run->id || !run->name || !run->project || metrics_init(run) < 0) {
         rc = TALLY_ENOMEM;

@@ -95,7 +95,7 @@ struct tally_run {
     struct runlock *claim; /* this run's claim on its file (store/runlock.h) */
     int flush_ms;
     double start_wall; /* Unix seconds at init */
-    int64_t start_mono; /* coarse monotonic ns at init (_runtime counts from it) */
+    int64_t start_mono; /* monotonic ns at init (_runtime counts from it) */
     double wall_offset; /* clock_wall_offset(), refreshed at every flush */
 
     pthread_mutex_t mu;
