@@ -166,6 +166,38 @@ static int bench_one_metric(const char *dir, double *ns_per_step)
     return tally_finish(run, 0) != TALLY_OK;
 }
 
+/* tally_log_json: an object of JSON_KEYS numbers a step, as a program
+ * passing its metrics dict would log them; CPU time per scalar in the
+ * call (the text is formatted outside the timed part). */
+#define JSON_KEYS 10
+static int bench_json(const char *dir, double *ns_per_scalar)
+{
+    tally_options opts = {.dir = dir, .project = "benchjson"};
+    tally_run *run;
+    int rc = tally_init_ex(&opts, &run);
+    if (rc) {
+        fprintf(stderr, "tally_init: %s\n", tally_strerror(rc));
+        return 1;
+    }
+    const long steps = 200000;
+    unsigned long long rng = 1;
+    double in_calls = 0;
+    char text[1024];
+    for (long step = 0; step < steps; step++) {
+        int n = snprintf(text, sizeof text, "{");
+        for (int m = 0; m < JSON_KEYS; m++)
+            n += snprintf(text + n, sizeof text - (size_t)n, "%s\"train/metric%02d\": %.17g",
+                          m ? ", " : "", m, value(m, step, &rng));
+        snprintf(text + n, sizeof text - (size_t)n, "}");
+        double c0 = cpu_now();
+        tally_log_json(run, text);
+        tally_commit(run);
+        in_calls += cpu_now() - c0;
+    }
+    *ns_per_scalar = in_calls / ((double)steps * JSON_KEYS) * 1e9;
+    return tally_finish(run, 0) != TALLY_OK;
+}
+
 static void make_keys(char keys[][32])
 {
     for (int m = 0; m < METRICS; m++)
@@ -265,7 +297,7 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
-    double caller_ns, rate, bytes, base_rate, base_bytes, one_ns;
+    double caller_ns, rate, bytes, base_rate, base_bytes, one_ns, json_ns;
     char keys[METRICS][32];
     make_keys(keys);
     double floor_ns = bench_floor((const char(*)[32])keys);
@@ -273,7 +305,8 @@ int main(void)
     if (bench_baseline(dir, &base_rate, &base_bytes) || bench_tally(dir, &caller_ns, &rate, &bytes))
         return 1;
     double base_rate2, base_bytes2;
-    if (bench_baseline(dir, &base_rate2, &base_bytes2) || bench_one_metric(dir, &one_ns))
+    if (bench_baseline(dir, &base_rate2, &base_bytes2) || bench_one_metric(dir, &one_ns) ||
+        bench_json(dir, &json_ns))
         return 1;
     floor_ns = (floor_ns + bench_floor((const char(*)[32])keys)) / 2;
     double base = (base_rate + base_rate2) / 2;
@@ -283,6 +316,8 @@ int main(void)
     printf("floor (hash+mutex+append) %5.1f ns/scalar\n", floor_ns);
     printf("caller / floor         %8.2f x               (target <= 1.5)\n", caller_ns / floor_ns);
     printf("one metric per step    %8.1f ns/step (log + commit)\n", one_ns);
+    printf("tally_log_json         %8.1f ns/scalar      (target <= 300; %d keys an object)\n",
+           json_ns, JSON_KEYS);
     printf("tally end to end       %8.2f M scalars/s\n", rate / 1e6);
     printf("raw SQLite baseline    %8.2f M scalars/s     (runs: %.2f, %.2f)\n", base / 1e6,
            base_rate / 1e6, base_rate2 / 1e6);

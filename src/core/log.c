@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/json.h"
 #include "common/text.h"
+#include "core/jscan.h"
 #include "core/run_internal.h"
 
 /* Largest integer a double holds exactly; bigger int64 values are stored as
@@ -401,12 +402,92 @@ static int flatten(const cJSON *obj, buf *path, value_list *out)
     return TALLY_OK;
 }
 
+/* Stages values[0..n) all or nothing: every key is looked up (created)
+ * first, so a refused one stages none.  ms: room for n metrics.  Called
+ * with the lock held. */
+static int stage_all(tally_run *run, staged_value *values, size_t n, metric **ms)
+{
+    if (run->stopping)
+        return TALLY_EFINISHED;
+    metric *saved = run->predicted;
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = lookup(run, values[i].key, &ms[i]);
+        if (!rc)
+            run->predicted = ms[i]->next; /* the object lists keys in row order too */
+    }
+    run->predicted = saved;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = stage(run, ms[i], &values[i]);
+    return sticky(run, rc);
+}
+
+#define JSON_STACK_VALUES 64 /* objects up to this many values need no allocation */
+#define DECLINED 1           /* not a TALLY_E* code: take the general path */
+
+/* The fast path: an object jscan could read.  DECLINED when a key or
+ * string needs the general path's verdict (it then reports the error). */
+static int log_scanned(tally_run *run, const jscan *sc)
+{
+    staged_value stack_values[JSON_STACK_VALUES];
+    metric *stack_ms[JSON_STACK_VALUES];
+    staged_value *values = stack_values;
+    metric **ms = stack_ms;
+    if (sc->n > JSON_STACK_VALUES) {
+        values = malloc(sc->n * sizeof *values);
+        ms = malloc(sc->n * sizeof *ms);
+        if (!values || !ms) {
+            free(values);
+            free(ms);
+            return TALLY_ENOMEM;
+        }
+    }
+    int rc = TALLY_OK;
+    size_t n = 0;
+    for (; n < sc->n && !rc; n++) {
+        const jscan_item *it = &sc->items[n];
+        staged_value *v = &values[n];
+        *v = (staged_value){sc->text.data + it->key, 0, NULL, NULL, 0};
+        if (key_check(v->key, NULL) || key_reserved(v->key)) {
+            rc = DECLINED;
+        } else if (it->is_str) {
+            if (string_value(sc->text.data + it->str, v) != TALLY_OK)
+                rc = DECLINED;
+        } else {
+            v->value = it->number;
+            v->is_int = v->value == floor(v->value) && fabs(v->value) <= EXACT_INT_MAX;
+        }
+    }
+    if (!rc) {
+        RUN_LOCK(run);
+        rc = stage_all(run, values, n, ms);
+        RUN_UNLOCK(run);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(values[i].json); /* what was not staged */
+    if (values != stack_values) {
+        free(values);
+        free(ms);
+    }
+    return rc;
+}
+
 int tally_log_json(tally_run *run, const char *json_object)
 {
     if (!run || !json_object)
         return TALLY_EINVAL;
     if (run->disabled)
         return TALLY_OK;
+    jscan sc;
+    int rc = jscan_object(json_object, &sc);
+    if (rc < 0)
+        return TALLY_ENOMEM;
+    if (rc == 1) {
+        rc = log_scanned(run, &sc);
+        jscan_free(&sc);
+        if (rc != DECLINED)
+            return rc;
+    }
     cJSON *root = json_parse(json_object); /* bare NaN / Infinity too */
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
@@ -414,27 +495,18 @@ int tally_log_json(tally_run *run, const char *json_object)
     }
     value_list values = {0};
     buf path = BUF_INIT;
-    int rc = flatten(root, &path, &values);
+    rc = flatten(root, &path, &values);
     buf_free(&path);
     cJSON_Delete(root);
+    metric **ms = NULL;
+    if (!rc && values.n && !(ms = malloc(values.n * sizeof *ms)))
+        rc = TALLY_ENOMEM;
     if (!rc) {
         RUN_LOCK(run);
-        if (run->stopping)
-            rc = TALLY_EFINISHED;
-        /* Create every metric first, so a failure stages nothing. */
-        for (size_t i = 0; i < values.n && !rc; i++) {
-            metric *m;
-            rc = lookup(run, values.v[i].key, &m);
-        }
-        for (size_t i = 0; i < values.n && !rc; i++) {
-            metric *m;
-            rc = lookup(run, values.v[i].key, &m);
-            if (!rc)
-                rc = stage(run, m, &values.v[i]);
-        }
-        rc = sticky(run, rc);
+        rc = stage_all(run, values.v, values.n, ms);
         RUN_UNLOCK(run);
     }
+    free(ms);
     value_list_free(&values);
     return rc;
 }

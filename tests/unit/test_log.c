@@ -700,6 +700,72 @@ static void test_log_json(void **state)
     free(path);
 }
 
+/* The shapes tally_log_json reads without a tree (src/core/jscan.c) and
+ * the ones it hands to the general path give the same values. */
+static void test_log_json_fast(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    /* step 0: what the scanner reads itself */
+    assert_int_equal(tally_log_json(run, " {\"a\" : 1 , \"b\":{\"c\":-2.5e-3,\"d\":{\"e\":0}},"
+                                         "\"f\":-0,\"g\":123456789012345,\"h\":1E2,"
+                                         "\"s\":\"h\xc3\xa9\",\"b/c2\":7}\n"),
+                     TALLY_OK);
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    /* step 1: the same keys through the general path (an escape, a long
+     * integer, a bare NaN each send the whole object there) */
+    assert_int_equal(tally_log_json(run, "{\"a\":2,\"s\":\"x\\ty\",\"g\":1234567890123456,"
+                                         "\"h\":NaN}"),
+                     TALLY_OK);
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    /* errors come from the general path, and stage nothing */
+    assert_int_equal(tally_log_json(run, "{\"a\":3,\"\":4}"), TALLY_EKEY);
+    assert_int_equal(tally_log_json(run, "{\"a\":3,\"s\":\"\xff\"}"), TALLY_EUTF8);
+    assert_int_equal(tally_log_json(run, "{\"a\":3,\"_runtime\":4}"), TALLY_EKEY);
+    assert_int_equal(tally_log_json(run, "{\"a\":}"), TALLY_EJSON);
+    assert_int_equal(tally_log_json(run, "{\"a\":3} x"), TALLY_EJSON);
+    assert_int_equal(tally_log_json(run, "{\"a\":3,}"), TALLY_EJSON);
+    assert_int_equal(tally_log_json(run, "[1]"), TALLY_EJSON);
+    assert_int_equal(tally_commit(run), TALLY_OK); /* nothing staged: no row */
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->rows, 2);
+    expect_points(st, "a", (int64_t[]){0, 1}, (double[]){1, 2}, 2);
+    expect_points(st, "b/c", (int64_t[]){0}, (double[]){-2.5e-3}, 1);
+    expect_points(st, "b/d/e", (int64_t[]){0}, (double[]){0}, 1);
+    expect_points(st, "b/c2", (int64_t[]){0}, (double[]){7}, 1);
+    expect_points(st, "h", (int64_t[]){0, 1}, (double[]){100, NAN}, 2);
+    int64_t *x;
+    double *y;
+    assert_int_equal(tu_points(st, "f", &x, &y), 1);
+    assert_true(y[0] == 0 && signbit(y[0])); /* -0 stays -0 */
+    free(x);
+    free(y);
+    assert_int_equal(tu_points(st, "g", &x, &y), 2);
+    assert_true(y[0] == 123456789012345.0 && y[1] == 1234567890123456.0);
+    free(x);
+    free(y);
+    assert_true(tally_store_find_metric(st, "a")->is_int);
+    assert_true(tally_store_find_metric(st, "g")->is_int);
+    assert_false(tally_store_find_metric(st, "b/c")->is_int);
+    tally_objects *o;
+    assert_int_equal(tally_objects_open(st, INT64_MIN, INT64_MAX, &o), TALLY_OK);
+    tally_object obj;
+    const char *want[] = {"\"h\xc3\xa9\"", "\"x\\ty\""};
+    int got = 0;
+    while (tally_objects_next(o, &obj) == 1) {
+        assert_true(got < 2);
+        assert_int_equal(obj.x, got);
+        assert_string_equal(obj.type, "string");
+        assert_string_equal(obj.json, want[got]);
+        got++;
+    }
+    assert_int_equal(got, 2);
+    tally_objects_close(o);
+    tally_store_close(st);
+    free(path);
+}
+
 static void test_nonfinite(void **state)
 {
     const double values[] = {NAN,
@@ -1744,6 +1810,7 @@ int main(void)
         TU_DIR_TEST(test_log_int),
         TU_DIR_TEST(test_log_str),
         TU_DIR_TEST(test_log_json),
+        TU_DIR_TEST(test_log_json_fast),
         TU_DIR_TEST(test_nonfinite),
         TU_DIR_TEST(test_threads),
         TU_DIR_TEST(test_disabled),
