@@ -11,6 +11,7 @@
 
 #include <locale.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,19 +56,44 @@ static int plain_string(scanner *s, const char **start, size_t *len)
     return OK;
 }
 
-/* JSON's number grammar, exactly: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+/* Exact powers of ten: every one up to 1e22 is a double. */
+static const double exact_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* JSON's number grammar, exactly: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ *
+ * The value: when the digits make at most 15 significant figures and the
+ * decimal exponent is within +-22, both the digits and the power of ten
+ * are exact doubles, so one IEEE multiply or divide rounds correctly (the
+ * classic fast path: "0.001", "3", "2.5e-3").  Longer ones go to strtod in
+ * the C locale. */
 static int number(scanner *s, double *out)
 {
     const char *b = s->p, *p = s->p;
-    int digits = 0, plain = 1;
-    if (*p == '-')
+    int digits = 0, plain = 1, negative = 0;
+    uint64_t mantissa = 0;
+    int significant = 0, exp10 = 0;
+#define DIGIT(d)                                                                                 \
+    do {                                                                                         \
+        if (mantissa || (d)) {                                                                   \
+            if (significant < 19)                                                                \
+                mantissa = mantissa * 10 + (uint64_t)(d);                                        \
+            significant++;                                                                       \
+        }                                                                                        \
+    } while (0)
+    if (*p == '-') {
+        negative = 1;
         p++;
+    }
     if (*p == '0') {
         p++;
         digits = 1;
     } else if (*p >= '1' && *p <= '9') {
-        while (*p >= '0' && *p <= '9')
+        while (*p >= '0' && *p <= '9') {
+            DIGIT(*p - '0');
             p++, digits++;
+        }
     } else {
         return DECLINE; /* NaN, Infinity, a leading + or . : the general path */
     }
@@ -76,21 +102,37 @@ static int number(scanner *s, double *out)
         p++;
         if (!(*p >= '0' && *p <= '9'))
             return DECLINE;
-        while (*p >= '0' && *p <= '9')
+        while (*p >= '0' && *p <= '9') {
+            DIGIT(*p - '0');
+            exp10--;
             p++;
+        }
     }
+#undef DIGIT
     if (*p == 'e' || *p == 'E') {
         plain = 0;
         p++;
+        int sign = 1, e = 0;
         if (*p == '+' || *p == '-')
-            p++;
+            sign = *p++ == '-' ? -1 : 1;
         if (!(*p >= '0' && *p <= '9'))
             return DECLINE;
-        while (*p >= '0' && *p <= '9')
+        while (*p >= '0' && *p <= '9') {
+            if (e < 100000)
+                e = e * 10 + (*p - '0');
             p++;
+        }
+        exp10 += sign * e;
     }
     if (plain && digits > MAX_PLAIN_INT_DIGITS)
         return DECLINE; /* may need its digits kept exact */
+    if (significant <= 15 && exp10 >= -22 && exp10 <= 22) {
+        double v = (double)mantissa;
+        v = exp10 < 0 ? v / exact_pow10[-exp10] : v * exact_pow10[exp10];
+        *out = negative ? -v : v;
+        s->p = p;
+        return OK;
+    }
     pthread_once(&c_locale_once, make_c_locale);
     if (!c_locale)
         return DECLINE;

@@ -34,29 +34,40 @@ typedef struct staged_value {
     int is_int;
 } staged_value;
 
-/* Finds the key's metric, creating it after checking the key. */
-static int lookup(tally_run *run, const char *key, metric **out)
+/* Finds the key's metric: *out NULL when the key is new (and unchecked);
+ * TALLY_EKEY for a key the logging calls may not use. */
+static int find(tally_run *run, const char *key, metric **out)
 {
-    metric *p = run->predicted;
-    if (p && strcmp(p->name, key) == 0) {
-        *out = p; /* staged in a row before: a valid step metric */
+    metric *m = run->predicted;
+    if (m && strcmp(m->name, key) == 0) {
+        *out = m; /* staged in a row before: a valid step metric */
         return TALLY_OK;
     }
     size_t len;
     uint64_t hash = metrics_hash(key, &len);
-    metric *m = metrics_find(run, key, len, hash);
-    if (!m) {
-        int rc = key_check(key, &len);
-        if (rc)
-            return rc;
-        if (key_reserved(key))
-            return TALLY_EKEY;
-        m = metrics_add(run, key, len, hash, 0, 0);
-        if (!m)
-            return TALLY_ENOMEM;
-    } else if (m == run->m_timestamp || m == run->m_runtime || m->axis != TALLY_AXIS_STEP) {
+    m = metrics_find(run, key, len, hash);
+    *out = m;
+    if (m && (m == run->m_timestamp || m == run->m_runtime || m->axis != TALLY_AXIS_STEP))
         return TALLY_EKEY; /* reserved, or a time-axis sample (capture's keys) */
-    }
+    return TALLY_OK;
+}
+
+/* Finds the key's metric, creating it after checking the key. */
+static int lookup(tally_run *run, const char *key, metric **out)
+{
+    int rc = find(run, key, out);
+    if (rc || *out)
+        return rc;
+    size_t len;
+    rc = key_check(key, &len);
+    if (rc)
+        return rc;
+    if (key_reserved(key))
+        return TALLY_EKEY;
+    size_t n;
+    metric *m = metrics_add(run, key, len, metrics_hash(key, &n), 0, 0);
+    if (!m)
+        return TALLY_ENOMEM;
     *out = m;
     return TALLY_OK;
 }
@@ -403,8 +414,8 @@ static int flatten(const cJSON *obj, buf *path, value_list *out)
 }
 
 /* Stages values[0..n) all or nothing: every key is looked up (created)
- * first, so a refused one stages none.  ms: room for n metrics.  Called
- * with the lock held. */
+ * first, so a refused one stages none.  ms: a metric per value, or NULL
+ * where it is still to be looked up.  Called with the lock held. */
 static int stage_all(tally_run *run, staged_value *values, size_t n, metric **ms)
 {
     if (run->stopping)
@@ -412,7 +423,8 @@ static int stage_all(tally_run *run, staged_value *values, size_t n, metric **ms
     metric *saved = run->predicted;
     int rc = TALLY_OK;
     for (size_t i = 0; i < n && !rc; i++) {
-        rc = lookup(run, values[i].key, &ms[i]);
+        if (!ms[i])
+            rc = lookup(run, values[i].key, &ms[i]);
         if (!rc)
             run->predicted = ms[i]->next; /* the object lists keys in row order too */
     }
@@ -422,8 +434,26 @@ static int stage_all(tally_run *run, staged_value *values, size_t n, metric **ms
     return sticky(run, rc);
 }
 
+#define DECLINED 1 /* not a TALLY_E* code: take the general path */
+
+/* The fast path checks only the keys it has not seen: DECLINED when a new
+ * one is not a valid key (the general path then reports why, creating
+ * nothing).  Called with the lock held. */
+static int known_or_valid(tally_run *run, const staged_value *values, size_t n, metric **ms)
+{
+    metric *saved = run->predicted;
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = find(run, values[i].key, &ms[i]);
+        if (!rc && !ms[i] && (key_check(values[i].key, NULL) || key_reserved(values[i].key)))
+            rc = DECLINED;
+        run->predicted = ms[i] ? ms[i]->next : NULL;
+    }
+    run->predicted = saved;
+    return rc;
+}
+
 #define JSON_STACK_VALUES 64 /* objects up to this many values need no allocation */
-#define DECLINED 1           /* not a TALLY_E* code: take the general path */
 
 /* The fast path: an object jscan could read.  DECLINED when a key or
  * string needs the general path's verdict (it then reports the error). */
@@ -448,9 +478,7 @@ static int log_scanned(tally_run *run, const jscan *sc)
         const jscan_item *it = &sc->items[n];
         staged_value *v = &values[n];
         *v = (staged_value){sc->text.data + it->key, 0, NULL, NULL, 0};
-        if (key_check(v->key, NULL) || key_reserved(v->key)) {
-            rc = DECLINED;
-        } else if (it->is_str) {
+        if (it->is_str) {
             if (string_value(sc->text.data + it->str, v) != TALLY_OK)
                 rc = DECLINED;
         } else {
@@ -460,7 +488,9 @@ static int log_scanned(tally_run *run, const jscan *sc)
     }
     if (!rc) {
         RUN_LOCK(run);
-        rc = stage_all(run, values, n, ms);
+        rc = known_or_valid(run, values, n, ms);
+        if (!rc)
+            rc = stage_all(run, values, n, ms);
         RUN_UNLOCK(run);
     }
     for (size_t i = 0; i < n; i++)
@@ -499,7 +529,7 @@ int tally_log_json(tally_run *run, const char *json_object)
     buf_free(&path);
     cJSON_Delete(root);
     metric **ms = NULL;
-    if (!rc && values.n && !(ms = malloc(values.n * sizeof *ms)))
+    if (!rc && values.n && !(ms = calloc(values.n, sizeof *ms)))
         rc = TALLY_ENOMEM;
     if (!rc) {
         RUN_LOCK(run);

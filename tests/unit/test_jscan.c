@@ -85,6 +85,20 @@ static void gen_number(buf *b, tu_rng *r)
         buf_puts(b, odd[tu_rng_below(r, sizeof odd / sizeof *odd)]);
         return;
     }
+    if (tu_rng_below(r, 2) == 0) {
+        /* digits around the scanner's exact limits: 15 figures, 10^+-22 */
+        int n = 1 + (int)tu_rng_below(r, 18), point = (int)tu_rng_below(r, (uint64_t)n + 1);
+        if (tu_rng_below(r, 2))
+            buf_putc(b, '-');
+        for (int i = 0; i < n; i++) {
+            if (i == point && i > 0)
+                buf_putc(b, '.');
+            buf_putc(b, (char)('0' + (i == 0 ? 1 + tu_rng_below(r, 9) : tu_rng_below(r, 10))));
+        }
+        if (tu_rng_below(r, 2))
+            buf_printf(b, "e%d", (int)tu_rng_below(r, 60) - 30);
+        return;
+    }
     double v = (tu_rng_unit(r) - 0.5) * pow(10, (double)tu_rng_below(r, 40) - 20);
     buf_printf(b, tu_rng_below(r, 2) ? "%.17g" : "%g", v);
 }
