@@ -53,6 +53,7 @@ typedef struct tally_run_info {
     int64_t rows;      /* history rows (committed steps) stored */
     int64_t last_step; /* -1 when no row yet */
     int schema_version;
+    int64_t dropped; /* values refused (TALLY_EFULL) because the disk did not keep up */
 } tally_run_info;
 
 typedef enum tally_axis {
@@ -212,9 +213,21 @@ int tally_store_list_refresh(const char *root, tally_run_list **list, int *chang
 void tally_run_list_free(tally_run_list *list);
 
 /* Resolves RUN — a run file path, or a run id (or a unique prefix of one)
- * under root — to a malloc'd path.  TALLY_ENOTFOUND, or TALLY_EINVAL for an
- * ambiguous prefix. */
+ * under root — to a malloc'd path.  Ids are the ones the files store, not
+ * their names.  An exact id wins over longer ids it is a prefix of.
+ * TALLY_ENOTFOUND, or TALLY_EINVAL for an ambiguous prefix (list the
+ * candidates with tally_store_matches). */
 int tally_store_resolve(const char *root, const char *run, char **path_out);
+
+/* A run file and the id it stores, both malloc'd. */
+typedef struct tally_run_match {
+    char *path, *id;
+} tally_run_match;
+/* Every run under root whose stored id starts with id_prefix, in path
+ * order (*out malloc'd, NULL when none). */
+int tally_store_matches(const char *root, const char *id_prefix, tally_run_match **out,
+                        size_t *n);
+void tally_run_matches_free(tally_run_match *matches, size_t n);
 
 /* The store root used when none is given: $TALLY_DIR, else "./tally". */
 const char *tally_store_default_root(void);

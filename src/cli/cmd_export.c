@@ -282,7 +282,10 @@ static int run_export(int argc, char **argv)
     int rc = tally_history_open(st, e.axis, glob, INT64_MIN, INT64_MAX, &e.history);
     size_t ncols = 0;
     const tally_history_cell *cols = rc ? NULL : tally_history_columns(e.history, &ncols);
-    if (!rc && e.axis == TALLY_AXIS_STEP &&
+    /* A run killed before its first flush holds no metric yet, not even
+     * _timestamp: its history is empty, not damaged. */
+    int empty = !rc && ncols == 0 && tally_store_info(st)->rows == 0;
+    if (!rc && !empty && e.axis == TALLY_AXIS_STEP &&
         (ncols < 2 || strcmp(cols[0].metric->name, "_timestamp") != 0))
         rc = TALLY_ECORRUPT;
     if (!rc && e.csv)

@@ -66,6 +66,7 @@ static cJSON *run_json(tally_store *st)
     else
         cJSON_AddNullToObject(o, "end_time");
     cJSON_AddNumberToObject(o, "rows", (double)in->rows);
+    cJSON_AddNumberToObject(o, "dropped", (double)in->dropped);
     cJSON_AddNumberToObject(o, "last_step", (double)in->last_step);
     cJSON_AddNumberToObject(o, "schema_version", in->schema_version);
     cJSON_AddItemToObject(o, "tags", parse_or(in->tags_json, cJSON_CreateArray()));
@@ -122,7 +123,7 @@ static void field(const char *label, const char *value)
 static void print_text(tally_store *st, const cJSON *o)
 {
     const tally_run_info *in = tally_store_info(st);
-    char started[32], ended[32], duration[32], line[64];
+    char started[32], ended[32], duration[32], line[96];
     cli_format_time(started, sizeof started, in->start_time);
     double end = in->state == TALLY_STATE_RUNNING   ? clock_wall()
                  : in->state == TALLY_STATE_CRASHED ? in->heartbeat
@@ -146,6 +147,12 @@ static void print_text(tally_store *st, const cJSON *o)
     snprintf(line, sizeof line, "%lld rows, last step %lld", (long long)in->rows,
              (long long)in->last_step);
     field("history", line);
+    if (in->dropped > 0) {
+        snprintf(line, sizeof line,
+                 "%lld values not stored (the disk did not keep up)",
+                 (long long)in->dropped);
+        field("dropped", line);
+    }
     field("group", in->group);
     field("job type", in->job_type);
     field("notes", in->notes);

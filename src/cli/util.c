@@ -246,6 +246,9 @@ void cli_format_time(char *out, size_t size, double unix_s)
     strftime(out, size, "%Y-%m-%d %H:%M", &tm);
 }
 
+/* An ambiguous id prefix names this many of its candidates. */
+#define AMBIGUOUS_SHOWN 8
+
 int cli_open_run(const char *root, const char *run, tally_store **out)
 {
     char *path = NULL;
@@ -264,9 +267,21 @@ int cli_open_run(const char *root, const char *run, tally_store **out)
         return CLI_FAIL;
     }
     if (rc == TALLY_EINVAL) {
+        /* One line, as every error: the candidates' ids, the first few. */
         fputs("tally: '", stderr);
         cli_put_safe(stderr, run);
-        fputs("' matches several runs: give more of the id\n", stderr);
+        fputs("' matches several runs:", stderr);
+        tally_run_match *m = NULL;
+        size_t n = 0;
+        if (tally_store_matches(root, run, &m, &n) == TALLY_OK)
+            for (size_t i = 0; i < n && i < AMBIGUOUS_SHOWN; i++) {
+                fputs(i ? ", " : " ", stderr);
+                cli_put_safe(stderr, m[i].id);
+            }
+        if (n > AMBIGUOUS_SHOWN)
+            fprintf(stderr, " and %zu more", n - AMBIGUOUS_SHOWN);
+        fputs(" (give more of the id)\n", stderr);
+        tally_run_matches_free(m, n);
         return CLI_FAIL;
     }
     if (rc)

@@ -25,6 +25,14 @@ static inline int64_t clock_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Wall time minus monotonic time, in seconds: wall time is then a
+ * monotonic read plus this, one clock read instead of two.  Refresh it now
+ * and then (the wall clock may be set). */
+static inline double clock_wall_offset(void)
+{
+    return clock_wall() - (double)clock_mono_ns() * 1e-9;
+}
+
 /* A condition variable that times out on CLOCK_MONOTONIC, as the
  * deadlines of clock_deadline_ms() need: a wall-clock jump must neither
  * stall nor hurry a flusher or a sampler. */

@@ -37,7 +37,8 @@ void procinfo_hostname(char out[PROCINFO_ID_MAX])
     out[PROCINFO_ID_MAX - 1] = '\0';
 }
 
-int64_t procinfo_start_ticks(int64_t pid)
+/* The state letter (field 3) and start time (field 22) of /proc/<pid>/stat. */
+static int read_stat(int64_t pid, char *state, int64_t *start_ticks)
 {
     char path[64], line[1024];
     snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
@@ -50,14 +51,23 @@ int64_t procinfo_start_ticks(int64_t pid)
     /* The command name (field 2) may hold spaces and parentheses: fields
      * are counted from the last ')'. */
     char *p = strrchr(line, ')');
-    if (!p)
+    if (!p || p[1] != ' ' || !p[2])
         return -1;
+    *state = p[2];
     p++;
     for (int field = 3; field < 22 && p; field++)
         p = strchr(p + 1, ' ');
     if (!p)
         return -1;
-    return strtoll(p + 1, NULL, 10);
+    *start_ticks = strtoll(p + 1, NULL, 10);
+    return 0;
+}
+
+int64_t procinfo_start_ticks(int64_t pid)
+{
+    char state;
+    int64_t ticks;
+    return read_stat(pid, &state, &ticks) == 0 ? ticks : -1;
 }
 
 int procinfo_writer_alive(const char *host, const char *boot_id, int64_t pid,
@@ -72,8 +82,10 @@ int procinfo_writer_alive(const char *host, const char *boot_id, int64_t pid,
         return 0;
     if (pid <= 0)
         return 0;
-    int64_t ticks = procinfo_start_ticks(pid);
-    if (ticks < 0)
+    char state;
+    int64_t ticks;
+    /* A zombie (killed, not yet reaped) writes no more. */
+    if (read_stat(pid, &state, &ticks) != 0 || state == 'Z' || state == 'X')
         return 0;
     return start_ticks <= 0 || ticks == start_ticks;
 }

@@ -19,7 +19,8 @@ void procinfo_hostname(char out[PROCINFO_ID_MAX]);
 int64_t procinfo_start_ticks(int64_t pid);
 
 /* Whether the process that wrote a run row is still alive: same host and
- * boot, pid present with the same start time.  Returns 1 alive, 0 gone,
+ * boot, pid present with the same start time and not a zombie.  Returns
+ * 1 alive, 0 gone,
  * -1 cannot tell (another host). */
 int procinfo_writer_alive(const char *host, const char *boot_id, int64_t pid,
                           int64_t start_ticks);

@@ -52,7 +52,7 @@ typedef struct batch {
     VEC(pending_line) lines;
     VEC(pending_kv) run_texts;
     size_t npoints, line_bytes, object_bytes;
-    int64_t rows, last_step;
+    int64_t rows, last_step, dropped;
 } batch;
 
 /* Moves a metric's committed points to its flusher-owned buffer. */
@@ -98,6 +98,8 @@ static void take(tally_run *run, batch *b)
         }
     b->rows = run->rows;
     b->last_step = run->last_step;
+    run->wall_offset = clock_wall_offset(); /* _timestamp follows wall-clock changes */
+    b->dropped = (int64_t)run->dropped;
     buf json = BUF_INIT;
     for (size_t i = 0; i < run->metrics.n; i++) {
         metric *m = run->metrics.v[i];
@@ -197,7 +199,7 @@ static int write_batch(tally_run *run, batch *b, int final, const char *state, i
     for (size_t i = 0; i < b->files.n && !rc; i++)
         save_file(run, b->files.v[i]);
     if (!rc)
-        rc = writer_progress(w, b->rows, b->last_step, clock_wall());
+        rc = writer_progress(w, b->rows, b->last_step, b->dropped, clock_wall());
     if (!rc && final)
         rc = writer_end(w, state, exit_code, clock_wall());
     if (!rc)
@@ -259,8 +261,17 @@ static void settle(tally_run *run, batch *b, int rc)
     if (rc == TALLY_OK) {
         run->metrics_persisted = b->metrics_to;
         run->rules_written = b->rules_to;
-        for (size_t i = 0; i < b->points.n; i++)
-            b->points.v[i]->writing.n = 0;
+        for (size_t i = 0; i < b->points.n; i++) {
+            metric *m = b->points.v[i];
+            m->writing.n = 0;
+            /* Nothing came since the take: the key may be done (a key
+             * with the step in it is logged once).  Its buffers go; the
+             * next point allocates again. */
+            if (m->pending.n == 0) {
+                point_buf_release(&m->pending);
+                point_buf_release(&m->writing);
+            }
+        }
         run->pending_points -= b->npoints;
         run->pending_line_bytes -= b->line_bytes;
         run->pending_object_bytes -= b->object_bytes;

@@ -6,9 +6,11 @@
  * no I/O: a call costs a hash lookup and an append.  Committed points wait
  * in per-metric buffers until the flusher takes them.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -16,6 +18,7 @@
 #include "common/clock.h"
 #include "common/json.h"
 #include "common/text.h"
+#include "core/jscan.h"
 #include "core/run_internal.h"
 
 /* Largest integer a double holds exactly; bigger int64 values are stored as
@@ -31,32 +34,50 @@ typedef struct staged_value {
     int is_int;
 } staged_value;
 
+/* Finds the key's metric: *out NULL when the key is new (and unchecked);
+ * TALLY_EKEY for a key the logging calls may not use. */
+static int find(tally_run *run, const char *key, metric **out)
+{
+    metric *m = run->predicted;
+    if (m && strcmp(m->name, key) == 0) {
+        *out = m; /* staged in a row before: a valid step metric */
+        return TALLY_OK;
+    }
+    size_t len;
+    uint64_t hash = metrics_hash(key, &len);
+    m = metrics_find(run, key, len, hash);
+    *out = m;
+    if (m && (m == run->m_timestamp || m == run->m_runtime || m->axis != TALLY_AXIS_STEP))
+        return TALLY_EKEY; /* reserved, or a time-axis sample (capture's keys) */
+    return TALLY_OK;
+}
+
 /* Finds the key's metric, creating it after checking the key. */
 static int lookup(tally_run *run, const char *key, metric **out)
 {
+    int rc = find(run, key, out);
+    if (rc || *out)
+        return rc;
     size_t len;
-    uint64_t hash = metrics_hash(key, &len);
-    metric *m = metrics_find(run, key, len, hash);
-    if (!m) {
-        int rc = key_check(key, &len);
-        if (rc)
-            return rc;
-        if (key_reserved(key))
-            return TALLY_EKEY;
-        m = metrics_add(run, key, len, hash, 0, 0);
-        if (!m)
-            return TALLY_ENOMEM;
-    } else if (m == run->m_timestamp || m == run->m_runtime || m->axis != TALLY_AXIS_STEP) {
-        return TALLY_EKEY; /* reserved, or a time-axis sample (capture's keys) */
-    }
+    rc = key_check(key, &len);
+    if (rc)
+        return rc;
+    if (key_reserved(key))
+        return TALLY_EKEY;
+    size_t n;
+    metric *m = metrics_add(run, key, len, metrics_hash(key, &n), 0, 0);
+    if (!m)
+        return TALLY_ENOMEM;
     *out = m;
     return TALLY_OK;
 }
 
 static void entry_clear(row_entry *e)
 {
-    free(e->json);
-    e->json = NULL;
+    if (e->json) { /* scalars have none: no call per value */
+        free(e->json);
+        e->json = NULL;
+    }
 }
 
 /* Puts a value in the open row; a key already in the row is overwritten. */
@@ -77,7 +98,14 @@ static int stage(tally_run *run, metric *m, staged_value *v)
             return TALLY_ENOMEM;
         m->staged_gen = run->row_gen + 1;
         m->staged_slot = run->row.n - 1;
+        /* Remember the order for the next row's prediction. */
+        if (run->last_staged)
+            run->last_staged->next = m;
+        else
+            run->row_head = m;
+        run->last_staged = m;
     }
+    run->predicted = m->next;
     v->json = NULL; /* owned by the row now */
     return TALLY_OK;
 }
@@ -88,30 +116,67 @@ void run_discard_row(tally_run *run)
         entry_clear(&run->row.v[i]);
     run->row.n = 0;
     run->row_gen++;
+    if (run->last_staged)
+        run->last_staged->next = NULL; /* the last key has no successor */
+    run->last_staged = NULL;
+    run->predicted = run->row_head;
 }
 
-static int append_point(tally_run *run, metric *m, int64_t x, double y)
+/* A value the run refuses because the disk is not keeping up: counted in
+ * the file, so `tally show` and the dashboard say what is missing. */
+static void count_dropped(tally_run *run, size_t n)
 {
-    if (run->pending_points >= RUN_MAX_PENDING_POINTS)
+    run->dropped += n;
+    run->run_dirty = 1;
+}
+
+static inline int append_point(tally_run *run, metric *m, int64_t x, double y)
+{
+    if (run->pending_points >= RUN_MAX_PENDING_POINTS) {
+        count_dropped(run, 1);
         return TALLY_EFULL;
+    }
     if (point_buf_push(&m->pending, x, y) < 0)
         return TALLY_ENOMEM;
     run->pending_points++;
     return TALLY_OK;
 }
 
+/* Holds a caller that outruns a working disk at the soft bound until the
+ * flusher has written what it holds (see run_internal.h).  Called with the
+ * lock held; the wait releases it. */
+static void throttle(tally_run *run)
+{
+    if (run->pending_points + run->row.n < RUN_SOFT_PENDING_POINTS || run->io_error ||
+        run->stopping || !run->thread_started || getpid() != run->pid)
+        return; /* under the bound, a failing disk, or no flusher here (a fork) */
+    struct timespec deadline = clock_deadline_ms(RUN_THROTTLE_MS);
+    while (run->pending_points + run->row.n >= RUN_SOFT_PENDING_POINTS && !run->io_error &&
+           !run->stopping) {
+        pthread_cond_signal(&run->wake);
+        if (pthread_cond_timedwait(&run->done, &run->mu, &deadline) == ETIMEDOUT)
+            break;
+    }
+}
+
 int run_commit_locked(tally_run *run)
 {
     if (run->row.n == 0)
         return TALLY_OK; /* an empty step is not stored */
-    double wall = clock_wall();
-    double runtime = (double)(clock_mono_ns() - run->start_mono) / 1e9;
+    throttle(run);
+    /* One clock read, not two (they were a fifth of a one-metric step's
+     * cost): _timestamp is monotonic time plus the wall offset the flusher
+     * refreshes every flush. */
+    int64_t mono = clock_mono_ns();
+    double wall = (double)mono * 1e-9 + run->wall_offset;
+    double runtime = (double)(mono - run->start_mono) / 1e9;
     int64_t step = run->step;
     int rc = TALLY_OK;
     if (step == INT64_MAX) {
         rc = TALLY_EINVAL; /* the last step has no next one to move to */
     } else if (run->pending_points + run->row.n + 2 > RUN_MAX_PENDING_POINTS) {
         rc = TALLY_EFULL;
+        count_dropped(run, run->row.n);
     } else {
         for (size_t i = 0; i < run->row.n; i++) {
             row_entry *e = &run->row.v[i];
@@ -121,6 +186,7 @@ int run_commit_locked(tally_run *run)
                 size_t len = strlen(e->json);
                 if (run->pending_object_bytes + len > RUN_MAX_OBJECT_BYTES) {
                     rc = TALLY_EFULL; /* the disk is not keeping up: bounded memory */
+                    count_dropped(run, 1);
                     continue;
                 }
                 if (VEC_PUSH(run->objects, o) < 0) {
@@ -216,7 +282,8 @@ static int log_value(tally_run *run, const char *key, staged_value *v, int at_st
     rc = sticky(run, rc);
 out:
     RUN_UNLOCK(run);
-    free(v->json);
+    if (v->json) /* not staged (an error): a scalar has none */
+        free(v->json);
     if (rc == TALLY_ESTEP)
         run_warn(run, rc, "step %lld is before the current step %lld: not logged (%s)",
                  (long long)step, (long long)current, "history is append-only");
@@ -346,12 +413,111 @@ static int flatten(const cJSON *obj, buf *path, value_list *out)
     return TALLY_OK;
 }
 
+/* Stages values[0..n) all or nothing: every key is looked up (created)
+ * first, so a refused one stages none.  ms: a metric per value, or NULL
+ * where it is still to be looked up.  Called with the lock held. */
+static int stage_all(tally_run *run, staged_value *values, size_t n, metric **ms)
+{
+    if (run->stopping)
+        return TALLY_EFINISHED;
+    metric *saved = run->predicted;
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (!ms[i])
+            rc = lookup(run, values[i].key, &ms[i]);
+        if (!rc)
+            run->predicted = ms[i]->next; /* the object lists keys in row order too */
+    }
+    run->predicted = saved;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = stage(run, ms[i], &values[i]);
+    return sticky(run, rc);
+}
+
+#define DECLINED 1 /* not a TALLY_E* code: take the general path */
+
+/* The fast path checks only the keys it has not seen: DECLINED when a new
+ * one is not a valid key (the general path then reports why, creating
+ * nothing).  Called with the lock held. */
+static int known_or_valid(tally_run *run, const staged_value *values, size_t n, metric **ms)
+{
+    metric *saved = run->predicted;
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = find(run, values[i].key, &ms[i]);
+        if (!rc && !ms[i] && (key_check(values[i].key, NULL) || key_reserved(values[i].key)))
+            rc = DECLINED;
+        run->predicted = ms[i] ? ms[i]->next : NULL;
+    }
+    run->predicted = saved;
+    return rc;
+}
+
+#define JSON_STACK_VALUES 64 /* objects up to this many values need no allocation */
+
+/* The fast path: an object jscan could read.  DECLINED when a key or
+ * string needs the general path's verdict (it then reports the error). */
+static int log_scanned(tally_run *run, const jscan *sc)
+{
+    staged_value stack_values[JSON_STACK_VALUES];
+    metric *stack_ms[JSON_STACK_VALUES];
+    staged_value *values = stack_values;
+    metric **ms = stack_ms;
+    if (sc->n > JSON_STACK_VALUES) {
+        values = malloc(sc->n * sizeof *values);
+        ms = malloc(sc->n * sizeof *ms);
+        if (!values || !ms) {
+            free(values);
+            free(ms);
+            return TALLY_ENOMEM;
+        }
+    }
+    int rc = TALLY_OK;
+    size_t n = 0;
+    for (; n < sc->n && !rc; n++) {
+        const jscan_item *it = &sc->items[n];
+        staged_value *v = &values[n];
+        *v = (staged_value){sc->text.data + it->key, 0, NULL, NULL, 0};
+        if (it->is_str) {
+            if (string_value(sc->text.data + it->str, v) != TALLY_OK)
+                rc = DECLINED;
+        } else {
+            v->value = it->number;
+            v->is_int = v->value == floor(v->value) && fabs(v->value) <= EXACT_INT_MAX;
+        }
+    }
+    if (!rc) {
+        RUN_LOCK(run);
+        rc = known_or_valid(run, values, n, ms);
+        if (!rc)
+            rc = stage_all(run, values, n, ms);
+        RUN_UNLOCK(run);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(values[i].json); /* what was not staged */
+    if (values != stack_values) {
+        free(values);
+        free(ms);
+    }
+    return rc;
+}
+
 int tally_log_json(tally_run *run, const char *json_object)
 {
     if (!run || !json_object)
         return TALLY_EINVAL;
     if (run->disabled)
         return TALLY_OK;
+    jscan sc;
+    int rc = jscan_object(json_object, &sc);
+    if (rc < 0)
+        return TALLY_ENOMEM;
+    if (rc == 1) {
+        rc = log_scanned(run, &sc);
+        jscan_free(&sc);
+        if (rc != DECLINED)
+            return rc;
+    }
     cJSON *root = json_parse(json_object); /* bare NaN / Infinity too */
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
@@ -359,27 +525,18 @@ int tally_log_json(tally_run *run, const char *json_object)
     }
     value_list values = {0};
     buf path = BUF_INIT;
-    int rc = flatten(root, &path, &values);
+    rc = flatten(root, &path, &values);
     buf_free(&path);
     cJSON_Delete(root);
+    metric **ms = NULL;
+    if (!rc && values.n && !(ms = calloc(values.n, sizeof *ms)))
+        rc = TALLY_ENOMEM;
     if (!rc) {
         RUN_LOCK(run);
-        if (run->stopping)
-            rc = TALLY_EFINISHED;
-        /* Create every metric first, so a failure stages nothing. */
-        for (size_t i = 0; i < values.n && !rc; i++) {
-            metric *m;
-            rc = lookup(run, values.v[i].key, &m);
-        }
-        for (size_t i = 0; i < values.n && !rc; i++) {
-            metric *m;
-            rc = lookup(run, values.v[i].key, &m);
-            if (!rc)
-                rc = stage(run, m, &values.v[i]);
-        }
-        rc = sticky(run, rc);
+        rc = stage_all(run, values.v, values.n, ms);
         RUN_UNLOCK(run);
     }
+    free(ms);
     value_list_free(&values);
     return rc;
 }

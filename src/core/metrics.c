@@ -19,23 +19,29 @@ int vec_grow(void **v, size_t *cap, size_t elem)
     return 0;
 }
 
-int point_buf_push(point_buf *pb, int64_t x, double y)
+void point_buf_release(point_buf *pb)
 {
-    if (pb->n == pb->cap) {
-        size_t cap = pb->cap ? pb->cap * 2 : 256;
-        int64_t *nx = realloc(pb->x, cap * sizeof *nx);
-        if (!nx)
-            return -1;
-        pb->x = nx;
-        double *ny = realloc(pb->y, cap * sizeof *ny);
-        if (!ny)
-            return -1;
-        pb->y = ny;
-        pb->cap = cap;
-    }
-    pb->x[pb->n] = x;
-    pb->y[pb->n] = y;
-    pb->n++;
+    free(pb->x);
+    free(pb->y);
+    pb->x = NULL;
+    pb->y = NULL;
+    pb->n = pb->cap = 0;
+}
+
+int point_buf_grow(point_buf *pb)
+{
+    size_t cap = pb->cap ? (size_t)pb->cap * 2 : 256;
+    if (cap > UINT32_MAX)
+        return -1;
+    int64_t *nx = realloc(pb->x, cap * sizeof *nx);
+    if (!nx)
+        return -1;
+    pb->x = nx;
+    double *ny = realloc(pb->y, cap * sizeof *ny);
+    if (!ny)
+        return -1;
+    pb->y = ny;
+    pb->cap = (uint32_t)cap;
     return 0;
 }
 
@@ -64,7 +70,6 @@ void metrics_free(tally_run *run)
 {
     for (size_t i = 0; i < run->metrics.n; i++) {
         metric *m = run->metrics.v[i];
-        free(m->name);
         free(m->pending.x);
         free(m->pending.y);
         free(m->writing.x);
@@ -174,17 +179,17 @@ metric *metrics_add(tally_run *run, const char *key, size_t len, uint64_t hash, 
 {
     if ((run->metrics.n + 1) * 2 > run->index_mask + 1 && index_grow(run) < 0)
         return NULL;
-    metric *m = calloc(1, sizeof *m);
+    if (len > UINT32_MAX)
+        return NULL;
+    metric *m = calloc(1, sizeof *m + len + 1);
     if (!m)
         return NULL;
-    m->name = malloc(len + 1);
-    if (!m->name || VEC_PUSH(run->metrics, m) < 0) {
-        free(m->name);
+    if (VEC_PUSH(run->metrics, m) < 0) {
         free(m);
         return NULL;
     }
     memcpy(m->name, key, len + 1);
-    m->name_len = len;
+    m->name_len = (uint32_t)len;
     m->hash = hash;
     m->id = run->next_metric_id++;
     m->axis = axis;

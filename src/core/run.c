@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -19,10 +18,13 @@
 #include "capture/capture.h"
 #include "common/buf.h"
 #include "common/clock.h"
+#include "common/errcode.h"
 #include "common/json.h"
 #include "common/procinfo.h"
 #include "common/text.h"
 #include "core/run_internal.h"
+#include "store/catalog.h"
+#include "store/runlock.h"
 #include "sync/live.h"
 #include "tally_store.h"
 
@@ -46,6 +48,7 @@ static int check_project(const char *project)
     return TALLY_OK;
 }
 
+/* What wandb accepts as a run id: letters, digits, -, _ and ., up to 64. */
 static int check_id(const char *id)
 {
     size_t n = strlen(id);
@@ -54,25 +57,10 @@ static int check_id(const char *id)
     for (size_t i = 0; i < n; i++) {
         char c = id[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
+              c == '_' || c == '-' || c == '.'))
             return TALLY_EINVAL;
     }
     return TALLY_OK;
-}
-
-static int errno_code(int e)
-{
-    switch (e) {
-    case EACCES:
-    case EPERM:
-    case EROFS: return TALLY_EACCES;
-    case ENOSPC:
-    case EDQUOT: return TALLY_ENOSPC;
-    case ENOMEM: return TALLY_ENOMEM;
-    case ENOENT:
-    case ENOTDIR: return TALLY_ENOTFOUND;
-    default: return TALLY_EIO;
-    }
 }
 
 /* mkdir -p */
@@ -87,7 +75,7 @@ static int make_dirs(const char *path)
         char c = *p;
         *p = '\0';
         if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return errno_code(errno);
+            return errcode_from_errno(errno);
         *p = c;
         if (c == '\0')
             break;
@@ -148,19 +136,6 @@ static char *tags_json(const char *const *tags, int *rc)
     return s;
 }
 
-/* An existing run file for this id in the project directory, if any. */
-static char *find_run_file(const char *project_dir, const char *id)
-{
-    char pattern[PATH_MAX];
-    snprintf(pattern, sizeof pattern, "%s/*-%s.db", project_dir, id);
-    glob_t g;
-    char *found = NULL;
-    if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc > 0)
-        found = strdup(g.gl_pathv[0]);
-    globfree(&g);
-    return found;
-}
-
 static char *new_run_path(const char *project_dir, const char *id, double start)
 {
     time_t t = (time_t)start;
@@ -209,6 +184,7 @@ static void run_free(tally_run *run)
     free(run->run_texts.v);
     if (run->writer)
         writer_close(run->writer);
+    runlock_close(run->claim); /* after SQLite let go of the file (runlock.h) */
     pthread_mutex_destroy(&run->mu);
     pthread_cond_destroy(&run->wake);
     pthread_cond_destroy(&run->done);
@@ -345,16 +321,29 @@ static int open_file(tally_run *run, const tally_options *o, const char *project
         .heartbeat_ms = run->flush_ms > 5000 ? run->flush_ms : 5000, .start_time = run->start_wall,
     };
 
-    int rc;
-    char *existing = o->id ? find_run_file(project_dir, run->id) : NULL;
-    if (existing) {
+    /* Claiming is atomic: under the project lock, look the id up, then
+     * claim the file found (resume) or create and claim a new one.  Two
+     * processes starting the same id at once: one wins, the other gets
+     * TALLY_EBUSY. */
+    int project_lock;
+    int rc = runlock_project(project_dir, &project_lock);
+    char *existing = NULL;
+    if (!rc && o->id)
+        rc = catalog_find_id(project_dir, run->id, &existing);
+    if (rc) {
+        /* nothing claimed */
+    } else if (existing) {
         writer_metric_row *rows = NULL;
         size_t nrows = 0;
         double started;
         int64_t last_step;
         run->path = existing;
-        rc = writer_resume(existing, &row, &run->writer, &run->rows, &last_step, &started, &rows,
-                           &nrows);
+        rc = runlock_open(existing, &run->claim);
+        if (!rc)
+            rc = runlock_claim(run->claim);
+        if (!rc)
+            rc = writer_resume(existing, &row, &run->writer, &run->rows, &last_step, &started,
+                               &rows, &nrows);
         if (!rc)
             rc = writer_rules(run->writer, adopt_rule, run);
         if (!rc) {
@@ -365,13 +354,16 @@ static int open_file(tally_run *run, const tally_options *o, const char *project
             run->start_wall = started;
             rc = adopt_metrics(run, rows, nrows);
         }
-        if (!rc)
-            rc = replay_summaries(run);
         writer_metric_rows_free(rows, nrows);
     } else {
         run->path = new_run_path(project_dir, run->id, run->start_wall);
-        rc = run->path ? writer_create(run->path, &row, &run->writer) : TALLY_ENOMEM;
+        rc = run->path ? runlock_create(run->path, &run->claim) : TALLY_ENOMEM;
+        if (!rc)
+            rc = writer_create(run->path, &row, &run->writer);
     }
+    runlock_project_release(project_lock);
+    if (!rc && existing)
+        rc = replay_summaries(run); /* reads only: the claim is enough */
     free(command);
     return rc;
 }
@@ -441,6 +433,7 @@ int tally_init_ex(const tally_options *opts, tally_run **out)
     run->flush_ms = o->flush_ms ? o->flush_ms : FLUSH_MS_DEFAULT;
     run->start_wall = clock_wall();
     run->start_mono = clock_mono_ns();
+    run->wall_offset = clock_wall_offset();
     if (!run->id || !run->name || !run->project || metrics_init(run) < 0) {
         rc = TALLY_ENOMEM;
         goto fail;

@@ -25,7 +25,7 @@
 typedef struct point_buf {
     int64_t *x;
     double *y;
-    size_t n, cap;
+    uint32_t n, cap; /* RUN_MAX_PENDING_POINTS bounds them */
 } point_buf;
 
 typedef struct metric_rule {
@@ -35,27 +35,24 @@ typedef struct metric_rule {
     int goal;
 } metric_rule;
 
+/* One key.  The fields a logging call touches come first, and the name
+ * lives inside the struct: a call reads one allocation, not two. */
 typedef struct metric {
-    char *name;
-    size_t name_len;
+    struct metric *next; /* the key staged after this one in its last row (prediction) */
+    uint64_t staged_gen; /* the row it holds a slot in (row_gen + 1), if any */
+    size_t staged_slot;
+    point_buf pending; /* committed, not yet taken by the flusher */
+    summary_state summary;
+    unsigned char is_int, summary_dirty, meta_dirty; /* meta: is_int or rule changed since the last flush */
+    unsigned char axis; /* tally_axis */
+    unsigned char hidden;
+    unsigned char persisted; /* its row exists in the file (flusher-owned) */
+    uint32_t name_len;
     uint64_t hash;
     int64_t id;
-    int axis; /* tally_axis */
-    int hidden;
-    int is_int;
     const metric_rule *rule; /* NULL: defaults */
-    int persisted;           /* its row exists in the file (flusher-owned) */
-    int meta_dirty;          /* is_int or rule changed since the last flush */
-
-    /* staging: the slot this metric holds in the open row, if any */
-    uint64_t staged_gen;
-    size_t staged_slot;
-
-    point_buf pending; /* committed, not yet taken by the flusher */
     point_buf writing; /* taken by the flusher (flusher-owned) */
-
-    summary_state summary;
-    int summary_dirty;
+    char name[];       /* NUL-terminated */
 } metric;
 
 /* One value of the open row. */
@@ -95,9 +92,11 @@ struct tally_run {
     int disabled;
     pid_t pid; /* the process that owns the threads; a fork()ed child does not */
     char *id, *name, *project, *path;
+    struct runlock *claim; /* this run's claim on its file (store/runlock.h) */
     int flush_ms;
     double start_wall; /* Unix seconds at init */
-    int64_t start_mono;
+    int64_t start_mono; /* monotonic ns at init (_runtime counts from it) */
+    double wall_offset; /* clock_wall_offset(), refreshed at every flush */
 
     pthread_mutex_t mu;
     pthread_cond_t wake; /* flusher: work or stop */
@@ -109,6 +108,13 @@ struct tally_run {
     int64_t last_step;   /* -1 before the first row */
     uint64_t row_gen;    /* bumps at every commit: identifies the open row */
     VEC(row_entry) row;  /* the open row */
+    /* Key prediction: programs log the same keys in the same order every
+     * step, so the key after `last_staged` is most likely the one that
+     * followed it in the previous row (metric.next); a string compare
+     * against it replaces the hash and the probe. */
+    struct metric *row_head;    /* the first key of the last row */
+    struct metric *last_staged; /* the last key staged in the open row, or NULL */
+    struct metric *predicted;   /* the key expected next, or NULL */
 
     /* metrics, in id order, and their hash index */
     VEC(metric *) metrics;
@@ -128,7 +134,8 @@ struct tally_run {
     VEC(pending_line) lines;
     size_t pending_line_bytes;
     VEC(pending_kv) run_texts; /* run-row columns to set (git, ...) */
-    int run_dirty; /* rows/last_step changed */
+    int run_dirty; /* rows/last_step/dropped changed */
+    uint64_t dropped; /* values refused with TALLY_EFULL: stored in the run row */
 
     /* flusher */
     pthread_t thread;
@@ -146,9 +153,16 @@ struct tally_run {
     struct capture_ctx *capture; /* sampler, console capture (src/capture/capture.c), or NULL */
 };
 
-/* Limits that keep a run from eating the host's memory when the disk stalls. */
+/* Limits that keep a run from eating the host's memory.  A caller faster
+ * than the disk is held back at the soft bound: its commit waits for the
+ * flusher's current batch (a fraction of a second), so memory stays near
+ * 64 MiB and nothing is dropped.  A disk that fails or stalls past the
+ * wait is not waited for: values are held up to the hard bound, then
+ * dropped (counted, one warning). */
 #define RUN_FLUSH_EARLY_POINTS (1u << 20) /* wake the flusher before its period */
 #define RUN_FLUSH_EARLY_OBJECT_BYTES (4u << 20) /* the same for queued strings / JSON */
+#define RUN_SOFT_PENDING_POINTS (1u << 22) /* 64 MiB of points: a commit waits */
+#define RUN_THROTTLE_MS 2000               /* the longest a commit waits */
 #define RUN_MAX_PENDING_POINTS (1u << 25) /* beyond this, new values are dropped */
 
 /* log.c */
@@ -184,7 +198,20 @@ const metric_rule *metrics_rule_for(const tally_run *run, const char *name);
 metric_rule *metrics_rule_new(const char *pattern, const char *step_metric, unsigned summary,
                               int goal);
 void metrics_rule_free(metric_rule *r);
-int point_buf_push(point_buf *pb, int64_t x, double y);
+int point_buf_grow(point_buf *pb);
+/* Frees the arrays: an idle metric holds no buffer. */
+void point_buf_release(point_buf *pb);
+/* Appends a point: -1 when out of memory.  Inline: it is the caller's
+ * per-value cost. */
+static inline int point_buf_push(point_buf *pb, int64_t x, double y)
+{
+    if (pb->n == pb->cap && point_buf_grow(pb) < 0)
+        return -1;
+    pb->x[pb->n] = x;
+    pb->y[pb->n] = y;
+    pb->n++;
+    return 0;
+}
 
 /* flusher.c */
 int flusher_start(tally_run *run);

@@ -16,25 +16,6 @@
 #include "common/json.h"
 #include "tally.h"
 
-void summary_add(summary_state *s, double v)
-{
-    if (s->count == 0)
-        s->first = v;
-    s->last = v;
-    s->count++;
-    s->has_override = 0;
-    free(s->last_json);
-    s->last_json = NULL;
-    if (!isfinite(v))
-        return;
-    if (s->finite == 0 || v < s->min)
-        s->min = v;
-    if (s->finite == 0 || v > s->max)
-        s->max = v;
-    s->sum += v;
-    s->finite++;
-}
-
 int summary_add_json(summary_state *s, const char *json)
 {
     /* Reuses the buffer while the value fits: a string logged every step

@@ -5,7 +5,9 @@
 #ifndef TALLY_SUMMARY_H
 #define TALLY_SUMMARY_H
 
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "common/buf.h"
 
@@ -18,7 +20,27 @@ typedef struct summary_state {
     double override;
 } summary_state;
 
-void summary_add(summary_state *s, double v);
+/* Adds a logged number.  Inline: every logged value goes through it. */
+static inline void summary_add(summary_state *s, double v)
+{
+    if (s->count == 0)
+        s->first = v;
+    s->last = v;
+    s->count++;
+    s->has_override = 0;
+    if (s->last_json) {
+        free(s->last_json);
+        s->last_json = NULL;
+    }
+    if (!isfinite(v))
+        return;
+    if (s->finite == 0 || v < s->min)
+        s->min = v;
+    if (s->finite == 0 || v > s->max)
+        s->max = v;
+    s->sum += v;
+    s->finite++;
+}
 /* Records a non-numeric value (takes a copy). */
 int summary_add_json(summary_state *s, const char *json);
 void summary_set(summary_state *s, double v);

@@ -15,6 +15,7 @@
 #include "common/json.h"
 #include "common/procinfo.h"
 #include "store/reader_internal.h"
+#include "store/runlock.h"
 #include "store/schema.h"
 
 const char *tally_state_name(tally_state state)
@@ -81,8 +82,12 @@ static const char *col_text(tally_store *st, sqlite3_stmt *s, int i)
     return keep(st, (const char *)sqlite3_column_text(s, i));
 }
 
-/* A run row that says "running" may belong to a process that died. */
-static tally_state judge_state(const char *state, const char *host, const char *boot,
+/* A run row that says "running" may belong to a process that died.  Its
+ * writer's claim (runlock.h) settles it: the kernel drops the lock when
+ * the process exits, before it is reaped, so a zombie reads as crashed.
+ * held < 0 (no OFD locks on this file system) falls back to the process
+ * table and, for another host, the heartbeat. */
+static tally_state judge_state(const char *state, int held, const char *host, const char *boot,
                                int64_t pid, int64_t pid_start, double heartbeat,
                                int heartbeat_ms)
 {
@@ -92,8 +97,10 @@ static tally_state judge_state(const char *state, const char *host, const char *
         return TALLY_STATE_FINISHED;
     if (strcmp(state, "failed") == 0)
         return TALLY_STATE_FAILED;
+    if (held == 1)
+        return TALLY_STATE_RUNNING;
     int alive = procinfo_writer_alive(host, boot, pid, pid_start);
-    if (alive == 0)
+    if (alive == 0 || (alive == 1 && held == 0))
         return TALLY_STATE_CRASHED;
     if (alive < 0) {
         /* Another host: trust the heartbeat, with generous slack. */
@@ -152,10 +159,15 @@ int tally_store_config(tally_store *st, char **json_out)
 static int load_run(tally_store *st)
 {
     int rc = store_prepare(st, &st->q_run,
-                           "SELECT id, project, name, grp, job_type, notes, tags, mode, state,"
-                           " exit_code, start_time, heartbeat, end_time, heartbeat_ms, host,"
-                           " boot_id, pid, pid_start, user, os, command, cwd, git, version, rows,"
-                           " last_step FROM run");
+                           st->has_dropped
+                               ? "SELECT id, project, name, grp, job_type, notes, tags, mode,"
+                                 " state, exit_code, start_time, heartbeat, end_time,"
+                                 " heartbeat_ms, host, boot_id, pid, pid_start, user, os, command,"
+                                 " cwd, git, version, rows, last_step, dropped FROM run"
+                               : "SELECT id, project, name, grp, job_type, notes, tags, mode,"
+                                 " state, exit_code, start_time, heartbeat, end_time,"
+                                 " heartbeat_ms, host, boot_id, pid, pid_start, user, os, command,"
+                                 " cwd, git, version, rows, last_step, 0 FROM run");
     if (rc)
         return rc;
     sqlite3_stmt *s = st->q_run;
@@ -192,7 +204,9 @@ static int load_run(tally_store *st)
     in->version = col_text(st, s, 23);
     in->rows = sqlite3_column_int64(s, 24);
     in->last_step = sqlite3_column_int64(s, 25);
+    in->dropped = sqlite3_column_int64(s, 26);
     in->state = judge_state((const char *)sqlite3_column_text(s, 8),
+                            st->lock ? runlock_held(st->lock) : -1,
                             (const char *)sqlite3_column_text(s, 14),
                             (const char *)sqlite3_column_text(s, 15), in->pid,
                             sqlite3_column_int64(s, 17), in->heartbeat,
@@ -417,11 +431,22 @@ int tally_store_open(const char *path, tally_store **out)
         return TALLY_ENOMEM;
     st->path = strdup(path);
     int rc = st->path ? TALLY_OK : TALLY_ENOMEM;
+    /* Before SQLite opens the file: see runlock.h.  Without it (an
+     * unreadable file) SQLite's own open reports the problem. */
+    if (!rc && runlock_open(path, &st->lock) == TALLY_ENOMEM)
+        rc = TALLY_ENOMEM;
     if (!rc)
         rc = open_db(st, path, wal_without_log(path));
     if (!rc) {
         sqlite3_busy_timeout(st->db, 1000);
         rc = schema_check(st->db, &st->info.schema_version);
+    }
+    if (!rc) {
+        /* Files from before the run row counted dropped values lack it. */
+        sqlite3_stmt *probe = NULL;
+        st->has_dropped = sqlite3_prepare_v2(st->db, "SELECT dropped FROM run", -1, &probe,
+                                             NULL) == SQLITE_OK;
+        sqlite3_finalize(probe);
     }
     if (!rc)
         rc = data_version(st, &st->version);
@@ -440,6 +465,7 @@ void tally_store_close(tally_store *st)
     if (!st)
         return;
     close_db(st);
+    runlock_close(st->lock); /* after SQLite let go of the file */
     drop_strings(st);
     for (size_t i = 0; i < st->ndamage; i++)
         free((char *)st->damage[i].metric);

@@ -16,6 +16,7 @@
 struct tally_store {
     sqlite3 *db;
     char *path;
+    struct runlock *lock; /* this process's descriptor of the file (runlock.h), or NULL */
     tally_run_info info;
     tally_metric_info *metrics;
     size_t nmetrics, capmetrics;
@@ -23,6 +24,7 @@ struct tally_store {
     size_t nstrings, capstrings;
     int64_t version;      /* PRAGMA data_version at the last reload */
     double last_liveness; /* when a running run's writer was last checked */
+    int has_dropped;      /* the run row has the dropped column (newer files) */
     sqlite3_stmt *q_run, *q_metrics, *q_version, *q_summary, *q_config, *q_chunks, *q_data,
         *q_logs, *q_files, *q_file, *q_logs_before, *q_log_count, *q_log_find[4];
     /* Damage met so far (tally_store_damage), each row once: seen holds

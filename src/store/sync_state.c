@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "store/runlock.h"
 #include "store/schema.h"
 #include "tally_store.h"
 
@@ -17,6 +18,7 @@
 
 struct tally_sync_state {
     sqlite3 *db;
+    runlock *lock; /* keeps the process's descriptor of the file (runlock.h) */
     sqlite3_stmt *get, *set, *clear;
 };
 
@@ -28,6 +30,10 @@ int tally_sync_state_open(const char *path, tally_sync_state **out)
     tally_sync_state *s = calloc(1, sizeof *s);
     if (!s)
         return TALLY_ENOMEM;
+    if (runlock_open(path, &s->lock) == TALLY_ENOMEM) {
+        free(s);
+        return TALLY_ENOMEM;
+    }
     /* The sync table is the same in every version so far: runs of an older
      * tally can still be synced and keep their cursors. */
     int rc = schema_open_rw(path, SYNC_BUSY_MS, &s->db);
@@ -61,6 +67,7 @@ void tally_sync_state_close(tally_sync_state *s)
     sqlite3_finalize(s->set);
     sqlite3_finalize(s->clear);
     sqlite3_close(s->db);
+    runlock_close(s->lock); /* after SQLite let go of the file */
     free(s);
 }
 

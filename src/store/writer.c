@@ -32,8 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/errcode.h"
 #include "common/procinfo.h"
 #include "store/chunk.h"
 #include "store/objbatch.h"
@@ -88,7 +90,7 @@ static const char *const statement_sql[ST_COUNT] = {
                 "VALUES(?,?,?,?)",
     [ST_LOG] = "INSERT INTO log(t, stream, line) VALUES(?,?,?)",
     [ST_FILE] = "INSERT OR REPLACE INTO file(path, size, mtime, data) VALUES(?,?,?,?)",
-    [ST_PROGRESS] = "UPDATE run SET rows=?, last_step=?, heartbeat=?",
+    [ST_PROGRESS] = "UPDATE run SET rows=?, last_step=?, heartbeat=?, dropped=?",
     [ST_END] = "UPDATE run SET state=?, exit_code=?, end_time=?, heartbeat=?",
 };
 
@@ -114,6 +116,8 @@ struct store_writer {
     objbatch_encoder objects; /* the non-scalar values of this transaction */
     buf blob;
     int in_txn;
+    int reload; /* a rollback left the totals unknown: re-read them first */
+    int64_t dropped_before; /* values dropped by the run's earlier writers (resume) */
 };
 
 static sqlite3_stmt *stmt(store_writer *w, int which)
@@ -249,14 +253,16 @@ static int insert_run_row(store_writer *w, const writer_run_row *r)
 
 int writer_create(const char *path, const writer_run_row *row, store_writer **out)
 {
-    /* O_EXCL: a new run never writes into someone else's file. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    /* A new run never writes into someone else's file: the path is new,
+     * or the empty file the caller's claim (runlock_create) just made. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
-        return errno == EEXIST ? TALLY_EBUSY
-               : errno == ENOSPC || errno == EDQUOT ? TALLY_ENOSPC
-               : errno == EACCES || errno == EPERM || errno == EROFS ? TALLY_EACCES
-                                                                    : TALLY_EIO;
-    close(fd);
+        return errcode_from_errno(errno);
+    struct stat sb;
+    int used = fstat(fd, &sb) != 0 || sb.st_size != 0;
+    close(fd); /* no SQLite connection has the file yet: no lock to lose */
+    if (used)
+        return TALLY_EBUSY;
     store_writer *w;
     int rc = open_db(path, SQLITE_OPEN_READWRITE, &w);
     if (rc) {
@@ -402,6 +408,19 @@ void writer_metric_rows_free(writer_metric_row *metrics, size_t n)
     free(metrics);
 }
 
+/* Files made before the run row counted dropped values get the column
+ * (readers of those files treat it as 0 where it is missing). */
+static int add_dropped_column(store_writer *w)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(w->db, "SELECT dropped FROM run", -1, &st, NULL);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        return TALLY_OK;
+    return schema_error(sqlite3_exec(
+        w->db, "ALTER TABLE run ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL));
+}
+
 int writer_resume(const char *path, const writer_run_row *row, store_writer **out,
                   int64_t *rows, int64_t *last_step, double *start_time,
                   writer_metric_row **metrics, size_t *nmetrics)
@@ -418,10 +437,12 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
         rc = TALLY_EVERSION; /* older files are read, never appended to */
     if (!rc)
         rc = set_pragmas(w);
+    if (!rc)
+        rc = add_dropped_column(w);
     sqlite3_stmt *st = NULL;
     if (!rc && sqlite3_prepare_v2(w->db,
                                   "SELECT rows, last_step, start_time, state, host, boot_id, pid,"
-                                  " pid_start FROM run",
+                                  " pid_start, dropped FROM run",
                                   -1, &st, NULL) != SQLITE_OK)
         rc = TALLY_ECORRUPT;
     if (!rc) {
@@ -431,6 +452,7 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
             *rows = sqlite3_column_int64(st, 0);
             *last_step = sqlite3_column_int64(st, 1);
             *start_time = sqlite3_column_double(st, 2);
+            w->dropped_before = sqlite3_column_int64(st, 8);
             /* The resumed run counts on from these: a damaged row must not
              * overflow the next step or the runtime. */
             if (*rows < 0 || *last_step < -1 || *last_step == INT64_MAX ||
@@ -510,6 +532,14 @@ int writer_begin(store_writer *w)
     if (rc != SQLITE_OK)
         return schema_error(rc);
     w->in_txn = 1;
+    if (w->reload) {
+        rc = load_metrics(w, NULL, NULL);
+        if (rc) {
+            writer_rollback(w);
+            return rc;
+        }
+        w->reload = 0;
+    }
     return TALLY_OK;
 }
 
@@ -615,10 +645,13 @@ void writer_rollback(store_writer *w)
 {
     sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
     w->in_txn = 0;
-    /* Tails and totals in memory may include rows the rollback just undid:
-     * start again from what the file holds. */
+    /* Tails and totals in memory may include rows the rollback just undid,
+     * and metrics it just uncreated: forget every one, then read back what
+     * the file holds (again at the next writer_begin if that fails). */
     objbatch_encoder_free(&w->objects);
-    load_metrics(w, NULL, NULL);
+    if (w->nmetrics)
+        memset(w->metrics, 0, w->nmetrics * sizeof *w->metrics);
+    w->reload = load_metrics(w, NULL, NULL) != TALLY_OK;
 }
 
 int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_axis axis,
@@ -935,13 +968,15 @@ int writer_run_text(store_writer *w, const char *column, const char *value)
     return rc == SQLITE_DONE ? TALLY_OK : schema_error(rc);
 }
 
-int writer_progress(store_writer *w, int64_t rows, int64_t last_step, double heartbeat)
+int writer_progress(store_writer *w, int64_t rows, int64_t last_step, int64_t dropped,
+                    double heartbeat)
 {
     sqlite3_stmt *st = stmt(w, ST_PROGRESS);
     if (st) {
         sqlite3_bind_int64(st, 1, rows);
         sqlite3_bind_int64(st, 2, last_step);
         sqlite3_bind_double(st, 3, heartbeat);
+        sqlite3_bind_int64(st, 4, w->dropped_before + dropped);
     }
     return run(w, st);
 }

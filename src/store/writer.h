@@ -40,7 +40,8 @@ typedef struct writer_metric_row {
     int is_int;
 } writer_metric_row;
 
-/* Creates a new run file (it must not exist). */
+/* Creates a new run file: path must not exist, or be the empty file a
+ * claim created (runlock_create). */
 int writer_create(const char *path, const writer_run_row *row, store_writer **out);
 /* Opens an existing run file to append to it; refuses one whose writer is
  * alive (TALLY_EBUSY).  Fills the resume point and the metrics it holds
@@ -82,7 +83,11 @@ int writer_file(store_writer *w, const char *name, const void *data, size_t size
                 double mtime);
 /* Sets a text column of the run row ("git", "name", "notes", ...). */
 int writer_run_text(store_writer *w, const char *column, const char *value);
-int writer_progress(store_writer *w, int64_t rows, int64_t last_step, double heartbeat);
+/* dropped: values this writer's run refused because the disk did not keep
+ * up (TALLY_EFULL); the file adds what earlier writers of a resumed run
+ * dropped. */
+int writer_progress(store_writer *w, int64_t rows, int64_t last_step, int64_t dropped,
+                    double heartbeat);
 int writer_end(store_writer *w, const char *state, int exit_code, double end_time);
 /* Makes the next commit durable against power loss, not just a crash. */
 void writer_set_durable(store_writer *w);

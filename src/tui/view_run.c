@@ -97,6 +97,11 @@ static void draw_header(tui_app *app, canvas *c, canvas_rect r)
              tally_state_name(info->state), (long long)(info->last_step < 0 ? 0 : info->last_step),
              rate, rt);
     x += canvas_text(c, x, r.y, r.x + r.w - x, line, CANVAS_DEFAULT, 0);
+    if (info->dropped > 0) {
+        /* Values the disk could not keep up with: never silent. */
+        snprintf(line, sizeof line, "  %lld dropped", (long long)info->dropped);
+        x += canvas_text(c, x, r.y, r.x + r.w - x, line, CANVAS_RED, CANVAS_BOLD);
+    }
     /* The tabs, right-aligned when there is room. */
     static const char *const tabs[TAB_COUNT] = {"1 charts", "2 summary", "3 system", "4 logs"};
     int tw = 0;
@@ -207,6 +212,10 @@ static void build_summary(tui_app *app, kv_lines *kv)
     if (localtime_r(&st0, &tm) && strftime(t, sizeof t, "%Y-%m-%d %H:%M:%S", &tm) &&
         tui_filter_match(f, "started"))
         kv_add(kv, "started", t);
+    if (in->dropped > 0 && tui_filter_match(f, "dropped")) {
+        snprintf(t, sizeof t, "%lld values (the disk did not keep up)", (long long)in->dropped);
+        kv_add(kv, "dropped", t);
+    }
     char *summary = NULL, *config = NULL;
     tally_store_summary(st, &summary);
     tally_store_config(st, &config);

@@ -281,9 +281,18 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 rm -f "$corrupt"
 
+# set_id FILE ID: a copied run file stores its own id (what resolves it).
+set_id() {
+    python3 -c '
+import sqlite3, sys
+d = sqlite3.connect(sys.argv[1]); d.execute("UPDATE run SET id=?", (sys.argv[2],)); d.commit(); d.close()
+' "$1" "$2"
+}
+
 newer=$TMP/newer/demo/20200101-000000-newer000.db
 mkdir -p "$(dirname "$newer")"
 cp "$path1" "$newer"
+set_id "$newer" newer000
 python3 -c '
 import sqlite3, sys
 d = sqlite3.connect(sys.argv[1]); d.execute("PRAGMA user_version=99"); d.commit(); d.close()
@@ -292,11 +301,38 @@ expect_error "newer schema (show)" nonzero "$TALLY" show "$newer"
 expect_error "newer schema (export)" nonzero "$TALLY" export --dir "$TMP/newer" newer000
 check "the newer-schema message says so" grep -q 'newer' "$TMP/err.err"
 
+# Ids are the ones the files store, whatever the files are called; wandb's
+# id alphabet (letters, digits, - _ .) all resolves.
 mkdir -p "$TMP/twins/p"
-cp "$path1" "$TMP/twins/p/20200101-000000-abcd0001.db"
-cp "$path1" "$TMP/twins/p/20200101-000000-abcd0002.db"
+for id in abcd0001 abcd0002 my-run run v1.2_b; do
+    cp "$path1" "$TMP/twins/p/20200101-000000-$id.db"
+    set_id "$TMP/twins/p/20200101-000000-$id.db" "$id"
+done
 expect_error "ambiguous id prefix" nonzero "$TALLY" show --dir "$TMP/twins" abcd
+check "an ambiguous prefix lists the candidates" \
+    sh -c 'grep -q "several runs" "$1" && grep -q "abcd0001" "$1" && grep -q "abcd0002" "$1"' - "$TMP/err.err"
 "$TALLY" show --dir "$TMP/twins" --json abcd0002 >/dev/null 2>&1 || fail "a full id beside a twin did not resolve"
+# show_id ID: the id show --json reports for RUN argument ID.
+show_id() {
+    "$TALLY" show --dir "$TMP/twins" --json "$1" 2>/dev/null |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
+check "an id with a dash resolves (my-run)" test "$(show_id my-run)" = my-run
+check "id 'run' is its own run, not my-run's" test "$(show_id run)" = run
+check "an id with a dot resolves (v1.2_b)" test "$(show_id v1.2_b)" = v1.2_b
+check "a unique prefix of a dotted id resolves" test "$(show_id v1.)" = v1.2_b
+python3 -c '
+import sqlite3, sys
+d = sqlite3.connect(sys.argv[1]); d.execute("UPDATE run SET dropped=4321"); d.commit(); d.close()
+' "$TMP/twins/p/20200101-000000-run.db"
+"$TALLY" show --dir "$TMP/twins" run >"$TMP/dropped.txt" 2>/dev/null || fail "show of a run with drops failed"
+check "show says how many values were dropped" grep -Eq '^ *dropped +4321 values not stored' "$TMP/dropped.txt"
+check "show --json has the dropped count" sh -c '"$@" | grep -q "\"dropped\":[[:space:]]*4321"' - \
+    "$TALLY" show --dir "$TMP/twins" --json run
+"$TALLY" show --dir "$TMP/twins" my-run >"$TMP/nodrop.txt" 2>/dev/null || fail "show of my-run failed"
+check "show of a run that dropped nothing has no dropped line" sh -c '! grep -q "^ *dropped" "$1"' - "$TMP/nodrop.txt"
+mv "$TMP/twins/p/20200101-000000-my-run.db" "$TMP/twins/p/renamed.db"
+check "a renamed file still resolves by its stored id" test "$(show_id my-run)" = my-run
 
 # Bad usage: exit 2, nothing on stdout, a usage line on stderr.
 usage_error "no command" "$TALLY"

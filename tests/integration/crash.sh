@@ -150,4 +150,33 @@ db.close()
 "$TALLY" export "$run_path" >"$TMP/export2.jsonl" 2>/dev/null || fail "export after recovery failed"
 check "export after the WAL was checkpointed gives the same rows" cmp -s "$TMP/export.jsonl" "$TMP/export2.jsonl"
 
+# ---- killed before its first flush ----------------------------------------
+# The run file holds the run row and no metric yet (not even _timestamp).
+say "a run killed before its first flush"
+early=$TMP/early
+"$logger" --dir "$early" --flush-ms 600000 >"$TMP/early.steps" 2>"$TMP/early.err" &
+pid=$!
+for _ in $(seq 100); do
+    grep -qE '^[0-9]+ ' "$TMP/early.steps" 2>/dev/null && break
+    sleep 0.05
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || :
+early_path=$(awk '$1 == "run" { print $3; exit }' "$TMP/early.steps")
+[ -f "$early_path" ] || die "crash_logger did not say where its early run is"
+if "$TALLY" export "$early_path" >"$TMP/early.jsonl" 2>"$TMP/early-export.err"; then
+    pass "export of a run killed before its first flush exits 0"
+else
+    fail "export of a run killed before its first flush failed: $(cat "$TMP/early-export.err")"
+fi
+check "... and prints no row" [ ! -s "$TMP/early.jsonl" ]
+"$TALLY" export --format csv "$early_path" >"$TMP/early.csv" 2>/dev/null || fail "csv export of the early run failed"
+check "... its CSV is a header alone" [ "$(cat "$TMP/early.csv")" = "_step" ]
+"$TALLY" show --json "$early_path" >"$TMP/early.json" 2>/dev/null || fail "show of the early run failed"
+py "... and it reads as crashed, with no rows" '
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["state"] == "crashed" and r["rows"] == 0, (r["state"], r["rows"])
+' "$TMP/early.json"
+
 finish

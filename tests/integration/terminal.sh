@@ -42,8 +42,10 @@ db.execute("UPDATE summary SET value = ? WHERE key = 'acc'", ('"raw' + E + '"',)
 sys.path.insert(0, sys.argv[2] + "/tests/integration")
 import runfile
 runfile.rewrite_value(db, None, ('"raw' + E + '"').encode())
-for col in ("id", "project", "host", "user", "os", "version", "mode"):
+for col in ("project", "host", "user", "os", "version", "mode"):
     db.execute("UPDATE run SET %s = ? || coalesce(%s, '')" % (col, col), (E,))
+# After the id, so the original id still resolves the run (as a prefix).
+db.execute("UPDATE run SET id = id || ?", (E,))
 db.execute("UPDATE run SET git = ?, tags = ?",
            ('{"commit":"' + E + '","remote":"\\u001b[2J"}', '["' + E + '"]'))
 db.commit()

@@ -64,7 +64,7 @@ static int synthetic(const char *dir)
     }
     const char *title = "\033]2;PWNED-TAIL\033\\\033c the end";
     rc = rc ? rc : writer_log(w, t0 + 200, 1, title, strlen(title));
-    rc = rc ? rc : writer_progress(w, 300, 299, t0 + 600);
+    rc = rc ? rc : writer_progress(w, 300, 299, 0, t0 + 600);
     rc = rc ? rc : writer_end(w, "finished", 0, t0 + 600);
     rc = rc ? rc : writer_commit(w);
     writer_close(w);

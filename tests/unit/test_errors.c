@@ -532,6 +532,31 @@ static void set_pragma(const char *path, const char *sql)
     sqlite3_close(db);
 }
 
+/* A store whose only file cannot be read lists no run (and sorts none:
+ * qsort() of an empty, NULL array is undefined behaviour). */
+static void test_list_nothing_readable(void **state)
+{
+    const char *dir = *state;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/p", dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/p/20200101-000000-broken01.db", dir);
+    assert_int_equal(tu_write_file(path, "not a run", 9), 0);
+    tally_run_list *list = NULL;
+    assert_int_equal(tally_store_list(dir, &list), TALLY_OK);
+    assert_int_equal(list->n, 0);
+    assert_int_equal(list->skipped, 1);
+    tally_run_list_free(list);
+    char *found = NULL;
+    assert_int_equal(tally_store_resolve(dir, "broken01", &found), TALLY_ENOTFOUND);
+    /* and resuming that id refuses the damaged file rather than start anew */
+    tally_options o = {.dir = dir, .project = "p", .id = "broken01", .sample_ms = -1,
+                       .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_ECORRUPT);
+    assert_null(run);
+}
+
 static void test_newer_schema(void **state)
 {
     const char *dir = *state;
@@ -796,6 +821,7 @@ int main(void)
         TU_DIR_TEST(test_warning_with_console_full),
         TU_DIR_TEST(test_finish_with_chatty_child),
         TU_DIR_TEST(test_corrupt_files),
+        TU_DIR_TEST(test_list_nothing_readable),
         TU_DIR_TEST(test_newer_schema),
         TU_DIR_TEST(test_resume_damaged),
         TU_DIR_TEST(test_damaged_chunks),

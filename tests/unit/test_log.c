@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/procinfo.h"
 #include "core/run_internal.h" /* run_log_line, run_log_time: what capture calls */
+#include "store/runlock.h"
 #include "testutil.h"
 
 /* A number member of a JSON object (a summary or config); fails when absent. */
@@ -101,6 +102,73 @@ static void test_stage_commit(void **state)
     free(rt);
     assert_true(tally_store_find_metric(st, "_timestamp")->hidden);
     assert_true(tally_store_find_metric(st, "_runtime")->hidden);
+    tally_store_close(st);
+    free(path);
+}
+
+/* The next key is predicted from the previous row's order; whatever the
+ * order, a missed or wrong guess must still land every value on its key.
+ * One buffer holds every key, as a caller formatting keys would do. */
+static void test_key_prediction(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    static const char *const orders[] = {"abc", "abc", "cba", "ab", "abcd", "dcba", "b", "bd"};
+    char key[8];
+    size_t expect[4] = {0};
+    for (size_t r = 0; r < sizeof orders / sizeof *orders; r++) {
+        for (const char *k = orders[r]; *k; k++) {
+            snprintf(key, sizeof key, "k%c", *k);
+            assert_int_equal(tally_log(run, key, (double)(r * 10 + (size_t)(*k - 'a'))), TALLY_OK);
+            expect[*k - 'a']++;
+        }
+        assert_int_equal(tally_commit(run), TALLY_OK);
+    }
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    for (int k = 0; k < 4; k++) {
+        snprintf(key, sizeof key, "k%c", 'a' + k);
+        int64_t *x;
+        double *y;
+        size_t n = tu_points(st, key, &x, &y);
+        assert_int_equal(n, expect[k]);
+        for (size_t i = 0; i < n; i++)
+            assert_true(y[i] == (double)(x[i] * 10 + k)); /* row r is step r */
+        free(x);
+        free(y);
+    }
+    tally_store_close(st);
+    free(path);
+}
+
+/* A caller that outruns the disk is held at the soft bound: pending
+ * points stay bounded (they reached hundreds of MB for one metric logged
+ * in a tight loop) and nothing is dropped. */
+static void test_pending_bound(void **state)
+{
+    const char *dir = *state;
+    tally_options o = {.dir = dir, .project = "unit", .sample_ms = -1,
+                       .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_OK);
+    const long steps = 3000000; /* 9 M points with _timestamp and _runtime */
+    size_t peak = 0;
+    for (long s = 0; s < steps; s++) {
+        assert_int_equal(tally_log(run, "loss", (double)s), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        if (s % 1024 == 0) { /* seldom: the loop must stay as fast as it can */
+            RUN_LOCK(run);
+            if (run->pending_points > peak)
+                peak = run->pending_points;
+            RUN_UNLOCK(run);
+        }
+    }
+    assert_true(peak <= RUN_SOFT_PENDING_POINTS + 3);
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->rows, steps);
+    assert_int_equal(tally_store_info(st)->dropped, 0);
+    assert_int_equal(tally_store_find_metric(st, "loss")->n, steps);
     tally_store_close(st);
     free(path);
 }
@@ -628,6 +696,72 @@ static void test_log_json(void **state)
     assert_true(int_back(st, "neg/min") == INT64_MIN);
     expect_points(st, "nan", (int64_t[]){2}, (double[]){NAN}, 1);
     expect_points(st, "inf", (int64_t[]){2}, (double[]){-INFINITY}, 1);
+    tally_store_close(st);
+    free(path);
+}
+
+/* The shapes tally_log_json reads without a tree (src/core/jscan.c) and
+ * the ones it hands to the general path give the same values. */
+static void test_log_json_fast(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    /* step 0: what the scanner reads itself */
+    assert_int_equal(tally_log_json(run, " {\"a\" : 1 , \"b\":{\"c\":-2.5e-3,\"d\":{\"e\":0}},"
+                                         "\"f\":-0,\"g\":123456789012345,\"h\":1E2,"
+                                         "\"s\":\"h\xc3\xa9\",\"b/c2\":7}\n"),
+                     TALLY_OK);
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    /* step 1: the same keys through the general path (an escape, a long
+     * integer, a bare NaN each send the whole object there) */
+    assert_int_equal(tally_log_json(run, "{\"a\":2,\"s\":\"x\\ty\",\"g\":1234567890123456,"
+                                         "\"h\":NaN}"),
+                     TALLY_OK);
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    /* errors come from the general path, and stage nothing */
+    assert_int_equal(tally_log_json(run, "{\"a\":3,\"\":4}"), TALLY_EKEY);
+    assert_int_equal(tally_log_json(run, "{\"a\":3,\"s\":\"\xff\"}"), TALLY_EUTF8);
+    assert_int_equal(tally_log_json(run, "{\"a\":3,\"_runtime\":4}"), TALLY_EKEY);
+    assert_int_equal(tally_log_json(run, "{\"a\":}"), TALLY_EJSON);
+    assert_int_equal(tally_log_json(run, "{\"a\":3} x"), TALLY_EJSON);
+    assert_int_equal(tally_log_json(run, "{\"a\":3,}"), TALLY_EJSON);
+    assert_int_equal(tally_log_json(run, "[1]"), TALLY_EJSON);
+    assert_int_equal(tally_commit(run), TALLY_OK); /* nothing staged: no row */
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->rows, 2);
+    expect_points(st, "a", (int64_t[]){0, 1}, (double[]){1, 2}, 2);
+    expect_points(st, "b/c", (int64_t[]){0}, (double[]){-2.5e-3}, 1);
+    expect_points(st, "b/d/e", (int64_t[]){0}, (double[]){0}, 1);
+    expect_points(st, "b/c2", (int64_t[]){0}, (double[]){7}, 1);
+    expect_points(st, "h", (int64_t[]){0, 1}, (double[]){100, NAN}, 2);
+    int64_t *x;
+    double *y;
+    assert_int_equal(tu_points(st, "f", &x, &y), 1);
+    assert_true(y[0] == 0 && signbit(y[0])); /* -0 stays -0 */
+    free(x);
+    free(y);
+    assert_int_equal(tu_points(st, "g", &x, &y), 2);
+    assert_true(y[0] == 123456789012345.0 && y[1] == 1234567890123456.0);
+    free(x);
+    free(y);
+    assert_true(tally_store_find_metric(st, "a")->is_int);
+    assert_true(tally_store_find_metric(st, "g")->is_int);
+    assert_false(tally_store_find_metric(st, "b/c")->is_int);
+    tally_objects *o;
+    assert_int_equal(tally_objects_open(st, INT64_MIN, INT64_MAX, &o), TALLY_OK);
+    tally_object obj;
+    const char *want[] = {"\"h\xc3\xa9\"", "\"x\\ty\""};
+    int got = 0;
+    while (tally_objects_next(o, &obj) == 1) {
+        assert_true(got < 2);
+        assert_int_equal(obj.x, got);
+        assert_string_equal(obj.type, "string");
+        assert_string_equal(obj.json, want[got]);
+        got++;
+    }
+    assert_int_equal(got, 2);
+    tally_objects_close(o);
     tally_store_close(st);
     free(path);
 }
@@ -1463,11 +1597,16 @@ static int write_failure_child(const char *dir)
      * outgrow its old size once the checkpoints cannot grow the file. */
     for (; step < 40000; step++) {
         tally_log(run, "a", step); /* staged; may report the failing disk */
+        if (step >= 2000)
+            tally_log(run, "b", step); /* a metric born while the disk fails */
         tally_commit(run);
     }
     int rc = tally_flush(run);
     if (rc != TALLY_EIO && rc != TALLY_ENOSPC)
         return 5;
+    for (int retry = 0; retry < 3; retry++) /* each failed retry rolls back again */
+        if (tally_flush(run) != rc)
+            return 10;
     if (tally_log(run, "a", step) != rc) /* the error is reported to the logging calls */
         return 6;
     tally_commit(run);
@@ -1504,6 +1643,14 @@ static void test_write_failure(void **state)
         assert_true(x[i] == i && y[i] == i);
     free(x);
     free(y);
+    /* The counts agree with what is stored, however many flushes failed. */
+    assert_int_equal(tally_store_find_metric(st, "a")->n, 40002);
+    assert_int_equal(tu_points(st, "b", &x, &y), 38000);
+    assert_int_equal(tally_store_find_metric(st, "b")->n, 38000);
+    assert_int_equal(tally_store_find_metric(st, "b")->x_min, 2000);
+    assert_int_equal(tally_store_find_metric(st, "b")->x_max, 39999);
+    free(x);
+    free(y);
     tally_store_close(st);
     free(path);
 }
@@ -1538,15 +1685,27 @@ static int object_cap_child(const char *dir)
         else
             kept++;
     }
+    int refused = full;
+    for (int more = 0; more < 5; more++) { /* still full: refused, and counted */
+        tally_log_str(run, "s", text);
+        refused += tally_commit(run) == TALLY_EFULL;
+    }
     free(text);
-    if (!full || kept < 32 || kept > (int)(RUN_MAX_OBJECT_BYTES / big) + 1)
+    if (!full || kept < 32 || kept > (int)(RUN_MAX_OBJECT_BYTES / big) + 1 || refused != 6)
         return 4; /* refused at the bound, not before, not never */
     lim.rlim_cur = RLIM_INFINITY;
     if (setrlimit(RLIMIT_FSIZE, &lim) != 0 || tally_flush(run) != TALLY_OK)
         return 5;
+    char *path = strdup(tally_run_path(run));
     if (tally_log_str(run, "s", "after") || tally_finish(run, 0))
         return 6;
-    return 0;
+    /* The run says how many values it could not keep. */
+    tally_store *st = NULL;
+    int rc = path ? tally_store_open(path, &st) : TALLY_ENOMEM;
+    int64_t dropped = rc ? -1 : tally_store_info(st)->dropped;
+    tally_store_close(st);
+    free(path);
+    return dropped == refused ? 0 : 7;
 }
 
 static void test_object_cap(void **state)
@@ -1587,13 +1746,19 @@ static void test_state_judgement(void **state)
     long long me = (long long)getpid(), ticks = (long long)procinfo_start_ticks(getpid());
     double now = clock_wall();
 
-    /* this host: the writer's pid and start time decide */
+    /* this host: the writer's claim on the file decides */
     sqlite3_snprintf(sizeof sql, sql,
                      "UPDATE run SET state='running', exit_code=NULL, host=%Q, pid=%lld,"
                      " pid_start=%lld, heartbeat=%.3f",
                      host, me, ticks, now - 100000);
     set_run_row(path, sql);
-    assert_int_equal(state_of(path), TALLY_STATE_RUNNING); /* alive, however old the heartbeat */
+    runlock *claim;
+    assert_int_equal(runlock_open(path, &claim), TALLY_OK);
+    assert_int_equal(runlock_claim(claim), TALLY_OK);
+    assert_int_equal(state_of(path), TALLY_STATE_RUNNING); /* claimed, however old the heartbeat */
+    runlock_close(claim);
+    /* the row names a live process, but nobody holds the claim */
+    assert_int_equal(state_of(path), TALLY_STATE_CRASHED);
     sqlite3_snprintf(sizeof sql, sql, "UPDATE run SET pid_start=%lld", ticks + 1);
     set_run_row(path, sql);
     assert_int_equal(state_of(path), TALLY_STATE_CRASHED); /* the pid was reused */
@@ -1632,6 +1797,8 @@ int main(void)
     unsetenv("TALLY_MODE");
     const struct CMUnitTest tests[] = {
         TU_DIR_TEST(test_stage_commit),
+        TU_DIR_TEST(test_key_prediction),
+        TU_DIR_TEST(test_pending_bound),
         TU_DIR_TEST(test_empty_step),
         TU_DIR_TEST(test_log_at),
         TU_DIR_TEST(test_last_step),
@@ -1643,6 +1810,7 @@ int main(void)
         TU_DIR_TEST(test_log_int),
         TU_DIR_TEST(test_log_str),
         TU_DIR_TEST(test_log_json),
+        TU_DIR_TEST(test_log_json_fast),
         TU_DIR_TEST(test_nonfinite),
         TU_DIR_TEST(test_threads),
         TU_DIR_TEST(test_disabled),

@@ -428,7 +428,7 @@ static char *write_synthetic(const char *dir, int nlines)
         snprintf(line, sizeof line, "%s line %d\033[2J", stream == 2 ? "err" : "out", i);
         assert_int_equal(writer_log(w, t0 + i, stream, line, strlen(line)), 0);
     }
-    assert_int_equal(writer_progress(w, 200, 199, t0 + 400), 0);
+    assert_int_equal(writer_progress(w, 200, 199, 1234, t0 + 400), 0); /* 1234 values dropped */
     assert_int_equal(writer_end(w, "finished", 0, t0 + 400), 0);
     assert_int_equal(writer_commit(w), 0);
     writer_close(w);
@@ -444,6 +444,7 @@ static void test_system_and_logs(void **state)
     canvas c = {0};
     assert_int_equal(tui_open_run(app, path, TAB_SYSTEM), 0);
     char *s = draw(app, &c, 100, 30);
+    assert_non_null(strstr(s, "1234 dropped")); /* the header never hides a loss */
     assert_non_null(strstr(s, "system.cpu"));
     assert_null(strstr(s, "loss")); /* step metrics stay on the charts tab */
     assert_true(braille_cells(&c) > 50);
@@ -515,9 +516,9 @@ static void test_system_and_logs(void **state)
         tui_key(app, tab);
         free(s);
         s = draw(app, &c, 100, 30);
-        for (int y = 0; y < c.h; y++)
+        for (int row = 0; row < c.h; row++)
             for (int x = 0; x < c.w; x++)
-                assert_true(canvas_at(&c, x, y)->ch < 0x7f);
+                assert_true(canvas_at(&c, x, row)->ch < 0x7f);
     }
     (void)f;
     free(s);
@@ -674,7 +675,7 @@ static void test_crashed_run_and_no_samples(void **state)
         double y = 1.0 / (double)(i + 1);
         assert_int_equal(writer_points(w, 1, &i, &y, 1), 0);
     }
-    assert_int_equal(writer_progress(w, 30, 29, t0 + 3), 0);
+    assert_int_equal(writer_progress(w, 30, 29, 0, t0 + 3), 0);
     assert_int_equal(writer_commit(w), 0);
     writer_close(w);
 
