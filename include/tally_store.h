@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* The newest run-file schema this library reads and writes. */
-#define TALLY_SCHEMA_VERSION 2
+#define TALLY_SCHEMA_VERSION 3
 
 typedef enum tally_state {
     TALLY_STATE_RUNNING = 0,

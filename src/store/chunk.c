@@ -16,6 +16,13 @@
  * holds both counts (high nibble leading, low nibble trailing), then the
  * bytes in between.  A repeated value is the single byte 0x80.  NaN, ±Inf
  * and every payload round-trip bit-exact: only bits are ever compared.
+ *
+ * Block summaries: every CHUNK_BLOCK_POINTS points the encoder notes the
+ * block's min, max and last value and how far each stream had got, which
+ * is all a decoder needs to start at the next point (the XOR chain needs
+ * the previous value's bits, the x chain the previous x and delta).  A
+ * reader can so skip whole blocks it has summaries for and decode only
+ * the blocks it must look inside.
  */
 #include "store/chunk.h"
 
@@ -49,6 +56,7 @@ void chunk_encoder_init(chunk_encoder *enc)
 {
     memset(enc, 0, sizeof *enc);
     enc->stats.y_min = enc->stats.y_max = NAN;
+    enc->block_min = enc->block_max = NAN;
     enc->contiguous = 1;
 }
 
@@ -56,7 +64,34 @@ void chunk_encoder_free(chunk_encoder *enc)
 {
     buf_free(&enc->xs);
     buf_free(&enc->ys);
+    buf_free(&enc->blocks);
     chunk_encoder_init(enc);
+}
+
+static void min_max(double *lo, double *hi, double y)
+{
+    if (isnan(y))
+        return;
+    if (isnan(*lo) || y < *lo)
+        *lo = y;
+    if (isnan(*hi) || y > *hi)
+        *hi = y;
+}
+
+/* The summary of the block that ends at the encoder's last point. */
+static chunk_block block_here(const chunk_encoder *enc)
+{
+    int64_t n = enc->stats.n;
+    int64_t start = (n - 1) / CHUNK_BLOCK_POINTS * CHUNK_BLOCK_POINTS;
+    return (chunk_block){.start = start,
+                         .n = n - start,
+                         .last_x = enc->stats.last_x,
+                         .y_min = enc->block_min,
+                         .y_max = enc->block_max,
+                         .last_bits = enc->prev_bits,
+                         .y_end = enc->ys.len,
+                         .x_end = enc->xs.len,
+                         .delta = enc->prev_delta};
 }
 
 static void put_xor(buf *b, uint64_t x)
@@ -97,13 +132,14 @@ int chunk_encoder_add(chunk_encoder *enc, int64_t x, double y)
     s->y_last = y;
     s->last_x = x;
     s->n++;
-    if (!isnan(y)) {
-        if (isnan(s->y_min) || y < s->y_min)
-            s->y_min = y;
-        if (isnan(s->y_max) || y > s->y_max)
-            s->y_max = y;
+    min_max(&s->y_min, &s->y_max, y);
+    min_max(&enc->block_min, &enc->block_max, y);
+    if (s->n % CHUNK_BLOCK_POINTS == 0) {
+        chunk_block b = block_here(enc);
+        buf_append(&enc->blocks, &b, sizeof b);
+        enc->block_min = enc->block_max = NAN;
     }
-    return (enc->xs.oom || enc->ys.oom) ? -1 : 0;
+    return (enc->xs.oom || enc->ys.oom || enc->blocks.oom) ? -1 : 0;
 }
 
 int chunk_encoder_finish(const chunk_encoder *enc, buf *out)
@@ -118,6 +154,56 @@ int chunk_encoder_finish(const chunk_encoder *enc, buf *out)
         buf_append(out, enc->xs.data, enc->xs.len);
     }
     buf_append(out, enc->ys.data, enc->ys.len);
+    return out->oom ? -1 : 0;
+}
+
+static void put_u64(buf *out, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    buf_append(out, b, sizeof b);
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* Each block as its change from the one before: offsets and x grow by
+ * small amounts, so the varints stay one or two bytes. */
+int chunk_encoder_blocks(const chunk_encoder *enc, buf *out)
+{
+    buf_reset(out);
+    if (enc->stats.n < CHUNK_BLOCKS_MIN)
+        return 0;
+    int contiguous = enc->contiguous;
+    buf_putc(out, CHUNK_BLOCKS_FORMAT);
+    varint_put(out, CHUNK_BLOCK_POINTS);
+    size_t full = enc->blocks.len / sizeof(chunk_block);
+    chunk_block prev = {.last_x = enc->stats.first_x};
+    for (size_t i = 0; i <= full; i++) {
+        chunk_block b;
+        if (i < full)
+            memcpy(&b, enc->blocks.data + i * sizeof b, sizeof b);
+        else if (enc->stats.n % CHUNK_BLOCK_POINTS)
+            b = block_here(enc); /* the last block, not full */
+        else
+            break;
+        varint_put(out, b.y_end - prev.y_end);
+        if (!contiguous) {
+            varint_put(out, b.x_end - prev.x_end);
+            varint_put(out, zigzag((uint64_t)b.last_x - (uint64_t)prev.last_x));
+            varint_put(out, zigzag(b.delta));
+        }
+        put_u64(out, double_bits(b.y_min));
+        put_u64(out, double_bits(b.y_max));
+        put_u64(out, b.last_bits);
+        prev = b;
+    }
     return out->oom ? -1 : 0;
 }
 
@@ -156,11 +242,11 @@ int chunk_decoder_init(chunk_decoder *dec, const void *blob, size_t len)
         uint64_t xlen;
         if (varint_get(&p, end, &xlen) < 0 || xlen > (uint64_t)(end - p))
             return -1;
-        dec->xp = p;
+        dec->xp = dec->xstart = p;
         dec->xend = p + xlen;
         p += xlen;
     }
-    dec->p = p;
+    dec->p = dec->ystart = p;
     dec->end = end;
     dec->remaining = (int64_t)n;
     dec->first_x = (int64_t)unzigzag(first);
@@ -169,6 +255,88 @@ int chunk_decoder_init(chunk_decoder *dec, const void *blob, size_t len)
 }
 
 int64_t chunk_decoder_count(const chunk_decoder *dec) { return dec->index + dec->remaining; }
+
+void chunk_decoder_seek(chunk_decoder *dec, const chunk_block *b)
+{
+    int64_t total = chunk_decoder_count(dec);
+    dec->p = dec->ystart + b->y_end;
+    if (!dec->contiguous)
+        dec->xp = dec->xstart + b->x_end;
+    dec->x = b->last_x;
+    dec->delta = b->delta;
+    dec->bits = b->last_bits;
+    dec->index = b->start + b->n;
+    dec->remaining = total - dec->index;
+}
+
+int chunk_blocks_init(chunk_blocks *it, const void *blob, size_t len, const chunk_decoder *dec)
+{
+    const unsigned char *p = blob, *end = p + len;
+    uint64_t per;
+    memset(it, 0, sizeof *it);
+    if (len < 1 || p[0] != CHUNK_BLOCKS_FORMAT || dec->index != 0)
+        return -1;
+    p++;
+    if (varint_get(&p, end, &per) < 0 || per == 0 || per > (uint64_t)INT32_MAX)
+        return -1;
+    it->p = p;
+    it->end = end;
+    it->per_block = (int64_t)per;
+    it->n = chunk_decoder_count(dec);
+    it->first_x = dec->first_x;
+    it->ylen = (size_t)(dec->end - dec->ystart);
+    it->xlen = dec->contiguous ? 0 : (size_t)(dec->xend - dec->xstart);
+    it->contiguous = dec->contiguous;
+    it->prev.last_x = dec->first_x;
+    return 0;
+}
+
+/* An offset that grows by a varint, bounded by the stream's length. */
+static int get_offset(const unsigned char **p, const unsigned char *end, size_t prev, size_t limit,
+                      size_t *out)
+{
+    uint64_t d;
+    if (varint_get(p, end, &d) < 0 || d > limit - prev)
+        return -1;
+    *out = prev + (size_t)d;
+    return 0;
+}
+
+int chunk_blocks_next(chunk_blocks *it, chunk_block *b)
+{
+    chunk_block *prev = &it->prev;
+    int64_t start = prev->start + prev->n;
+    if (start >= it->n) {
+        /* The last block must end where the streams do, and nothing follow. */
+        int whole = it->p == it->end && prev->y_end == it->ylen && prev->x_end == it->xlen;
+        return whole && start == it->n ? 0 : -1;
+    }
+    b->start = start;
+    b->n = it->n - start < it->per_block ? it->n - start : it->per_block;
+    if (get_offset(&it->p, it->end, prev->y_end, it->ylen, &b->y_end) < 0)
+        return -1;
+    if (it->contiguous) {
+        b->x_end = 0;
+        b->last_x = (int64_t)((uint64_t)it->first_x + (uint64_t)(start + b->n - 1));
+        b->delta = 1; /* unused: a contiguous decoder keeps no delta */
+    } else {
+        uint64_t dx, delta;
+        if (get_offset(&it->p, it->end, prev->x_end, it->xlen, &b->x_end) < 0 ||
+            varint_get(&it->p, it->end, &dx) < 0 || varint_get(&it->p, it->end, &delta) < 0)
+            return -1;
+        b->last_x = (int64_t)((uint64_t)prev->last_x + unzigzag(dx));
+        b->delta = unzigzag(delta);
+    }
+    if ((size_t)(it->end - it->p) < 24)
+        return -1;
+    uint64_t lo = get_u64(it->p), hi = get_u64(it->p + 8);
+    memcpy(&b->y_min, &lo, sizeof lo);
+    memcpy(&b->y_max, &hi, sizeof hi);
+    b->last_bits = get_u64(it->p + 16);
+    it->p += 24;
+    *prev = *b;
+    return 1;
+}
 
 int chunk_decoder_next(chunk_decoder *dec, int64_t *x, double *y)
 {
@@ -220,7 +388,21 @@ static void put_header_int(unsigned char *p, int64_t v)
         p[i] = (unsigned char)((uint64_t)v >> (8 * i));
 }
 
-uint32_t chunk_checksum(int64_t owner, const chunk_stats *s, const void *data, size_t len)
+/* zlib takes uInt lengths: feed a huge buffer in slices. */
+static uLong crc_add(uLong crc, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    while (len > 0) {
+        uInt step = len > (1u << 30) ? (1u << 30) : (uInt)len;
+        crc = crc32(crc, p, step);
+        p += step;
+        len -= step;
+    }
+    return crc;
+}
+
+uint32_t chunk_checksum(int64_t owner, const chunk_stats *s, const void *data, size_t len,
+                        const void *blocks, size_t blocks_len)
 {
     unsigned char head[64];
     put_header_int(head, owner);
@@ -232,15 +414,8 @@ uint32_t chunk_checksum(int64_t owner, const chunk_stats *s, const void *data, s
     put_header_real(head + 48, s->y_first);
     put_header_real(head + 56, s->y_last);
     uLong crc = crc32(0L, head, sizeof head);
-    /* zlib takes uInt lengths: feed a huge blob in slices. */
-    const unsigned char *p = data;
-    while (len > 0) {
-        uInt step = len > (1u << 30) ? (1u << 30) : (uInt)len;
-        crc = crc32(crc, p, step);
-        p += step;
-        len -= step;
-    }
-    return (uint32_t)crc;
+    crc = crc_add(crc, data, len);
+    return (uint32_t)crc_add(crc, blocks, blocks_len);
 }
 
 int chunk_encode(const int64_t *x, const double *y, size_t n, buf *out, chunk_stats *stats)

@@ -43,7 +43,7 @@ static const char schema_sql[] =
     "  metric_id INTEGER NOT NULL REFERENCES metric(id),"
     "  first_x INTEGER NOT NULL, last_x INTEGER NOT NULL, n INTEGER NOT NULL,"
     "  y_min REAL, y_max REAL, y_first REAL, y_last REAL,"
-    "  crc INTEGER NOT NULL, data BLOB NOT NULL);"
+    "  crc INTEGER NOT NULL, blocks BLOB, data BLOB NOT NULL);"
     /* Covering the header columns: decimation reads chunk headers from the
      * index alone, never paging through the blobs (cold caches, big runs). */
     "CREATE INDEX chunk_by_x ON chunk(metric_id, first_x, last_x, n,"

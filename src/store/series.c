@@ -5,15 +5,21 @@
  * Decimation works from chunk headers where it can.  A chunk whose points
  * all fall in one bucket is merged into it from its header (n, min, max,
  * first, last) without touching its blob; only chunks that straddle a
- * bucket edge or the range's ends are decoded.  A million-point metric
- * drawn 200 columns wide decodes at most a few hundred chunks' worth of
- * edges, and a zoomed-in view reads only the chunks it shows.
+ * bucket edge or the range's ends are read.  Inside those, the chunk's
+ * block summaries (schema 3, chunks of CHUNK_BLOCKS_MIN points or more)
+ * do the same a level down: a block of CHUNK_BLOCK_POINTS points inside
+ * one bucket is merged from its summary, and only the blocks that straddle
+ * an edge are decoded.  A million-point metric drawn 200 columns wide so
+ * decodes a few hundred blocks, and a zoomed-in view reads only the chunks
+ * it shows.
  *
  * Every blob read is checked against its row's checksum (schema 2) before
  * a point of it is used; a damaged one is skipped and recorded on the
  * handle (store_damage), so one bad chunk never hides or falsifies the
  * rest.  Files of schema 1 carry no checksums: their blobs are only
- * checked for a valid encoding.
+ * checked for a valid encoding.  Files before schema 3 have no block
+ * summaries: their chunks are decoded whole, as are chunks of any file
+ * whose summaries do not describe their blob.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -86,6 +92,77 @@ static int64_t bucket_start(size_t b, int64_t x0, int64_t x1, size_t nbuckets)
     return (int64_t)((uint64_t)x0 + (uint64_t)off);
 }
 
+/* The range a series is split over, and its buckets. */
+typedef struct split {
+    int64_t x0, x1;
+    size_t nbuckets;
+    tally_bucket *out;
+} split;
+
+/* Adds the next `count` points of dec (all of them when count < 0) to
+ * their buckets.  0, or -1 on a malformed blob. */
+static int split_points(const split *r, chunk_decoder *dec, int64_t count)
+{
+    int64_t x;
+    double y;
+    int drc = 0;
+    /* Divide only when x crosses into another bucket, not per point. */
+    size_t b = r->nbuckets; /* nbuckets: no bucket yet */
+    int64_t next = 0;       /* the first x of bucket b + 1, when there is one */
+    while (count-- != 0 && (drc = chunk_decoder_next(dec, &x, &y)) == 1) {
+        if (x > r->x1)
+            break;
+        if (x < r->x0)
+            continue;
+        if (b == r->nbuckets || (b + 1 < r->nbuckets && x >= next)) {
+            b = tally_bucket_index(x, r->x0, r->x1, r->nbuckets);
+            if (b + 1 < r->nbuckets)
+                next = bucket_start(b + 1, r->x0, r->x1, r->nbuckets);
+        }
+        bucket_add(&r->out[b], x, y);
+    }
+    return drc < 0 ? -1 : 0;
+}
+
+/* A chunk that straddles an edge, block by block: a block inside one
+ * bucket is merged from its summary and its first point (the one thing a
+ * summary leaves out, one point to decode); the others are decoded. */
+static int split_blocks(const split *r, chunk_decoder *dec, chunk_blocks *blocks)
+{
+    chunk_block prev = blocks->prev, blk; /* prev: the block before blk */
+    int rc;
+    while ((rc = chunk_blocks_next(blocks, &blk)) == 1) {
+        if (blk.last_x < r->x0) {
+            prev = blk;
+            continue;
+        }
+        if (blk.start > 0)
+            chunk_decoder_seek(dec, &prev);
+        prev = blk;
+        int64_t x;
+        double y;
+        if (chunk_decoder_next(dec, &x, &y) != 1)
+            return -1;
+        if (x > r->x1)
+            break;
+        size_t b = tally_bucket_index(x, r->x0, r->x1, r->nbuckets);
+        if (x >= r->x0 && blk.last_x <= r->x1 &&
+            b == tally_bucket_index(blk.last_x, r->x0, r->x1, r->nbuckets)) {
+            double last;
+            memcpy(&last, &blk.last_bits, sizeof last);
+            chunk_stats s = {.n = blk.n, .first_x = x, .last_x = blk.last_x, .y_min = blk.y_min,
+                             .y_max = blk.y_max, .y_first = y, .y_last = last};
+            bucket_merge(&r->out[b], &s);
+            continue;
+        }
+        if (x >= r->x0)
+            bucket_add(&r->out[b], x, y);
+        if (split_points(r, dec, blk.n - 1) < 0)
+            return -1;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 /* The header columns of a chunks_sql row. */
 static chunk_stats header(sqlite3_stmt *q)
 {
@@ -100,15 +177,19 @@ static chunk_stats header(sqlite3_stmt *q)
 
 /*
  * Reads the blob of chunk `rowid` of metric_id, whose header is h, through
- * *data (prepared here once), checks it and starts dec on it.  0: dec is
- * ready, and the blob stays valid until *data is reset; 1: the chunk is
- * damaged (recorded) and must be skipped; < 0: the read itself failed.
+ * *data (prepared here once), checks it and starts dec on it; when blocks
+ * is not NULL, starts it on the chunk's block summaries, or sets
+ * blocks->n to -1 when the chunk has none to use.  0: dec is ready, and
+ * the blob stays valid until *data is reset; 1: the chunk is damaged
+ * (recorded) and must be skipped; < 0: the read itself failed.
  */
 static int chunk_load(tally_store *st, sqlite3_stmt **data, int64_t metric_id, int64_t rowid,
-                      const chunk_stats *h, chunk_decoder *dec)
+                      const chunk_stats *h, chunk_decoder *dec, chunk_blocks *blocks)
 {
-    const char *sql = st->info.schema_version >= 2 ? "SELECT data, crc FROM chunk WHERE rowid = ?"
-                                                   : "SELECT data, NULL FROM chunk WHERE rowid = ?";
+    int version = st->info.schema_version;
+    const char *sql = version >= 3   ? "SELECT data, crc, blocks FROM chunk WHERE rowid = ?"
+                      : version == 2 ? "SELECT data, crc, NULL FROM chunk WHERE rowid = ?"
+                                     : "SELECT data, NULL, NULL FROM chunk WHERE rowid = ?";
     int rc = store_prepare(st, data, sql);
     if (rc)
         return rc;
@@ -118,9 +199,26 @@ static int chunk_load(tally_store *st, sqlite3_stmt **data, int64_t metric_id, i
         return src == SQLITE_DONE ? TALLY_ECORRUPT : schema_error(src);
     const void *p = sqlite3_column_blob(*data, 0);
     size_t n = (size_t)sqlite3_column_bytes(*data, 0);
+    const void *sums = sqlite3_column_blob(*data, 2);
+    size_t nsums = (size_t)sqlite3_column_bytes(*data, 2);
     int ok = chunk_decoder_init(dec, p, n) == 0 && chunk_decoder_count(dec) == h->n;
     if (ok && sqlite3_column_type(*data, 1) != SQLITE_NULL)
-        ok = (uint32_t)sqlite3_column_int64(*data, 1) == chunk_checksum(metric_id, h, p, n);
+        ok = (uint32_t)sqlite3_column_int64(*data, 1) ==
+             chunk_checksum(metric_id, h, p, n, sums, nsums);
+    if (ok && blocks) {
+        /* Summaries that do not describe the blob (a writer's bug: the
+         * checksum passed) are ignored: the chunk is then decoded whole. */
+        chunk_blocks it;
+        chunk_block b;
+        blocks->n = -1;
+        if (sums && chunk_blocks_init(&it, sums, nsums, dec) == 0) {
+            *blocks = it;
+            while ((rc = chunk_blocks_next(&it, &b)) == 1)
+                continue;
+            if (rc < 0)
+                blocks->n = -1;
+        }
+    }
     if (ok)
         return 0;
     store_damage(st, 0, rowid, metric_id, h->first_x, h->last_x, h->n);
@@ -155,31 +253,18 @@ int tally_store_series(tally_store *st, int64_t metric_id, int64_t x0, int64_t x
             continue;
         }
         chunk_decoder dec;
+        chunk_blocks blocks;
         int64_t rowid = sqlite3_column_int64(q, 0);
-        rc = chunk_load(st, &st->q_data, metric_id, rowid, &s, &dec);
+        rc = chunk_load(st, &st->q_data, metric_id, rowid, &s, &dec, &blocks);
         if (rc == 1) {
             rc = TALLY_OK; /* damaged: left out, recorded */
             sqlite3_reset(st->q_data);
             continue;
         }
-        int64_t x;
-        double y;
-        int drc = 0;
-        /* Divide only when x crosses into another bucket, not per point. */
-        size_t b = nbuckets; /* nbuckets: no bucket yet */
-        int64_t next = 0;    /* the first x of bucket b + 1, when there is one */
-        while (!rc && (drc = chunk_decoder_next(&dec, &x, &y)) == 1) {
-            if (x > x1)
-                break;
-            if (x < x0)
-                continue;
-            if (b == nbuckets || (b + 1 < nbuckets && x >= next)) {
-                b = tally_bucket_index(x, x0, x1, nbuckets);
-                if (b + 1 < nbuckets)
-                    next = bucket_start(b + 1, x0, x1, nbuckets);
-            }
-            bucket_add(&out[b], x, y);
-        }
+        if (rc)
+            break;
+        split r = {x0, x1, nbuckets, out};
+        int drc = blocks.n >= 0 ? split_blocks(&r, &dec, &blocks) : split_points(&r, &dec, -1);
         if (drc < 0) /* only a schema 1 file, without checksums, gets here */
             store_damage(st, 0, rowid, metric_id, s.first_x, s.last_x, s.n);
         sqlite3_reset(st->q_data);
@@ -245,7 +330,7 @@ static int next_chunk(tally_points *p)
         return schema_error(src);
     p->head = header(p->chunks);
     p->rowid = sqlite3_column_int64(p->chunks, 0);
-    int rc = chunk_load(p->st, &p->data, p->metric_id, p->rowid, &p->head, &p->dec);
+    int rc = chunk_load(p->st, &p->data, p->metric_id, p->rowid, &p->head, &p->dec, NULL);
     if (rc < 0)
         return rc;
     if (rc == 1)
@@ -368,7 +453,8 @@ static int next_batch(tally_objects *o)
                      .y_min = NAN, .y_max = NAN, .y_first = NAN, .y_last = NAN};
     const void *blob = sqlite3_column_blob(o->q, 5);
     size_t len = (size_t)sqlite3_column_bytes(o->q, 5);
-    if ((uint32_t)sqlite3_column_int64(o->q, 4) != chunk_checksum(OBJBATCH_OWNER, &h, blob, len) ||
+    if ((uint32_t)sqlite3_column_int64(o->q, 4) !=
+            chunk_checksum(OBJBATCH_OWNER, &h, blob, len, NULL, 0) ||
         objbatch_decoder_init(&o->dec, blob, len, h.first_x) < 0 || o->dec.remaining != h.n) {
         store_damage(o->st, 1, o->rowid, -1, h.first_x, h.last_x, h.n);
         return TALLY_ECORRUPT;

@@ -75,10 +75,10 @@ static const char *const statement_sql[ST_COUNT] = {
     [ST_METRIC_STATS] = "UPDATE metric SET n=?, x_min=?, x_max=?, y_min=?, y_max=?, y_last=?,"
                         " tail_from=?, tail_n=?, tail_rows=? WHERE id=?",
     [ST_CHUNK_INSERT] = "INSERT INTO chunk(metric_id, first_x, last_x, n, y_min, y_max, "
-                        "y_first, y_last, crc, data) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                        "y_first, y_last, crc, blocks, data) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     /* A metric's rows from tail_from on are exactly its open tail: rowids
      * only grow, and the tail's first row was the newest when it came. */
-    [ST_TAIL_READ] = "SELECT first_x, last_x, n, y_min, y_max, y_first, y_last, crc, data"
+    [ST_TAIL_READ] = "SELECT first_x, last_x, n, y_min, y_max, y_first, y_last, crc, data, blocks"
                      " FROM chunk WHERE metric_id=?1 AND rowid>=?2 ORDER BY first_x, rowid",
     [ST_TAIL_DELETE] = "DELETE FROM chunk WHERE metric_id=?1 AND rowid>=?2 AND rowid<?3",
     [ST_OBJECT_BATCH] = "INSERT INTO object_batch(first_x, last_x, n, crc, data) VALUES(?,?,?,?,?)",
@@ -114,7 +114,7 @@ struct store_writer {
     size_t nopen, capopen;
     chunk_encoder rows;     /* scratch: the points of the row being built */
     objbatch_encoder objects; /* the non-scalar values of this transaction */
-    buf blob;
+    buf blob, blocks;       /* scratch: a row's data and block summaries */
     int in_txn;
     int reload; /* a rollback left the totals unknown: re-read them first */
     int64_t dropped_before; /* values dropped by the run's earlier writers (resume) */
@@ -523,6 +523,7 @@ void writer_close(store_writer *w)
     sqlite3_close(w->db);
     free(w->metrics);
     buf_free(&w->blob);
+    buf_free(&w->blocks);
     free(w);
 }
 
@@ -693,7 +694,7 @@ int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step
 /* Inserts the points of enc as one chunk row of metric_id. */
 static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc)
 {
-    if (chunk_encoder_finish(enc, &w->blob) < 0)
+    if (chunk_encoder_finish(enc, &w->blob) < 0 || chunk_encoder_blocks(enc, &w->blocks) < 0)
         return TALLY_ENOMEM;
     const chunk_stats *s = &enc->stats;
     sqlite3_stmt *st = stmt(w, ST_CHUNK_INSERT);
@@ -706,8 +707,11 @@ static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder 
         bind_real(st, 6, s->y_max);
         bind_real(st, 7, s->y_first);
         bind_real(st, 8, s->y_last);
-        sqlite3_bind_int64(st, 9, chunk_checksum(metric_id, s, w->blob.data, w->blob.len));
-        sqlite3_bind_blob(st, 10, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, chunk_checksum(metric_id, s, w->blob.data, w->blob.len,
+                                                 w->blocks.data, w->blocks.len));
+        if (w->blocks.len > 0) /* else NULL: a small chunk is decoded whole */
+            sqlite3_bind_blob(st, 10, w->blocks.data, (int)w->blocks.len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 11, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
     }
     return run(w, st);
 }
@@ -734,8 +738,11 @@ static int read_tail(store_writer *w, int64_t metric_id, const writer_metric *m)
                             : sqlite3_column_double(st, 3 + i);
         const void *blob = sqlite3_column_blob(st, 8);
         size_t len = (size_t)sqlite3_column_bytes(st, 8);
+        const void *sums = sqlite3_column_blob(st, 9);
+        size_t nsums = (size_t)sqlite3_column_bytes(st, 9);
         chunk_decoder dec;
-        if ((uint32_t)sqlite3_column_int64(st, 7) != chunk_checksum(metric_id, &h, blob, len) ||
+        if ((uint32_t)sqlite3_column_int64(st, 7) !=
+                chunk_checksum(metric_id, &h, blob, len, sums, nsums) ||
             chunk_decoder_init(&dec, blob, len) < 0) {
             rc = 1;
             break;
@@ -882,7 +889,8 @@ static int write_objects(store_writer *w)
         sqlite3_bind_int64(st, 1, e->first_x);
         sqlite3_bind_int64(st, 2, e->last_x);
         sqlite3_bind_int64(st, 3, e->n);
-        sqlite3_bind_int64(st, 4, chunk_checksum(OBJBATCH_OWNER, &h, w->blob.data, w->blob.len));
+        sqlite3_bind_int64(st, 4, chunk_checksum(OBJBATCH_OWNER, &h, w->blob.data, w->blob.len,
+                                                   NULL, 0));
         sqlite3_bind_blob64(st, 5, w->blob.data, w->blob.len, SQLITE_STATIC);
     }
     int rc = run(w, st);

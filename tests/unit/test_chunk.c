@@ -3,6 +3,9 @@
  * round-trip bit-exact (NaN payloads, ±Inf, -0.0, denormals, any int64 x),
  * the stats must match the points, an encoder reloaded from a blob must
  * continue it exactly, and malformed blobs must fail cleanly with -1.
+ * Block summaries must match the points of each block, a decoder moved to
+ * any block's end must go on exactly as one that read up to it, and
+ * malformed summaries must fail cleanly too.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -508,6 +511,187 @@ static void test_random_blobs(void **state)
     buf_free(&valid);
 }
 
+/* Encodes point by point, then checks the block summaries against the
+ * points, and that a decoder moved past each block goes on exactly. */
+static void check_blocks(const int64_t *x, const double *y, size_t n)
+{
+    chunk_encoder enc;
+    chunk_encoder_init(&enc);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(chunk_encoder_add(&enc, x[i], y[i]), 0);
+    buf blob = BUF_INIT, sums = BUF_INIT, again = BUF_INIT;
+    assert_int_equal(chunk_encoder_finish(&enc, &blob), 0);
+    assert_int_equal(chunk_encoder_blocks(&enc, &sums), 0);
+    chunk_encoder_free(&enc);
+    if (n < CHUNK_BLOCKS_MIN) {
+        assert_int_equal(sums.len, 0);
+        goto done;
+    }
+    /* compact: a few bytes of offsets and 24 of values a block */
+    size_t nblocks = (n + CHUNK_BLOCK_POINTS - 1) / CHUNK_BLOCK_POINTS;
+    assert_true(sums.len <= 3 + nblocks * (24 + 4 * 10));
+
+    /* an encoder reloaded from the blob gives the same summaries */
+    assert_int_equal(chunk_encoder_load(&enc, blob.data, blob.len), 0);
+    assert_int_equal(chunk_encoder_blocks(&enc, &again), 0);
+    chunk_encoder_free(&enc);
+    assert_int_equal(again.len, sums.len);
+    assert_memory_equal(again.data, sums.data, sums.len);
+
+    chunk_decoder dec;
+    chunk_blocks it;
+    chunk_block b;
+    assert_int_equal(chunk_decoder_init(&dec, blob.data, blob.len), 0);
+    assert_int_equal(chunk_blocks_init(&it, sums.data, sums.len, &dec), 0);
+    size_t k = 0;
+    while (chunk_blocks_next(&it, &b) == 1) {
+        size_t start = k * CHUNK_BLOCK_POINTS, end = start + CHUNK_BLOCK_POINTS;
+        if (end > n)
+            end = n;
+        assert_int_equal(b.start, (int64_t)start);
+        assert_int_equal(b.n, (int64_t)(end - start));
+        assert_true(b.last_x == x[end - 1]);
+        assert_true(b.last_bits == tu_bits(y[end - 1]));
+        double lo = NAN, hi = NAN;
+        for (size_t i = start; i < end; i++)
+            if (!isnan(y[i])) {
+                lo = isnan(lo) || y[i] < lo ? y[i] : lo;
+                hi = isnan(hi) || y[i] > hi ? y[i] : hi;
+            }
+        assert_true(same_double(b.y_min, lo));
+        assert_true(same_double(b.y_max, hi));
+        /* a decoder moved here reads the rest bit-exact */
+        chunk_decoder at;
+        assert_int_equal(chunk_decoder_init(&at, blob.data, blob.len), 0);
+        chunk_decoder_seek(&at, &b);
+        assert_int_equal(chunk_decoder_count(&at), (int64_t)n);
+        for (size_t i = end; i < n && i < end + 3 * CHUNK_BLOCK_POINTS; i++) {
+            int64_t px;
+            double py;
+            assert_int_equal(chunk_decoder_next(&at, &px, &py), 1);
+            assert_true(px == x[i]);
+            assert_true(tu_bits(py) == tu_bits(y[i]));
+        }
+        if (end == n) {
+            int64_t px;
+            double py;
+            assert_int_equal(chunk_decoder_next(&at, &px, &py), 0);
+        }
+        k++;
+    }
+    assert_int_equal(k, nblocks);
+    assert_int_equal(chunk_blocks_next(&it, &b), 0);
+
+    /* cut short or with a byte more, summaries do not describe the chunk */
+    for (size_t len = 0; len < sums.len + 2; len++) {
+        if (len == sums.len)
+            continue;
+        unsigned char *copy = calloc(1, len + 1);
+        memcpy(copy, sums.data, len <= sums.len ? len : sums.len);
+        int rc = chunk_blocks_init(&it, copy, len, &dec);
+        if (rc == 0)
+            while ((rc = chunk_blocks_next(&it, &b)) == 1)
+                continue;
+        assert_int_equal(rc, -1);
+        free(copy);
+    }
+done:
+    buf_free(&blob);
+    buf_free(&sums);
+    buf_free(&again);
+}
+
+static void test_blocks(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    tu_rng r;
+    tu_rng_seed(&r, 8);
+    int64_t *x = malloc(N * sizeof *x);
+    double *y = malloc(N * sizeof *y);
+    for (int shape = 0; shape < 4; shape++) {
+        int64_t cur = shape == 3 ? INT64_MAX - N * 4 : -(int64_t)tu_rng_below(&r, 1000);
+        double walk = 0;
+        for (size_t i = 0; i < N; i++) {
+            if (i > 0) /* shape 0 contiguous; the others with repeats and jumps */
+                cur += shape == 0 ? 1 : (int64_t)tu_rng_below(&r, shape == 1 ? 3 : 5);
+            x[i] = cur;
+            uint64_t kind = tu_rng_below(&r, 20);
+            walk += tu_rng_unit(&r) - 0.5;
+            y[i] = kind == 0   ? NAN
+                   : kind == 1 ? -INFINITY
+                   : kind == 2 ? tu_from_bits(tu_rng_next(&r)) /* any bits */
+                               : walk;
+            if (shape == 2 && i % 700 < 300)
+                y[i] = tu_from_bits(0x7ff8000000000000u | i); /* whole blocks of NaN */
+        }
+        static const size_t sizes[] = {0, 1, CHUNK_BLOCKS_MIN - 1, CHUNK_BLOCKS_MIN,
+                                       CHUNK_BLOCKS_MIN + 1, 3 * CHUNK_BLOCK_POINTS, 4096, N};
+        for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+            check_blocks(x, y, sizes[s]);
+        for (int i = 0; i < 4; i++)
+            check_blocks(x, y, CHUNK_BLOCKS_MIN + (size_t)tu_rng_below(&r, N - CHUNK_BLOCKS_MIN));
+    }
+    free(x);
+    free(y);
+}
+
+/* Random summaries over a valid chunk: parsing never reads out of bounds,
+ * and a decoder moved by whatever parsed stays inside the blob. */
+static void test_random_blocks(void **state)
+{
+    (void)state;
+    enum { N = 700 };
+    int64_t x[N];
+    double y[N];
+    for (size_t i = 0; i < N; i++) {
+        x[i] = (int64_t)(i * 2 + i % 3);
+        y[i] = sin((double)i / 9.0);
+    }
+    buf blob = BUF_INIT, sums = BUF_INIT;
+    chunk_encoder enc;
+    chunk_encoder_init(&enc);
+    for (size_t i = 0; i < N; i++)
+        assert_int_equal(chunk_encoder_add(&enc, x[i], y[i]), 0);
+    assert_int_equal(chunk_encoder_finish(&enc, &blob), 0);
+    assert_int_equal(chunk_encoder_blocks(&enc, &sums), 0);
+    chunk_encoder_free(&enc);
+    tu_rng r;
+    tu_rng_seed(&r, 13);
+    int parsed = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len = sums.len;
+        unsigned char *copy = malloc(len);
+        memcpy(copy, sums.data, len);
+        if (iter % 2) {
+            copy[tu_rng_below(&r, len)] ^= (unsigned char)(1u << tu_rng_below(&r, 8));
+        } else {
+            len = (size_t)tu_rng_below(&r, len + 1);
+            for (size_t i = tu_rng_below(&r, 3); i < len; i++)
+                copy[i] = (unsigned char)tu_rng_next(&r);
+        }
+        chunk_decoder dec;
+        chunk_blocks it;
+        chunk_block b;
+        assert_int_equal(chunk_decoder_init(&dec, blob.data, blob.len), 0);
+        int rc = chunk_blocks_init(&it, copy, len, &dec);
+        while (rc == 0 && (rc = chunk_blocks_next(&it, &b)) == 1) {
+            rc = 0;
+            chunk_decoder at = dec;
+            chunk_decoder_seek(&at, &b);
+            int64_t px;
+            double py;
+            while (chunk_decoder_next(&at, &px, &py) == 1)
+                continue;
+        }
+        parsed += rc == 0;
+        free(copy);
+    }
+    assert_true(parsed > 0);
+    buf_free(&blob);
+    buf_free(&sums);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +707,8 @@ int main(void)
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_random_blobs),
+        cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_random_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

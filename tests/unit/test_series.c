@@ -11,9 +11,13 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
+#include "store/chunk.h"
 #include "store/writer.h"
 #include "testutil.h"
 
@@ -237,6 +241,197 @@ static void test_series_chunk_edges(void **state)
     }
 }
 
+/* Runs sql on the file at path (a writable connection of its own). */
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err);
+    sqlite3_close(db);
+}
+
+static int64_t count_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A copy of the fixture's file, to change. */
+static char *copy_fixture(const char *name)
+{
+    size_t size;
+    void *data = tu_read_file(fx.path, &size);
+    assert_non_null(data);
+    size_t len = strlen(fx.dir) + strlen(name) + 2;
+    char *path = malloc(len);
+    assert_non_null(path);
+    snprintf(path, len, "%s/%s", fx.dir, name);
+    assert_int_equal(tu_write_file(path, data, size), 0);
+    free(data);
+    return path;
+}
+
+/* Sets every chunk's blocks to NULL (or, with truncate, cuts their last
+ * byte off) and stores the checksum such a row must carry, so that the rows
+ * stay valid: what a reader sees is then the other code path, never
+ * damage. */
+static void rewrite_blocks(const char *path, int truncate)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q, *u;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT rowid, metric_id, first_x, last_x, n, y_min, "
+                                        "y_max, y_first, y_last, data, blocks FROM chunk",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE chunk SET blocks = ?, crc = ? WHERE rowid = ?",
+                                        -1, &u, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        chunk_stats h = {.first_x = sqlite3_column_int64(q, 2),
+                         .last_x = sqlite3_column_int64(q, 3),
+                         .n = sqlite3_column_int64(q, 4)};
+        double *reals[] = {&h.y_min, &h.y_max, &h.y_first, &h.y_last};
+        for (int i = 0; i < 4; i++)
+            *reals[i] = sqlite3_column_type(q, 5 + i) == SQLITE_NULL
+                            ? NAN
+                            : sqlite3_column_double(q, 5 + i);
+        size_t len = (size_t)sqlite3_column_bytes(q, 9);
+        unsigned char *data = malloc(len + 1);
+        memcpy(data, sqlite3_column_blob(q, 9), len);
+        size_t nsums = (size_t)sqlite3_column_bytes(q, 10);
+        unsigned char *sums = NULL;
+        if (truncate && nsums > 0) {
+            sums = malloc(nsums);
+            memcpy(sums, sqlite3_column_blob(q, 10), nsums);
+            nsums--;
+        }
+        sqlite3_reset(u);
+        if (sums)
+            sqlite3_bind_blob(u, 1, sums, (int)nsums, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(u, 1);
+        sqlite3_bind_int64(u, 2, chunk_checksum(sqlite3_column_int64(q, 1), &h, data, len, sums,
+                                                sums ? nsums : 0));
+        sqlite3_bind_int64(u, 3, sqlite3_column_int64(q, 0));
+        assert_int_equal(sqlite3_step(u), SQLITE_DONE);
+        free(data);
+        free(sums);
+    }
+    sqlite3_finalize(q);
+    sqlite3_finalize(u);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* The random and edge queries, against the file at path. */
+static void check_file(const char *path)
+{
+    tally_store *keep = fx.st;
+    fx.st = tu_store_open(path);
+    tu_rng r;
+    tu_rng_seed(&r, 3);
+    static const size_t counts[] = {1, 3, 100, 200, 5000};
+    for (int i = 0; i < NSERIES; i++) {
+        const series *s = &fx.s[i];
+        for (size_t k = 0; k < sizeof counts / sizeof *counts; k++)
+            check_series(s, 0, fx.max_x, counts[k]);
+        for (int q = 0; q < 30; q++) {
+            int64_t a = (int64_t)tu_rng_below(&r, (uint64_t)fx.max_x + 1);
+            int64_t b = a + (int64_t)tu_rng_below(&r, (uint64_t)fx.max_x / 3 + 1);
+            check_series(s, a, b, 1 + (size_t)tu_rng_below(&r, 400));
+        }
+    }
+    assert_int_equal(tally_store_damage_count(fx.st), 0);
+    tally_store_close(fx.st);
+    fx.st = keep;
+}
+
+/* The fixture's big chunks carry block summaries: the random and edge
+ * tests above go through them, and they cost little room. */
+static void test_blocks_written(void **state)
+{
+    (void)state;
+    assert_int_equal(tally_store_info(fx.st)->schema_version, 3);
+    char sql[256];
+    for (int i = 0; i < NSERIES; i++) {
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM chunk WHERE metric_id = %lld AND n >= %d AND"
+                 " (blocks IS NULL OR length(blocks) > 1 + 2 + (n / %d + 1) * 36)",
+                 (long long)fx.s[i].id, CHUNK_BLOCKS_MIN, CHUNK_BLOCK_POINTS);
+        assert_int_equal(count_sql(fx.path, sql), 0);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM chunk WHERE metric_id = %lld AND n < %d AND"
+                 " blocks IS NOT NULL",
+                 (long long)fx.s[i].id, CHUNK_BLOCKS_MIN);
+        assert_int_equal(count_sql(fx.path, sql), 0);
+    }
+    static const char with_blocks[] =
+        "SELECT count(*) FROM chunk WHERE metric_id = %lld AND blocks IS NOT NULL";
+    snprintf(sql, sizeof sql, with_blocks, (long long)fx.s[DENSE].id);
+    assert_true(count_sql(fx.path, sql) >= 4);
+    snprintf(sql, sizeof sql, with_blocks, (long long)fx.s[SPARSE].id);
+    assert_true(count_sql(fx.path, sql) >= 2);
+}
+
+/* Rows without summaries (schema 3, blocks NULL) and files without the
+ * column (schema 2) are decoded whole, to the same charts. */
+static void test_series_without_blocks(void **state)
+{
+    (void)state;
+    char *path = copy_fixture("noblocks.db");
+    rewrite_blocks(path, 0);
+    assert_int_equal(count_sql(path, "SELECT count(*) FROM chunk WHERE blocks IS NOT NULL"), 0);
+    check_file(path);
+    exec_sql(path, "ALTER TABLE chunk DROP COLUMN blocks; PRAGMA user_version = 2;");
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->schema_version, 2);
+    tally_store_close(st);
+    check_file(path);
+    free(path);
+}
+
+/* Summaries that pass the checksum but do not describe their blob (a
+ * writer's bug) are ignored: the chunk is decoded whole.  Summaries that
+ * fail the checksum make their chunk damaged, left out and reported. */
+static void test_series_bad_blocks(void **state)
+{
+    (void)state;
+    char *path = copy_fixture("badblocks.db");
+    rewrite_blocks(path, 1);
+    check_file(path);
+    free(path);
+
+    path = copy_fixture("damaged.db");
+    tally_bucket b[100];
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "UPDATE chunk SET blocks = zeroblob(length(blocks)) WHERE rowid = (SELECT min(rowid)"
+             " FROM chunk WHERE metric_id = %lld AND blocks IS NOT NULL)",
+             (long long)fx.s[DENSE].id);
+    exec_sql(path, sql);
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_series(st, fx.s[DENSE].id, 0, fx.max_x, 100, b), TALLY_OK);
+    assert_int_equal(tally_store_damage_count(st), 1);
+    int64_t n = 0;
+    for (int i = 0; i < 100; i++)
+        n += b[i].n;
+    assert_true(n < (int64_t)fx.s[DENSE].n);
+    tally_store_close(st);
+    free(path);
+}
+
 static void test_series_extremes(void **state)
 {
     (void)state;
@@ -428,6 +623,9 @@ int main(void)
         cmocka_unit_test(test_series_random),
         cmocka_unit_test(test_series_chunk_edges),
         cmocka_unit_test(test_series_extremes),
+        cmocka_unit_test(test_blocks_written),
+        cmocka_unit_test(test_series_without_blocks),
+        cmocka_unit_test(test_series_bad_blocks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
