@@ -43,6 +43,8 @@ static url_parts split_url(const char *url)
     return u;
 }
 
+static int host_port_valid(const char *s, size_t n);
+
 int auth_base_url(const char *given, buf *out, char **key)
 {
     if (key)
@@ -60,6 +62,11 @@ int auth_base_url(const char *given, buf *out, char **key)
               (n == 5 && strncasecmp(url, "https", 5) == 0)))
             return TALLY_EINVAL;
     }
+    /* What remains of the authority must name a server: "https://api:KEY@"
+     * or "http://:8080" would otherwise become a request to a path. */
+    const char *host = u.at ? u.at + 1 : u.authority;
+    if (!host_port_valid(host, u.authority_len - (size_t)(host - u.authority)))
+        return TALLY_EINVAL;
     if (u.at) {
         /* Credentials: out of the URL; the password, if any, is the key. */
         const char *colon = memchr(u.authority, ':', (size_t)(u.at - u.authority));
