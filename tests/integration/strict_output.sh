@@ -278,5 +278,10 @@ key=$(printf 'key\357\277\275\357\277\275\357\277\275\357\277\275\357\277\275\35
 check "show into a pipe prints a 29-column key whole" grep -qF "  $key " "$TMP/show.txt"
 on_tty "$TMP/show.tty" "$TALLY" show "$run" || fail "show on a terminal failed"
 check "show on a terminal cuts it to 28 columns, the last a …" grep -qF "  ${key%??}… " "$TMP/show.tty"
+# A series of strings has no numeric point: "-", not the NaN of its empty
+# statistics, which would read as a logged NaN; a NaN series shows nan.
+check "show: a string series' last, min and max are -" \
+    grep -Eq '^  cell/formula +0 +- +- +-$' "$TMP/show.txt"
+check "show: an all-NaN series' are nan" grep -Eq '^  edge/all_nan +5 +nan +nan +nan$' "$TMP/show.txt"
 
 finish
