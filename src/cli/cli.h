@@ -104,6 +104,12 @@ void cli_put_safe(FILE *f, const char *s);
  * terminal it is cut to them, with a trailing "…" ("~" when the locale is
  * not UTF-8); into a pipe or a file it is written whole. */
 void cli_put_cell(FILE *f, const char *s, int width);
+/* Why the run file at path could not be opened, given tally_store_open's
+ * code: the system's reason when the file cannot be read at all (a
+ * chmod 000 file, a directory without search permission), else the
+ * library's text for rc. */
+const char *cli_open_reason(const char *path, int rc);
+
 /* The display width s takes once sanitised (what cli_put_safe writes). */
 int cli_safe_width(const char *s);
 

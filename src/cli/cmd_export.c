@@ -180,15 +180,16 @@ static int export_rows(exporter *e)
     return rc;
 }
 
-/* The axis to export: the step axis, unless GLOB matches only time-axis
- * series (system metrics), which have no steps.  When it matches both,
- * the step axis wins and one line says what was left out. */
+/* The axis to export: the step axis, unless GLOB (every series, without
+ * one) matches only time-axis series (system metrics), which have no
+ * steps.  When a GLOB matches both, the step axis wins and one line says
+ * what was left out; without one, the step axis is simply the default. */
 static tally_axis pick_axis(tally_store *st, const char *glob)
 {
     size_t steps = 0, times = 0;
-    for (size_t i = 0; glob && i < tally_store_metric_count(st); i++) {
+    for (size_t i = 0; i < tally_store_metric_count(st); i++) {
         const tally_metric_info *m = tally_store_metric(st, i);
-        if (m->hidden || fnmatch(glob, m->name, 0) != 0)
+        if (m->hidden || (glob && fnmatch(glob, m->name, 0) != 0))
             continue;
         if (m->axis == TALLY_AXIS_TIME)
             times++;
@@ -202,7 +203,7 @@ static tally_axis pick_axis(tally_store *st, const char *glob)
         cli_put_safe(stderr, glob);
         fputs("'\n", stderr);
     }
-    if (times)
+    if (glob && times)
         fprintf(stderr,
                 "tally: %zu time-axis series (system metrics) also match and are not in this "
                 "export; a glob that matches only them exports them (e.g. 'system.*')\n",

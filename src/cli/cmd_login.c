@@ -5,6 +5,7 @@
  * terminal without echo, or from stdin, when not given (an argument shows
  * in `ps`).  It is never printed.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,8 @@ static int run_login(int argc, char **argv)
             status = cli_error("cannot write %s: it is a symbolic link to a file that does not "
                                "exist",
                                buf_cstr(&path));
+        else if (rc == TALLY_EIO || rc == TALLY_EACCES)
+            status = cli_error("cannot write %s: %s", buf_cstr(&written), strerror(errno));
         else if (rc)
             status = cli_error("cannot write %s: %s", buf_cstr(&written), tally_strerror(rc));
         else if (strcmp(buf_cstr(&path), buf_cstr(&written)) != 0)

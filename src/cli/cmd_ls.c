@@ -1,7 +1,6 @@
 /*
  * cmd_ls.c — `tally ls`: the runs under a store root, newest first.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -133,7 +132,7 @@ static void print_skips(const tally_run_list *list)
 {
     for (size_t i = 0; i < list->skipped; i++) {
         const tally_run_skip *sk = &list->skips[i];
-        const char *why = access(sk->path, R_OK) != 0 ? strerror(errno) : tally_strerror(sk->error);
+        const char *why = cli_open_reason(sk->path, sk->error);
         fputs("tally: skipped: ", stderr);
         cli_put_safe(stderr, sk->path);
         fputs(": ", stderr);

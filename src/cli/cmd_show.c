@@ -190,8 +190,14 @@ static void print_text(tally_store *st, const cJSON *o)
         char last[NUMFMT_MAX], lo[NUMFMT_MAX], hi[NUMFMT_MAX];
         fputs("  ", stdout);
         cli_put_cell(stdout, m->name, 28);
-        printf(" %10lld  %12s %12s %12s%s\n", (long long)m->n, numfmt_short(last, m->y_last, 6),
-               numfmt_short(lo, m->y_min, 6), numfmt_short(hi, m->y_max, 6),
+        /* A series of strings or media has no numeric point: no last, min
+         * or max to show (its statistics are NaN, which would read as a
+         * logged NaN). */
+        int none = m->n == 0;
+        printf(" %10lld  %12s %12s %12s%s\n", (long long)m->n,
+               none ? "-" : numfmt_short(last, m->y_last, 6),
+               none ? "-" : numfmt_short(lo, m->y_min, 6),
+               none ? "-" : numfmt_short(hi, m->y_max, 6),
                m->axis == TALLY_AXIS_TIME ? "  (time axis)" : "");
     }
     if (shown == 0)

@@ -246,6 +246,15 @@ void cli_format_time(char *out, size_t size, double unix_s)
     strftime(out, size, "%Y-%m-%d %H:%M", &tm);
 }
 
+const char *cli_open_reason(const char *path, int rc)
+{
+    /* The store maps a refused open to "not found" or "damaged"; the user
+     * needs to hear "Permission denied". */
+    if (access(path, R_OK) != 0)
+        return strerror(errno);
+    return tally_strerror(rc);
+}
+
 /* An ambiguous id prefix names this many of its candidates. */
 #define AMBIGUOUS_SHOWN 8
 
@@ -290,7 +299,9 @@ int cli_open_run(const char *root, const char *run, tally_store **out)
     if (rc) {
         fputs("tally: cannot read ", stderr);
         cli_put_safe(stderr, path);
-        fprintf(stderr, ": %s\n", tally_strerror(rc));
+        fputs(": ", stderr);
+        cli_put_safe(stderr, cli_open_reason(path, rc));
+        fputc('\n', stderr);
         free(path);
         return CLI_FAIL;
     }

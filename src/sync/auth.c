@@ -43,6 +43,8 @@ static url_parts split_url(const char *url)
     return u;
 }
 
+static int host_port_valid(const char *s, size_t n);
+
 int auth_base_url(const char *given, buf *out, char **key)
 {
     if (key)
@@ -60,6 +62,11 @@ int auth_base_url(const char *given, buf *out, char **key)
               (n == 5 && strncasecmp(url, "https", 5) == 0)))
             return TALLY_EINVAL;
     }
+    /* What remains of the authority must name a server: "https://api:KEY@"
+     * or "http://:8080" would otherwise become a request to a path. */
+    const char *host = u.at ? u.at + 1 : u.authority;
+    if (!host_port_valid(host, u.authority_len - (size_t)(host - u.authority)))
+        return TALLY_EINVAL;
     if (u.at) {
         /* Credentials: out of the URL; the password, if any, is the key. */
         const char *colon = memchr(u.authority, ':', (size_t)(u.at - u.authority));
@@ -337,9 +344,10 @@ static int read_text(const char *path, buf *out)
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         buf_append(out, chunk, n);
-    int bad = ferror(f);
+    int bad = ferror(f), err = errno; /* EISDIR: a netrc that is a directory */
     fclose(f);
     buf_cstr(out);
+    errno = err;
     return bad ? TALLY_EIO : out->oom ? TALLY_ENOMEM : TALLY_OK;
 }
 
@@ -399,25 +407,31 @@ static int replace_file(const char *path, const buf *data)
         buf_free(&tmp);
         return rc;
     }
-    int rc = TALLY_OK;
+    int rc = TALLY_OK, err = 0;
     fchmod(fd, 0600);
     size_t off = 0;
     while (off < data->len) {
         ssize_t w = write(fd, data->data + off, data->len - off);
         if (w <= 0) {
             rc = TALLY_EIO;
+            err = w < 0 ? errno : ENOSPC;
             break;
         }
         off += (size_t)w;
     }
-    if (fsync(fd) != 0 && !rc)
+    if (fsync(fd) != 0 && !rc) {
         rc = TALLY_EIO;
+        err = errno;
+    }
     close(fd);
-    if (!rc && rename(tmp.data, path) != 0)
-        rc = errno == EACCES ? TALLY_EACCES : TALLY_EIO;
+    if (!rc && rename(tmp.data, path) != 0) {
+        err = errno; /* EISDIR: a netrc that is a directory */
+        rc = err == EACCES ? TALLY_EACCES : TALLY_EIO;
+    }
     if (rc)
         unlink(tmp.data);
     buf_free(&tmp);
+    errno = err;
     return rc;
 }
 

@@ -59,7 +59,8 @@ int auth_api_key(const char *base_url, char **key);
 /* Stores key for machine in the netrc file, mode 0600, atomically.  A
  * netrc that is a symbolic link is written through: the link stays, its
  * target gets the entry (written is the file written).  TALLY_ENOTFOUND
- * when the link's target does not exist. */
+ * when the link's target does not exist; on TALLY_EIO or TALLY_EACCES,
+ * errno says why (EISDIR, ENOENT for a missing directory, ENOSPC...). */
 int auth_store_key(const char *machine, const char *key, buf *written);
 
 #endif

@@ -29,6 +29,7 @@ struct sync_live {
     pthread_cond_t wake;
     int finishing, done;
     long interval_ms;
+    long finish_ms; /* $TALLY_SYNC_FINISH_MS: how long the last pass may take */
     int refused; /* the key was refused: no more passes */
 };
 
@@ -40,6 +41,15 @@ static void pass(sync_live *l, int final)
         char msg[700];
         snprintf(msg, sizeof msg, "online sync: %s; the run goes on, and `tally sync %s` %s",
                  res.error, res.run_id, final ? "will finish the upload" : "can finish it");
+        l->warn(l->ctx, rc, msg);
+    } else if (rc == SYNC_ECANCEL && final) {
+        /* Only sync_live_finish cancels: the last pass ran out of time, and
+         * the run ends with part of it unsent.  Say so. */
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "online sync: the last pass did not finish within %.1f s "
+                 "($TALLY_SYNC_FINISH_MS); `tally sync %s` will finish the upload",
+                 (double)l->finish_ms / 1000.0, res.run_id);
         l->warn(l->ctx, rc, msg);
     }
     if (rc == SYNC_EAUTH) {
@@ -85,6 +95,7 @@ sync_live *sync_live_start(const char *path, sync_live_warn_fn warn, void *ctx)
     l->warn = warn;
     l->ctx = ctx;
     l->interval_ms = http_env_ms("TALLY_SYNC_INTERVAL_MS", 5000, 1);
+    l->finish_ms = http_env_ms("TALLY_SYNC_FINISH_MS", 30000, 1);
     atomic_init(&l->cancel, 0);
     pthread_mutex_init(&l->mu, NULL);
     clock_cond_init(&l->wake);
@@ -116,11 +127,10 @@ void sync_live_finish(sync_live *l)
 {
     if (!l)
         return;
-    long budget = http_env_ms("TALLY_SYNC_FINISH_MS", 30000, 1);
     pthread_mutex_lock(&l->mu);
     l->finishing = 1;
     pthread_cond_broadcast(&l->wake);
-    struct timespec deadline = clock_deadline_ms(budget);
+    struct timespec deadline = clock_deadline_ms(l->finish_ms);
     while (!l->done)
         if (pthread_cond_timedwait(&l->wake, &l->mu, &deadline) == ETIMEDOUT)
             break;

@@ -18,7 +18,8 @@ sync_live *sync_live_start(const char *path, sync_live_warn_fn warn, void *ctx);
 
 /* Call once the run file is finished: the thread makes a last pass (at
  * most $TALLY_SYNC_FINISH_MS, default 30 s), marks the run complete, and
- * is joined.  What it could not send, `tally sync` sends later. */
+ * is joined.  What it could not send, `tally sync` sends later; a pass
+ * cut short by the budget says so in one warning line. */
 void sync_live_finish(sync_live *live);
 
 #endif

@@ -270,14 +270,33 @@ err = open(sys.argv[2]).read()
 want = "tally: skipped: %s: not a tally run file, or a damaged one\n" % sys.argv[4]
 assert err == want, (err, want)
 ' "$TMP/ls-corrupt.json" "$TMP/ls-corrupt.err" "$rc" "$corrupt"
+# Root reads a chmod 000 file, so as root the check runs as nobody, where
+# nobody can reach the binary and the store (else it is skipped); TMP is
+# opened to others for that.
+unprivileged=
 if [ "$(id -u)" -ne 0 ]; then
-    cp "$path1" "$store/demo/20200101-000000-unread00.db"
-    chmod 000 "$store/demo/20200101-000000-unread00.db"
-    "$TALLY" ls --dir "$store" >/dev/null 2>"$TMP/ls-unread.err" || fail "ls with an unreadable file failed"
+    unprivileged=env
+elif command -v setpriv >/dev/null 2>&1 && chmod a+rx "$TMP" &&
+    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        sh -c 'test -r "$1" && "$2" --version' - "$path1" "$TALLY" >/dev/null 2>&1; then
+    unprivileged="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+fi
+if [ -n "$unprivileged" ]; then
+    unread=$store/demo/20200101-000000-unread00.db
+    cp "$path1" "$unread"
+    chmod 000 "$unread"
+    $unprivileged "$TALLY" ls --dir "$store" >/dev/null 2>"$TMP/ls-unread.err" || fail "ls with an unreadable file failed"
     check "ls names the unreadable file with the reason" \
         grep -q "^tally: skipped: .*unread00.db: Permission denied$" "$TMP/ls-unread.err"
     check "and the corrupt one, each once" [ "$(wc -l <"$TMP/ls-unread.err")" -eq 2 ]
-    rm -f "$store/demo/20200101-000000-unread00.db"
+    for cmd in show logs export; do
+        expect_error "$cmd of an unreadable file" 1 $unprivileged "$TALLY" $cmd "$unread"
+        check "$cmd names the unreadable file with the reason" \
+            grep -q "^tally: cannot read .*unread00.db: Permission denied$" "$TMP/err.err"
+    done
+    rm -f "$unread"
+else
+    say "skipped the unreadable-file checks: root, and no way to run as nobody"
 fi
 rm -f "$corrupt"
 

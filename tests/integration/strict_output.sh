@@ -251,6 +251,21 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 assert len(rows) >= 3 and all("_timestamp" in r and "_runtime" in r for r in rows), rows[:2]
 assert all(k.startswith("system.") for r in rows for k in r if not k.startswith("_")), rows[0]
 ' "$TMP/sys.jsonl"
+# A run with system samples only: a plain export is its time axis, not an
+# empty step axis.
+"$TALLY" run --dir "$store" --project sysonly --sample-ms 50 -- sleep 1 >/dev/null 2>"$TMP/run.err" ||
+    die "tally run failed: $(cat "$TMP/run.err")"
+sysonly=$(ls "$store"/sysonly/*.db)
+"$TALLY" export --format csv "$sysonly" >"$TMP/sysonly.csv" 2>"$TMP/sysonly.err" || fail "export of a system-only run failed"
+py "export of a run with only system metrics writes them, on their time axis" '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert rows[0][:2] == ["_timestamp", "_runtime"] and len(rows[0]) > 2, rows[0]
+assert len(rows) >= 3, rows
+' "$TMP/sysonly.csv"
+check "and says nothing on stderr" [ ! -s "$TMP/sysonly.err" ]
+"$TALLY" export "$sysrun" >/dev/null 2>"$TMP/plain.err" || fail "export failed"
+check "a plain export of a run with step series is quiet about its system metrics" [ ! -s "$TMP/plain.err" ]
 "$TALLY" export --metrics '*' "$sysrun" >/dev/null 2>"$TMP/mixed.err" || fail "export --metrics '*' failed"
 check "a glob that matches step and time series says what it left out" grep -q "time-axis series" "$TMP/mixed.err"
 "$TALLY" export --metrics 'nothing*' "$sysrun" >/dev/null 2>"$TMP/none.err" || fail "export --metrics 'nothing*' failed"
@@ -278,5 +293,10 @@ key=$(printf 'key\357\277\275\357\277\275\357\277\275\357\277\275\357\277\275\35
 check "show into a pipe prints a 29-column key whole" grep -qF "  $key " "$TMP/show.txt"
 on_tty "$TMP/show.tty" "$TALLY" show "$run" || fail "show on a terminal failed"
 check "show on a terminal cuts it to 28 columns, the last a …" grep -qF "  ${key%??}… " "$TMP/show.tty"
+# A series of strings has no numeric point: "-", not the NaN of its empty
+# statistics, which would read as a logged NaN; a NaN series shows nan.
+check "show: a string series' last, min and max are -" \
+    grep -Eq '^  cell/formula +0 +- +- +-$' "$TMP/show.txt"
+check "show: an all-NaN series' are nan" grep -Eq '^  edge/all_nan +5 +nan +nan +nan$' "$TMP/show.txt"
 
 finish

@@ -179,6 +179,15 @@ expect_error "a dangling netrc link is refused" 1 "$TALLY" login --host "127.0.0
     "$FAKE_KEY"
 check "  with a message about the link" grep -q "symbolic link" "$TMP/err.err"
 check "  and stays a link" test -L "$HOME/.netrc"
+# A netrc that cannot be written says why, in the system's words.
+mkdir "$TMP/dotfiles/netrc"
+expect_error "a netrc link to a directory is refused" 1 "$TALLY" login --host "127.0.0.1:$port" \
+    "$FAKE_KEY"
+check "  as a directory" grep -q "dotfiles/netrc: Is a directory\$" "$TMP/err.err"
+check "  which is left alone" sh -c '[ -d "$1" ] && [ -z "$(ls -A "$1")" ]' - "$TMP/dotfiles/netrc"
+expect_error "a NETRC in a directory that does not exist is refused" 1 \
+    env NETRC="$TMP/nowhere/netrc" "$TALLY" login --host "127.0.0.1:$port" "$FAKE_KEY"
+check "  with the reason" grep -q "nowhere/netrc: No such file or directory\$" "$TMP/err.err"
 HOME=$TMP
 WANDB_API_KEY=$FAKE_KEY
 export WANDB_API_KEY

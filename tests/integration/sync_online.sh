@@ -61,4 +61,17 @@ check "tally_finish waited at most its budget (${elapsed}s)" test "$elapsed" -le
 start_fake
 check "tally sync completes it later" "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
 check_run "nothing is missing after the later sync" "$RUN_ID" "$RUN_FILE" --complete --exitcode 0
+
+# A last pass still retrying when tally_finish's budget runs out is stopped,
+# and the one warning line says the upload is unfinished (not silence).
+stop_fake
+TALLY_QUIET= TALLY_MODE=online TALLY_SYNC_FINISH_MS=1000 TALLY_SYNC_PASS_RETRY_MS=60000 \
+    "$(helper sync_logger)" "$TMP/runs" 3 0 >"$TMP/logger.out" 2>"$TMP/logger.err" ||
+    fail "the logger failed: $(cat "$TMP/logger.err")"
+read -r RUN_ID RUN_FILE <"$TMP/logger.out"
+if [ "$(grep -c "last pass did not finish within 1.0 s.*tally sync $RUN_ID" "$TMP/logger.err")" = 1 ]; then
+    pass "a last pass cut short by the budget says so, once"
+else
+    fail "a last pass cut short by the budget says so, once: $(cat "$TMP/logger.err")"
+fi
 finish

@@ -160,6 +160,14 @@ static void test_base_url_credentials(void **state)
     assert_int_equal(auth_base_url("http://h 1", &b, &key), TALLY_EINVAL);
     assert_int_equal(auth_base_url("file:///etc/passwd", &b, &key), TALLY_EINVAL);
     assert_int_equal(auth_base_url("HTTPS://H", &b, &key), 0);
+    /* Refused: no server left once the credentials are out, or none at all
+     * (these became requests to "https:/graphql"), and no key handed back. */
+    static const char *const hostless[] = {"https://api:" KEY40 "@", "https://api:" KEY40 "@/x",
+                                           "http://:8080", "http://", "http://h:0", "http://h:x"};
+    for (size_t i = 0; i < sizeof hostless / sizeof *hostless; i++) {
+        assert_int_equal(auth_base_url(hostless[i], &b, &key), TALLY_EINVAL);
+        assert_null(key);
+    }
     buf_free(&b);
 }
 
@@ -231,8 +239,9 @@ static void test_url_fuzz(void **state)
             if (key && strcmp(key, KEY40) == 0 && !strstr(once + 1, KEY40))
                 assert_null(strstr(out, KEY40));
             free(key);
-            if (auth_machine(out, m, sizeof m) == 0)
-                assert_machine_chars(m);
+            /* An accepted URL always names a server. */
+            assert_int_equal(auth_machine(out, m, sizeof m), 0);
+            assert_machine_chars(m);
         } else {
             assert_null(key);
         }
