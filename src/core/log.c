@@ -236,6 +236,35 @@ int tally_log_at(tally_run *run, int64_t step, const char *key, double value)
     return log_value(run, key, &v, 1, step);
 }
 
+int tally_set_step(tally_run *run, int64_t step)
+{
+    if (!run)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    int rc = TALLY_OK;
+    int64_t current;
+    RUN_LOCK(run);
+    current = run->step;
+    if (run->stopping)
+        rc = TALLY_EFINISHED;
+    else if (step < current)
+        rc = TALLY_ESTEP;
+    else if (step == INT64_MAX)
+        rc = TALLY_EINVAL;
+    else if (step > current) {
+        rc = run_commit_locked(run);
+        run->step = step;
+        rc = sticky(run, rc);
+    }
+    RUN_UNLOCK(run);
+    if (rc == TALLY_ESTEP)
+        run_warn(run, rc, "step %lld is before the current step %lld: not logged (%s)",
+                 (long long)step, (long long)current, "history is append-only");
+    run_commit_warn(run, rc);
+    return rc;
+}
+
 static int int_value(int64_t value, staged_value *v)
 {
     /* Compared as integers: 2^53 + 1 converts to 2^53 and would pass. */
@@ -506,6 +535,39 @@ static char *normalize_json(const char *json_value, int *rc)
     cJSON_Delete(v);
     *rc = out ? TALLY_OK : TALLY_ENOMEM;
     return out;
+}
+
+int tally_summary_set_json(tally_run *run, const char *key, const char *json_value)
+{
+    if (!run)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    size_t len;
+    int rc = key_check(key, &len);
+    if (rc)
+        return rc;
+    char *json = normalize_json(json_value, &rc);
+    if (!json)
+        return rc;
+    RUN_LOCK(run);
+    if (run->stopping) {
+        free(json);
+        rc = TALLY_EFINISHED;
+    } else {
+        size_t n;
+        metric *m = metrics_find(run, key, len, metrics_hash(key, &n));
+        if (m) {
+            /* Held as the key's last object value: logging the key replaces it. */
+            rc = summary_add_json(&m->summary, json) ? TALLY_ENOMEM : TALLY_OK;
+            m->summary_dirty = 1;
+            free(json);
+        } else {
+            rc = queue_kv(run, &run->summary_sets, key, json);
+        }
+    }
+    RUN_UNLOCK(run);
+    return rc;
 }
 
 int tally_config_set(tally_run *run, const char *key, const char *json_value)
