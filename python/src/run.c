@@ -112,6 +112,8 @@ static int run_init(ext_run *self, PyObject *args, PyObject *kwargs)
         Py_INCREF(Py_None);
         return self->name ? 0 : -1;
     }
+    /* mode "disabled", also through $TALLY_MODE: libtally's handle has no id */
+    self->disabled = self->disabled || tally_run_id(run) == NULL;
     self->handle = self->disabled ? NULL : run;
     if (self->disabled)
         tally_finish(run, 0); /* the no-op handle holds nothing */

@@ -34,7 +34,8 @@ class Run(_tally.Run):
     def __init__(self, project=None, config=None, mode=None, **options):
         super().__init__(project=project, mode=mode, converter=_convert.convert, **options)
         self.project = project or os.environ.get("TALLY_PROJECT") or "default"
-        self.mode = mode or os.environ.get("TALLY_MODE") or "offline"
+        self.mode = "disabled" if self.disabled else \
+            (mode or os.environ.get("TALLY_MODE") or "offline")
         self.config = Config(self)
         self.summary = Summary(self)
         self._saves = []  # (pattern, policy) saved again at finish
