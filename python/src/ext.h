@@ -13,12 +13,15 @@
 #include <tally.h>
 #include <tally_store.h>
 
-/* A live run.  `handle` is NULL once finished (or when init failed). */
+/* A live run.  `handle` is NULL once finished (or when init failed).  Every
+ * use of it re-reads it with the GIL held: finish clears it before it lets
+ * the GIL go, so a non-NULL handle is always a live run. */
 typedef struct {
     PyObject_HEAD
     tally_run *handle;
     int disabled;      /* mode="disabled", or init failed: every call is a no-op */
     int foreign;       /* we are a fork()ed child: the run is the parent's */
+    int busy;          /* calls waiting without the GIL (flush): finish waits for them */
     unsigned warned;   /* one bit per kind of warning already printed */
     long long skipped; /* values not logged (arrays that wandb turns into histograms) */
     PyObject *converter; /* Python callable for values the C walk does not know */

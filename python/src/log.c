@@ -393,19 +393,26 @@ static void stage_all(ext_run *self, walk *w)
     for (size_t i = 0; i < w->n; i++) {
         const item *it = &w->v[i];
         const char *key = w->keys + it->key;
+        /* Re-read each time: a warning writes to sys.stderr, which may let
+         * another thread run, and finish, meanwhile. */
+        tally_run *run = self->handle;
         int rc;
+        if (!run) {
+            warn_item(self, key, TALLY_EFINISHED);
+            break;
+        }
         switch (it->kind) {
         case ITEM_DOUBLE:
-            rc = tally_log(self->handle, key, it->d);
+            rc = tally_log(run, key, it->d);
             break;
         case ITEM_INT:
-            rc = tally_log_int(self->handle, key, it->i);
+            rc = tally_log_int(run, key, it->i);
             break;
         case ITEM_STR:
-            rc = tally_log_str(self->handle, key, it->text);
+            rc = tally_log_str(run, key, it->text);
             break;
         default:
-            rc = stage_json(self->handle, key, it->text);
+            rc = stage_json(run, key, it->text);
             break;
         }
         if (rc)
@@ -476,13 +483,17 @@ PyObject *ext_run_log(ext_run *self, PyObject *args, PyObject *kwargs)
         walk_free(&w);
         return NULL;
     }
-    int rc = step == Py_None ? TALLY_OK : tally_set_step(self->handle, (int64_t)at);
+    /* The walk may have run Python code (converters, __float__), and so
+     * other threads: the run may be finished by now. */
+    int rc = !self->handle      ? TALLY_EFINISHED
+             : step == Py_None ? TALLY_OK
+                               : tally_set_step(self->handle, (int64_t)at);
     if (rc == TALLY_EFINISHED) {
         warn_item(self, "", rc);
     } else if (rc != TALLY_ESTEP && rc != TALLY_EINVAL) {
         stage_all(self, &w);
         if (do_commit) {
-            rc = tally_commit(self->handle);
+            rc = self->handle ? tally_commit(self->handle) : TALLY_EFINISHED;
             if (rc == TALLY_EFINISHED)
                 warn_item(self, "", rc);
         }

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 PyObject *ext_error;
 
@@ -232,9 +233,12 @@ static PyObject *run_flush(ext_run *self, PyObject *unused)
     if (!LIVE(self))
         return rc_result(TALLY_EFINISHED);
     int rc;
+    tally_run *run = self->handle;
+    self->busy++;
     Py_BEGIN_ALLOW_THREADS
-    rc = tally_flush(self->handle);
+    rc = tally_flush(run);
     Py_END_ALLOW_THREADS
+    self->busy--;
     return rc_result(rc);
 }
 
@@ -250,6 +254,12 @@ static PyObject *run_finish(ext_run *self, PyObject *args)
         return rc_result(TALLY_EFINISHED);
     tally_run *run = self->handle;
     self->handle = NULL; /* other threads now see a finished run */
+    /* A flush on another thread still holds the handle: let it return. */
+    while (self->busy) {
+        Py_BEGIN_ALLOW_THREADS
+        usleep(1000);
+        Py_END_ALLOW_THREADS
+    }
     int rc;
     Py_BEGIN_ALLOW_THREADS
     rc = tally_finish(run, exit_code);

@@ -148,6 +148,40 @@ class Lifecycle(StoreTest):
         self.assertFalse(any("child" in row for row in rows))
         self.assertEqual(r.state, "finished")
 
+    def test_threads_log_and_read_while_finishing(self):
+        import threading
+        run = self.init()
+        stop = threading.Event()
+
+        class Slow:  # a value whose conversion lets other threads run
+            def __float__(self):
+                threading.Event().wait(0.0005)
+                return 1.0
+
+        def logger(n):
+            i = 0
+            while not stop.is_set() and i < 20000:
+                run.log({f"t{n}": float(i), "slow": Slow()})
+                i += 1
+
+        def reader():
+            while not stop.is_set():
+                run.summary.get("t0")
+
+        threads = [threading.Thread(target=logger, args=(n,)) for n in range(3)]
+        threads.append(threading.Thread(target=reader))
+        for t in threads:
+            t.start()
+        threading.Event().wait(0.2)
+        run.finish()
+        threading.Event().wait(0.05)  # they keep logging into a finished run
+        stop.set()
+        for t in threads:
+            t.join()
+        r = self.api_run(run)
+        self.assertEqual(r.state, "finished")
+        self.assertGreater(len(r.history(samples=None, pandas=False)), 0)
+
     def test_disabled_is_a_no_op(self):
         run = self.init(mode="disabled", config={"lr": 1})
         run.log({"a": 1})

@@ -537,17 +537,29 @@ static char *normalize_json(const char *json_value, int *rc)
     return out;
 }
 
-int tally_summary_set_json(tally_run *run, const char *key, const char *json_value)
+/* What the key + JSON value calls check first: a run, a good key (its
+ * length in *len when asked) and a JSON value, returned compact in *json.
+ * *json is NULL when there is nothing to do: an error, or a disabled run. */
+static int key_json_args(tally_run *run, const char *key, const char *json_value, size_t *len,
+                         char **json)
 {
+    *json = NULL;
     if (!run)
         return TALLY_EINVAL;
     if (run->disabled)
         return TALLY_OK;
-    size_t len;
-    int rc = key_check(key, &len);
+    int rc = key_check(key, len);
     if (rc)
         return rc;
-    char *json = normalize_json(json_value, &rc);
+    *json = normalize_json(json_value, &rc);
+    return rc;
+}
+
+int tally_summary_set_json(tally_run *run, const char *key, const char *json_value)
+{
+    size_t len;
+    char *json;
+    int rc = key_json_args(run, key, json_value, &len, &json);
     if (!json)
         return rc;
     RUN_LOCK(run);
@@ -572,14 +584,8 @@ int tally_summary_set_json(tally_run *run, const char *key, const char *json_val
 
 int tally_config_set(tally_run *run, const char *key, const char *json_value)
 {
-    if (!run)
-        return TALLY_EINVAL;
-    if (run->disabled)
-        return TALLY_OK;
-    int rc = key_check(key, NULL);
-    if (rc)
-        return rc;
-    char *json = normalize_json(json_value, &rc);
+    char *json;
+    int rc = key_json_args(run, key, json_value, NULL, &json);
     if (!json)
         return rc;
     RUN_LOCK(run);
