@@ -355,13 +355,22 @@ static int stage_json(tally_run *run, const char *key, const char *value)
     return rc;
 }
 
-/* A copy of an untrusted key fit for a terminal: control bytes become '?'. */
+/* A copy of an untrusted key fit for a terminal: C0 controls, DEL and the
+ * C1 controls (U+0080..U+009F, 0xC2 0x80..0x9F in UTF-8) become '?'. */
 static void printable(char *out, size_t size, const char *s)
 {
-    size_t i = 0;
-    for (; s[i] && i + 1 < size; i++)
-        out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-    out[i] = '\0';
+    size_t i = 0, o = 0;
+    while (s[i] && o + 1 < size) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xC2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
+            out[o++] = '?';
+            i += 2;
+        } else {
+            out[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+            i++;
+        }
+    }
+    out[o] = '\0';
     if (s[i] && size > 4)
         memcpy(out + size - 4, "...", 4);
 }

@@ -100,6 +100,20 @@ class Values(StoreTest):
         self.assertEqual(len(rows), 3)
 
 
+    def test_warning_neutralises_a_hostile_key(self):
+        code = ("import tally\n"
+                "r = tally.init(project='t', settings={'console': 'off'})\n"
+                "r.log({'\\x1b]0;owned\\x07\\u009b2Jkey': 1.0, 'ok': 2.0})\n"
+                "r.finish()\n")
+        rc, err = self.script(code)
+        self.assertEqual(rc, 0, err)
+        lines = [l for l in err.splitlines() if l.startswith("tally:")]
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn("key '?]0;owned??2Jkey' not logged", lines[0])
+        for bad in ("\x1b", "\x07", "\u009b"):
+            self.assertNotIn(bad, err)
+
+
 class Steps(StoreTest):
     def test_each_call_is_a_step_unless_commit_false(self):
         run = self.init()
