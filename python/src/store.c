@@ -296,9 +296,10 @@ static PyObject *rows_next(ext_rows *self)
             return NULL;
         size_t found = 0;
         int fail = 0;
-        for (size_t i = 0; i < row.ncells && i < self->ncols && !fail; i++) {
+        for (size_t j = 0; j < row.nset && !fail; j++) { /* only the cells with a value */
+            size_t i = row.set[j];
             const tally_history_cell *c = &row.cells[i];
-            if (!self->names[i] || c->kind == 0)
+            if (i >= self->ncols || !self->names[i])
                 continue;
             PyObject *v;
             if (c->kind == 1 && c->metric->is_int && isfinite(c->y) && fabs(c->y) < 9007199254740992.0)
