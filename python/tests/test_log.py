@@ -37,6 +37,50 @@ class Values(StoreTest):
                 self.assertEqual(got[k], v, k)
                 self.assertEqual(type(got[k]), type(v), k)
 
+    def test_random_dicts_round_trip(self):
+        """The C walk against a plain-Python flattening of the same dicts."""
+        import random
+        rnd = random.Random(10)
+        alphabet = "abcxyz_.-:é€𝔘 "
+
+        def key():
+            return "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 12)))
+
+        def value(depth):
+            kind = rnd.randrange(9 if depth < 3 else 8)
+            return [lambda: rnd.uniform(-1e6, 1e6), lambda: rnd.randint(-2 ** 40, 2 ** 40),
+                    lambda: rnd.randint(2 ** 64, 2 ** 80), lambda: rnd.random() < 0.5,
+                    lambda: key() * rnd.randint(0, 3), lambda: None,
+                    lambda: [rnd.randint(0, 9) for _ in range(rnd.randint(0, 4))],
+                    lambda: np.float32(rnd.random()).item(),
+                    lambda: {key(): value(depth + 1) for _ in range(rnd.randint(0, 4))}][kind]()
+
+        def flatten(d, prefix=""):
+            out = {}
+            for k, v in d.items():
+                path = prefix + "/" + k if prefix else k
+                if isinstance(v, dict):
+                    out.update(flatten(v, path))
+                else:
+                    out[path] = v
+            return out
+
+        run = self.init()
+        want = []
+        for _ in range(200):
+            d = {key(): value(0) for _ in range(rnd.randint(1, 8))}
+            flat = flatten(d)
+            if not flat:
+                continue
+            run.log(d)
+            want.append(flat)
+        run.finish()
+        rows = self.history(run)
+        self.assertEqual(len(rows), len(want))
+        for got, w in zip(rows, want):
+            got = {k: v for k, v in got.items() if k not in ("_step", "_runtime", "_timestamp")}
+            self.assertEqual(got, w)
+
     def test_nested_dicts_become_slash_keys(self):
         run = self.init()
         run.log({"train": {"loss": 0.5, "opt": {"lr": 0.01}}, "top": 1})
