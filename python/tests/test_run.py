@@ -126,6 +126,29 @@ class Lifecycle(StoreTest):
             "import tally\nr = tally.init()\nr.log({'a': 1})\nraise KeyboardInterrupt\n")
         self.assertEqual((state, code), ("failed", 255), err)
 
+    def test_real_sigint_fails_with_255(self):
+        import signal
+        import subprocess
+        import sys
+        import time
+        code = ("import time, tally\n"
+                "r = tally.init(settings={'console': 'off'})\n"
+                "print(r.id, flush=True)\n"
+                "i = 0\n"
+                "while True:\n"
+                "    r.log({'a': float(i)}); i += 1; time.sleep(0.001)\n")
+        p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, TALLY_DIR=self.dir))
+        p.stdout.readline()
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        self.assertIn("KeyboardInterrupt", err)
+        r = self.only_run()
+        self.assertEqual((r.state, r.exit_code), ("failed", 255))
+        self.assertGreater(r.rows, 10)
+
     def test_sys_exit_code(self):
         rc, state, code, err = self.state(
             "import sys, tally\nr = tally.init()\nr.log({'a': 1})\nsys.exit(3)\n")
@@ -147,6 +170,7 @@ class Lifecycle(StoreTest):
         self.assertEqual([row["a"] for row in rows], [1.0, 2.0])
         self.assertFalse(any("child" in row for row in rows))
         self.assertEqual(r.state, "finished")
+        self.assertIn("fork()ed child", err)  # the child's log said why, once
 
     def test_threads_log_and_read_while_finishing(self):
         import threading
