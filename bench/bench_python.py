@@ -14,17 +14,20 @@ import time
 
 import tally
 
-ROUNDS = 7
+ROUNDS = 9
 
 
-def best_per_call(fn, n):
-    best = float("inf")
+def best_per_call(fns, n):
+    """Best time per call of each function, the rounds interleaved so that a
+    change of load on the machine falls on all of them alike."""
+    best = [float("inf")] * len(fns)
     for _ in range(ROUNDS):
-        t0 = time.perf_counter()
-        for i in range(n):
-            fn(i * 0.001)
-        best = min(best, time.perf_counter() - t0)
-    return best / n
+        for j, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            for i in range(n):
+                fn(i * 0.001)
+            best[j] = min(best[j], time.perf_counter() - t0)
+    return [b / n for b in best]
 
 
 def main():
@@ -39,9 +42,8 @@ def main():
         src = "lambda x: {" + ", ".join(f"'train/metric_{k}': x + {k}.5" for k in range(nkeys)) + "}"
         make = eval(src)
         n = 200000 // nkeys
-        floor = best_per_call(make, n)
-        dumps = best_per_call(lambda x: json.dumps(make(x)), n)
-        log = best_per_call(lambda x: run.log(make(x)), n)
+        floor, dumps, log = best_per_call(
+            [make, lambda x: json.dumps(make(x)), lambda x: run.log(make(x))], n)
         net = (log - floor) / (dumps - floor)
         worst = max(worst, net)
         print(f"{nkeys:>5} {floor * 1e6:>9.2f} {dumps * 1e6:>9.2f} {log * 1e6:>9.2f} "
