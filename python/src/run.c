@@ -138,7 +138,7 @@ static void run_dealloc(ext_run *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* A live handle, or NULL with the reason as the return code. */
+/* The run can take calls: not finished, and not a fork()ed child's copy. */
 #define LIVE(self) ((self)->handle && !(self)->foreign)
 
 static PyObject *rc_result(int rc)
@@ -181,25 +181,24 @@ static PyObject *run_summary_set(ext_run *self, PyObject *args)
 /* The calls that take a key and a JSON text. */
 typedef int (*key_json_fn)(tally_run *, const char *, const char *);
 
-static PyObject *key_json(ext_run *self, PyObject *args, const char *what, key_json_fn fn)
+static PyObject *key_json(ext_run *self, PyObject *args, key_json_fn fn)
 {
     const char *key, *json;
     if (!PyArg_ParseTuple(args, "ss", &key, &json))
         return NULL;
     if (self->disabled)
         return rc_result(0);
-    (void)what;
     return rc_result(LIVE(self) ? fn(self->handle, key, json) : TALLY_EFINISHED);
 }
 
 static PyObject *run_summary_set_json(ext_run *self, PyObject *args)
 {
-    return key_json(self, args, "summary_set_json", tally_summary_set_json);
+    return key_json(self, args, tally_summary_set_json);
 }
 
 static PyObject *run_config_set(ext_run *self, PyObject *args)
 {
-    return key_json(self, args, "config_set", tally_config_set);
+    return key_json(self, args, tally_config_set);
 }
 
 /* The calls that take one text. */
