@@ -38,7 +38,8 @@ class Run(_tally.Run):
             (mode or os.environ.get("TALLY_MODE") or "offline")
         self.config = Config(self)
         self.summary = Summary(self)
-        self._saves = []  # (pattern, policy) saved again at finish
+        self._saves = []  # glob patterns saved (again) at finish
+        self._files_dir = None  # run.dir, once asked for
         self._init_pid = os.getpid()
         self.exit_code = None
         if config:
@@ -47,8 +48,19 @@ class Run(_tally.Run):
     # -- what wandb's Run exposes ------------------------------------------
     @property
     def dir(self):
-        """The directory that holds the run file."""
-        return os.path.dirname(self.path) if self.path else None
+        """A folder for the run's own files, made on first use beside the run
+        file (<run file>.files/; a temporary one for a disabled run).  At
+        finish every file in it is saved into the run file, as wandb uploads
+        its run.dir; the folder stays."""
+        if self._files_dir is None:
+            if self.path:
+                base = self.path[:-3] if self.path.endswith(".db") else self.path
+                self._files_dir = base + ".files"
+                os.makedirs(self._files_dir, exist_ok=True)
+            else:
+                import tempfile
+                self._files_dir = tempfile.mkdtemp(prefix="tally-run-")
+        return self._files_dir
 
     @property
     def offline(self):
@@ -135,6 +147,10 @@ class Run(_tally.Run):
                 if os.path.isfile(p):
                     self._save_file(p)
         self._saves = []
+        if self._files_dir is not None and self.path:
+            for top, _, files in os.walk(self._files_dir):
+                for f in sorted(files):  # saved under their base names
+                    self._check(self._save_file(os.path.join(top, f)), f"run.dir file {f!r}")
         self.exit_code = int(exit_code or 0)
         self._check(self._finish(self.exit_code), "finish")
         self.summary._close()

@@ -99,7 +99,21 @@ class Lifecycle(StoreTest):
         r = self.api_run(run)
         self.assertEqual((r.state, r.exit_code), ("failed", 3))
         self.assertTrue(os.path.isfile(run.path))
-        self.assertEqual(run.dir, os.path.dirname(run.path))
+
+    def test_run_dir_files_are_saved_at_finish(self):
+        run = self.init()
+        self.assertTrue(os.path.isdir(run.dir))
+        self.assertEqual(os.path.dirname(run.dir), os.path.dirname(run.path))
+        with open(os.path.join(run.dir, "model.pt"), "wb") as f:
+            f.write(b"weights")
+        os.makedirs(os.path.join(run.dir, "sub"))
+        with open(os.path.join(run.dir, "sub", "notes.txt"), "w") as f:
+            f.write("deep")
+        run.finish()
+        r = self.api_run(run)
+        self.assertEqual(r.file("model.pt"), b"weights")
+        self.assertEqual(r.file("notes.txt"), b"deep")
+        self.assertEqual(len(tally.Api(self.dir).runs()), 1)  # the folder is no run
 
     def test_context_manager(self):
         with self.init() as run:
