@@ -6,7 +6,7 @@ import unittest
 import numpy as np
 
 import tally
-from util import StoreTest
+from util import StoreTest, warnings
 
 try:
     import torch
@@ -139,7 +139,7 @@ class Values(StoreTest):
                 "r.finish()\n")
         rc, err = self.script(code)
         self.assertEqual(rc, 0, err)
-        self.assertEqual(len([l for l in err.splitlines() if l.startswith("tally:")]), 1, err)
+        self.assertEqual(len(warnings(err)), 1, err)
         rows = self.tally("export", self.only_run().id).splitlines()
         self.assertEqual(len(rows), 3)
 
@@ -151,7 +151,7 @@ class Values(StoreTest):
                 "r.finish()\n")
         rc, err = self.script(code)
         self.assertEqual(rc, 0, err)
-        lines = [l for l in err.splitlines() if l.startswith("tally:")]
+        lines = warnings(err)
         self.assertEqual(len(lines), 1, err)
         self.assertIn("key '?]0;owned??2Jkey' not logged", lines[0])
         for bad in ("\x1b", "\x07", "\u009b"):
@@ -194,9 +194,9 @@ class Steps(StoreTest):
                 "r.finish()\n")
         rc, err = self.script(code)
         self.assertEqual(rc, 0, err)
-        warnings = [l for l in err.splitlines() if l.startswith("tally:")]
-        self.assertEqual(len(warnings), 1, err)
-        self.assertIn("step 3", warnings[0])
+        lines = warnings(err)
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn("step 3", lines[0])
         run = self.only_run()
         rows = run.history(samples=None, pandas=False)
         self.assertEqual([r["_step"] for r in rows], [10])

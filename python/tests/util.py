@@ -14,6 +14,11 @@ TALLY_BIN = os.environ.get("TALLY_BIN", "tally")
 QUIET = {"console": "off", "x_disable_stats": True}  # no capture inside the test runner
 
 
+def warnings(stderr):
+    """The lines tally printed (its one voice: "tally: ...")."""
+    return [line for line in stderr.splitlines() if line.startswith("tally:")]
+
+
 class StoreTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="tally-py-")
