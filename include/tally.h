@@ -100,6 +100,10 @@ int tally_log_json(tally_run *run, const char *json_object);
 /* Logs at an explicit step: a later step commits the pending row first and
  * moves there; an earlier one is refused with TALLY_ESTEP. */
 int tally_log_at(tally_run *run, int64_t step, const char *key, double value);
+/* Moves to an explicit step without logging a value (wandb's log(step=)):
+ * a later step commits the pending row first and moves there; the current
+ * step is a no-op; an earlier one is refused with TALLY_ESTEP (one warning). */
+int tally_set_step(tally_run *run, int64_t step);
 
 /* Closes the current step: stores its row under step N, moves to N+1.  An
  * empty step is not stored and the step does not move. */
@@ -115,6 +119,8 @@ int tally_define_metric(tally_run *run, const char *pattern, const char *step_me
 
 /* Sets a summary value explicitly (until the key is logged again). */
 int tally_summary_set(tally_run *run, const char *key, double value);
+/* The same with any JSON value ("\"best.pt\"", "{\"f1\": 0.9}", "true"). */
+int tally_summary_set_json(tally_run *run, const char *key, const char *json_value);
 /* Sets one config key to a JSON value ("0.001", "\"adam\"", "[1,2]", ...). */
 int tally_config_set(tally_run *run, const char *key, const char *json_value);
 /* Merges a JSON object into the config. */

@@ -303,6 +303,35 @@ int tally_log_at(tally_run *run, int64_t step, const char *key, double value)
     return log_value(run, key, &v, 1, step);
 }
 
+int tally_set_step(tally_run *run, int64_t step)
+{
+    if (!run)
+        return TALLY_EINVAL;
+    if (run->disabled)
+        return TALLY_OK;
+    int rc = TALLY_OK;
+    int64_t current;
+    RUN_LOCK(run);
+    current = run->step;
+    if (run->stopping)
+        rc = TALLY_EFINISHED;
+    else if (step < current)
+        rc = TALLY_ESTEP;
+    else if (step == INT64_MAX)
+        rc = TALLY_EINVAL;
+    else if (step > current) {
+        rc = run_commit_locked(run);
+        run->step = step;
+        rc = sticky(run, rc);
+    }
+    RUN_UNLOCK(run);
+    if (rc == TALLY_ESTEP)
+        run_warn(run, rc, "step %lld is before the current step %lld: not logged (%s)",
+                 (long long)step, (long long)current, "history is append-only");
+    run_commit_warn(run, rc);
+    return rc;
+}
+
 static int int_value(int64_t value, staged_value *v)
 {
     /* Compared as integers: 2^53 + 1 converts to 2^53 and would pass. */
@@ -665,16 +694,55 @@ static char *normalize_json(const char *json_value, int *rc)
     return out;
 }
 
-int tally_config_set(tally_run *run, const char *key, const char *json_value)
+/* What the key + JSON value calls check first: a run, a good key (its
+ * length in *len when asked) and a JSON value, returned compact in *json.
+ * *json is NULL when there is nothing to do: an error, or a disabled run. */
+static int key_json_args(tally_run *run, const char *key, const char *json_value, size_t *len,
+                         char **json)
 {
+    *json = NULL;
     if (!run)
         return TALLY_EINVAL;
     if (run->disabled)
         return TALLY_OK;
-    int rc = key_check(key, NULL);
+    int rc = key_check(key, len);
     if (rc)
         return rc;
-    char *json = normalize_json(json_value, &rc);
+    *json = normalize_json(json_value, &rc);
+    return rc;
+}
+
+int tally_summary_set_json(tally_run *run, const char *key, const char *json_value)
+{
+    size_t len;
+    char *json;
+    int rc = key_json_args(run, key, json_value, &len, &json);
+    if (!json)
+        return rc;
+    RUN_LOCK(run);
+    if (run->stopping) {
+        free(json);
+        rc = TALLY_EFINISHED;
+    } else {
+        size_t n;
+        metric *m = metrics_find(run, key, len, metrics_hash(key, &n));
+        if (m) {
+            /* Held as the key's last object value: logging the key replaces it. */
+            rc = summary_add_json(&m->summary, json) ? TALLY_ENOMEM : TALLY_OK;
+            m->summary_dirty = 1;
+            free(json);
+        } else {
+            rc = queue_kv(run, &run->summary_sets, key, json);
+        }
+    }
+    RUN_UNLOCK(run);
+    return rc;
+}
+
+int tally_config_set(tally_run *run, const char *key, const char *json_value)
+{
+    char *json;
+    int rc = key_json_args(run, key, json_value, NULL, &json);
     if (!json)
         return rc;
     RUN_LOCK(run);

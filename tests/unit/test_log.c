@@ -455,6 +455,68 @@ static void test_summary_set(void **state)
     free(path);
 }
 
+/* tally_set_step: wandb's log(step=N) for a row that may hold no number. */
+static void test_set_step(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    assert_int_equal(tally_set_step(run, 0), TALLY_OK); /* the current step: no-op */
+    assert_int_equal(tally_log_str(run, "s", "first"), TALLY_OK);
+    assert_int_equal(tally_set_step(run, 4), TALLY_OK); /* commits row 0, moves to 4 */
+    assert_int_equal(tally_step(run), 4);
+    assert_int_equal(tally_log(run, "a", 1), TALLY_OK);
+    assert_int_equal(tally_set_step(run, 4), TALLY_OK); /* same step: still pending */
+    assert_int_equal(tally_log(run, "b", 2), TALLY_OK);
+    assert_int_equal(tally_set_step(run, 3), TALLY_ESTEP);
+    assert_int_equal(tally_step(run), 4);
+    assert_int_equal(tally_set_step(run, INT64_MAX), TALLY_EINVAL);
+    assert_int_equal(tally_set_step(NULL, 1), TALLY_EINVAL);
+    assert_int_equal(tally_set_step(run, 9), TALLY_OK); /* commits row 4 */
+    assert_int_equal(tally_set_step(run, 12), TALLY_OK); /* empty row 9: not stored */
+    char *path = tu_run_finish(run, 0);
+
+    tally_store *st = tu_store_open(path);
+    expect_points(st, "a", (int64_t[]){4}, (double[]){1}, 1);
+    expect_points(st, "b", (int64_t[]){4}, (double[]){2}, 1);
+    assert_int_equal(tally_store_info(st)->rows, 2);
+    assert_true(tally_store_info(st)->last_step == 4);
+    tally_store_close(st);
+    free(path);
+}
+
+/* tally_summary_set_json: any JSON value, until the key is logged again. */
+static void test_summary_set_json(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    assert_int_equal(tally_summary_set_json(run, "model", "\"best.pt\""), TALLY_OK);
+    assert_int_equal(tally_summary_set_json(run, "f1", "{\"macro\": 0.5}"), TALLY_OK);
+    assert_int_equal(tally_log(run, "loss", 1), TALLY_OK);
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    assert_int_equal(tally_summary_set_json(run, "loss", "[1, 2]"), TALLY_OK);
+    assert_int_equal(tally_log(run, "acc", 1), TALLY_OK);
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    assert_int_equal(tally_summary_set_json(run, "acc", "true"), TALLY_OK);
+    assert_int_equal(tally_flush(run), TALLY_OK);
+    assert_int_equal(tally_log(run, "acc", 0.75), TALLY_OK); /* replaces the set value */
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    assert_int_equal(tally_summary_set_json(run, "bad", "{nope"), TALLY_EJSON);
+    assert_int_equal(tally_summary_set_json(run, "", "1"), TALLY_EKEY);
+    assert_int_equal(tally_summary_set_json(run, "x", NULL), TALLY_EINVAL);
+    char *path = tu_run_finish(run, 0);
+
+    tally_store *st = tu_store_open(path);
+    cJSON *sum = tu_summary(st);
+    assert_string_equal(cJSON_GetObjectItem(sum, "model")->valuestring, "best.pt");
+    assert_true(num(cJSON_GetObjectItem(sum, "f1"), "macro") == 0.5);
+    assert_true(cJSON_IsArray(cJSON_GetObjectItem(sum, "loss")));
+    assert_true(num(sum, "acc") == 0.75);
+    assert_null(cJSON_GetObjectItem(sum, "bad"));
+    cJSON_Delete(sum);
+    tally_store_close(st);
+    free(path);
+}
+
 static void test_config(void **state)
 {
     const char *dir = *state;
@@ -1806,6 +1868,8 @@ int main(void)
         TU_DIR_TEST(test_summary_default),
         TU_DIR_TEST(test_summary_rules),
         TU_DIR_TEST(test_summary_set),
+        TU_DIR_TEST(test_set_step),
+        TU_DIR_TEST(test_summary_set_json),
         TU_DIR_TEST(test_config),
         TU_DIR_TEST(test_log_int),
         TU_DIR_TEST(test_log_str),

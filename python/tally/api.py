@@ -1,0 +1,165 @@
+"""tally.Api: read local runs back, shaped like wandb.Api for the cloud.
+
+    api = tally.Api()                  # the store root: dir=, $TALLY_DIR, ./tally
+    for r in api.runs("mnist"):
+        print(r.id, r.state, r.summary.get("val/acc"))
+    df = api.run("ab12cd34").history(keys=["loss"])
+
+Everything is read through libtally's read API (tally_store.h), also while
+a run is still being written.
+"""
+import json
+import os
+
+from . import _tally
+
+
+def _loads(text, default):
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
+
+
+class ApiRun:
+    """One run as read from its file."""
+
+    def __init__(self, info):
+        self._path = info["path"]
+        self._info = info
+        self._store = None
+
+    def _st(self):
+        if self._store is None:
+            self._store = _tally.Store(self._path)
+        return self._store
+
+    def load(self):
+        """Reads the run row again (a live run moves on)."""
+        self._info = self._st().info()
+        return self
+
+    def __getattr__(self, key):
+        info = self.__dict__.get("_info")
+        if info is not None and key in ("id", "project", "name", "group", "job_type", "notes",
+                                        "mode", "host", "user", "os", "cwd", "start_time",
+                                        "end_time", "heartbeat", "pid", "rows", "last_step"):
+            return info[key]
+        raise AttributeError(key)
+
+    @property
+    def path(self):
+        """The run file."""
+        return self._path
+
+    @property
+    def state(self):
+        """"running", "finished", "failed" or "crashed"."""
+        return self.load()._info["state"]
+
+    @property
+    def exit_code(self):
+        info = self.load()._info
+        return info["exit_code"] if info["has_exit_code"] else None
+
+    @property
+    def tags(self):
+        return _loads(self._info["tags_json"], [])
+
+    @property
+    def command(self):
+        return _loads(self._info["command_json"], [])
+
+    @property
+    def git(self):
+        return _loads(self._info["git_json"], None)
+
+    @property
+    def summary(self):
+        return _loads(self._st().summary(), {})
+
+    @property
+    def config(self):
+        return _loads(self._st().config(), {})
+
+    @property
+    def metrics(self):
+        """The keys logged, with their rules (step_metric, summary bits, goal)."""
+        return self._st().metrics()
+
+    def files(self):
+        """The files saved into the run: [{"path", "size", "mtime"}]."""
+        return self._st().files()
+
+    def file(self, path):
+        """The bytes of one saved file."""
+        return self._st().file_read(path)
+
+    def scan_history(self, keys=None, page_size=None, min_step=None, max_step=None):
+        """Every history row in step order, as dicts with _step, _runtime,
+        _timestamp and the values logged.  With keys, only those columns,
+        and only rows that hold every one of them."""
+        lo = -(1 << 63) if min_step is None else int(min_step)
+        hi = (1 << 63) - 1 if max_step is None else int(max_step) - 1
+        return self._st().rows("step", list(keys) if keys is not None else None, lo, hi)
+
+    def history(self, samples=500, keys=None, x_axis="_step", pandas=True, stream="default"):
+        """At most `samples` rows spread evenly over the run (None: all),
+        as a pandas DataFrame when pandas is installed (and pandas=True),
+        else a list of dicts.  stream="system" reads the system samples."""
+        if keys is not None and not isinstance(keys, (list, tuple)):
+            raise TypeError("history: keys must be a list of strings")
+        axis = "time" if stream in ("system", "events") else "step"
+        if keys is not None and x_axis != "_step":
+            keys = list(keys) + [x_axis]
+        rows = list(self._st().rows(axis, list(keys) if keys is not None else None))
+        if samples is not None and len(rows) > samples > 0:
+            n = len(rows)
+            pick = sorted({round(i * (n - 1) / (samples - 1)) for i in range(samples)}) \
+                if samples > 1 else [n - 1]
+            rows = [rows[i] for i in pick]
+        if pandas:
+            try:
+                import pandas as pd
+            except ImportError:
+                return rows
+            return pd.DataFrame.from_records(rows)
+        return rows
+
+    def __repr__(self):
+        return f"<tally.ApiRun {self._info['project']}/{self._info['id']} ({self.state})>"
+
+
+class Api:
+    """Reads the runs under a store root (dir, else $TALLY_DIR, else ./tally)."""
+
+    def __init__(self, dir=None, overrides=None):
+        self.dir = os.fspath(dir) if dir is not None else (os.environ.get("TALLY_DIR")
+                                                           or "tally")
+
+    def runs(self, project=None, filters=None, order=None):
+        """The runs, newest first; project= keeps one project's."""
+        if not os.path.isdir(self.dir):
+            return []
+        out = []
+        for info in _tally.list_runs(self.dir):
+            if project is not None and info["project"] != project.split("/")[-1]:
+                continue
+            out.append(ApiRun(info))
+        return out
+
+    def run(self, path):
+        """One run by id (or a unique prefix), "project/id", or its file path."""
+        key = path.split("/")[-1] if not os.path.exists(path) else path
+        found = _tally.resolve(self.dir, key) if os.path.isdir(self.dir) or \
+            os.path.exists(path) else None
+        if found is None:
+            raise ValueError(f"no run {path} under {self.dir}")
+        st = _tally.Store(found)
+        try:
+            info = st.info()
+        finally:
+            st.close()
+        return ApiRun(info)
