@@ -206,16 +206,25 @@ typedef enum tok_kind { TK_WORD, TK_NUM, TK_FRAC, TK_SEP, TK_JUNK } tok_kind;
 
 typedef enum unit_kind { U_NONE, U_TIME, U_PERCENT, U_RATE } unit_kind;
 
+/* Small (48 bytes): a line's tokens are written once and read a few
+ * times by the pair scan, so they should stay in a few cache lines. */
 struct parse_token {
-    tok_kind kind;
     const char *p;
     size_t len;
-    double num;         /* TK_NUM */
-    int64_t a, b;       /* TK_FRAC: a/b */
-    unit_kind unit;     /* TK_NUM */
-    int stop;           /* TK_WORD: a prose word ("to", "of") */
-    const char *uname;  /* time: "ms", "s", ...; rate: the noun before "/s" */
-    size_t ulen;
+    unsigned char kind; /* tok_kind */
+    unsigned char unit; /* TK_NUM: unit_kind */
+    unsigned char stop; /* TK_WORD: a prose word ("to", "of") */
+    char c;             /* p[0], read without touching the line again */
+    union {
+        struct {               /* TK_NUM */
+            double num;
+            const char *uname; /* time: "ms", "s", ...; rate: the noun before "/s" */
+            size_t ulen;
+        };
+        struct { /* TK_FRAC: a/b */
+            int64_t a, b;
+        };
+    };
 };
 
 static int is_alpha(char c)
@@ -325,14 +334,39 @@ static unit_kind unit_of(const char *u, size_t n, const char **name, size_t *nle
     return U_NONE;
 }
 
-/* With at most 15 significant digits and a power of ten up to 22, both
- * are exact doubles and one multiplication or division rounds correctly
- * (the fast path of correct decimal conversion); else strtod. */
-double parse_decimal(const char *s, size_t n)
+/* The value of a decimal with significand m (sig significant digits) and
+ * the power of ten scale.  With at most 15 digits and a power up to 22,
+ * both are exact doubles and one multiplication or division rounds
+ * correctly (the fast path of correct decimal conversion); else strtod
+ * on the text s[0..n). */
+static double decimal_value(uint64_t m, size_t sig, int scale, int neg, const char *s, size_t n)
 {
     static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (sig > 15 || scale < -22 || scale > 22) {
+        char tmp[64];
+        if (n >= sizeof tmp)
+            return 0;
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        return strtod(tmp, NULL);
+    }
+    double v = scale < 0 ? (double)m / pow10[-scale] : (double)m * pow10[scale];
+    return neg ? -v : v;
+}
+
+/* The exponent digits at s[*i..n) (after 'e' and its sign), capped. */
+static int exponent(const char *s, size_t n, size_t *i)
+{
+    int e = 0;
+    for (; *i < n && e < 1000; (*i)++)
+        e = e * 10 + (s[*i] - '0');
+    return e;
+}
+
+double parse_decimal(const char *s, size_t n)
+{
     size_t i = 0, digits = 0;
     int neg = 0, frac = 0, exp = 0, dot = 0;
     uint64_t m = 0;
@@ -354,53 +388,53 @@ double parse_decimal(const char *s, size_t n)
         }
     }
     if (i < n) {
-        int esign = 1, e = 0;
+        int esign = 1;
         i++;
         if (i < n && (s[i] == '-' || s[i] == '+'))
             esign = s[i++] == '-' ? -1 : 1;
-        for (; i < n && e < 1000; i++)
-            e = e * 10 + (s[i] - '0');
-        exp = esign * e;
+        exp = esign * exponent(s, n, &i);
     }
-    int scale = exp - frac;
-    if (digits > 15 || scale < -22 || scale > 22) {
-        char tmp[64];
-        if (n >= sizeof tmp)
-            return 0;
-        memcpy(tmp, s, n);
-        tmp[n] = '\0';
-        return strtod(tmp, NULL);
-    }
-    double v = scale < 0 ? (double)m / pow10[-scale] : (double)m * pow10[scale];
-    return neg ? -v : v;
+    return decimal_value(m, digits, exp - frac, neg, s, n);
 }
 
-/* A decimal number at the start of s[0..n): its length (0: none). */
+/* A decimal number at the start of s[0..n): its length (0: none) and, in
+ * the same pass, its value (as parse_decimal reads it). */
 static size_t number_len(const char *s, size_t n, double *v)
 {
-    size_t i = 0, digits = 0;
+    size_t i = 0, digits = 0, sig = 0;
+    int neg = 0, scale = 0;
+    uint64_t m = 0;
     if (i < n && (s[i] == '+' || s[i] == '-'))
-        i++;
-    while (i < n && is_digit(s[i]))
-        i++, digits++;
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && is_digit(s[i]))
-            i++, digits++;
-    }
+        neg = s[i++] == '-';
+    for (; i < n && is_digit(s[i]); i++, digits++)
+        if (m != 0 || s[i] != '0') { /* leading zeros count for nothing */
+            m = m * 10 + (uint64_t)(s[i] - '0');
+            sig++;
+        }
+    if (i < n && s[i] == '.')
+        for (i++; i < n && is_digit(s[i]); i++, digits++) {
+            scale--;
+            if (m != 0 || s[i] != '0') {
+                m = m * 10 + (uint64_t)(s[i] - '0');
+                sig++;
+            }
+        }
     if (!digits)
         return 0;
     if (i + 1 < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t e = i + 1;
+        int esign = 1;
         if (e < n && (s[e] == '+' || s[e] == '-'))
-            e++;
+            esign = s[e++] == '-' ? -1 : 1;
         size_t d = e;
         while (d < n && is_digit(s[d]))
             d++;
-        if (d > e)
+        if (d > e) {
+            scale += esign * exponent(s, d, &e);
             i = d;
+        }
     }
-    *v = parse_decimal(s, i);
+    *v = decimal_value(m, sig, scale, neg, s, i);
     return i;
 }
 
@@ -496,7 +530,7 @@ static int nonfinite(const char *s, size_t n, double *v)
     return 1;
 }
 
-static int push(parse_result *r, size_t *nt, parse_token t)
+static int push(parse_result *r, size_t *nt, const parse_token *t)
 {
     if (*nt == r->tok_cap) {
         size_t cap = r->tok_cap ? r->tok_cap * 2 : 64;
@@ -506,7 +540,7 @@ static int push(parse_result *r, size_t *nt, parse_token t)
         r->tok = tok;
         r->tok_cap = cap;
     }
-    r->tok[(*nt)++] = t;
+    r->tok[(*nt)++] = *t;
     return 0;
 }
 
@@ -577,7 +611,8 @@ static long tokenize(const char *s, size_t n, parse_result *r)
             t.len = j - i;
             i = j;
         }
-        int rc = push(r, &nt, t);
+        t.c = t.p[0];
+        int rc = push(r, &nt, &t);
         if (rc)
             return rc;
         /* "19.64 ms", "26073 tok/s", "0.01 seconds": a unit as its own word */
@@ -598,7 +633,7 @@ static long tokenize(const char *s, size_t n, parse_result *r)
 
 static int tok_sep(const parse_token *t, char c)
 {
-    return t->kind == TK_SEP && t->p[0] == c;
+    return t->kind == TK_SEP && t->c == c;
 }
 
 static int word_is_nonfinite(const parse_token *t, double *v)
@@ -702,10 +737,11 @@ static int ends_field(const text_scan *ts, long i)
     if (i >= ts->nt)
         return 1;
     const parse_token *t = &ts->t[i];
-    if (t->kind == TK_SEP && t->p[0] == ',') /* "1,2" is a tuple, not a value and a separator */
+    if (t->kind == TK_SEP && t->c == ',') /* "1,2" is a tuple, not a value and a separator */
         return !(t->p + 1 < ts->end && is_digit(t->p[1]));
     if (t->kind == TK_SEP)
-        return strchr(";|)]}-(", t->p[0]) != NULL;
+        return t->c == ';' || t->c == '|' || t->c == ')' || t->c == ']' || t->c == '}' ||
+               t->c == '-' || t->c == '(';
     long k = i;
     while (k < ts->nt && k - i < PARSE_KEY_WORDS && ts->t[k].kind == TK_WORD && !stopword(&ts->t[k]))
         k++;
@@ -720,7 +756,8 @@ static int starts_field(const text_scan *ts, long i)
     if (i < 0)
         return 1;
     const parse_token *t = &ts->t[i];
-    return t->kind == TK_SEP && strchr(",;|([{-", t->p[0]) != NULL;
+    return t->kind == TK_SEP && (t->c == ',' || t->c == ';' || t->c == '|' || t->c == '(' ||
+                                 t->c == '[' || t->c == '{' || t->c == '-');
 }
 
 /* A bracket at i: "[ 100/390]" or "[ 100/390 ( 26%)]", the batch.  Returns
@@ -1097,13 +1134,11 @@ int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
     /* most lines have nothing to clean: read them where they are */
     size_t n = len;
     const char *s = line;
-    for (size_t i = 0; i < len; i++)
-        if (line[i] == 0x1b || line[i] == '\b' || line[i] == '\r') {
-            n = parse_clean(line, len, out->text);
-            out->text[n] = '\0';
-            s = out->text;
-            break;
-        }
+    if (memchr(line, 0x1b, len) || memchr(line, '\r', len) || memchr(line, '\b', len)) {
+        n = parse_clean(line, len, out->text); /* memchr: a vector scan, not a byte loop */
+        out->text[n] = '\0';
+        s = out->text;
+    }
     while (n > 0 && (*s == ' ' || *s == '\t')) {
         s++;
         n--;
