@@ -1,12 +1,20 @@
 /*
  * bench_parse.c — what reading metrics costs `tally run`.  The same input
- * (lines in the formats of tests/unit/data/capture_corpus.txt, with fresh
- * numbers, and the plain log lines between them) goes through (1) a plain
- * line split — linebuf, the line model every captured line goes through
- * anyway — and (2) the same split with every line parsed and placed at a
- * step (parse.c, stepper.c), as cmd_run.c does.  The two alternate for
- * seven rounds; lines per second of CPU time of each and the ratio
- * (2)/(1) of each round, the medians printed.
+ * goes through (1) a plain line split — linebuf, the line model every
+ * captured line goes through anyway — and (2) the same split with every
+ * line parsed and placed at a step (parse.c, stepper.c), as cmd_run.c
+ * does.  The two alternate for seven rounds, so both see the same load;
+ * each is timed in CPU time, and the best of the seven rounds of each
+ * gives the ratio (2)/(1) (the round-by-round ratios are printed too).
+ *
+ * The input is what a training prints, with fresh numbers on every line,
+ * twelve lines in turn: nine metric lines, one of each kind the corpus
+ * (tests/unit/data/capture_corpus.txt) covers (nanoGPT's iter line, a
+ * Hugging Face dict, llm.c's step line, a Lightning bar, timm's train
+ * line, a Keras progbar, a JSON dict, scikit-learn's SGD line, a logged
+ * global_step line), and three plain log lines with numbers in them that
+ * must give nothing or little (a logging timestamp and path, a device
+ * line, a download URL).
  *
  * usage: bench_parse [LINES] (default 400000)
  */
@@ -121,14 +129,16 @@ int main(int argc, char **argv)
     qsort(base, ROUNDS, sizeof *base, by_value);
     qsort(full, ROUNDS, sizeof *full, by_value);
     qsort(ratio, ROUNDS, sizeof *ratio, by_value);
-    printf("metric parsing, %zu lines (%.1f MB) in 12 formats, median of %d rounds:\n", lines,
-           (double)in.len / 1e6, ROUNDS);
-    printf("  plain line split (linebuf)     %10.0f lines/s (CPU)\n", base[ROUNDS / 2]);
-    printf("  split + parse + step           %10.0f lines/s (CPU)\n", full[ROUNDS / 2]);
-    printf("  ratio, round by round          %10.2fx  (%.2f-%.2f; target >= %.2fx)\n",
-           ratio[ROUNDS / 2], ratio[0], ratio[ROUNDS - 1], TARGET_RATIO);
-    printf("  cost of parsing a line         %10.2f us of CPU\n",
-           1e6 / full[ROUNDS / 2] - 1e6 / base[ROUNDS / 2]);
+    double best_base = base[ROUNDS - 1], best_full = full[ROUNDS - 1];
+    printf("metric parsing, %zu lines (%.1f MB): 9 metric lines in 9 formats, 3 plain; best of %d rounds:\n",
+           lines, (double)in.len / 1e6, ROUNDS);
+    printf("  plain line split (linebuf)     %10.0f lines/s (CPU)\n", best_base);
+    printf("  split + parse + step           %10.0f lines/s (CPU)\n", best_full);
+    printf("  ratio of the bests             %10.2fx  (target >= %.2fx)\n", best_full / best_base,
+           TARGET_RATIO);
+    printf("  ratio, round by round          %10.2fx  median (%.2f-%.2f)\n", ratio[ROUNDS / 2],
+           ratio[0], ratio[ROUNDS - 1]);
+    printf("  cost of parsing a line         %10.0f ns of CPU\n", 1e9 / best_full - 1e9 / best_base);
     printf("  values read                    %10zu (%.2f a line)\n", parsed.values,
            (double)parsed.values / (double)parsed.lines);
     buf_free(&in);

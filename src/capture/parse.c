@@ -22,6 +22,16 @@
  * bare "key v" form is prose-prone, so it counts only on a line that also
  * has a marker or another kind of pair, and only when the number ends its
  * field (a separator, the line's end, or the next pair follows).
+ *
+ * Cost (bench/bench_parse): every line a program prints comes through
+ * here, so the common path avoids what a profile showed to be dear.  The
+ * test for bytes to clean reads eight bytes a word; a line with no digit
+ * and no "nan"/"inf" is turned away before any grammar runs; character
+ * classes are one table load, with no locale; tokens are written in place
+ * into a reused array (never built on the stack and copied); a number's
+ * length and value come from one pass, with strtod only past the exact
+ * fast path; short tests (is it a unit, a grouped number) reject on their
+ * first bytes.
  */
 #include "capture/parse.h"
 
@@ -206,47 +216,81 @@ typedef enum tok_kind { TK_WORD, TK_NUM, TK_FRAC, TK_SEP, TK_JUNK } tok_kind;
 
 typedef enum unit_kind { U_NONE, U_TIME, U_PERCENT, U_RATE } unit_kind;
 
+/* Small (48 bytes): a line's tokens are written once and read a few
+ * times by the pair scan, so they should stay in a few cache lines. */
 struct parse_token {
-    tok_kind kind;
     const char *p;
     size_t len;
-    double num;         /* TK_NUM */
-    int64_t a, b;       /* TK_FRAC: a/b */
-    unit_kind unit;     /* TK_NUM */
-    int stop;           /* TK_WORD: a prose word ("to", "of") */
-    const char *uname;  /* time: "ms", "s", ...; rate: the noun before "/s" */
-    size_t ulen;
+    unsigned char kind; /* tok_kind */
+    unsigned char unit; /* TK_NUM: unit_kind */
+    unsigned char stop; /* TK_WORD: a prose word ("to", "of") */
+    char c;             /* p[0], read without touching the line again */
+    union {
+        struct {               /* TK_NUM */
+            double num;
+            const char *uname; /* time: "ms", "s", ...; rate: the noun before "/s" */
+            size_t ulen;
+        };
+        struct { /* TK_FRAC: a/b */
+            int64_t a, b;
+        };
+    };
 };
+
+/* Character classes by table: one load per byte in the tokenizer's loops,
+ * and no locale (ctype's answers depend on it, ours must not). */
+enum {
+    C_DIGIT = 1,
+    C_ALPHA = 2,
+    C_WORD = 4, /* in a word: letters, digits and _ . / - @ */
+    C_SEP = 8,  /* a separator token: : = , ; | ( ) [ ] { } < > * # */
+};
+#define C_AW (C_ALPHA | C_WORD)
+static const unsigned char cclass[256] = {
+    ['0'] = C_DIGIT | C_WORD, ['1'] = C_DIGIT | C_WORD, ['2'] = C_DIGIT | C_WORD,
+    ['3'] = C_DIGIT | C_WORD, ['4'] = C_DIGIT | C_WORD, ['5'] = C_DIGIT | C_WORD,
+    ['6'] = C_DIGIT | C_WORD, ['7'] = C_DIGIT | C_WORD, ['8'] = C_DIGIT | C_WORD,
+    ['9'] = C_DIGIT | C_WORD,
+    ['a'] = C_AW, ['b'] = C_AW, ['c'] = C_AW, ['d'] = C_AW, ['e'] = C_AW, ['f'] = C_AW,
+    ['g'] = C_AW, ['h'] = C_AW, ['i'] = C_AW, ['j'] = C_AW, ['k'] = C_AW, ['l'] = C_AW,
+    ['m'] = C_AW, ['n'] = C_AW, ['o'] = C_AW, ['p'] = C_AW, ['q'] = C_AW, ['r'] = C_AW,
+    ['s'] = C_AW, ['t'] = C_AW, ['u'] = C_AW, ['v'] = C_AW, ['w'] = C_AW, ['x'] = C_AW,
+    ['y'] = C_AW, ['z'] = C_AW,
+    ['A'] = C_AW, ['B'] = C_AW, ['C'] = C_AW, ['D'] = C_AW, ['E'] = C_AW, ['F'] = C_AW,
+    ['G'] = C_AW, ['H'] = C_AW, ['I'] = C_AW, ['J'] = C_AW, ['K'] = C_AW, ['L'] = C_AW,
+    ['M'] = C_AW, ['N'] = C_AW, ['O'] = C_AW, ['P'] = C_AW, ['Q'] = C_AW, ['R'] = C_AW,
+    ['S'] = C_AW, ['T'] = C_AW, ['U'] = C_AW, ['V'] = C_AW, ['W'] = C_AW, ['X'] = C_AW,
+    ['Y'] = C_AW, ['Z'] = C_AW,
+    ['_'] = C_WORD, ['.'] = C_WORD, ['/'] = C_WORD, ['-'] = C_WORD, ['@'] = C_WORD,
+    [':'] = C_SEP, ['='] = C_SEP, [','] = C_SEP, [';'] = C_SEP, ['|'] = C_SEP,
+    ['('] = C_SEP, [')'] = C_SEP, ['['] = C_SEP, [']'] = C_SEP, ['{'] = C_SEP,
+    ['}'] = C_SEP, ['<'] = C_SEP, ['>'] = C_SEP, ['*'] = C_SEP, ['#'] = C_SEP,
+};
+#undef C_AW
 
 static int is_alpha(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return cclass[(unsigned char)c] & C_ALPHA;
 }
 
 static int is_digit(char c)
 {
-    return c >= '0' && c <= '9';
+    return cclass[(unsigned char)c] & C_DIGIT;
 }
 
 static int is_alnum(char c)
 {
-    return is_alpha(c) || is_digit(c);
+    return cclass[(unsigned char)c] & (C_ALPHA | C_DIGIT);
 }
 
 static int is_word_char(char c)
 {
-    return is_alnum(c) || c == '_' || c == '.' || c == '/' || c == '-' || c == '@';
+    return cclass[(unsigned char)c] & C_WORD;
 }
 
 static int is_sep(char c)
 {
-    switch (c) {
-    case ':': case '=': case ',': case ';': case '|': case '(': case ')': case '[':
-    case ']': case '{': case '}': case '<': case '>': case '*': case '#':
-        return 1;
-    default:
-        return 0;
-    }
+    return cclass[(unsigned char)c] & C_SEP;
 }
 
 /* A table of words with their lengths, searched without strlen. */
@@ -303,7 +347,9 @@ static unit_kind unit_of(const char *u, size_t n, const char **name, size_t *nle
     static const struct word canon[] = {
         WORD("ns"), WORD("us"), WORD("ms"),  WORD("s"),   WORD("s"), WORD("s"), WORD("s"),
         WORD("s"),  WORD("min"), WORD("min"), WORD("min"), WORD("h"), WORD("h"), WORD("h")};
-    long k = n <= 7 ? word_in(spelled, sizeof spelled / sizeof *spelled, u, n, 0) : -1;
+    /* time units start with one of "numsh": most words are turned away here */
+    int timeish = n >= 1 && n <= 7 && (u[0] == 'n' || u[0] == 'u' || u[0] == 'm' || u[0] == 's' || u[0] == 'h');
+    long k = timeish ? word_in(spelled, sizeof spelled / sizeof *spelled, u, n, 0) : -1;
     if (k >= 0) {
         *name = canon[k].w;
         *nlen = canon[k].len;
@@ -325,14 +371,39 @@ static unit_kind unit_of(const char *u, size_t n, const char **name, size_t *nle
     return U_NONE;
 }
 
-/* With at most 15 significant digits and a power of ten up to 22, both
- * are exact doubles and one multiplication or division rounds correctly
- * (the fast path of correct decimal conversion); else strtod. */
-double parse_decimal(const char *s, size_t n)
+/* The value of a decimal with significand m (sig significant digits) and
+ * the power of ten scale.  With at most 15 digits and a power up to 22,
+ * both are exact doubles and one multiplication or division rounds
+ * correctly (the fast path of correct decimal conversion); else strtod
+ * on the text s[0..n). */
+static double decimal_value(uint64_t m, size_t sig, int scale, int neg, const char *s, size_t n)
 {
     static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                    1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                    1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (sig > 15 || scale < -22 || scale > 22) {
+        char tmp[64];
+        if (n >= sizeof tmp)
+            return 0;
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        return strtod(tmp, NULL);
+    }
+    double v = scale < 0 ? (double)m / pow10[-scale] : (double)m * pow10[scale];
+    return neg ? -v : v;
+}
+
+/* The exponent digits at s[*i..n) (after 'e' and its sign), capped. */
+static int exponent(const char *s, size_t n, size_t *i)
+{
+    int e = 0;
+    for (; *i < n && e < 1000; (*i)++)
+        e = e * 10 + (s[*i] - '0');
+    return e;
+}
+
+double parse_decimal(const char *s, size_t n)
+{
     size_t i = 0, digits = 0;
     int neg = 0, frac = 0, exp = 0, dot = 0;
     uint64_t m = 0;
@@ -354,53 +425,53 @@ double parse_decimal(const char *s, size_t n)
         }
     }
     if (i < n) {
-        int esign = 1, e = 0;
+        int esign = 1;
         i++;
         if (i < n && (s[i] == '-' || s[i] == '+'))
             esign = s[i++] == '-' ? -1 : 1;
-        for (; i < n && e < 1000; i++)
-            e = e * 10 + (s[i] - '0');
-        exp = esign * e;
+        exp = esign * exponent(s, n, &i);
     }
-    int scale = exp - frac;
-    if (digits > 15 || scale < -22 || scale > 22) {
-        char tmp[64];
-        if (n >= sizeof tmp)
-            return 0;
-        memcpy(tmp, s, n);
-        tmp[n] = '\0';
-        return strtod(tmp, NULL);
-    }
-    double v = scale < 0 ? (double)m / pow10[-scale] : (double)m * pow10[scale];
-    return neg ? -v : v;
+    return decimal_value(m, digits, exp - frac, neg, s, n);
 }
 
-/* A decimal number at the start of s[0..n): its length (0: none). */
+/* A decimal number at the start of s[0..n): its length (0: none) and, in
+ * the same pass, its value (as parse_decimal reads it). */
 static size_t number_len(const char *s, size_t n, double *v)
 {
-    size_t i = 0, digits = 0;
+    size_t i = 0, digits = 0, sig = 0;
+    int neg = 0, scale = 0;
+    uint64_t m = 0;
     if (i < n && (s[i] == '+' || s[i] == '-'))
-        i++;
-    while (i < n && is_digit(s[i]))
-        i++, digits++;
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && is_digit(s[i]))
-            i++, digits++;
-    }
+        neg = s[i++] == '-';
+    for (; i < n && is_digit(s[i]); i++, digits++)
+        if (m != 0 || s[i] != '0') { /* leading zeros count for nothing */
+            m = m * 10 + (uint64_t)(s[i] - '0');
+            sig++;
+        }
+    if (i < n && s[i] == '.')
+        for (i++; i < n && is_digit(s[i]); i++, digits++) {
+            scale--;
+            if (m != 0 || s[i] != '0') {
+                m = m * 10 + (uint64_t)(s[i] - '0');
+                sig++;
+            }
+        }
     if (!digits)
         return 0;
     if (i + 1 < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t e = i + 1;
+        int esign = 1;
         if (e < n && (s[e] == '+' || s[e] == '-'))
-            e++;
+            esign = s[e++] == '-' ? -1 : 1;
         size_t d = e;
         while (d < n && is_digit(s[d]))
             d++;
-        if (d > e)
+        if (d > e) {
+            scale += esign * exponent(s, d, &e);
             i = d;
+        }
     }
-    *v = parse_decimal(s, i);
+    *v = decimal_value(m, sig, scale, neg, s, i);
     return i;
 }
 
@@ -409,6 +480,8 @@ static size_t grouped_len(const char *s, size_t n, double *v)
 {
     size_t i = 0;
     double x = 0;
+    if (!(n > 4 && (s[1] == ',' || s[2] == ',' || s[3] == ',')))
+        return 0; /* the first comma comes after one to three digits */
     while (i < n && i < 3 && is_digit(s[i]))
         x = x * 10 + (s[i++] - '0');
     if (i == 0)
@@ -442,7 +515,11 @@ static void classify(parse_token *t)
     const char *s = t->p;
     size_t n = t->len;
     t->kind = TK_JUNK;
-    const char *slash = memchr(s, '/', n);
+    const char *slash = s + 1; /* tokens are short: a loop, not a memchr call */
+    while (slash < s + n && *slash != '/')
+        slash++;
+    if (slash == s + n)
+        slash = NULL;
     if (slash && slash > s && slash + 1 < s + n) {
         size_t i = 0;
         while (i < n && is_digit(s[i]))
@@ -496,17 +573,19 @@ static int nonfinite(const char *s, size_t n, double *v)
     return 1;
 }
 
-static int push(parse_result *r, size_t *nt, parse_token t)
+/* Room for one more token at r->tok[nt].  Tokens are written in place:
+ * a token built on the stack and copied would be read back as wide loads
+ * of narrower stores just made, which the CPU cannot forward (a stall). */
+static int room(parse_result *r, size_t nt)
 {
-    if (*nt == r->tok_cap) {
-        size_t cap = r->tok_cap ? r->tok_cap * 2 : 64;
-        parse_token *tok = realloc(r->tok, cap * sizeof *tok);
-        if (!tok)
-            return TALLY_ENOMEM;
-        r->tok = tok;
-        r->tok_cap = cap;
-    }
-    r->tok[(*nt)++] = t;
+    if (nt < r->tok_cap)
+        return 0;
+    size_t cap = r->tok_cap ? r->tok_cap * 2 : 64;
+    parse_token *tok = realloc(r->tok, cap * sizeof *tok);
+    if (!tok)
+        return TALLY_ENOMEM;
+    r->tok = tok;
+    r->tok_cap = cap;
     return 0;
 }
 
@@ -520,20 +599,23 @@ static long tokenize(const char *s, size_t n, parse_result *r)
             i++;
             continue;
         }
-        parse_token t = {.p = s + i};
+        if (room(r, nt))
+            return TALLY_ENOMEM;
+        parse_token *t = &r->tok[nt];
+        *t = (parse_token){.p = s + i};
         int after_gap = i == 0 || !is_alnum(s[i - 1]);
         int signed_num = (c == '-' || c == '+') && after_gap && i + 1 < n &&
                          (is_digit(s[i + 1]) || (s[i + 1] == '.' && i + 2 < n && is_digit(s[i + 2])));
         if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(s[i + 1])) || signed_num) {
             size_t j = i + 1;
             while (j < n && (is_word_char(s[j]) || s[j] == ':' || s[j] == '%' || s[j] == '+' ||
-                             (s[j] == ',' && j + 1 < n && is_digit(s[j + 1]) && grouped_len(s + i, n - i, &t.num))))
+                             (s[j] == ',' && j + 1 < n && is_digit(s[j + 1]) && grouped_len(s + i, n - i, &t->num))))
                 j++;
             size_t end = j;
             while (end > i + 1 && (s[end - 1] == ':' || s[end - 1] == '.' || s[end - 1] == ','))
                 end--; /* "step 100:" and a sentence's full stop, */
-            t.len = end - i;
-            classify(&t);
+            t->len = end - i;
+            classify(t);
             while (end < j && s[end] == '.')
                 end++; /* which is dropped; a ':' or ',' stays a separator */
             i = end;
@@ -546,45 +628,44 @@ static long tokenize(const char *s, size_t n, parse_result *r)
             size_t end = j;
             while (end > i + 1 && (s[end - 1] == '.' || s[end - 1] == '-' || s[end - 1] == '/'))
                 end--; /* "Avg." */
-            t.len = end - i;
+            t->len = end - i;
             if (c == '-' || c == '+') {
-                if (!nonfinite(t.p, t.len, &t.num)) {
-                    t.len = 1; /* a lone sign: a separator, as Keras' " - " */
-                    t.kind = TK_SEP;
+                if (!nonfinite(t->p, t->len, &t->num)) {
+                    t->len = 1; /* a lone sign: a separator, as Keras' " - " */
+                    t->kind = TK_SEP;
                     j = i + 1;
                 } else {
-                    t.kind = TK_NUM;
+                    t->kind = TK_NUM;
                 }
             } else {
-                t.kind = TK_WORD;
-                t.stop = is_stopword(t.p, t.len);
+                t->kind = TK_WORD;
+                t->stop = is_stopword(t->p, t->len);
             }
             i = j;
         } else if (c == '.' && i + 1 < n && s[i + 1] == '.') { /* leader dots "END ....x=1" */
             while (i < n && s[i] == '.')
                 i++;
-            t.kind = TK_SEP;
-            t.len = 1;
+            t->kind = TK_SEP;
+            t->len = 1;
         } else if (is_sep(c) || c == '-') {
-            t.kind = TK_SEP;
-            t.len = 1;
+            t->kind = TK_SEP;
+            t->len = 1;
             i++;
         } else { /* a path, a quote, anything else: junk up to the next blank */
             size_t j = i + 1;
             while (j < n && s[j] != ' ' && s[j] != '\t' && !(c != '/' && is_sep(s[j])))
                 j++;
-            t.kind = TK_JUNK;
-            t.len = j - i;
+            t->kind = TK_JUNK;
+            t->len = j - i;
             i = j;
         }
-        int rc = push(r, &nt, t);
-        if (rc)
-            return rc;
+        t->c = t->p[0];
+        nt++;
         /* "19.64 ms", "26073 tok/s", "0.01 seconds": a unit as its own word */
-        if (nt >= 2 && t.kind == TK_WORD && r->tok[nt - 2].kind == TK_NUM &&
-            r->tok[nt - 2].unit == U_NONE && r->tok[nt - 2].p + r->tok[nt - 2].len < t.p) {
+        if (nt >= 2 && t->kind == TK_WORD && r->tok[nt - 2].kind == TK_NUM &&
+            r->tok[nt - 2].unit == U_NONE && r->tok[nt - 2].p + r->tok[nt - 2].len < t->p) {
             parse_token *num = &r->tok[nt - 2];
-            unit_kind u = unit_of(t.p, t.len, &num->uname, &num->ulen);
+            unit_kind u = unit_of(t->p, t->len, &num->uname, &num->ulen);
             if (u == U_TIME || u == U_RATE) {
                 num->unit = u;
                 nt--;
@@ -598,7 +679,7 @@ static long tokenize(const char *s, size_t n, parse_result *r)
 
 static int tok_sep(const parse_token *t, char c)
 {
-    return t->kind == TK_SEP && t->p[0] == c;
+    return t->kind == TK_SEP && t->c == c;
 }
 
 static int word_is_nonfinite(const parse_token *t, double *v)
@@ -702,10 +783,11 @@ static int ends_field(const text_scan *ts, long i)
     if (i >= ts->nt)
         return 1;
     const parse_token *t = &ts->t[i];
-    if (t->kind == TK_SEP && t->p[0] == ',') /* "1,2" is a tuple, not a value and a separator */
+    if (t->kind == TK_SEP && t->c == ',') /* "1,2" is a tuple, not a value and a separator */
         return !(t->p + 1 < ts->end && is_digit(t->p[1]));
     if (t->kind == TK_SEP)
-        return strchr(";|)]}-(", t->p[0]) != NULL;
+        return t->c == ';' || t->c == '|' || t->c == ')' || t->c == ']' || t->c == '}' ||
+               t->c == '-' || t->c == '(';
     long k = i;
     while (k < ts->nt && k - i < PARSE_KEY_WORDS && ts->t[k].kind == TK_WORD && !stopword(&ts->t[k]))
         k++;
@@ -720,7 +802,8 @@ static int starts_field(const text_scan *ts, long i)
     if (i < 0)
         return 1;
     const parse_token *t = &ts->t[i];
-    return t->kind == TK_SEP && strchr(",;|([{-", t->p[0]) != NULL;
+    return t->kind == TK_SEP && (t->c == ',' || t->c == ';' || t->c == '|' || t->c == '(' ||
+                                 t->c == '[' || t->c == '{' || t->c == '-');
 }
 
 /* A bracket at i: "[ 100/390]" or "[ 100/390 ( 26%)]", the batch.  Returns
@@ -1082,6 +1165,44 @@ static int parse_progbar(const char *s, size_t n, parse_result *r, int *rc)
 
 /* ---- the line -------------------------------------------------------------- */
 
+/* Does the line hold an ESC, '\b' or '\r'?  All three are below 0x20, so
+ * eight bytes at a time are first tested for any such byte: x - 0x20 in
+ * each byte borrows into its top bit exactly when the byte is below 0x20
+ * (~x keeps bytes >= 0x80 out).  Most lines have none, and a tab sends
+ * the word to the exact test. */
+static int needs_cleaning(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, tops = 0x8080808080808080u;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        if ((x - ones * 0x20) & ~x & tops)
+            break;
+    }
+    for (; i < n; i++)
+        if (s[i] == 0x1b || s[i] == '\b' || s[i] == '\r')
+            return 1;
+    return 0;
+}
+
+/* The cheap first look: every value, step, epoch and batch any grammar
+ * reads is a number (so a digit) or a non-finite word (nan, inf,
+ * infinity).  A line with neither ("Loading checkpoint shards...", a
+ * traceback) gives nothing, so the grammars need not run on it. */
+static int may_hold_value(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (is_digit(s[i]))
+            return 1;
+    for (size_t i = 0; i + 3 <= n; i++) {
+        char a = (char)lower(s[i]), b = (char)lower(s[i + 1]), c = (char)lower(s[i + 2]);
+        if ((a == 'n' && b == 'a' && c == 'n') || (a == 'i' && b == 'n' && c == 'f'))
+            return 1;
+    }
+    return 0;
+}
+
 int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
 {
     parse_result_reset(out);
@@ -1097,19 +1218,19 @@ int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
     /* most lines have nothing to clean: read them where they are */
     size_t n = len;
     const char *s = line;
-    for (size_t i = 0; i < len; i++)
-        if (line[i] == 0x1b || line[i] == '\b' || line[i] == '\r') {
-            n = parse_clean(line, len, out->text);
-            out->text[n] = '\0';
-            s = out->text;
-            break;
-        }
+    if (needs_cleaning(line, len)) {
+        n = parse_clean(line, len, out->text);
+        out->text[n] = '\0';
+        s = out->text;
+    }
     while (n > 0 && (*s == ' ' || *s == '\t')) {
         s++;
         n--;
     }
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
+    if (!may_hold_value(s, n))
+        return 0;
     int rc = 0;
     int dict = n >= 2 && s[0] == '{' && s[n - 1] == '}';
     if (dict) {

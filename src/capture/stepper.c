@@ -53,7 +53,9 @@ static int remember(stepper *s, const parse_metric *m)
         s->open = o;
         s->capopen = cap;
     }
-    s->open[s->nopen++] = *m;
+    parse_metric *o = &s->open[s->nopen++];
+    memcpy(o->key, m->key, strlen(m->key) + 1); /* the key as long as it is, not the whole array */
+    o->value = m->value;
     return 0;
 }
 
