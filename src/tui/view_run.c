@@ -18,6 +18,7 @@
 #include "tui/layout.h"
 #include "tui/logline.h"
 #include "tui/tui.h"
+#include "tui/valfmt.h"
 
 static double mono_now(void)
 {
@@ -91,8 +92,8 @@ static void draw_header(tui_app *app, canvas *c, canvas_rect r)
     char rt[32], line[200];
     double run_s = tui_run_end(info, (double)time(NULL)) - info->start_time;
     numfmt_duration(rt, sizeof rt, run_s > 0 ? run_s : 0);
-    char rate[32];
-    snprintf(rate, sizeof rate, app->run.rate >= 10 ? "%.0f" : "%.2g", app->run.rate);
+    char rate[VALFMT_MAX];
+    valfmt(rate, app->run.rate, 3);
     snprintf(line, sizeof line, "  %s  %s  step %lld  %s st/s  %s", info->id,
              tally_state_name(info->state), (long long)(info->last_step < 0 ? 0 : info->last_step),
              rate, rt);
