@@ -79,7 +79,9 @@ typedef struct tally_metric_info {
 typedef struct tally_store tally_store;
 
 /* Opens a run file read-only.  TALLY_ECORRUPT: not a run file or damaged;
- * TALLY_EVERSION: written by a newer tally; TALLY_ENOTFOUND: no such file. */
+ * TALLY_EVERSION: written by a newer tally; TALLY_ENOTFOUND: no such file;
+ * TALLY_EACCES: a process killed while it wrote the file (a sync) left a
+ * journal to play back, which needs write access (docs/format.md). */
 int tally_store_open(const char *path, tally_store **out);
 void tally_store_close(tally_store *store);
 

@@ -18,6 +18,10 @@
 #include "store/runlock.h"
 #include "store/schema.h"
 
+/* How long a read waits for a writer's lock (a checkpoint, a commit, a
+ * journal played back) before it gives up with TALLY_EBUSY. */
+#define STORE_BUSY_MS 1000
+
 const char *tally_state_name(tally_state state)
 {
     switch (state) {
@@ -342,15 +346,60 @@ static char *file_uri(const char *path)
 
 static int open_db(tally_store *st, const char *path, int immutable)
 {
-    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
-    if (!immutable)
-        return schema_error(sqlite3_open_v2(path, &st->db, flags, NULL));
-    char *uri = file_uri(path);
-    if (!uri)
-        return TALLY_ENOMEM;
-    int rc = schema_error(sqlite3_open_v2(uri, &st->db, flags | SQLITE_OPEN_URI, NULL));
-    free(uri);
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, rc;
+    if (!immutable) {
+        rc = schema_error(sqlite3_open_v2(path, &st->db, flags, NULL));
+    } else {
+        char *uri = file_uri(path);
+        if (!uri)
+            return TALLY_ENOMEM;
+        rc = schema_error(sqlite3_open_v2(uri, &st->db, flags | SQLITE_OPEN_URI, NULL));
+        free(uri);
+    }
+    if (!rc)
+        sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
     return rc;
+}
+
+/* Opens the connection and checks that the file is a run we can read. */
+static int open_checked(tally_store *st, const char *path)
+{
+    int rc = open_db(st, path, wal_without_log(path));
+    return rc ? rc : schema_check(st->db, &st->info.schema_version);
+}
+
+/* 1 when the last call on the handle's connection stopped at a hot
+ * journal: a rollback journal left by a process killed while it
+ * committed, which only a read-write connection may play back. */
+static int hot_journal(tally_store *st)
+{
+    return st->db && sqlite3_extended_errcode(st->db) == SQLITE_READONLY_ROLLBACK;
+}
+
+/* Plays back the hot journal beside path.  A finished run is in rollback
+ * journal mode, and `tally sync` writes its cursors into it through a
+ * read-write connection (sync_state.c); killed between writing its
+ * journal's header and deleting the journal, it leaves the file
+ * consistent only with the journal played back.  A read-only connection
+ * refuses to read such a file at all (SQLITE_READONLY_ROLLBACK), every
+ * later read too, `tally sync` included: the run would stay unreadable.
+ * So the reader opens a read-write connection for as long as its first
+ * read takes: SQLite plays the journal back then, under its own locks,
+ * and only when no live connection holds the transaction open (otherwise
+ * the journal is not hot, and the read waits or goes on as usual).  This
+ * is what the killed process would have done itself on its next open.
+ * When the file cannot be written the run stays unreadable until its
+ * owner reads it: TALLY_EACCES. */
+static int roll_back_journal(const char *path)
+{
+    sqlite3 *db = NULL;
+    int src = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_busy_timeout(db, STORE_BUSY_MS);
+        src = sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
+    }
+    sqlite3_close(db);
+    return schema_error(src);
 }
 
 /* Finalizes every statement of the handle and closes its connection. */
@@ -436,10 +485,14 @@ int tally_store_open(const char *path, tally_store **out)
     if (!rc && runlock_open(path, &st->lock) == TALLY_ENOMEM)
         rc = TALLY_ENOMEM;
     if (!rc)
-        rc = open_db(st, path, wal_without_log(path));
-    if (!rc) {
-        sqlite3_busy_timeout(st->db, 1000);
-        rc = schema_check(st->db, &st->info.schema_version);
+        rc = open_checked(st, path);
+    if (rc == TALLY_EACCES && hot_journal(st)) {
+        /* Opened again once played back: the header, and with it the
+         * choice of an immutable open, may be another one then. */
+        close_db(st);
+        rc = roll_back_journal(path);
+        if (!rc)
+            rc = open_checked(st, path);
     }
     if (!rc) {
         /* Files from before the run row counted dropped values lack it. */
@@ -483,6 +536,9 @@ int tally_store_refresh(tally_store *st, int *changed)
         return TALLY_EINVAL;
     int64_t v = 0;
     int rc = data_version(st, &v);
+    /* A sync killed while the file was open here (roll_back_journal). */
+    if (rc == TALLY_EACCES && hot_journal(st) && roll_back_journal(st->path) == TALLY_OK)
+        rc = data_version(st, &v);
     if (rc)
         return rc;
     int moved = v != st->version;

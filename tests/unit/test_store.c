@@ -3,7 +3,8 @@
  * series.c): rows are appended, never rewritten; a slow metric's small rows
  * are merged when its tail is full, idle or finished; a resumed writer goes
  * on with the tail it finds; strings travel in batches; a live run's .db
- * copied alone reads; readers leave no side files; schema 1 files read.
+ * copied alone reads; readers leave no side files, and play back the
+ * journal a process killed mid-commit left; schema 1 files read.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,6 +353,119 @@ static void test_copy_alone_and_side_files(void **state)
     free(done);
 }
 
+/* A child that opens path read-write and dies of SIGKILL in the middle of a
+ * commit, the way a killed `tally sync` can: with one page of cache the
+ * update spills, so the journal's header and the changed pages are already
+ * in the file when it dies.  Returns the file's bytes from before. */
+static void *die_mid_commit(const char *path, size_t *size)
+{
+    void *before = tu_read_file(path, size);
+    assert_non_null(before);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *db;
+        if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+            sqlite3_exec(db,
+                         "PRAGMA cache_size = 1; BEGIN IMMEDIATE;"
+                         " UPDATE chunk SET data = zeroblob(length(data));"
+                         " UPDATE run SET rows = 0",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(1);
+        raise(SIGKILL);
+        _exit(2);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status))
+        fail_msg("the child did not die mid-commit (exit %d)", WEXITSTATUS(status));
+    assert_true(exists(path, "-journal"));
+    size_t n;
+    void *now = tu_read_file(path, &n);
+    assert_non_null(now);
+    assert_true(n != *size || memcmp(now, before, n) != 0); /* pages already written */
+    free(now);
+    return before;
+}
+
+/* The file holds exactly before's bytes, and nothing lies beside it. */
+static void assert_played_back(const char *path, const void *before, size_t size)
+{
+    size_t n;
+    void *now = tu_read_file(path, &n);
+    assert_non_null(now);
+    assert_int_equal(n, size);
+    assert_memory_equal(now, before, size);
+    free(now);
+    assert_false(exists(path, "-journal"));
+    assert_false(exists(path, "-wal"));
+    assert_false(exists(path, "-shm"));
+}
+
+/* A finished run left with a hot journal by a process killed mid-commit:
+ * a new reader, and one that had the file open already, play it back and
+ * read the run as it was; a reader that may not write the file says so. */
+static void test_hot_journal(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "hotjrnl1");
+    for (int i = 0; i < 3000; i++) {
+        assert_int_equal(tally_log(run, "a", i), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+    }
+    char *path = tu_run_finish(run, 0);
+
+    tally_store *open_before = tu_store_open(path);
+    size_t size;
+    void *before = die_mid_commit(path, &size);
+    int changed = -1;
+    assert_int_equal(tally_store_refresh(open_before, &changed), TALLY_OK);
+    assert_int_equal(tally_store_info(open_before)->rows, 3000);
+    check_metric(open_before, "a", 3000, 1);
+    tally_store_close(open_before);
+    assert_played_back(path, before, size);
+    free(before);
+
+    before = die_mid_commit(path, &size);
+    tally_store *st = tu_store_open(path);
+    assert_int_equal(tally_store_info(st)->rows, 3000);
+    assert_int_equal(tally_store_info(st)->state, TALLY_STATE_FINISHED);
+    check_metric(st, "a", 3000, 1);
+    tally_store_close(st);
+    assert_played_back(path, before, size);
+    free(before);
+
+    /* Without write access nobody may play it back: TALLY_EACCES, and the
+     * file is left as it is.  (As root, in a child that gives root up.) */
+    before = die_mid_commit(path, &size);
+    assert_int_equal(chmod(dir, 0755), 0);
+    assert_int_equal(chmod(path, 0444), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(77);
+        if (access(path, W_OK) == 0)
+            _exit(77); /* permissions not enforced here */
+        if (access(path, R_OK) != 0)
+            _exit(3);
+        tally_store *ro = (tally_store *)&pid;
+        int rc = tally_store_open(path, &ro);
+        _exit(rc == TALLY_EACCES && ro == NULL ? 0 : 1);
+    }
+    int code = tu_wait_child(pid);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_true(exists(path, "-journal"));
+    if (code != 77)
+        assert_int_equal(code, 0);
+    st = tu_store_open(path); /* and whoever may write it, reads it */
+    check_metric(st, "a", 3000, 1);
+    tally_store_close(st);
+    assert_played_back(path, before, size);
+    free(before);
+    free(path);
+}
+
 /* A key with the step in it: thousands of metrics of one point each.  Rows
  * come out in step order holding exactly their own cells. */
 static void test_history_many_keys(void **state)
@@ -588,6 +703,7 @@ int main(void)
         TU_DIR_TEST(test_string_batches),
         TU_DIR_TEST(test_history_many_keys),
         TU_DIR_TEST(test_copy_alone_and_side_files),
+        TU_DIR_TEST(test_hot_journal),
         TU_DIR_TEST(test_schema1_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
