@@ -172,13 +172,23 @@ i=0
 while [ $i -lt $WRITER_KILLS ]; do
     i=$((i + 1))
     store=$TMP/writer$i
-    # 20,000 steps at full speed, 5 ms flushes: about 0.1 s from start to
-    # tally_finish() here, so the moments picked fall in tally_init, between
-    # flushes, inside one, in tally_finish and after it (a loaded machine
-    # reaches less of the run, not more).
+    # 20,000 steps at full speed, 5 ms flushes: about 0.1 s from
+    # tally_init() returning to tally_finish() here, so the moments picked
+    # fall between flushes, inside one, in tally_finish and after it.  Every
+    # other time the moment counts from the start instead, which may fall
+    # inside tally_init (a slow build reaches less of the run, not more).
     "$logger" --dir "$store" --flush-ms 5 --steps 20000 >"$TMP/steps" 2>/dev/null &
     pid=$!
-    sleep "$(rand_s 5 160)"
+    if [ $((i % 2)) -eq 0 ]; then
+        sleep "$(rand_s 5 160)"
+    else
+        n=0
+        while ! grep -q '^run ' "$TMP/steps" && [ $n -lt 1000 ]; do
+            sleep 0.01
+            n=$((n + 1))
+        done
+        sleep "$(rand_s 0 130)"
+    fi
     kill -9 $pid 2>/dev/null || true
     wait $pid 2>/dev/null || true
     path=$(awk '$1 == "run" { print $3; exit }' "$TMP/steps")
