@@ -11,7 +11,8 @@
 #   1. a hot journal over pages already written to the file (a transaction
 #      whose cache spilled, then SIGKILL): reads must play it back and see
 #      the run exactly as before; the file is clean afterwards;
-#   2. `tally sync` killed at random moments, each time read at once;
+#   2. `tally sync` killed at random moments, half of them inside a cursor
+#      commit, each time read at once (every other time while it dies);
 #   3. the run's own writer killed at random moments from its start to
 #      past tally_finish(), read at once: crashed or finished, never
 #      unreadable, and reading adds no file beside it.
@@ -101,6 +102,7 @@ fi
 
 # --- 2. tally sync killed at random moments ------------------------------
 # A run of its own: what part 1 did (or failed to undo) stays out of it.
+rm -rf "$TMP/runs"
 new_run 300
 "$TALLY" export "$RUN_FILE" >"$TMP/reference.export" || die "export of the fresh run failed"
 TALLY_SYNC_MAX_BODY=2000 # many small requests: a cursor commit after each
@@ -113,7 +115,15 @@ while [ $i -lt $SYNC_KILLS ]; do
     # A project of its own each time: a new target, so a sync from the start.
     "$TALLY" sync --dir "$TMP/runs" --project "kill$i" "$RUN_ID" >/dev/null 2>&1 &
     pid=$!
-    sleep "$(rand_s 50 600)"
+    sleep "$(rand_s 50 400)"
+    # Half the time at the next sight of a journal: inside a cursor
+    # commit, where a kill leaves it hot (a random moment rarely is).
+    if [ $((i % 4)) -lt 2 ]; then
+        n=0
+        while [ ! -e "$RUN_FILE-journal" ] && [ $n -lt 100000 ]; do
+            n=$((n + 1))
+        done
+    fi
     kill -9 $pid 2>/dev/null || true
     # Every other time the reads race the dying process (its locks go
     # when the kernel is done with it, not when kill returns).
@@ -129,7 +139,7 @@ while [ $i -lt $SYNC_KILLS ]; do
         say "after sync kill $i: the export differs from the run's"
     fi
 done
-check "$SYNC_KILLS syncs killed at random moments: read at once each time ($bad failed)" \
+check "$SYNC_KILLS syncs killed (random moments, half of them inside a commit): read at once each time ($bad failed)" \
     test $bad -eq 0
 if "$TALLY" sync --dir "$TMP/runs" --project "kill$i" "$RUN_ID" >/dev/null; then
     pass "a sync after them all completes"
