@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "store/catalog.h"
 #include "store/catalog_cache.h"
+#include "store/reader_internal.h"
 #include "tally_store.h"
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -395,9 +396,7 @@ static char *stored_id(const char *path)
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
     char *id = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
-            SQLITE_OK &&
-        sqlite3_busy_timeout(db, 1000) == SQLITE_OK &&
+    if (store_open_readonly(path, &db) == TALLY_OK &&
         sqlite3_prepare_v2(db, "SELECT id FROM run", -1, &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
         id = strdup((const char *)sqlite3_column_text(q, 0));

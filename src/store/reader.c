@@ -344,36 +344,12 @@ static char *file_uri(const char *path)
     return buf_steal(&b);
 }
 
-static int open_db(tally_store *st, const char *path, int immutable)
+/* 1 when the last call on db stopped at a hot journal: a rollback journal
+ * left by a process killed while it committed, which only a read-write
+ * connection may play back. */
+static int hot_journal(sqlite3 *db)
 {
-    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, rc;
-    if (!immutable) {
-        rc = schema_error(sqlite3_open_v2(path, &st->db, flags, NULL));
-    } else {
-        char *uri = file_uri(path);
-        if (!uri)
-            return TALLY_ENOMEM;
-        rc = schema_error(sqlite3_open_v2(uri, &st->db, flags | SQLITE_OPEN_URI, NULL));
-        free(uri);
-    }
-    if (!rc)
-        sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-    return rc;
-}
-
-/* Opens the connection and checks that the file is a run we can read. */
-static int open_checked(tally_store *st, const char *path)
-{
-    int rc = open_db(st, path, wal_without_log(path));
-    return rc ? rc : schema_check(st->db, &st->info.schema_version);
-}
-
-/* 1 when the last call on the handle's connection stopped at a hot
- * journal: a rollback journal left by a process killed while it
- * committed, which only a read-write connection may play back. */
-static int hot_journal(tally_store *st)
-{
-    return st->db && sqlite3_extended_errcode(st->db) == SQLITE_READONLY_ROLLBACK;
+    return db && sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK;
 }
 
 /* Plays back the hot journal beside path.  A finished run is in rollback
@@ -400,6 +376,49 @@ static int roll_back_journal(const char *path)
     }
     sqlite3_close(db);
     return schema_error(src);
+}
+
+/* Opens path read-only (immutable when asked) and reads its header once,
+ * which is where a hot journal shows; an SQLite result code. */
+static int open_connection(const char *path, int immutable, sqlite3 **db)
+{
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, src;
+    if (!immutable) {
+        src = sqlite3_open_v2(path, db, flags, NULL);
+    } else {
+        char *uri = file_uri(path);
+        if (!uri)
+            return SQLITE_NOMEM;
+        src = sqlite3_open_v2(uri, db, flags | SQLITE_OPEN_URI, NULL);
+        free(uri);
+    }
+    if (src == SQLITE_OK) {
+        sqlite3_busy_timeout(*db, STORE_BUSY_MS);
+        src = sqlite3_exec(*db, "PRAGMA schema_version", NULL, NULL, NULL);
+    }
+    return src;
+}
+
+int store_open_readonly(const char *path, sqlite3 **db)
+{
+    *db = NULL;
+    int src = open_connection(path, wal_without_log(path), db);
+    if (src != SQLITE_OK && hot_journal(*db)) {
+        /* Opened again once played back: the header, and with it the
+         * choice of an immutable open, may be another one then. */
+        sqlite3_close(*db);
+        *db = NULL;
+        int rc = roll_back_journal(path);
+        if (rc)
+            return rc;
+        src = open_connection(path, wal_without_log(path), db);
+    }
+    if (src == SQLITE_OK)
+        return TALLY_OK;
+    sqlite3_close(*db);
+    *db = NULL;
+    int rc = schema_error(src);
+    return rc == TALLY_EIO ? TALLY_ECORRUPT : rc; /* as schema_check says it */
 }
 
 /* Finalizes every statement of the handle and closes its connection. */
@@ -485,15 +504,9 @@ int tally_store_open(const char *path, tally_store **out)
     if (!rc && runlock_open(path, &st->lock) == TALLY_ENOMEM)
         rc = TALLY_ENOMEM;
     if (!rc)
-        rc = open_checked(st, path);
-    if (rc == TALLY_EACCES && hot_journal(st)) {
-        /* Opened again once played back: the header, and with it the
-         * choice of an immutable open, may be another one then. */
-        close_db(st);
-        rc = roll_back_journal(path);
-        if (!rc)
-            rc = open_checked(st, path);
-    }
+        rc = store_open_readonly(path, &st->db);
+    if (!rc)
+        rc = schema_check(st->db, &st->info.schema_version);
     if (!rc) {
         /* Files from before the run row counted dropped values lack it. */
         sqlite3_stmt *probe = NULL;
@@ -537,7 +550,7 @@ int tally_store_refresh(tally_store *st, int *changed)
     int64_t v = 0;
     int rc = data_version(st, &v);
     /* A sync killed while the file was open here (roll_back_journal). */
-    if (rc == TALLY_EACCES && hot_journal(st) && roll_back_journal(st->path) == TALLY_OK)
+    if (rc == TALLY_EACCES && hot_journal(st->db) && roll_back_journal(st->path) == TALLY_OK)
         rc = data_version(st, &v);
     if (rc)
         return rc;

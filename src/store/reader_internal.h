@@ -51,6 +51,12 @@ struct tally_store {
 void store_damage(tally_store *st, int kind, int64_t rowid, int64_t metric_id,
                   int64_t first_x, int64_t last_x, int64_t n);
 
+/* Opens a run file read-only, as every reader must: immutable when it is
+ * in WAL mode with no -wal beside it (no side files), and with the hot
+ * journal a killed process left played back first (reader.c).  *db is
+ * NULL on failure. */
+int store_open_readonly(const char *path, sqlite3 **db);
+
 /* Prepares *slot once (persistent), then resets it for reuse. */
 int store_prepare(tally_store *st, sqlite3_stmt **slot, const char *sql);
 /* A REAL column; NULL (how SQLite stores NaN) reads as NaN. */

@@ -35,14 +35,15 @@ side_files() {
     done
 }
 
-# read_all DIR RUN_FILE TAG: every reading command on the run; the output of
-# each is kept as $TMP/TAG.<command>.  Returns nonzero, saying which, when
-# any failed.
+# read_all DIR RUN TAG: every reading command on the run (RUN: its file, or
+# its id, which each command resolves under DIR by reading the files'
+# stored ids); the output of each is kept as $TMP/TAG.<command>.  Returns
+# nonzero, saying which, when any failed.
 read_all() {
     read_rc=0
-    "$TALLY" export "$2" >"$TMP/$3.export" 2>"$TMP/$3.err" || { read_rc=1; echo "export: $(cat "$TMP/$3.err")"; }
-    "$TALLY" show --json "$2" >"$TMP/$3.show" 2>"$TMP/$3.err" || { read_rc=1; echo "show: $(cat "$TMP/$3.err")"; }
-    "$TALLY" logs "$2" >"$TMP/$3.logs" 2>"$TMP/$3.err" || { read_rc=1; echo "logs: $(cat "$TMP/$3.err")"; }
+    "$TALLY" export --dir "$1" "$2" >"$TMP/$3.export" 2>"$TMP/$3.err" || { read_rc=1; echo "export: $(cat "$TMP/$3.err")"; }
+    "$TALLY" show --json --dir "$1" "$2" >"$TMP/$3.show" 2>"$TMP/$3.err" || { read_rc=1; echo "show: $(cat "$TMP/$3.err")"; }
+    "$TALLY" logs --dir "$1" "$2" >"$TMP/$3.logs" 2>"$TMP/$3.err" || { read_rc=1; echo "logs: $(cat "$TMP/$3.err")"; }
     "$TALLY" ls --json --dir "$1" >"$TMP/$3.ls" 2>"$TMP/$3.err" || { read_rc=1; echo "ls: $(cat "$TMP/$3.err")"; }
     [ ! -s "$TMP/$3.err" ] || { read_rc=1; echo "ls warned: $(cat "$TMP/$3.err")"; }
     return $read_rc
@@ -71,7 +72,7 @@ os.kill(os.getpid(), 9)
 EOF
 check "the killed transaction left a hot journal over a changed file" \
     test -s "$RUN_FILE-journal" -a "$(cksum <"$RUN_FILE")" != "$before"
-if out=$(read_all "$TMP/runs" "$RUN_FILE" hot); then
+if out=$(read_all "$TMP/runs" "$RUN_ID" hot); then
     pass "export, show, logs and ls read the run"
 else
     fail "reading the run after the kill: $out"
@@ -128,7 +129,7 @@ while [ $i -lt $SYNC_KILLS ]; do
     # Every other time the reads race the dying process (its locks go
     # when the kernel is done with it, not when kill returns).
     [ $((i % 2)) -eq 1 ] || wait $pid 2>/dev/null || true
-    read_all "$TMP/runs" "$RUN_FILE" sync >"$TMP/sync.out" && failed=0 || failed=1
+    read_all "$TMP/runs" "$RUN_ID" sync >"$TMP/sync.out" && failed=0 || failed=1
     wait $pid 2>/dev/null || true
     out=$(cat "$TMP/sync.out")
     if [ "$failed" -ne 0 ]; then
