@@ -10,6 +10,13 @@
  * point (x_min, from the metric row) comes to the front and is closed when
  * it runs out, so a run of a million keys logged once each has a handful
  * open at a time; a row costs the cells it holds, not the columns.
+ *
+ * The common run is dense: every metric logged at every step.  There the
+ * heap would only shuffle cursors that all wait at one x, so while every
+ * cursor in it waits at the same x and is open, the heap is kept "level":
+ * its array in cursor order (a valid heap, ties go by index), and a row is
+ * one pass over it with no sifting.  The first row whose cursors move to
+ * different x rebuilds the heap bottom-up and the merge goes on as above.
  * Memory stays flat however long the run.  A damaged chunk or batch is
  * stepped over (the store handle records it, tally_store_damage): rows go
  * on without its values.
@@ -45,6 +52,7 @@ struct tally_history {
     size_t n;
     size_t *heap; /* cursor indices, a min-heap on (x, index) */
     size_t nheap;
+    int level;    /* every heap cursor open and at one x, heap[] ascending */
     size_t *set;  /* the cells holding a value in the current row */
     size_t nset;
     struct by_id {
@@ -121,6 +129,12 @@ static int object_next(tally_history *h)
 
 /* ---- the heap ---- */
 
+static int by_index(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int heap_less(const tally_history *h, size_t a, size_t b)
 {
     return h->cur[a].x < h->cur[b].x || (h->cur[a].x == h->cur[b].x && a < b);
@@ -141,6 +155,13 @@ static void heap_down(tally_history *h, size_t i)
         h->heap[m] = t;
         i = m;
     }
+}
+
+/* Makes heap[0..nheap) a heap again after many cursors moved at once. */
+static void heap_build(tally_history *h)
+{
+    for (size_t i = h->nheap / 2; i-- > 0;)
+        heap_down(h, i);
 }
 
 /* The front cursor's x grew (or it ran out, gone = 1). */
@@ -287,17 +308,102 @@ static tally_history_cell *cell_by_id(tally_history *h, int64_t id)
     return hit ? &h->cells[hit->cell] : NULL;
 }
 
-static int by_index(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Marks cell i as holding a value in this row. */
 static void touch(tally_history *h, size_t i)
 {
     if (h->cells[i].kind == 0)
         h->set[h->nset++] = i;
+}
+
+/* Takes cursor i's value at x into the row (points sharing one x: the
+ * later value wins) and steps it past x.  Returns 1 when it has a point
+ * left, 0 when it ran out (it is closed), < 0 on a read error. */
+static int take(tally_history *h, size_t i, int64_t x, int *any)
+{
+    cursor *c = &h->cur[i];
+    touch(h, i);
+    h->cells[i].kind = 1;
+    *any |= !h->cells[i].metric->hidden;
+    int more = 1;
+    while (more && c->x == x) {
+        h->cells[i].y = c->y;
+        int rc = cursor_next(c);
+        if (rc < 0)
+            return rc;
+        more = rc;
+    }
+    if (!more) {
+        tally_points_close(c->points);
+        c->points = NULL;
+    }
+    return more;
+}
+
+/* A level heap's row at x: every cursor gives its value, in cursor order,
+ * and the ones that ran out leave (the order stays).  The heap stays level
+ * when the rest all moved on to one x, and is rebuilt otherwise. */
+static int level_row(tally_history *h, int64_t x, int *any)
+{
+    size_t kept = 0;
+    int same = 1;
+    for (size_t k = 0; k < h->nheap; k++) {
+        size_t i = h->heap[k];
+        int more = take(h, i, x, any);
+        if (more < 0)
+            return more;
+        if (more) {
+            h->heap[kept++] = i;
+            same &= h->cur[i].x == h->cur[h->heap[0]].x;
+        }
+    }
+    h->nheap = kept;
+    if (!same) {
+        h->level = 0;
+        heap_build(h);
+    }
+    return TALLY_OK;
+}
+
+/* The row at x from the heap: cursors come to the front in (x, index)
+ * order, so the row's cells are touched in cursor order.  When every
+ * cursor left in the heap was just taken and moved on to one x, the heap
+ * turns level (sorted once, then rows are level_row's single pass). */
+static int heap_row(tally_history *h, int64_t x, int *any)
+{
+    size_t moved = 0;
+    int same = 1, rc;
+    int64_t next_x = 0;
+    while ((rc = heap_settle(h)) == 1 && h->cur[h->heap[0]].x == x) {
+        size_t i = h->heap[0];
+        int more = take(h, i, x, any);
+        if (more < 0)
+            return more;
+        if (more) {
+            if (moved++ == 0)
+                next_x = h->cur[i].x;
+            same &= h->cur[i].x == next_x;
+        }
+        heap_front_moved(h, !more);
+    }
+    if (rc < 0)
+        return rc;
+    if (moved > 0 && moved == h->nheap && same) {
+        qsort(h->heap, h->nheap, sizeof *h->heap, by_index);
+        h->level = 1;
+    }
+    return TALLY_OK;
+}
+
+/* Puts the row's cells in cursor order: the scalars already are, cells
+ * holding only a non-scalar value joined at the end. */
+static void sort_set(tally_history *h)
+{
+    for (size_t k = 1; k < h->nset; k++) {
+        if (h->set[k - 1] > h->set[k]) {
+            qsort(h->set, h->nset, sizeof *h->set, by_index);
+            return;
+        }
+    }
 }
 
 int tally_history_next(tally_history *h, tally_history_row *row)
@@ -318,28 +424,7 @@ int tally_history_next(tally_history *h, tally_history_row *row)
         return rc;
     int64_t x = h->cur[h->heap[0]].x;
     int any = 0;
-    /* Every cursor waiting at x gives its value; points sharing one x: the
-     * later value wins. */
-    while ((rc = heap_settle(h)) == 1 && h->cur[h->heap[0]].x == x) {
-        size_t i = h->heap[0];
-        cursor *c = &h->cur[i];
-        touch(h, i);
-        h->cells[i].kind = 1;
-        any |= !h->cells[i].metric->hidden;
-        int more = 1;
-        while (more && c->x == x) {
-            h->cells[i].y = c->y;
-            int nrc = cursor_next(c);
-            if (nrc < 0)
-                return nrc;
-            more = nrc;
-        }
-        if (!more) {
-            tally_points_close(c->points);
-            c->points = NULL;
-        }
-        heap_front_moved(h, !more);
-    }
+    rc = h->level ? level_row(h, x, &any) : heap_row(h, x, &any);
     if (rc < 0)
         return rc;
     while (h->has_obj == 1 && h->obj.x <= x) {
@@ -362,7 +447,7 @@ int tally_history_next(tally_history *h, tally_history_row *row)
         if (rc)
             return rc;
     }
-    qsort(h->set, h->nset, sizeof *h->set, by_index);
+    sort_set(h);
     row->x = x;
     row->ncells = h->n;
     row->cells = h->cells;
