@@ -11,12 +11,12 @@
  * it runs out, so a run of a million keys logged once each has a handful
  * open at a time; a row costs the cells it holds, not the columns.
  *
- * The common run is dense: every metric logged at every step.  There the
- * heap would only shuffle cursors that all wait at one x, so while every
- * cursor in it waits at the same x and is open, the heap is kept "level":
- * its array in cursor order (a valid heap, ties go by index), and a row is
- * one pass over it with no sifting.  The first row whose cursors move to
- * different x rebuilds the heap bottom-up and the merge goes on as above.
+ * The common run is dense: most metrics logged at every step.  The heap
+ * would only shuffle cursors that all wait at one x, so those are kept
+ * apart, in the "level": a list in cursor order of open cursors waiting at
+ * one x.  A row takes the level in one pass, with no sifting and no sort;
+ * the heap holds the rest.  A level cursor that moves on to another x goes
+ * into the heap; a heap cursor that moves on to the level's x joins it.
  * Memory stays flat however long the run.  A damaged chunk or batch is
  * stepped over (the store handle records it, tally_store_damage): rows go
  * on without its values.
@@ -52,7 +52,11 @@ struct tally_history {
     size_t n;
     size_t *heap; /* cursor indices, a min-heap on (x, index) */
     size_t nheap;
-    int level;    /* every heap cursor open and at one x, heap[] ascending */
+    size_t *level; /* open cursors all waiting at level_x, ascending */
+    size_t nlevel;
+    int64_t level_x;
+    size_t *taken; /* the cursors the heap gave this row, ascending */
+    size_t ntaken;
     size_t *set;  /* the cells holding a value in the current row */
     size_t nset;
     struct by_id {
@@ -157,11 +161,17 @@ static void heap_down(tally_history *h, size_t i)
     }
 }
 
-/* Makes heap[0..nheap) a heap again after many cursors moved at once. */
-static void heap_build(tally_history *h)
+/* Puts cursor i into the heap. */
+static void heap_push(tally_history *h, size_t i)
 {
-    for (size_t i = h->nheap / 2; i-- > 0;)
-        heap_down(h, i);
+    size_t k = h->nheap++;
+    h->heap[k] = i;
+    while (k > 0 && heap_less(h, h->heap[k], h->heap[(k - 1) / 2])) {
+        size_t p = (k - 1) / 2, t = h->heap[k];
+        h->heap[k] = h->heap[p];
+        h->heap[p] = t;
+        k = p;
+    }
 }
 
 /* The front cursor's x grew (or it ran out, gone = 1). */
@@ -218,14 +228,7 @@ static int add_column(tally_history *h, const tally_metric_info *m)
     /* x_min bounds the first point from below; heap_settle() opens the
      * cursor and finds the real one when it comes to the front. */
     h->cur[i].x = m->x_min > h->x0 ? m->x_min : h->x0;
-    size_t k = h->nheap++;
-    h->heap[k] = i;
-    while (k > 0 && heap_less(h, h->heap[k], h->heap[(k - 1) / 2])) {
-        size_t p = (k - 1) / 2, t = h->heap[k];
-        h->heap[k] = h->heap[p];
-        h->heap[p] = t;
-        k = p;
-    }
+    heap_push(h, i);
     return TALLY_OK;
 }
 
@@ -237,9 +240,12 @@ static int choose_columns(tally_history *h, const char *glob)
     h->json = calloc(n + 1, sizeof *h->json);
     h->key_end = calloc(n + 1, sizeof *h->key_end);
     h->heap = calloc(n + 1, sizeof *h->heap);
+    h->level = calloc(n + 1, sizeof *h->level);
+    h->taken = calloc(n + 1, sizeof *h->taken);
     h->set = calloc(n + 1, sizeof *h->set);
     h->ids = calloc(n + 1, sizeof *h->ids);
-    if (!h->cells || !h->cur || !h->json || !h->key_end || !h->heap || !h->set || !h->ids)
+    if (!h->cells || !h->cur || !h->json || !h->key_end || !h->heap || !h->level ||
+        !h->taken || !h->set || !h->ids)
         return TALLY_ENOMEM;
     /* Step axis: _timestamp and _runtime first, then the chosen metrics. */
     static const char *const hidden[] = {"_timestamp", "_runtime"};
@@ -339,63 +345,76 @@ static int take(tally_history *h, size_t i, int64_t x, int *any)
     return more;
 }
 
-/* A level heap's row at x: every cursor gives its value, in cursor order,
- * and the ones that ran out leave (the order stays).  The heap stays level
- * when the rest all moved on to one x, and is rebuilt otherwise. */
+/* The level's row at x: every cursor gives its value, in cursor order.
+ * The level goes on at the x the first cursor left moved on to; one that
+ * moved elsewhere goes into the heap, one that ran out leaves. */
 static int level_row(tally_history *h, int64_t x, int *any)
 {
     size_t kept = 0;
-    int same = 1;
-    for (size_t k = 0; k < h->nheap; k++) {
-        size_t i = h->heap[k];
+    for (size_t k = 0; k < h->nlevel; k++) {
+        size_t i = h->level[k];
         int more = take(h, i, x, any);
         if (more < 0)
             return more;
-        if (more) {
-            h->heap[kept++] = i;
-            same &= h->cur[i].x == h->cur[h->heap[0]].x;
-        }
+        if (!more)
+            continue;
+        if (kept == 0)
+            h->level_x = h->cur[i].x;
+        if (h->cur[i].x == h->level_x)
+            h->level[kept++] = i;
+        else
+            heap_push(h, i);
     }
-    h->nheap = kept;
-    if (!same) {
-        h->level = 0;
-        heap_build(h);
-    }
+    h->nlevel = kept;
     return TALLY_OK;
 }
 
-/* The row at x from the heap: cursors come to the front in (x, index)
- * order, so the row's cells are touched in cursor order.  When every
- * cursor left in the heap was just taken and moved on to one x, the heap
- * turns level (sorted once, then rows are level_row's single pass). */
+/* The heap's row at x: cursors leave the front in (x, index) order, give
+ * their value and wait in `taken` for settle_taken(). */
 static int heap_row(tally_history *h, int64_t x, int *any)
 {
-    size_t moved = 0;
-    int same = 1, rc;
-    int64_t next_x = 0;
+    int rc;
+    h->ntaken = 0;
     while ((rc = heap_settle(h)) == 1 && h->cur[h->heap[0]].x == x) {
         size_t i = h->heap[0];
+        heap_front_moved(h, 1);
         int more = take(h, i, x, any);
         if (more < 0)
             return more;
-        if (more) {
-            if (moved++ == 0)
-                next_x = h->cur[i].x;
-            same &= h->cur[i].x == next_x;
-        }
-        heap_front_moved(h, !more);
+        if (more)
+            h->taken[h->ntaken++] = i;
     }
-    if (rc < 0)
-        return rc;
-    if (moved > 0 && moved == h->nheap && same) {
-        qsort(h->heap, h->nheap, sizeof *h->heap, by_index);
-        h->level = 1;
-    }
-    return TALLY_OK;
+    return rc < 0 ? rc : TALLY_OK;
 }
 
-/* Puts the row's cells in cursor order: the scalars already are, cells
- * holding only a non-scalar value joined at the end. */
+/* The cursors the heap gave this row: those that moved on to the level's x
+ * (with no level, the first one's) join it, merged in cursor order from the
+ * back; the rest go back into the heap. */
+static void settle_taken(tally_history *h)
+{
+    if (h->ntaken == 0)
+        return;
+    if (h->nlevel == 0)
+        h->level_x = h->cur[h->taken[0]].x;
+    size_t join = 0;
+    for (size_t k = 0; k < h->ntaken; k++) {
+        size_t i = h->taken[k];
+        if (h->cur[i].x == h->level_x)
+            h->taken[join++] = i;
+        else
+            heap_push(h, i);
+    }
+    size_t a = h->nlevel, b = join, out = a + b;
+    while (b > 0)
+        h->level[--out] = a > 0 && h->level[a - 1] > h->taken[b - 1] ? h->level[--a]
+                                                                     : h->taken[--b];
+    h->nlevel += join;
+    h->ntaken = 0;
+}
+
+/* Puts the row's cells in cursor order.  The level's come in order, and
+ * so do the heap's after them; a sort is needed only when the two
+ * interleave or a cell holding only a non-scalar value joined. */
 static void sort_set(tally_history *h)
 {
     for (size_t k = 1; k < h->nset; k++) {
@@ -420,13 +439,24 @@ int tally_history_next(tally_history *h, tally_history_row *row)
     }
     h->nset = 0;
     int rc = heap_settle(h);
-    if (rc <= 0)
-        return rc;
-    int64_t x = h->cur[h->heap[0]].x;
-    int any = 0;
-    rc = h->level ? level_row(h, x, &any) : heap_row(h, x, &any);
     if (rc < 0)
         return rc;
+    if (rc == 0 && h->nlevel == 0)
+        return 0;
+    /* The row's x: the smaller of the level's and the heap front's. */
+    int64_t x = h->nlevel ? h->level_x : h->cur[h->heap[0]].x;
+    if (rc == 1 && h->cur[h->heap[0]].x < x)
+        x = h->cur[h->heap[0]].x;
+    int any = 0;
+    if (h->nlevel && h->level_x == x)
+        rc = level_row(h, x, &any);
+    else
+        rc = TALLY_OK;
+    if (!rc)
+        rc = heap_row(h, x, &any);
+    if (rc < 0)
+        return rc;
+    settle_taken(h);
     while (h->has_obj == 1 && h->obj.x <= x) {
         tally_history_cell *cell = h->obj.x == x ? cell_by_id(h, h->obj.metric_id) : NULL;
         if (cell) {
@@ -474,6 +504,8 @@ void tally_history_close(tally_history *h)
     free(h->key_end);
     buf_free(&h->keys);
     free(h->heap);
+    free(h->level);
+    free(h->taken);
     free(h->set);
     free(h->ids);
     free(h);
