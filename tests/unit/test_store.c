@@ -351,6 +351,16 @@ static void test_copy_alone_and_side_files(void **state)
     free(done);
 }
 
+/* Finishes run and opens every step row of it. */
+static char *finish_and_read(tally_run *run, tally_store **st, tally_history **h)
+{
+    char *path = tu_run_finish(run, 0);
+    *st = tu_store_open(path);
+    assert_int_equal(tally_history_open(*st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, h),
+                     TALLY_OK);
+    return path;
+}
+
 /* A key with the step in it: thousands of metrics of one point each.  Rows
  * come out in step order holding exactly their own cells. */
 static void test_history_many_keys(void **state)
@@ -369,11 +379,9 @@ static void test_history_many_keys(void **state)
         if (i % 500 == 499)
             assert_int_equal(tally_flush(run), TALLY_OK);
     }
-    char *path = tu_run_finish(run, 0);
-    tally_store *st = tu_store_open(path);
+    tally_store *st;
     tally_history *h;
-    assert_int_equal(tally_history_open(st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, &h),
-                     TALLY_OK);
+    char *path = finish_and_read(run, &st, &h);
     tally_history_row row;
     int64_t want = 0;
     while (tally_history_next(h, &row) == 1) {
@@ -462,11 +470,9 @@ static void test_history_level(void **state)
         if (s % 128 == 127)
             assert_int_equal(tally_flush(run), TALLY_OK);
     }
-    char *path = tu_run_finish(run, 0);
-    tally_store *st = tu_store_open(path);
+    tally_store *st;
     tally_history *h;
-    assert_int_equal(tally_history_open(st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, &h),
-                     TALLY_OK);
+    char *path = finish_and_read(run, &st, &h);
     tally_history_row row;
     int64_t want = 0;
     while (tally_history_next(h, &row) == 1) {
