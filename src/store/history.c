@@ -10,6 +10,13 @@
  * point (x_min, from the metric row) comes to the front and is closed when
  * it runs out, so a run of a million keys logged once each has a handful
  * open at a time; a row costs the cells it holds, not the columns.
+ *
+ * The common run is dense: most metrics logged at every step.  The heap
+ * would only shuffle cursors that all wait at one x, so those are kept
+ * apart, in the "level": a list in cursor order of open cursors waiting at
+ * one x.  A row takes the level in one pass, with no sifting and no sort;
+ * the heap holds the rest.  A level cursor that moves on to another x goes
+ * into the heap; a heap cursor that moves on to the level's x joins it.
  * Memory stays flat however long the run.  A damaged chunk or batch is
  * stepped over (the store handle records it, tally_store_damage): rows go
  * on without its values.
@@ -45,6 +52,11 @@ struct tally_history {
     size_t n;
     size_t *heap; /* cursor indices, a min-heap on (x, index) */
     size_t nheap;
+    size_t *level; /* open cursors all waiting at level_x, ascending */
+    size_t nlevel;
+    int64_t level_x;
+    size_t *taken; /* the cursors the heap gave this row, ascending */
+    size_t ntaken;
     size_t *set;  /* the cells holding a value in the current row */
     size_t nset;
     struct by_id {
@@ -121,6 +133,12 @@ static int object_next(tally_history *h)
 
 /* ---- the heap ---- */
 
+static int by_index(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int heap_less(const tally_history *h, size_t a, size_t b)
 {
     return h->cur[a].x < h->cur[b].x || (h->cur[a].x == h->cur[b].x && a < b);
@@ -140,6 +158,19 @@ static void heap_down(tally_history *h, size_t i)
         h->heap[i] = h->heap[m];
         h->heap[m] = t;
         i = m;
+    }
+}
+
+/* Puts cursor i into the heap. */
+static void heap_push(tally_history *h, size_t i)
+{
+    size_t k = h->nheap++;
+    h->heap[k] = i;
+    while (k > 0 && heap_less(h, h->heap[k], h->heap[(k - 1) / 2])) {
+        size_t p = (k - 1) / 2, t = h->heap[k];
+        h->heap[k] = h->heap[p];
+        h->heap[p] = t;
+        k = p;
     }
 }
 
@@ -197,14 +228,7 @@ static int add_column(tally_history *h, const tally_metric_info *m)
     /* x_min bounds the first point from below; heap_settle() opens the
      * cursor and finds the real one when it comes to the front. */
     h->cur[i].x = m->x_min > h->x0 ? m->x_min : h->x0;
-    size_t k = h->nheap++;
-    h->heap[k] = i;
-    while (k > 0 && heap_less(h, h->heap[k], h->heap[(k - 1) / 2])) {
-        size_t p = (k - 1) / 2, t = h->heap[k];
-        h->heap[k] = h->heap[p];
-        h->heap[p] = t;
-        k = p;
-    }
+    heap_push(h, i);
     return TALLY_OK;
 }
 
@@ -216,9 +240,12 @@ static int choose_columns(tally_history *h, const char *glob)
     h->json = calloc(n + 1, sizeof *h->json);
     h->key_end = calloc(n + 1, sizeof *h->key_end);
     h->heap = calloc(n + 1, sizeof *h->heap);
+    h->level = calloc(n + 1, sizeof *h->level);
+    h->taken = calloc(n + 1, sizeof *h->taken);
     h->set = calloc(n + 1, sizeof *h->set);
     h->ids = calloc(n + 1, sizeof *h->ids);
-    if (!h->cells || !h->cur || !h->json || !h->key_end || !h->heap || !h->set || !h->ids)
+    if (!h->cells || !h->cur || !h->json || !h->key_end || !h->heap || !h->level ||
+        !h->taken || !h->set || !h->ids)
         return TALLY_ENOMEM;
     /* Step axis: _timestamp and _runtime first, then the chosen metrics. */
     static const char *const hidden[] = {"_timestamp", "_runtime"};
@@ -287,17 +314,115 @@ static tally_history_cell *cell_by_id(tally_history *h, int64_t id)
     return hit ? &h->cells[hit->cell] : NULL;
 }
 
-static int by_index(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Marks cell i as holding a value in this row. */
 static void touch(tally_history *h, size_t i)
 {
     if (h->cells[i].kind == 0)
         h->set[h->nset++] = i;
+}
+
+/* Takes cursor i's value at x into the row (points sharing one x: the
+ * later value wins) and steps it past x.  Returns 1 when it has a point
+ * left, 0 when it ran out (it is closed), < 0 on a read error. */
+static int take(tally_history *h, size_t i, int64_t x, int *any)
+{
+    cursor *c = &h->cur[i];
+    touch(h, i);
+    h->cells[i].kind = 1;
+    *any |= !h->cells[i].metric->hidden;
+    int more = 1;
+    while (more && c->x == x) {
+        h->cells[i].y = c->y;
+        int rc = cursor_next(c);
+        if (rc < 0)
+            return rc;
+        more = rc;
+    }
+    if (!more) {
+        tally_points_close(c->points);
+        c->points = NULL;
+    }
+    return more;
+}
+
+/* The level's row at x: every cursor gives its value, in cursor order.
+ * The level goes on at the x the first cursor left moved on to; one that
+ * moved elsewhere goes into the heap, one that ran out leaves. */
+static int level_row(tally_history *h, int64_t x, int *any)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < h->nlevel; k++) {
+        size_t i = h->level[k];
+        int more = take(h, i, x, any);
+        if (more < 0)
+            return more;
+        if (!more)
+            continue;
+        if (kept == 0)
+            h->level_x = h->cur[i].x;
+        if (h->cur[i].x == h->level_x)
+            h->level[kept++] = i;
+        else
+            heap_push(h, i);
+    }
+    h->nlevel = kept;
+    return TALLY_OK;
+}
+
+/* The heap's row at x: cursors leave the front in (x, index) order, give
+ * their value and wait in `taken` for settle_taken(). */
+static int heap_row(tally_history *h, int64_t x, int *any)
+{
+    int rc;
+    h->ntaken = 0;
+    while ((rc = heap_settle(h)) == 1 && h->cur[h->heap[0]].x == x) {
+        size_t i = h->heap[0];
+        heap_front_moved(h, 1);
+        int more = take(h, i, x, any);
+        if (more < 0)
+            return more;
+        if (more)
+            h->taken[h->ntaken++] = i;
+    }
+    return rc < 0 ? rc : TALLY_OK;
+}
+
+/* The cursors the heap gave this row: those that moved on to the level's x
+ * (with no level, the first one's) join it, merged in cursor order from the
+ * back; the rest go back into the heap. */
+static void settle_taken(tally_history *h)
+{
+    if (h->ntaken == 0)
+        return;
+    if (h->nlevel == 0)
+        h->level_x = h->cur[h->taken[0]].x;
+    size_t join = 0;
+    for (size_t k = 0; k < h->ntaken; k++) {
+        size_t i = h->taken[k];
+        if (h->cur[i].x == h->level_x)
+            h->taken[join++] = i;
+        else
+            heap_push(h, i);
+    }
+    size_t a = h->nlevel, b = join, out = a + b;
+    while (b > 0)
+        h->level[--out] = a > 0 && h->level[a - 1] > h->taken[b - 1] ? h->level[--a]
+                                                                     : h->taken[--b];
+    h->nlevel += join;
+    h->ntaken = 0;
+}
+
+/* Puts the row's cells in cursor order.  The level's come in order, and
+ * so do the heap's after them; a sort is needed only when the two
+ * interleave or a cell holding only a non-scalar value joined. */
+static void sort_set(tally_history *h)
+{
+    for (size_t k = 1; k < h->nset; k++) {
+        if (h->set[k - 1] > h->set[k]) {
+            qsort(h->set, h->nset, sizeof *h->set, by_index);
+            return;
+        }
+    }
 }
 
 int tally_history_next(tally_history *h, tally_history_row *row)
@@ -314,34 +439,24 @@ int tally_history_next(tally_history *h, tally_history_row *row)
     }
     h->nset = 0;
     int rc = heap_settle(h);
-    if (rc <= 0)
-        return rc;
-    int64_t x = h->cur[h->heap[0]].x;
-    int any = 0;
-    /* Every cursor waiting at x gives its value; points sharing one x: the
-     * later value wins. */
-    while ((rc = heap_settle(h)) == 1 && h->cur[h->heap[0]].x == x) {
-        size_t i = h->heap[0];
-        cursor *c = &h->cur[i];
-        touch(h, i);
-        h->cells[i].kind = 1;
-        any |= !h->cells[i].metric->hidden;
-        int more = 1;
-        while (more && c->x == x) {
-            h->cells[i].y = c->y;
-            int nrc = cursor_next(c);
-            if (nrc < 0)
-                return nrc;
-            more = nrc;
-        }
-        if (!more) {
-            tally_points_close(c->points);
-            c->points = NULL;
-        }
-        heap_front_moved(h, !more);
-    }
     if (rc < 0)
         return rc;
+    if (rc == 0 && h->nlevel == 0)
+        return 0;
+    /* The row's x: the smaller of the level's and the heap front's. */
+    int64_t x = h->nlevel ? h->level_x : h->cur[h->heap[0]].x;
+    if (rc == 1 && h->cur[h->heap[0]].x < x)
+        x = h->cur[h->heap[0]].x;
+    int any = 0;
+    if (h->nlevel && h->level_x == x)
+        rc = level_row(h, x, &any);
+    else
+        rc = TALLY_OK;
+    if (!rc)
+        rc = heap_row(h, x, &any);
+    if (rc < 0)
+        return rc;
+    settle_taken(h);
     while (h->has_obj == 1 && h->obj.x <= x) {
         tally_history_cell *cell = h->obj.x == x ? cell_by_id(h, h->obj.metric_id) : NULL;
         if (cell) {
@@ -362,7 +477,7 @@ int tally_history_next(tally_history *h, tally_history_row *row)
         if (rc)
             return rc;
     }
-    qsort(h->set, h->nset, sizeof *h->set, by_index);
+    sort_set(h);
     row->x = x;
     row->ncells = h->n;
     row->cells = h->cells;
@@ -389,6 +504,8 @@ void tally_history_close(tally_history *h)
     free(h->key_end);
     buf_free(&h->keys);
     free(h->heap);
+    free(h->level);
+    free(h->taken);
     free(h->set);
     free(h->ids);
     free(h);

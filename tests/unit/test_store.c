@@ -466,6 +466,16 @@ static void test_hot_journal(void **state)
     free(path);
 }
 
+/* Finishes run and opens every step row of it. */
+static char *finish_and_read(tally_run *run, tally_store **st, tally_history **h)
+{
+    char *path = tu_run_finish(run, 0);
+    *st = tu_store_open(path);
+    assert_int_equal(tally_history_open(*st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, h),
+                     TALLY_OK);
+    return path;
+}
+
 /* A key with the step in it: thousands of metrics of one point each.  Rows
  * come out in step order holding exactly their own cells. */
 static void test_history_many_keys(void **state)
@@ -484,11 +494,9 @@ static void test_history_many_keys(void **state)
         if (i % 500 == 499)
             assert_int_equal(tally_flush(run), TALLY_OK);
     }
-    char *path = tu_run_finish(run, 0);
-    tally_store *st = tu_store_open(path);
+    tally_store *st;
     tally_history *h;
-    assert_int_equal(tally_history_open(st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, &h),
-                     TALLY_OK);
+    char *path = finish_and_read(run, &st, &h);
     tally_history_row row;
     int64_t want = 0;
     while (tally_history_next(h, &row) == 1) {
@@ -528,6 +536,90 @@ static void test_history_many_keys(void **state)
     tally_history_close(h);
     assert_int_equal(rows, 3000);
     assert_int_equal(with_k, 1 + 10 + 100 + 1000); /* k1, k1x, k1xx, k1xxx */
+    tally_store_close(st);
+    free(path);
+}
+
+/* What test_history_level logs: metric k's value at step s, or 0 when it
+ * logs nothing there. */
+static const char *const level_names[] = {"a", "b", "ends", "val", "late", "gap", "note"};
+
+static int level_logged(size_t k, int64_t s, double *y)
+{
+    *y = (double)s * (double)(k + 1);
+    switch (k) {
+    case 2:
+        return s < 200; /* stops: leaves the dense cursors */
+    case 3:
+        return s % 50 == 0; /* an eval metric: never dense */
+    case 4:
+        return s >= 300; /* starts late, dense from then on */
+    case 5:
+        return s < 100 || s >= 150; /* a gap, then dense again */
+    case 6:
+        return s % 7 == 0; /* a string */
+    default:
+        return 1;
+    }
+}
+
+/* Dense metrics read as one level while others leave, join, pause and
+ * come back: every row holds exactly what was logged at its step, with the
+ * set in column order. */
+static void test_history_level(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "level");
+    enum { STEPS = 600, NK = sizeof level_names / sizeof *level_names };
+    for (int64_t s = 0; s < STEPS; s++) {
+        for (size_t k = 0; k < NK; k++) {
+            double y;
+            if (!level_logged(k, s, &y))
+                continue;
+            if (k == 6)
+                assert_int_equal(tally_log_str(run, level_names[k], "x"), TALLY_OK);
+            else
+                assert_int_equal(tally_log(run, level_names[k], y), TALLY_OK);
+        }
+        assert_int_equal(tally_commit(run), TALLY_OK);
+        if (s % 128 == 127)
+            assert_int_equal(tally_flush(run), TALLY_OK);
+    }
+    tally_store *st;
+    tally_history *h;
+    char *path = finish_and_read(run, &st, &h);
+    tally_history_row row;
+    int64_t want = 0;
+    while (tally_history_next(h, &row) == 1) {
+        assert_int_equal(row.x, want);
+        size_t seen = 0, expect = 2; /* _timestamp, _runtime */
+        for (size_t i = 0; i < row.ncells; i++) {
+            const tally_history_cell *c = &row.cells[i];
+            const char *name = c->metric->name;
+            size_t k = 0;
+            while (k < NK && strcmp(level_names[k], name) != 0)
+                k++;
+            double y;
+            int logged = k == NK ? name[0] == '_' : level_logged(k, want, &y);
+            if (!logged) {
+                assert_int_equal(c->kind, 0);
+                continue;
+            }
+            if (k < NK)
+                expect++;
+            assert_int_not_equal(c->kind, 0);
+            assert_int_equal(row.set[seen++], i); /* in column order */
+            if (k == 6)
+                assert_string_equal(c->json, "\"x\"");
+            else if (k < NK)
+                assert_true(c->kind == 1 && c->y == y);
+        }
+        assert_int_equal(seen, expect);
+        assert_int_equal(row.nset, expect);
+        want++;
+    }
+    tally_history_close(h);
+    assert_int_equal(want, STEPS);
     tally_store_close(st);
     free(path);
 }
@@ -702,6 +794,7 @@ int main(void)
         TU_DIR_TEST(test_resume_continues_tail),
         TU_DIR_TEST(test_string_batches),
         TU_DIR_TEST(test_history_many_keys),
+        TU_DIR_TEST(test_history_level),
         TU_DIR_TEST(test_copy_alone_and_side_files),
         TU_DIR_TEST(test_hot_journal),
         TU_DIR_TEST(test_schema1_reads),
