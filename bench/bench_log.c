@@ -145,17 +145,27 @@ static double bench_floor(const char keys[][32])
     return in_calls / ((double)METRICS * STEPS) * 1e9;
 }
 
+/* A run with default options (the system sampler and console capture run
+ * too), or NULL after one line on stderr. */
+static tally_run *start_run(const char *dir, const char *project)
+{
+    tally_options opts = {.dir = dir, .project = project};
+    tally_run *run = NULL;
+    int rc = tally_init_ex(&opts, &run);
+    if (rc) {
+        fprintf(stderr, "tally_init: %s\n", tally_strerror(rc));
+        return NULL;
+    }
+    return run;
+}
+
 /* One metric logged per step: the commit's own work (its clock reads, the
  * hidden _timestamp and _runtime points) is most of the call. */
 static int bench_one_metric(const char *dir, double *ns_per_step)
 {
-    tally_options opts = {.dir = dir, .project = "bench1"};
-    tally_run *run;
-    int rc = tally_init_ex(&opts, &run);
-    if (rc) {
-        fprintf(stderr, "tally_init: %s\n", tally_strerror(rc));
+    tally_run *run = start_run(dir, "bench1");
+    if (!run)
         return 1;
-    }
     const long steps = 2000000;
     double t0 = cpu_now();
     for (long step = 0; step < steps; step++) {
@@ -172,13 +182,9 @@ static int bench_one_metric(const char *dir, double *ns_per_step)
 #define JSON_KEYS 10
 static int bench_json(const char *dir, double *ns_per_scalar)
 {
-    tally_options opts = {.dir = dir, .project = "benchjson"};
-    tally_run *run;
-    int rc = tally_init_ex(&opts, &run);
-    if (rc) {
-        fprintf(stderr, "tally_init: %s\n", tally_strerror(rc));
+    tally_run *run = start_run(dir, "benchjson");
+    if (!run)
         return 1;
-    }
     const long steps = 200000;
     unsigned long long rng = 1;
     double in_calls = 0;
@@ -208,16 +214,11 @@ static int bench_tally(const char *dir, double *caller_ns, double *rate, double 
 {
     char keys[METRICS][32];
     make_keys(keys);
-    /* Default options: the system sampler and console capture run too. */
-    tally_options opts = {.dir = dir, .project = "bench"};
     unsigned long long rng = 1;
     double t0 = now();
-    tally_run *run;
-    int rc = tally_init_ex(&opts, &run);
-    if (rc) {
-        fprintf(stderr, "tally_init: %s\n", tally_strerror(rc));
+    tally_run *run = start_run(dir, "bench");
+    if (!run)
         return 1;
-    }
     double in_calls = 0;
     for (long step = 0; step < STEPS; step++) {
         double v[METRICS];
@@ -231,7 +232,7 @@ static int bench_tally(const char *dir, double *caller_ns, double *rate, double 
     }
     char path[4096];
     snprintf(path, sizeof path, "%s", tally_run_path(run));
-    rc = tally_finish(run, 0);
+    int rc = tally_finish(run, 0);
     double t1 = now();
     if (rc) {
         fprintf(stderr, "tally_finish: %s\n", tally_strerror(rc));
