@@ -44,7 +44,10 @@ enum {
     TALLY_EVERSION = -13, /* the run file has a newer schema than this tally knows */
     TALLY_ENOTFOUND = -14, /* no such run, metric or file */
     TALLY_EBUSY = -15,    /* the run is being written by another live process */
-    TALLY_ETIMEDOUT = -16 /* a wait ran past its limit */
+    TALLY_ETIMEDOUT = -16, /* a wait ran past its limit */
+    TALLY_EMEDIA = -17,   /* media that cannot be used: not PNG/JPEG/GIF/WAV..., bad size,
+                           * channels or stride, NaN pixels, bins or edges out of order */
+    TALLY_ETOOBIG = -18   /* an object over its cap (TALLY_MEDIA_MAX_BYTES, ...) */
 };
 
 #define TALLY_KEY_MAX 256 /* bytes, not counting the NUL */
@@ -104,6 +107,105 @@ int tally_log_at(tally_run *run, int64_t step, const char *key, double value);
  * a later step commits the pending row first and moves there; the current
  * step is a no-op; an earlier one is refused with TALLY_ESTEP (one warning). */
 int tally_set_step(tally_run *run, int64_t step);
+
+/* ---- media and objects (src/core/media.c) ----
+ *
+ * Images, galleries, histograms, tables, audio, video and custom plots,
+ * staged into the current step like tally_log() (same step, commit and
+ * tally_log_at rules: log at a step with tally_set_step() first).  Each call
+ * checks its arguments and copies what it is given, so the caller may free
+ * it on return; decoding, encoding (PNG, WAV, GIF) and hashing happen on the
+ * flusher thread.  Bad input gets a TALLY_E* code, one warning, and nothing
+ * of that call is stored; the rest of the step is kept.  An object is
+ * stored once per content (sha256) however often it is logged. */
+
+#define TALLY_MEDIA_MAX_BYTES (64u << 20)  /* one object, as given or as pixels */
+#define TALLY_MEDIA_QUEUE_BYTES (256u << 20) /* objects waiting for the flusher */
+#define TALLY_MEDIA_MAX_SIDE 16384         /* an image's width or height */
+#define TALLY_GALLERY_MAX 108              /* images in one tally_log_images() */
+#define TALLY_HISTOGRAM_BINS 64            /* num_bins 0 */
+#define TALLY_HISTOGRAM_MAX_BINS 512
+#define TALLY_TABLE_MAX_ROWS 10000
+
+enum { TALLY_SAMPLE_U8 = 0, TALLY_SAMPLE_F32 = 1 };
+
+/* One image: raw pixels, or encoded PNG / JPEG bytes, or a PNG / JPEG file
+ * (the first of the three that is set).  Stored as PNG. */
+typedef struct tally_image {
+    const void *pixels; /* raw pixels, rows top to bottom; or NULL and data/path below */
+    int width, height;
+    int channels;  /* 1 gray, 3 RGB, 4 RGBA */
+    size_t stride; /* bytes per row; 0: width * channels * sample size */
+    int sample;    /* TALLY_SAMPLE_U8 (0..255) or TALLY_SAMPLE_F32 (0..1, clamped; NaN refused) */
+    const void *data;
+    size_t size;         /* or encoded PNG / JPEG bytes */
+    const char *path;    /* or a PNG / JPEG file */
+    const char *caption; /* may be NULL */
+} tally_image;
+
+int tally_log_image(tally_run *run, const char *key, const tally_image *image);
+/* A gallery at one step (wandb's list of images): 1..TALLY_GALLERY_MAX. */
+int tally_log_images(tally_run *run, const char *key, const tally_image *images, size_t n);
+
+/* A histogram of n values in num_bins equal bins over [min, max] (0: 64;
+ * at most 512).  NaN and infinite values are left out and counted in one
+ * warning. */
+int tally_log_histogram(tally_run *run, const char *key, const double *values, size_t n,
+                        int num_bins);
+/* A histogram already binned: nbins counts and nbins + 1 increasing edges. */
+int tally_log_histogram_bins(tally_run *run, const char *key, const double *counts,
+                             size_t nbins, const double *edges);
+
+/* A table: {"columns":[...],"data":[[...],...]}, every row as long as the
+ * columns, at most TALLY_TABLE_MAX_ROWS rows. */
+int tally_log_table(tally_run *run, const char *key, const char *table_json);
+/* The same with image cells: a cell {"_type":"image","index":k} stands for
+ * images[k] (k < nimages). */
+int tally_log_table_images(tally_run *run, const char *key, const char *table_json,
+                           const tally_image *images, size_t nimages);
+
+/* Audio: interleaved float samples in -1..1 (stored as 16-bit PCM WAV), or
+ * encoded WAV bytes, or a WAV file. */
+typedef struct tally_audio {
+    const float *samples; /* frames * channels values; or NULL and data/path below */
+    size_t frames;
+    int channels;    /* 1..8 */
+    int sample_rate; /* Hz, 1..384000 */
+    const void *data;
+    size_t size;         /* or WAV bytes */
+    const char *path;    /* or a WAV file */
+    const char *caption; /* may be NULL */
+} tally_audio;
+int tally_log_audio(tally_run *run, const char *key, const tally_audio *audio);
+
+/* Video: raw frames (encoded as a GIF at fps), or the bytes of a GIF, MP4,
+ * WebM or Ogg file, or such a file (format from its contents). */
+typedef struct tally_video {
+    const void *frames; /* nframes images of width x height x channels, one after another */
+    int nframes, width, height, channels; /* channels 1, 3 or 4 */
+    int sample;   /* TALLY_SAMPLE_U8 or TALLY_SAMPLE_F32 */
+    double fps;   /* 0: 4, as wandb */
+    const void *data;
+    size_t size;         /* or encoded bytes */
+    const char *path;    /* or a file */
+    const char *caption; /* may be NULL */
+} tally_video;
+int tally_log_video(tally_run *run, const char *key, const tally_video *video);
+
+/* A custom chart (wandb.plot.*): a table and the preset that draws it.
+ * preset: "line" {x,y,stroke}, "scatter" {x,y}, "bar" {label,value},
+ * "histogram" {value}, "line_series" {step,lineKey,lineVal},
+ * "confusion_matrix" {Actual,Predicted,nPredictions}, "pr_curve" and
+ * "roc_curve" {x,y,class}.  fields_json maps the preset's fields to the
+ * table's columns ({"x":"epoch","y":"loss"}; NULL: the fields' own names).
+ * Stored as the table <key>_table plus the chart's config, as wandb does. */
+typedef struct tally_plot {
+    const char *preset;
+    const char *table_json;  /* {"columns":[...],"data":[[...],...]} */
+    const char *fields_json; /* may be NULL */
+    const char *title;       /* may be NULL */
+} tally_plot;
+int tally_log_plot(tally_run *run, const char *key, const tally_plot *plot);
 
 /* Closes the current step: stores its row under step N, moves to N+1.  An
  * empty step is not stored and the step does not move. */

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* The newest run-file schema this library reads and writes. */
-#define TALLY_SCHEMA_VERSION 3
+#define TALLY_SCHEMA_VERSION 4
 
 typedef enum tally_state {
     TALLY_STATE_RUNNING = 0,
@@ -66,6 +66,8 @@ typedef struct tally_metric_info {
     const char *name;
     tally_axis axis;
     int is_int;              /* every value logged so far was an integer */
+    int media;               /* a tally_media_type when the key holds objects (images,
+                              * tables, ...: read them with tally_media_open), else 0 */
     const char *step_metric; /* custom x-axis metric name, or NULL */
     unsigned summary;        /* TALLY_SUMMARY_* bits */
     int goal;                /* TALLY_GOAL_* */
@@ -235,6 +237,137 @@ void tally_run_matches_free(tally_run_match *matches, size_t n);
 const char *tally_store_default_root(void);
 
 
+/* ---- media and objects (src/store/media.c) ----
+ *
+ * What tally_log_image() and its siblings stored: each object is a row of
+ * its key at its step, with metadata; the files (PNG, WAV, GIF, table JSON)
+ * live once per sha256 in the run file and are verified against their
+ * checksum when read.  Read only through here (dashboard, CLI, sync). */
+
+typedef enum tally_media_type {
+    TALLY_MEDIA_IMAGE = 1,     /* one image (wandb "image-file") */
+    TALLY_MEDIA_IMAGES = 2,    /* a gallery at one step ("images/separated") */
+    TALLY_MEDIA_HISTOGRAM = 3, /* counts and edges, inline ("histogram") */
+    TALLY_MEDIA_TABLE = 4,     /* "table-file" */
+    TALLY_MEDIA_AUDIO = 5,     /* "audio-file" */
+    TALLY_MEDIA_VIDEO = 6,     /* "video-file" */
+    TALLY_MEDIA_PLOT = 7       /* a custom chart: a table plus its preset */
+} tally_media_type;
+
+/* "image", "images", "histogram", "table", "audio", "video", "plot"; NULL
+ * for anything else. */
+const char *tally_media_type_name(int type);
+
+/* A key that holds objects.  One key holds one type. */
+typedef struct tally_media_key {
+    int64_t metric_id;
+    const char *name;
+    tally_media_type type;
+    int64_t count;                /* objects stored */
+    int64_t first_step, last_step; /* valid when count > 0 */
+} tally_media_key;
+
+/* The keys holding objects, in id order; re-read by tally_store_refresh(). */
+size_t tally_store_media_key_count(const tally_store *store);
+const tally_media_key *tally_store_media_key(const tally_store *store, size_t i);
+const tally_media_key *tally_store_find_media_key(const tally_store *store, const char *name);
+
+/* One file of an object: the image of an image, each image of a gallery,
+ * the PNG of a table's image cell, the table JSON of a table or plot, the
+ * WAV of an audio, the video. */
+typedef struct tally_media_file {
+    char sha256[65]; /* lowercase hex */
+    int64_t size;    /* bytes */
+    const char *format; /* "png", "wav", "gif", "mp4", "webm", "ogg", "json" */
+    int width, height;  /* images and video; 0 otherwise */
+    const char *caption; /* or NULL */
+    /* Where wandb's run directory keeps it:
+     * media/images/<key>_<step>_<sha256[:20]>.png, media/table/...table.json,
+     * media/videos/..., media/audio/... (a '/' in a key makes folders). */
+    const char *path;
+} tally_media_file;
+
+/* One object.  Strings and arrays are borrowed until the next call on the
+ * iterator (or its close). */
+typedef struct tally_media {
+    int64_t metric_id;
+    const char *key;
+    int64_t step;
+    tally_media_type type;
+    const char *meta_json;  /* the stored metadata (docs/format.md) */
+    /* The value wandb's history row holds for it, with paths under media/:
+     * {"_type":"image-file",...}, {"_type":"histogram","values":..,"bins":..}. */
+    const char *wandb_json;
+    size_t nfiles;
+    const tally_media_file *files; /* nfiles: a gallery's images in order,
+                                      a table's JSON first then its image cells */
+    /* by type (0 / NULL when not that type) */
+    int width, height;         /* image: its size; gallery: the first image's */
+    double fps;                /* video made from frames, or a GIF */
+    int nframes;               /* video */
+    int sample_rate, channels; /* audio */
+    double duration;           /* audio, video: seconds (0: unknown) */
+    int64_t nrows, ncols;      /* table, plot */
+    const char *preset;        /* plot: "line", "scatter", ... */
+    const char *fields_json;   /* plot: {"x":"epoch",...} */
+    const char *title;         /* plot, or NULL */
+    const char *panel_json;    /* plot: the _wandb.visualize.<key> config value */
+} tally_media;
+
+/* Objects of one key (metric_id; -1: every key) with step in [step0, step1],
+ * in step order (then key id).  A damaged row is skipped and recorded
+ * (tally_store_damage); tally_media_next returns TALLY_ECORRUPT for it once
+ * and goes on with the next call. */
+typedef struct tally_media_iter tally_media_iter;
+int tally_media_open(tally_store *store, int64_t metric_id, int64_t step0, int64_t step1,
+                     tally_media_iter **out);
+int tally_media_next(tally_media_iter *it, tally_media *out); /* 1, 0 or < 0 */
+void tally_media_close(tally_media_iter *it);
+
+/* The steps at which a key holds an object, ascending, malloc'd (a step
+ * slider).  *steps NULL when none. */
+int tally_media_steps(tally_store *store, int64_t metric_id, int64_t **steps, size_t *n);
+
+/* The bytes of a stored file by its sha256, malloc'd (caller frees).
+ * TALLY_ECORRUPT when they fail their checksum; TALLY_ENOTFOUND. */
+int tally_store_blob(tally_store *store, const char *sha256, void **data, size_t *size);
+
+/* An image decoded to 8-bit RGBA, rows top to bottom, width * 4 bytes each. */
+typedef struct tally_rgba {
+    int width, height;
+    unsigned char *pixels; /* malloc'd */
+} tally_rgba;
+/* Decodes a stored PNG / JPEG / GIF (its first frame) by sha256. */
+int tally_store_image_rgba(tally_store *store, const char *sha256, tally_rgba *out);
+void tally_rgba_free(tally_rgba *image);
+
+/* A histogram object's bins: counts[nbins], edges[nbins + 1], malloc'd. */
+typedef struct tally_histogram {
+    size_t nbins;
+    double *counts, *edges;
+} tally_histogram;
+int tally_media_histogram(const tally_media *media, tally_histogram *out);
+void tally_histogram_free(tally_histogram *hist);
+
+/* A table (or a plot's table): columns, and cells as JSON text, row-major.
+ * An image cell is {"_type":"image-file","sha256":...,"path":...,...}. */
+typedef struct tally_table {
+    size_t ncols, nrows;
+    char **columns; /* ncols, UTF-8 */
+    char **cells;   /* nrows * ncols JSON values */
+} tally_table;
+int tally_media_table(tally_store *store, const tally_media *media, tally_table **out);
+void tally_table_free(tally_table *table);
+
+/* An audio object's samples as float in -1..1, interleaved, malloc'd. */
+typedef struct tally_pcm {
+    int sample_rate, channels;
+    size_t frames;
+    float *samples;
+} tally_pcm;
+int tally_media_audio(tally_store *store, const tally_media *media, tally_pcm *out);
+void tally_pcm_free(tally_pcm *pcm);
+
 /* ---- history rows (src/store/history.c) ----
  *
  * A consistent view: between tally_store_snapshot_begin() and _end() every
@@ -247,10 +380,11 @@ int tally_store_snapshot_end(tally_store *store);
 /* One column of a history row. */
 typedef struct tally_history_cell {
     const tally_metric_info *metric;
-    int kind;         /* 0: no value at this x; 1: a scalar in y; 2: JSON text in json */
+    int kind;         /* 0: no value at this x; 1: a scalar in y; 2: JSON text in json
+                       * (an object: its tally_media.wandb_json) */
     double y;
     const char *json; /* kind 2: the value as JSON, borrowed until the next row */
-    const char *type; /* kind 2: "string", "json" or "int" */
+    const char *type; /* kind 2: "string", "json", "int", or a media type name */
 } tally_history_cell;
 
 /* One row: every value logged at one x (a step, or a sample time in ms). */

@@ -26,6 +26,8 @@ const char *tally_strerror(int code)
     case TALLY_ENOTFOUND: return "no such run, metric or file";
     case TALLY_EBUSY: return "the run is being written by another live process";
     case TALLY_ETIMEDOUT: return "timed out waiting for the run file to be written";
+    case TALLY_EMEDIA: return "media that cannot be used (bad size, format or values)";
+    case TALLY_ETOOBIG: return "the object is over its size cap";
     default: return "unknown error";
     }
 }
