@@ -947,3 +947,34 @@ int tally_media_table(tally_store *st, const tally_media *media, tally_table **o
     free(text);
     return rc;
 }
+
+/* ---- images ---- */
+
+void tally_rgba_free(tally_rgba *image)
+{
+    if (!image)
+        return;
+    free(image->pixels);
+    memset(image, 0, sizeof *image);
+}
+
+int tally_store_image_rgba(tally_store *st, const char *sha256, tally_rgba *out)
+{
+    if (!out)
+        return TALLY_EINVAL;
+    memset(out, 0, sizeof *out);
+    void *data = NULL;
+    size_t size = 0;
+    int rc = tally_store_blob(st, sha256, &data, &size);
+    if (rc)
+        return rc;
+    media_pixels px = {0};
+    rc = media_image_decode_rgba(data, size, &px);
+    free(data);
+    if (rc)
+        return rc;
+    out->width = px.width;
+    out->height = px.height;
+    out->pixels = px.pixels;
+    return TALLY_OK;
+}
