@@ -526,6 +526,216 @@ static void test_histogram(void **state)
     free(v);
 }
 
+/* ---- WAV ---- */
+
+static uint32_t le32(const unsigned char *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static unsigned le16(const unsigned char *p) { return p[0] | (unsigned)p[1] << 8; }
+
+static int decode_wav(const void *d, size_t n)
+{
+    media_pcm pcm;
+    int rc = media_wav_decode(d, n, &pcm);
+    if (rc == 0)
+        media_pcm_free(&pcm);
+    return rc;
+}
+
+static void test_wav_round_trip(void **state)
+{
+    (void)state;
+    enum { FRAMES = 1001, CH = 2 };
+    float *s = malloc(FRAMES * CH * sizeof *s);
+    for (size_t i = 0; i < FRAMES * CH; i++)
+        s[i] = (float)sin((double)i * 0.01) * (i % 7 == 0 ? 1.5f : 1.0f);
+    s[0] = -1.0f;
+    s[1] = 1.0f;
+    s[2] = 0.0f;
+    s[3] = -2.0f;
+    buf wav = BUF_INIT;
+    buf_puts(&wav, "x"); /* appended after what is there */
+    assert_int_equal(media_wav_encode(s, FRAMES, CH, 22050, &wav), 0);
+    const unsigned char *h = (const unsigned char *)wav.data + 1;
+    size_t size = wav.len - 1;
+    assert_int_equal(size, 44 + FRAMES * CH * 2);
+    assert_memory_equal(h, "RIFF", 4);
+    assert_int_equal(le32(h + 4), size - 8);
+    assert_memory_equal(h + 8, "WAVEfmt ", 8);
+    assert_int_equal(le32(h + 16), 16);
+    assert_int_equal(le16(h + 20), 1);
+    assert_int_equal(le16(h + 22), CH);
+    assert_int_equal(le32(h + 24), 22050);
+    assert_int_equal(le32(h + 28), 22050 * CH * 2);
+    assert_int_equal(le16(h + 32), CH * 2);
+    assert_int_equal(le16(h + 34), 16);
+    assert_memory_equal(h + 36, "data", 4);
+    assert_int_equal(le32(h + 40), FRAMES * CH * 2);
+    assert_int_equal((int16_t)le16(h + 44), -32767);
+    assert_int_equal((int16_t)le16(h + 46), 32767);
+    assert_int_equal(media_sniff(h, size), MEDIA_FMT_WAV);
+    media_pcm pcm;
+    assert_int_equal(media_wav_decode(h, size, &pcm), 0);
+    assert_int_equal(pcm.sample_rate, 22050);
+    assert_int_equal(pcm.channels, CH);
+    assert_int_equal(pcm.frames, FRAMES);
+    for (size_t i = 0; i < FRAMES * CH; i++) {
+        float want = s[i] < -1.0f ? -1.0f : s[i] > 1.0f ? 1.0f : s[i];
+        if (fabsf(pcm.samples[i] - want) > 1.0f / 32767)
+            fail_msg("sample %zu: %g, logged %g", i, pcm.samples[i], s[i]);
+    }
+    media_pcm_free(&pcm);
+    assert_prefixes_refused(h, size, 3, decode_wav);
+    assert_int_equal(media_wav_decode(h, size, NULL), TALLY_EMEDIA);
+    /* empty audio is a valid WAV */
+    buf empty = BUF_INIT;
+    assert_int_equal(media_wav_encode(NULL, 0, 1, 8000, &empty), 0);
+    assert_int_equal(empty.len, 44);
+    assert_int_equal(media_wav_decode(empty.data, empty.len, &pcm), 0);
+    assert_int_equal(pcm.frames, 0);
+    media_pcm_free(&pcm);
+    buf_free(&empty);
+    /* bad arguments leave the buffer as it was */
+    size_t len = wav.len;
+    assert_int_equal(media_wav_encode(s, FRAMES, 0, 22050, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(s, FRAMES, 9, 22050, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(s, FRAMES, 1, 0, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(s, FRAMES, 1, 384001, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(NULL, FRAMES, 1, 8000, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(s, (size_t)1 << 40, 1, 8000, &wav), TALLY_ETOOBIG);
+    s[500] = NAN;
+    assert_int_equal(media_wav_encode(s, FRAMES, CH, 22050, &wav), TALLY_EMEDIA);
+    assert_int_equal(wav.len, len);
+    buf_free(&wav);
+    free(s);
+}
+
+/* A WAV written by hand: a LIST chunk first, an odd-sized chunk with its
+ * pad byte, then data before fmt. */
+static size_t wav_by_hand(unsigned char *w, unsigned tag, unsigned ch, unsigned bits,
+                          const void *samples, size_t bytes, int extensible)
+{
+    size_t n = 0;
+    memcpy(w, "RIFF\0\0\0\0WAVE", 12);
+    n = 12;
+    memcpy(w + n, "LIST\3\0\0\0abc\0", 12); /* 3 bytes and a pad */
+    n += 12;
+    memcpy(w + n, "data", 4);
+    w[n + 4] = (unsigned char)bytes;
+    w[n + 5] = (unsigned char)(bytes >> 8);
+    w[n + 6] = w[n + 7] = 0;
+    memcpy(w + n + 8, samples, bytes);
+    n += 8 + bytes;
+    memcpy(w + n, "fmt ", 4);
+    unsigned flen = extensible ? 40 : 16;
+    w[n + 4] = (unsigned char)flen;
+    w[n + 5] = w[n + 6] = w[n + 7] = 0;
+    unsigned char *f = w + n + 8;
+    memset(f, 0, flen);
+    f[0] = (unsigned char)(extensible ? 0xfe : tag);
+    f[1] = extensible ? 0xff : 0;
+    f[2] = (unsigned char)ch;
+    f[4] = 0x44; /* 44100 */
+    f[5] = 0xac;
+    f[12] = (unsigned char)(ch * bits / 8);
+    f[14] = (unsigned char)bits;
+    if (extensible) {
+        f[16] = 22;
+        f[18] = (unsigned char)bits;
+        f[24] = (unsigned char)tag;
+        memcpy(f + 26, "\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71", 14);
+    }
+    n += 8 + flen;
+    unsigned riff = (unsigned)(n - 8);
+    w[4] = (unsigned char)riff;
+    w[5] = (unsigned char)(riff >> 8);
+    return n;
+}
+
+static void expect_wav(const unsigned char *w, size_t n, unsigned ch, const float *want,
+                       size_t nwant, float tol)
+{
+    media_pcm pcm;
+    assert_int_equal(media_wav_decode(w, n, &pcm), 0);
+    assert_int_equal(pcm.sample_rate, 44100);
+    assert_int_equal(pcm.channels, ch);
+    assert_int_equal(pcm.frames * ch, nwant);
+    for (size_t i = 0; i < nwant; i++)
+        if (fabsf(pcm.samples[i] - want[i]) > tol)
+            fail_msg("sample %zu: %g, want %g", i, pcm.samples[i], want[i]);
+    media_pcm_free(&pcm);
+}
+
+static void test_wav_formats(void **state)
+{
+    (void)state;
+    unsigned char w[512];
+    const float want[4] = {0.0f, 1.0f, -1.0f, 0.5f};
+    const unsigned char u8[4] = {128, 255, 1, 191};
+    for (int ext = 0; ext <= 1; ext++) {
+        expect_wav(w, wav_by_hand(w, 1, 2, 8, u8, 4, ext), 2, want, 4, 1.0f / 127);
+        const unsigned char s24[12] = {0, 0, 0, 0xff, 0xff, 0x7f, 1, 0, 0x80, 0xff, 0xff, 0x3f};
+        expect_wav(w, wav_by_hand(w, 1, 1, 24, s24, 12, ext), 1, want, 4, 1e-6f);
+        const int32_t s32[4] = {0, INT32_MAX, -INT32_MAX, 0x3fffffff};
+        expect_wav(w, wav_by_hand(w, 1, 4, 32, s32, 16, ext), 4, want, 4, 1e-6f);
+        const float f32[4] = {0.0f, 3.0f, -1.0f, 0.5f}; /* clamped */
+        expect_wav(w, wav_by_hand(w, 3, 1, 32, f32, 16, ext), 1, want, 4, 0.0f);
+        const double f64[4] = {NAN, 1.0, -1.0, 0.5}; /* NaN reads as 0 */
+        expect_wav(w, wav_by_hand(w, 3, 2, 64, f64, 32, ext), 2, want, 4, 0.0f);
+    }
+    /* a trailing partial frame is left out */
+    const int16_t s16[3] = {0, 32767, -32767};
+    expect_wav(w, wav_by_hand(w, 1, 2, 16, s16, 6, 0), 2, want, 2, 1e-6f);
+
+    /* what is not a WAV tally reads */
+    size_t n = wav_by_hand(w, 1, 1, 16, s16, 6, 0);
+    assert_int_equal(decode_wav(w, n), 0);
+    unsigned char bad[512];
+    size_t fmt = n - 16; /* the fmt chunk's body */
+    struct {
+        size_t at;
+        unsigned char v;
+    } edits[] = { /* tag, channels, bits, rate 0, 257 channels, a short fmt, magic, data size */{fmt, 2},     {fmt, 0},          {fmt + 2, 0},  {fmt + 2, 9},
+                 {fmt + 14, 12}, {fmt + 14, 0},   {fmt + 4, 0},  {fmt + 3, 1},
+                 {fmt - 4, 15},  {0, 'X'},        {8, 'X'},      {30, 0xff}};
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        memcpy(bad, w, n);
+        bad[edits[i].at] = edits[i].v;
+        if (edits[i].at == fmt + 4) /* rate 0 */
+            bad[fmt + 5] = 0;
+        int rc = decode_wav(bad, n);
+        if (rc != TALLY_EMEDIA)
+            fail_msg("edit %zu: %d", i, rc);
+    }
+    /* an extensible header with a GUID that is not PCM's or float's */
+    n = wav_by_hand(w, 1, 1, 16, s16, 6, 1);
+    assert_int_equal(decode_wav(w, n), 0);
+    w[n - 2] ^= 1;
+    assert_int_equal(decode_wav(w, n), TALLY_EMEDIA);
+    /* no fmt, no data */
+    assert_int_equal(decode_wav("RIFF\4\0\0\0WAVE", 12), TALLY_EMEDIA);
+    assert_int_equal(decode_wav("RIFF\4\0\0\0WAVEdata\0\0\0\0", 20), TALLY_EMEDIA);
+    assert_int_equal(decode_wav(NULL, 20), TALLY_EMEDIA);
+    assert_int_equal(decode_wav("RIFF\4\0\0\0AVI ", 12), TALLY_EMEDIA);
+}
+
+static void test_wav_too_big(void **state)
+{
+    (void)state;
+    /* 8-bit mono whose floats would pass TALLY_MEDIA_MAX_BYTES */
+    size_t bytes = TALLY_MEDIA_MAX_BYTES / sizeof(float) + 2;
+    unsigned char *w = calloc(1, 44 + bytes);
+    assert_non_null(w);
+    memcpy(w, "RIFF\0\0\0\0WAVEfmt \20\0\0\0\1\0\1\0\x40\x1f\0\0\x40\x1f\0\0\1\0\x08\0data", 40);
+    for (int i = 0; i < 4; i++)
+        w[40 + i] = (unsigned char)(bytes >> (8 * i));
+    assert_int_equal(decode_wav(w, 44 + bytes), TALLY_ETOOBIG);
+    assert_int_equal(decode_wav(w, 44 + bytes - 3), TALLY_EMEDIA);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -538,6 +748,9 @@ int main(void)
         cmocka_unit_test(test_jpeg_refused),
         cmocka_unit_test(test_pixels_from_f32),
         cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_wav_round_trip),
+        cmocka_unit_test(test_wav_formats),
+        cmocka_unit_test(test_wav_too_big),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
