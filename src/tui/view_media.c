@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "media/media.h"
+#include "tui/braille.h"
 #include "tui/histlayout.h"
 #include "tui/imgdraw.h"
 #include "tui/mediaplot.h"
