@@ -606,7 +606,9 @@ static void draw_ridgeline(canvas *c, canvas_rect r, const media_key *k, int asc
     for (size_t i = 0; i < n; i++) {
         /* Older ridges dim cyan, the step on the slider bright yellow. */
         int color = i + 1 == n ? CANVAS_YELLOW : CANVAS_CYAN;
-        for (int px = 0; px + 1 < pw; px++)
+        /* Only over the ridge's own range: no baseline across the rest. */
+        int a = chart_px(sel[i].edges[0], lo, hi, pw), z = chart_px(sel[i].edges[sel[i].nbins], lo, hi, pw);
+        for (int px = a < 0 ? 0 : a; px + 1 < pw && px < z; px++)
             braille_line(&b, px, ys[i * (size_t)pw + (size_t)px], px + 1,
                          ys[i * (size_t)pw + (size_t)px + 1], color);
     }
@@ -663,8 +665,11 @@ static void draw_distribution(canvas *c, canvas_rect r, const media_key *k, int 
         double q[HIST_NQ];
         histlayout_percentiles(&k->hist[i], histlayout_quantiles, HIST_NQ, q);
         double x = (double)k->hist[i].step;
+        /* Each step's band reaches halfway to its neighbours: filled areas. */
+        double x0 = i > 0 ? (x + (double)k->hist[i - 1].step) / 2 : x;
+        double x1 = i + 1 < n ? (x + (double)k->hist[i + 1].step) / 2 : x;
         for (int b = 0; b < 4; b++)
-            band[b][i] = (chart_point){x, q[b], q[HIST_NQ - 1 - b], NAN, NAN, x, x};
+            band[b][i] = (chart_point){x, q[b], q[HIST_NQ - 1 - b], NAN, NAN, x0, x1};
         med[i] = (chart_point){x, q[4], q[4], q[4], q[4], x, x};
     }
     chart_series s[5] = {{band[0], n, CANVAS_BLUE, 1}, {band[1], n, CANVAS_BLUE, 0},
@@ -1183,8 +1188,9 @@ void view_media_draw(tui_app *app, canvas *c, canvas_rect r, char *hint, size_t 
         if (ph > r.h)
             ph = r.h;
         int rows_fit = r.h / ph > 0 ? r.h / ph : 1;
-        if (rows_fit >= rows_total)
-            ph = r.h / rows_total; /* fill the tab */
+        if (rows_fit > rows_total)
+            rows_fit = rows_total;
+        ph = r.h / rows_fit; /* the panels fill the tab */
         int srow = m->sel / cols;
         if (srow < m->top)
             m->top = srow;
