@@ -74,7 +74,7 @@ static int query_terminal(int in_tmux, termcaps_reply *reply)
 }
 
 /* What the terminal shows of images: the query and the environment. */
-static void detect_graphics(tui_app *app)
+static int detect_graphics(tui_app *app)
 {
     termcaps_env env = {getenv("TERM"),     getenv("TERM_PROGRAM"), getenv("KITTY_WINDOW_ID"),
                         getenv("TMUX"),     getenv("COLORTERM"),    getenv("TALLY_GRAPHICS"),
@@ -87,6 +87,7 @@ static void detect_graphics(tui_app *app)
         app->cell_w = ws.ws_xpixel / ws.ws_col;
         app->cell_h = ws.ws_ypixel / ws.ws_row;
     }
+    return asked;
 }
 
 /* The terminal's colour for a canvas colour (CANVAS_XRGB / _XIDX), -1: default. */
@@ -228,7 +229,7 @@ int tui_main(tui_app *app)
 {
     const char *cs = nl_langinfo(CODESET);
     app->ascii = !(cs && strcmp(cs, "UTF-8") == 0);
-    detect_graphics(app);
+    int asked = detect_graphics(app);
     if (!initscr())
         return 1;
     raw(); /* ^C arrives as a key (quit), so the terminal is always restored */
@@ -238,7 +239,8 @@ int tui_main(tui_app *app)
     curs_set(0);
     set_escdelay(25);
     int colors = has_colors();
-    flushinp(); /* an answer to the graphics query that came late is no key */
+    if (asked)
+        flushinp(); /* an answer to the graphics query that came late is no key */
     if (colors) {
         start_color();
         use_default_colors();

@@ -1220,6 +1220,9 @@ void view_media_draw(tui_app *app, canvas *c, canvas_rect r, char *hint, size_t 
     else if (m->focus && k->type == TALLY_MEDIA_HISTOGRAM)
         snprintf(hint, hint_size, " d %s  [ ] step  { } first/last  Esc back",
                  m->hist_mode ? "offset view" : "distribution view");
+    else if (m->focus)
+        snprintf(hint, hint_size, " [ ] step  { } first/last  L %s  %s  Esc back",
+                 m->linked ? "unlink" : "link", termcaps_gfx_name(app->caps.gfx));
     else
         snprintf(hint, hint_size, " %zu keys  [ ] step  { } first/last  L %s  Enter focus  %s  ? help",
                  n, m->linked ? "unlink" : "link", termcaps_gfx_name(app->caps.gfx));
@@ -1444,6 +1447,7 @@ int view_media_back(tui_app *app)
     media_key *k = focused_table(app);
     if (k && k->table.filter[0]) {
         tablemodel_filter(&k->table, "");
+        k->table_sel = k->table_top = 0;
         return 1;
     }
     if (m->focus && m->big) {
