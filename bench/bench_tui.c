@@ -209,12 +209,17 @@ static int build_media(const char *dir)
             for (int y = 0; y < MEDIA_SIDE; y++)
                 for (int x = 0; x < MEDIA_SIDE; x++) {
                     unsigned char *q = px + ((size_t)y * MEDIA_SIDE + x) * 3;
-                    q[0] = (unsigned char)(x + i), q[1] = (unsigned char)(y * 2 + i * 3);
-                    q[2] = (unsigned char)((x ^ y) + i * 7);
+                    q[0] = (unsigned char)(x / 2 + i), q[1] = (unsigned char)(y / 2);
+                    q[2] = (unsigned char)(i * 7);
                 }
             tally_image im = {.pixels = px, .width = MEDIA_SIDE, .height = MEDIA_SIDE,
                               .channels = 3};
-            if (tally_log_image(run, "img", &im))
+            int rc = tally_log_image(run, "img", &im);
+            for (int tries = 0; rc == TALLY_EFULL && tries < 20; tries++) {
+                tally_flush(run); /* the encoder behind: wait for it, then again */
+                rc = tally_log_image(run, "img", &im);
+            }
+            if (rc)
                 _exit(1);
             if (i == 0) {
                 size_t cap = (size_t)MEDIA_ROWS * 64 + 64, n = 0;

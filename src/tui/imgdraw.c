@@ -91,6 +91,9 @@ int imgdraw_cells(canvas *c, canvas_rect r, const unsigned char *rgba, int w, in
     chafa_canvas_config_set_canvas_mode(cfg, mode);
     chafa_canvas_config_set_symbol_map(cfg, map);
     chafa_canvas_config_set_pixel_mode(cfg, CHAFA_PIXEL_MODE_SYMBOLS);
+    /* Fewer symbol candidates a cell: a slider move stays well inside its
+     * 50 ms on a full screen (0.5, chafa's default, took twice as long). */
+    chafa_canvas_config_set_work_factor(cfg, 0.2f);
     if (mode == CHAFA_CANVAS_MODE_FGBG)
         chafa_canvas_config_set_fg_only_enabled(cfg, TRUE);
     ChafaCanvas *cv = chafa_canvas_new(cfg);
