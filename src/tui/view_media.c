@@ -352,16 +352,8 @@ static img_entry *cache_get(tui_app *app, media_state *m, const char *sha, int *
         } else if (m->cache[i].tick < slot->tick) {
             slot = &m->cache[i];
         }
-    void *data;
-    size_t size;
-    int rc = tally_store_blob(app->run.store, sha, &data, &size);
-    if (rc) {
-        *err = rc;
-        return NULL;
-    }
-    media_pixels px = {0};
-    rc = media_image_decode_rgba(data, size, &px);
-    free(data);
+    tally_rgba px = {0};
+    int rc = tally_store_image_rgba(app->run.store, sha, &px);
     if (rc) {
         *err = rc;
         return NULL;
@@ -370,7 +362,7 @@ static img_entry *cache_get(tui_app *app, media_state *m, const char *sha, int *
     int sw, sh;
     rc = imgdraw_scale(px.pixels, px.width, px.height, MEDIA_CACHE_SIDE, MEDIA_CACHE_SIDE,
                        &small, &sw, &sh);
-    media_pixels_free(&px);
+    tally_rgba_free(&px);
     if (rc) {
         *err = rc;
         return NULL;
@@ -442,24 +434,18 @@ static int draw_image(tui_app *app, canvas *c, canvas_rect r, const char *sha, i
     }
     if (pixels && app->caps.gfx != TERMCAPS_MOSAIC && !app->ascii) {
         /* A large image on a graphics terminal: decode it again at full size. */
-        void *data;
-        size_t size;
-        media_pixels px = {0};
-        if (tally_store_blob(app->run.store, sha, &data, &size) == 0) {
-            int rc = media_image_decode_rgba(data, size, &px);
-            free(data);
-            if (rc == 0) {
-                int cw = app->cell_w > 0 ? app->cell_w : 10, chh = app->cell_h > 0 ? app->cell_h : 20;
-                unsigned char *fit;
-                int fw, fh;
-                rc = imgdraw_scale(px.pixels, px.width, px.height, r.w * cw, r.h * chh, &fit,
+        tally_rgba px = {0};
+        if (tally_store_image_rgba(app->run.store, sha, &px) == 0) {
+            int cw = app->cell_w > 0 ? app->cell_w : 10, chh = app->cell_h > 0 ? app->cell_h : 20;
+            unsigned char *fit;
+            int fw, fh;
+            int rc = imgdraw_scale(px.pixels, px.width, px.height, r.w * cw, r.h * chh, &fit,
                                    &fw, &fh);
-                media_pixels_free(&px);
-                if (rc == 0) {
-                    rc = draw_gfx(app, c, r, fit, fw, fh);
-                    free(fit);
-                    return rc;
-                }
+            tally_rgba_free(&px);
+            if (rc == 0) {
+                rc = draw_gfx(app, c, r, fit, fw, fh);
+                free(fit);
+                return rc;
             }
         }
         return draw_gfx(app, c, r, e->rgba, e->w, e->h);
@@ -808,20 +794,7 @@ static void draw_plot(tui_app *app, canvas *c, canvas_rect r, media_key *k)
 
 static int audio_take(tally_store *st, const tally_media *md, media_key *k)
 {
-    if (md->nfiles == 0)
-        return TALLY_ENOTFOUND;
-    void *data;
-    size_t size;
-    int rc = tally_store_blob(st, md->files[0].sha256, &data, &size);
-    if (rc)
-        return rc;
-    media_pcm pcm = {0};
-    rc = media_wav_decode(data, size, &pcm);
-    free(data);
-    if (rc)
-        return rc;
-    k->pcm = (tally_pcm){pcm.sample_rate, pcm.channels, pcm.frames, pcm.samples};
-    return 0;
+    return tally_media_audio(st, md, &k->pcm);
 }
 
 static void draw_audio(tui_app *app, canvas *c, canvas_rect r, media_key *k, const mobj *o)
