@@ -6,7 +6,7 @@
 # the terminal; a live run's new steps appear; Kitty and sixel output
 # (forced) is well formed, Kitty in chunks of at most 4096 bytes.
 . "$TOP_SRCDIR/tests/integration/tui_lib.sh"
-LOGGER="$TOP_BUILDDIR/tests/integration/media_logger"
+LOGGER="$TOP_BUILDDIR/tests/integration/tui_media_logger"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 

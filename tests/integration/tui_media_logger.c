@@ -1,5 +1,5 @@
 /*
- * media_logger.c — runs with media for the dashboard's media tests (and
+ * tui_media_logger.c — runs with media for the dashboard's media tests (and
  * the README capture); prints the run file.
  *   DIR all: a finished run with every kind of object: an image key whose
  *     step 0 is red, 1 green, 2 blue (solid, 64x64; step 2's caption holds
@@ -117,14 +117,14 @@ static int all(tally_run *run)
             rc = tally_commit(run);
     }
     if (rc)
-        fprintf(stderr, "media_logger: %s\n", tally_strerror(rc));
+        fprintf(stderr, "tui_media_logger: %s\n", tally_strerror(rc));
     return tally_finish(run, 0) || rc ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: media_logger DIR all|live [MS]\n");
+        fprintf(stderr, "usage: tui_media_logger DIR all|live [MS]\n");
         return 2;
     }
     tally_options o = {.dir = argv[1],
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
     tally_run *run = NULL;
     int rc = tally_init_ex(&o, &run);
     if (rc) {
-        fprintf(stderr, "media_logger: %s\n", tally_strerror(rc));
+        fprintf(stderr, "tui_media_logger: %s\n", tally_strerror(rc));
         return 1;
     }
     printf("%s\n", tally_run_path(run));
