@@ -16,7 +16,7 @@ timeout), with a fixed seed, and can refuse the key (401).
   fake_wandb.py serve --port-file F [--state S] [--fail-rate 0.3] [--seed 1]
                       [--fail-modes 500,429,drop-before,drop-after,slow]
                       [--gzip] [--key K] [--reject-key] [--slow-s 2] [--delay-s 0]
-                      [--bench]
+                      [--bench] [--put-fail-rate 0.3] [--put-status 403]
   fake_wandb.py state --port P                 print the recorded state (JSON)
   fake_wandb.py check --port P --run ID --export FILE [--db RUNFILE] [--complete]
                      [--media DIR]   (DIR: what `tally media RUN -o DIR` wrote)
@@ -566,7 +566,23 @@ def make_handler(fake):
                     fake.save()
                     return self.reply(400, {"error": "missing upload header"})
                 token = urllib.request.unquote(self.path[len("/_upload/"):].split("?")[0])
-                fake.upload(token, data)
+                if fake.args.put_status:
+                    fake.count("put_refused")
+                    return self.reply(fake.args.put_status, {"error": "refused"})
+                mode = None
+                if fake.args.put_fail_rate and fake.rng.random() < fake.args.put_fail_rate:
+                    # Faults before the bytes are kept: a retried PUT is not a second upload.
+                    mode = fake.rng.choice(["500", "429", "drop-before"])
+                    fake.count("injected-put-" + mode)
+                if mode is None:
+                    fake.upload(token, data)
+            if mode == "500":
+                return self.reply(503, {"error": "injected"})
+            if mode == "429":
+                return self.reply(429, {"error": "slow down"},
+                                  [("Retry-After", str(fake.args.retry_after))])
+            if mode == "drop-before":
+                return self.drop()
             self.reply(200, {})
 
         def do_POST(self):
@@ -818,6 +834,9 @@ def main():
     s.add_argument("--delay-s", type=float, default=0.0, help="think this long per request")
     s.add_argument("--gzip", action="store_true", help="list FILESTREAM_GZIP")
     s.add_argument("--bench", action="store_true", help="count lines, keep none")
+    s.add_argument("--put-fail-rate", type=float, default=0.0,
+                   help="fail this fraction of uploads (503, 429, dropped) before keeping them")
+    s.add_argument("--put-status", type=int, default=0, help="answer every upload with this")
     st = sub.add_parser("state")
     st.add_argument("--port", type=int, required=True)
     c = sub.add_parser("check")

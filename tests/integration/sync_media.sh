@@ -1,0 +1,150 @@
+#!/bin/sh
+# sync_media.sh — media to the fake W&B server: a run logging every type
+# over 100 steps lands as wandb's SDK would log it (the fake checks each
+# history object, path, sha256 and the upload order); every file `tally
+# media` writes is PUT exactly once with its sha256; a second sync PUTs
+# nothing; a sync killed with kill -9 and run again PUTs no file twice;
+# PUT faults are retried, a refused PUT is a clear error; --dry-run counts
+# the files; online mode uploads them while the run lives.
+. "$TOP_SRCDIR/tests/integration/sync_lib.sh"
+set -e
+
+# media_run STEPS [DELAY_MS]: a run of sync_media_logger; sets RUN_ID and RUN_FILE.
+media_run() {
+    out=$("$(helper sync_media_logger)" "$TMP/runs" "$1" "${2:-0}") ||
+        die "sync_media_logger failed"
+    RUN_ID=${out%% *}
+    RUN_FILE=${out#* }
+}
+# media_dir ID: what `tally media` writes for the run, in $TMP/media-ID.
+media_dir() {
+    rm -rf "$TMP/media-$1"
+    "$TALLY" media --dir "$TMP/runs" "$1" -o "$TMP/media-$1" >/dev/null || die "tally media failed"
+    nfiles=$(find "$TMP/media-$1/media" -type f | wc -l | tr -d ' ')
+}
+
+start_fake
+media_run 100
+media_dir "$RUN_ID"
+"$TALLY" sync --dir "$TMP/runs" --dry-run --json "$RUN_ID" >"$TMP/dry.json"
+py "--dry-run counts every media file once ($nfiles)" '
+import json, sys
+r = json.load(open(sys.argv[1]))["runs"][0]
+assert r["files"] == int(sys.argv[2]), (r["files"], sys.argv[2])
+' "$TMP/dry.json" "$nfiles"
+check "--dry-run uploads nothing" test "$(fake_count media_upload)" = 0
+
+check "tally sync of a run with media exits 0" "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
+check_run "every file once with its sha256, every row's files there first" "$RUN_ID" \
+    "$RUN_FILE" --complete --exitcode 0 --media "$TMP/media-$RUN_ID"
+py "the server has every type, the charts in the config" '
+import json, sys, urllib.request
+state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/state" % sys.argv[1]))
+r = [v for k, v in state["runs"].items() if k.endswith("/" + sys.argv[2])][0]
+types = set()
+for line in r["history"]:
+    for v in json.loads(line).values():
+        if isinstance(v, dict) and "_type" in v:
+            types.add(v["_type"])
+want = {"image-file", "images/separated", "histogram", "table-file", "audio-file", "video-file"}
+assert types == want, types
+config = json.loads(r["upsert"]["config"])
+vis = config["_wandb"]["value"]["visualize"]
+assert sorted(vis) == ["bars", "loss_chart"], vis
+pc = vis["loss_chart"]["panel_config"]
+assert pc["panelDefId"] == "wandb/line/v0" and pc["fieldSettings"] == {"x": "step", "y": "loss"}, pc
+assert pc["stringSettings"] == {"title": "Loss"}, pc
+assert vis["bars"]["panel_config"]["panelDefId"] == "wandb/bar/v0", vis
+last = json.loads(r["history"][-1])
+assert last["loss_chart_table"]["_type"] == "table-file", last
+summary = json.loads(r["summary"])
+assert summary["samples/img"]["_type"] == "image-file", summary
+' "$FAKE_PORT" "$RUN_ID"
+
+puts=$(fake_count media_upload)
+out=$("$TALLY" sync --dir "$TMP/runs" "$RUN_ID")
+case $out in *"up to date"*) pass "a second sync says up to date" ;;
+*) fail "a second sync: $out" ;; esac
+check "a second sync uploads nothing" test "$(fake_count media_upload)" = "$puts"
+
+# kill -9 midway (many small requests), then again: no file twice.
+TALLY_SYNC_MAX_BODY=6000 media_run 100
+media_dir "$RUN_ID"
+stop_fake
+start_fake --delay-s 0.03
+TALLY_SYNC_MAX_BODY=6000 "$TALLY" sync --dir "$TMP/runs" "$RUN_ID" >/dev/null 2>&1 &
+pid=$!
+before=$(fake_count file_stream)
+i=0
+while [ "$(fake_count file_stream)" -lt $((before + 6)) ] && [ $i -lt 300 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+kill -9 $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+partial=$(python3 "$FAKE" state --port "$FAKE_PORT" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+r = [v for k, v in s["runs"].items() if k.endswith("/" + sys.argv[1])][0]
+print(len(r["history"]), sum(1 for u in r["uploaded"] if u.startswith("media/")))' "$RUN_ID")
+set -- $partial
+check "the killed sync stopped midway ($1 of 100 rows, $2 files)" \
+    test "$1" -gt 0 -a "$1" -lt 100 -a "$2" -gt 0
+stop_fake
+start_fake
+check "sync again after kill -9" env TALLY_SYNC_MAX_BODY=6000 \
+    "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
+check_run "after the kill: whole, no file PUT twice" "$RUN_ID" "$RUN_FILE" --complete \
+    --media "$TMP/media-$RUN_ID"
+
+# PUT faults (503, 429, dropped before the server kept the bytes) are retried.
+media_run 30
+media_dir "$RUN_ID"
+stop_fake
+start_fake --put-fail-rate 0.3 --seed 7
+check "sync through failing uploads" "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
+check "uploads did fail on the way" test "$(fake_count injected-put-500)" -gt 0 -o \
+    "$(fake_count injected-put-429)" -gt 0 -o "$(fake_count injected-put-drop-before)" -gt 0
+check_run "every file once despite the faults" "$RUN_ID" "$RUN_FILE" --complete \
+    --media "$TMP/media-$RUN_ID"
+
+# A refused upload (403) is a clear error; nothing is marked sent; later it goes.
+media_run 10
+media_dir "$RUN_ID"
+stop_fake
+start_fake --put-status 403
+set +e
+"$TALLY" sync --dir "$TMP/runs" "$RUN_ID" >"$TMP/refused.out" 2>"$TMP/refused.err"
+rc=$?
+set -e
+check "a refused upload fails the sync (exit $rc)" test "$rc" = 1
+if grep -q "uploading media/.*the upload URL was refused (HTTP 403" "$TMP/refused.out" \
+    "$TMP/refused.err"; then
+    pass "the error names the file and the status"
+else
+    fail "the error: $(cat "$TMP/refused.out" "$TMP/refused.err")"
+fi
+check "no refused upload's secret in the message" \
+    sh -c '! grep -q "sig=secret" "$1" "$2"' sh "$TMP/refused.out" "$TMP/refused.err"
+stop_fake
+start_fake
+check "sync once uploads are accepted again" "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
+check_run "the refused run lands whole" "$RUN_ID" "$RUN_FILE" --complete \
+    --media "$TMP/media-$RUN_ID"
+
+# Online mode: the run's own thread uploads files with their rows as it goes.
+TALLY_MODE=online TALLY_SYNC_INTERVAL_MS=200 TALLY_SYNC_FINISH_MS=20000 \
+    "$(helper sync_media_logger)" "$TMP/runs" 60 25 >"$TMP/online.out" 2>"$TMP/online.err" ||
+    die "the online run failed: $(cat "$TMP/online.err")"
+read -r RUN_ID RUN_FILE <"$TMP/online.out"
+check "online mode warned of nothing" test ! -s "$TMP/online.err"
+media_dir "$RUN_ID"
+check_run "online: every file once, before its rows" "$RUN_ID" "$RUN_FILE" --complete \
+    --media "$TMP/media-$RUN_ID"
+py "online: rows were sent in several passes" '
+import json, sys, urllib.request
+state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/state" % sys.argv[1]))
+r = [v for k, v in state["runs"].items() if k.endswith("/" + sys.argv[2])][0]
+assert r["file_stream_requests"] >= 3, r["file_stream_requests"]
+' "$FAKE_PORT" "$RUN_ID"
+finish
