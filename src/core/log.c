@@ -338,13 +338,13 @@ out:
 
 int tally_log(tally_run *run, const char *key, double value)
 {
-    staged_value v = {key, value, NULL, NULL, 0};
+    staged_value v = {key, value, NULL, NULL, 0, NULL};
     return log_value(run, key, &v, 0, 0);
 }
 
 int tally_log_at(tally_run *run, int64_t step, const char *key, double value)
 {
-    staged_value v = {key, value, NULL, NULL, 0};
+    staged_value v = {key, value, NULL, NULL, 0, NULL};
     return log_value(run, key, &v, 1, step);
 }
 
@@ -394,7 +394,7 @@ static int int_value(int64_t value, staged_value *v)
 
 int tally_log_int(tally_run *run, const char *key, int64_t value)
 {
-    staged_value v = {key, 0, NULL, NULL, 0};
+    staged_value v = {key, 0, NULL, NULL, 0, NULL};
     int rc = int_value(value, &v);
     return rc ? rc : log_value(run, key, &v, 0, 0);
 }
@@ -414,7 +414,7 @@ static int string_value(const char *value, staged_value *v)
 
 int tally_log_str(tally_run *run, const char *key, const char *value)
 {
-    staged_value v = {key, 0, NULL, NULL, 0};
+    staged_value v = {key, 0, NULL, NULL, 0, NULL};
     int rc = string_value(value, &v);
     return rc ? rc : log_value(run, key, &v, 0, 0);
 }
@@ -488,7 +488,7 @@ static int flatten(const cJSON *obj, buf *path, value_list *out)
         if (cJSON_IsObject(it) && !cJSON_GetObjectItemCaseSensitive(it, "_type")) {
             rc = flatten(it, path, out);
         } else {
-            staged_value v = {NULL, 0, NULL, NULL, 0};
+            staged_value v = {NULL, 0, NULL, NULL, 0, NULL};
             if (cJSON_IsNumber(it) && it->valuestring) {
                 /* An integer past 2^53 (json_parse keeps its digits). */
                 v.json = strdup(it->valuestring);
@@ -596,7 +596,7 @@ static int log_scanned(tally_run *run, const jscan *sc)
     for (; n < sc->n && !rc; n++) {
         const jscan_item *it = &sc->items[n];
         staged_value *v = &values[n];
-        *v = (staged_value){sc->text.data + it->key, 0, NULL, NULL, 0};
+        *v = (staged_value){sc->text.data + it->key, 0, NULL, NULL, 0, NULL};
         if (it->is_str) {
             if (string_value(sc->text.data + it->str, v) != TALLY_OK)
                 rc = DECLINED;

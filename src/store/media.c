@@ -95,18 +95,19 @@ const tally_media_key *tally_store_find_media_key(const tally_store *st, const c
 
 /* ---- paths ---- */
 
-/* Appends one component of a key, escaped: a component that is empty
- * becomes "_", one of dots only has each dot as %2e, and a byte below
+/* Appends one component of a key, escaped: a folder that is empty becomes
+ * "_", one of dots only has each dot as %2e, and a byte below
  * 0x20, DEL, '\', a byte of malformed UTF-8 or of a terminal-unsafe code
  * point (C1, bidi controls) becomes %XX.  So a component is never "", "."
  * or "..", and never holds a byte a terminal or another OS acts on. */
-static void path_component(buf *out, const char *s, size_t n)
+static void path_component(buf *out, const char *s, size_t n, int last)
 {
-    if (n == 0) {
+    /* The last one is followed by "_<step>_<sha20>": never empty or dots. */
+    if (n == 0 && !last) {
         buf_putc(out, '_');
         return;
     }
-    if (strspn(s, ".") >= n) {
+    if (n > 0 && !last && strspn(s, ".") >= n) {
         for (size_t i = 0; i < n; i++)
             buf_puts(out, "%2e");
         return;
@@ -137,11 +138,9 @@ void store_media_path(buf *out, const char *dir, const char *key, int64_t step,
         for (;;) {
             const char *slash = strchr(p, '/');
             size_t n = slash ? (size_t)(slash - p) : strlen(p);
-            if (!slash) {
-                path_component(out, p, n);
+            path_component(out, p, n, !slash);
+            if (!slash)
                 break;
-            }
-            path_component(out, p, n);
             buf_putc(out, '/');
             p = slash + 1;
         }
@@ -946,4 +945,67 @@ int tally_media_table(tally_store *st, const tally_media *media, tally_table **o
     rc = strlen(text) == size ? store_table_parse(text, out) : TALLY_ECORRUPT;
     free(text);
     return rc;
+}
+
+/* ---- images ---- */
+
+void tally_rgba_free(tally_rgba *image)
+{
+    if (!image)
+        return;
+    free(image->pixels);
+    memset(image, 0, sizeof *image);
+}
+
+int tally_store_image_rgba(tally_store *st, const char *sha256, tally_rgba *out)
+{
+    if (!out)
+        return TALLY_EINVAL;
+    memset(out, 0, sizeof *out);
+    void *data = NULL;
+    size_t size = 0;
+    int rc = tally_store_blob(st, sha256, &data, &size);
+    if (rc)
+        return rc;
+    media_pixels px = {0};
+    rc = media_image_decode_rgba(data, size, &px);
+    free(data);
+    if (rc)
+        return rc;
+    out->width = px.width;
+    out->height = px.height;
+    out->pixels = px.pixels;
+    return TALLY_OK;
+}
+
+/* ---- audio ---- */
+
+void tally_pcm_free(tally_pcm *pcm)
+{
+    if (!pcm)
+        return;
+    free(pcm->samples);
+    memset(pcm, 0, sizeof *pcm);
+}
+
+int tally_media_audio(tally_store *st, const tally_media *media, tally_pcm *out)
+{
+    if (!out)
+        return TALLY_EINVAL;
+    memset(out, 0, sizeof *out);
+    if (!st || !media || media->type != TALLY_MEDIA_AUDIO || media->nfiles < 1 ||
+        !media->files)
+        return TALLY_EINVAL;
+    void *data = NULL;
+    size_t size = 0;
+    int rc = tally_store_blob(st, media->files[0].sha256, &data, &size);
+    if (rc)
+        return rc;
+    media_pcm pcm = {0};
+    rc = media_wav_decode(data, size, &pcm);
+    free(data);
+    if (rc)
+        return rc;
+    *out = (tally_pcm){pcm.sample_rate, pcm.channels, pcm.frames, pcm.samples};
+    return TALLY_OK;
 }
