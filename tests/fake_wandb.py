@@ -505,6 +505,12 @@ def make_handler(fake):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def setup(self):
+            super().setup()
+            # Headers and body go in two writes: without this, each answer on a
+            # kept-alive connection waits out the client's delayed ACK (40 ms).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, fmt, *a):
             if os.environ.get("FAKE_WANDB_VERBOSE"):
                 sys.stderr.write("fake_wandb: " + (fmt % a) + "\n")

@@ -16,11 +16,13 @@ media_run() {
     RUN_ID=${out%% *}
     RUN_FILE=${out#* }
 }
-# media_dir ID: what `tally media` writes for the run, in $TMP/media-ID.
+# media_dir ID: what `tally media` writes for the run, in $TMP/media-ID;
+# MEDIA="--media DIR" for check_run, nfiles the count.
 media_dir() {
     rm -rf "$TMP/media-$1"
     "$TALLY" media --dir "$TMP/runs" "$1" -o "$TMP/media-$1" >/dev/null || die "tally media failed"
     nfiles=$(find "$TMP/media-$1/media" -type f | wc -l | tr -d ' ')
+    MEDIA="--media $TMP/media-$1"
 }
 
 start_fake
@@ -36,7 +38,7 @@ check "--dry-run uploads nothing" test "$(fake_count media_upload)" = 0
 
 check "tally sync of a run with media exits 0" "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
 check_run "every file once with its sha256, every row's files there first" "$RUN_ID" \
-    "$RUN_FILE" --complete --exitcode 0 --media "$TMP/media-$RUN_ID"
+    "$RUN_FILE" --complete --exitcode 0 $MEDIA
 py "the server has every type, the charts in the config" '
 import json, sys, urllib.request
 state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/state" % sys.argv[1]))
@@ -68,7 +70,7 @@ case $out in *"up to date"*) pass "a second sync says up to date" ;;
 check "a second sync uploads nothing" test "$(fake_count media_upload)" = "$puts"
 
 # kill -9 midway (many small requests), then again: no file twice.
-TALLY_SYNC_MAX_BODY=6000 media_run 100
+media_run 100
 media_dir "$RUN_ID"
 stop_fake
 start_fake --delay-s 0.03
@@ -95,7 +97,7 @@ start_fake
 check "sync again after kill -9" env TALLY_SYNC_MAX_BODY=6000 \
     "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
 check_run "after the kill: whole, no file PUT twice" "$RUN_ID" "$RUN_FILE" --complete \
-    --media "$TMP/media-$RUN_ID"
+    $MEDIA
 
 # PUT faults (503, 429, dropped before the server kept the bytes) are retried.
 media_run 30
@@ -106,7 +108,7 @@ check "sync through failing uploads" "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
 check "uploads did fail on the way" test "$(fake_count injected-put-500)" -gt 0 -o \
     "$(fake_count injected-put-429)" -gt 0 -o "$(fake_count injected-put-drop-before)" -gt 0
 check_run "every file once despite the faults" "$RUN_ID" "$RUN_FILE" --complete \
-    --media "$TMP/media-$RUN_ID"
+    $MEDIA
 
 # A refused upload (403) is a clear error; nothing is marked sent; later it goes.
 media_run 10
@@ -130,7 +132,7 @@ stop_fake
 start_fake
 check "sync once uploads are accepted again" "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
 check_run "the refused run lands whole" "$RUN_ID" "$RUN_FILE" --complete \
-    --media "$TMP/media-$RUN_ID"
+    $MEDIA
 
 # Online mode: the run's own thread uploads files with their rows as it goes.
 TALLY_MODE=online TALLY_SYNC_INTERVAL_MS=200 TALLY_SYNC_FINISH_MS=20000 \
@@ -140,7 +142,7 @@ read -r RUN_ID RUN_FILE <"$TMP/online.out"
 check "online mode warned of nothing" test ! -s "$TMP/online.err"
 media_dir "$RUN_ID"
 check_run "online: every file once, before its rows" "$RUN_ID" "$RUN_FILE" --complete \
-    --media "$TMP/media-$RUN_ID"
+    $MEDIA
 py "online: rows were sent in several passes" '
 import json, sys, urllib.request
 state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/state" % sys.argv[1]))
