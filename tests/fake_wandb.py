@@ -20,6 +20,7 @@ timeout), with a fixed seed, and can refuse the key (401).
   fake_wandb.py state --port P                 print the recorded state (JSON)
   fake_wandb.py check --port P --run ID --export FILE [--db RUNFILE] [--complete]
                      [--media DIR]   (DIR: what `tally media RUN -o DIR` wrote)
+                     [--reput-ok FILE]  (paths a killed sync PUT without an answer)
 """
 import argparse
 import base64
@@ -699,8 +700,12 @@ def check_media_files(state, args, run, run_key):
     prefix = run_key + "/"
     ups = {t[len(prefix):]: u for t, u in state["uploads"].items()
            if t.startswith(prefix) and t[len(prefix):].startswith("media/")}
+    again = set()
+    if args.reput_ok:
+        with open(args.reput_ok) as f:
+            again = set(line.strip() for line in f if line.strip())
     for path, u in sorted(ups.items()):
-        if u["puts"] != 1:
+        if u["puts"] != 1 and not (u["puts"] == 2 and path in again):
             problems.append("%s was PUT %d times" % (path, u["puts"]))
         if path not in run["uploaded"]:
             problems.append("%s was PUT but never listed in \"uploaded\"" % path)
@@ -853,6 +858,8 @@ def main():
     c.add_argument("--complete", action="store_true")
     c.add_argument("--exitcode", type=int)
     c.add_argument("--media", help="the folder `tally media RUN -o` wrote")
+    c.add_argument("--reput-ok", help="a file of paths that may be PUT twice (a killed "
+                   "sync's last PUT, never acknowledged to it)")
     args = p.parse_args()
     if args.cmd == "serve":
         serve(args)

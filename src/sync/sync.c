@@ -1065,6 +1065,11 @@ static int round_trip(job *j, int first, int *more)
         if (rc)
             return rc;
     }
+    /* One read snapshot for the batch: a summary naming a live run's newest
+     * image comes with the row (and the file) that image belongs to. */
+    rc = tally_store_snapshot_begin(j->st);
+    if (rc)
+        return fail(j, rc, "cannot read the run: %s", NULL);
     rc = fill_history(j);
     if (!rc && !j->full)
         rc = fill_events(j, ended);
@@ -1072,6 +1077,8 @@ static int round_trip(job *j, int first, int *more)
         rc = fill_output(j);
     if (!rc && !j->full)
         rc = fill_summary(j);
+    tally_store_snapshot_end(j->st);
+    info = tally_store_info(j->st);
     if (rc)
         return fail(j, rc, "cannot read the run: %s", NULL);
     /* "complete" rides on the request that carries the last lines.  A

@@ -92,12 +92,28 @@ print(len(r["history"]), sum(1 for u in r["uploaded"] if u.startswith("media/"))
 set -- $partial
 check "the killed sync stopped midway ($1 of 100 rows, $2 files)" \
     test "$1" -gt 0 -a "$1" -lt 100 -a "$2" -gt 0
+# A PUT the server kept but whose answer the killed sync never saw has no
+# cursor: the one file that may go again (PUTs go one at a time).
+py "every file the killed sync had an answer for has its cursor" '
+import json, sqlite3, sys, urllib.request
+state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/state" % sys.argv[1]))
+run = [k for k in state["runs"] if k.endswith("/" + sys.argv[2])][0] + "/"
+put = {t[len(run):] for t in state["uploads"] if t.startswith(run + "media/")}
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[3], uri=True)
+cur = {s[6:] for (s,) in db.execute("SELECT stream FROM sync WHERE substr(stream, 1, 6) = ?",
+                                       ("media:",))}
+assert cur <= put, sorted(cur - put)
+unanswered = sorted(put - cur)
+assert len(unanswered) <= 1, unanswered
+open(sys.argv[4], "w").write("".join(p + "\n" for p in unanswered))
+print(len(cur), "with cursors,", len(unanswered), "without")
+' "$FAKE_PORT" "$RUN_ID" "$RUN_FILE" "$TMP/unanswered"
 stop_fake
 start_fake
 check "sync again after kill -9" env TALLY_SYNC_MAX_BODY=6000 \
     "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
-check_run "after the kill: whole, no file PUT twice" "$RUN_ID" "$RUN_FILE" --complete \
-    $MEDIA
+check_run "after the kill: whole, no answered file PUT twice" "$RUN_ID" "$RUN_FILE" \
+    --complete $MEDIA --reput-ok "$TMP/unanswered"
 
 # PUT faults (503, 429, dropped before the server kept the bytes) are retried.
 media_run 30
@@ -134,7 +150,11 @@ check "sync once uploads are accepted again" "$TALLY" sync --dir "$TMP/runs" "$R
 check_run "the refused run lands whole" "$RUN_ID" "$RUN_FILE" --complete \
     $MEDIA
 
-# Online mode: the run's own thread uploads files with their rows as it goes.
+# Online mode: the run's own thread uploads files with their rows as it goes
+# (a fresh server: the fake's state file is rewritten at every request).
+stop_fake
+rm -f "$TMP/fake.json"
+start_fake
 TALLY_MODE=online TALLY_SYNC_INTERVAL_MS=200 TALLY_SYNC_FINISH_MS=20000 \
     "$(helper sync_media_logger)" "$TMP/runs" 60 25 >"$TMP/online.out" 2>"$TMP/online.err" ||
     die "the online run failed: $(cat "$TMP/online.err")"
