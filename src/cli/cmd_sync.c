@@ -101,7 +101,8 @@ static void print_result(const sync_result *r, int dry_run)
            (long long)r->output, (long long)r->files, r->summary ? ", summary" : "",
            r->complete ? ", marked complete" : "");
     if (r->media_damaged)
-        printf(", %lld media files damaged (not sent)", (long long)r->media_damaged);
+        printf(", %lld media objects left out (damaged in the run file)",
+               (long long)r->media_damaged);
     printf(" (%s, %.1f s%s)\n", bytes, r->seconds, r->running ? ", still running" : "");
 }
 

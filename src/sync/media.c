@@ -134,22 +134,19 @@ void sync_media_list_move(sync_media_list *l, sync_media_list *to)
 /* The next object that reads; 0 at the end. */
 static int walk_next(sync_media_walk *w)
 {
-    for (;;) {
-        int rc = tally_media_next(w->it, &w->cur);
-        if (rc == TALLY_ECORRUPT) {
-            /* Recorded by the store (tally_store_damage); its row, if any,
-             * names no file of it. */
-            w->damaged++;
-            continue;
-        }
-        w->have = rc == 1;
-        return rc < 0 ? rc : TALLY_OK;
-    }
+    int rc;
+    /* A damaged row is recorded by the store (tally_store_damage), and its
+     * history cell is left out there too. */
+    while ((rc = tally_media_next(w->it, &w->cur)) == TALLY_ECORRUPT)
+        ;
+    w->have = rc == 1;
+    return rc < 0 ? rc : TALLY_OK;
 }
 
 int sync_media_walk_open(sync_media_walk *w, tally_store *st, int64_t from)
 {
     memset(w, 0, sizeof *w);
+    w->st = st;
     if (tally_store_media_key_count(st) == 0)
         return TALLY_OK;
     int rc = tally_media_open(st, -1, from, INT64_MAX, &w->it);
@@ -160,30 +157,78 @@ int sync_media_walk_open(sync_media_walk *w, tally_store *st, int64_t from)
     return rc;
 }
 
-int sync_media_walk_step(sync_media_walk *w, int64_t step, sync_media_list *row)
+/* 1 when every file of the current object reads back whole. */
+static int object_sound(sync_media_walk *w, const sync_media_list *known,
+                        const sync_media_list *row, int *sound)
+{
+    *sound = 1;
+    for (size_t i = 0; i < w->cur.nfiles && *sound; i++) {
+        const tally_media_file *f = &w->cur.files[i];
+        if (!f->path || !f->path[0]) {
+            *sound = 0;
+            break;
+        }
+        if (sync_media_list_has(known, f->path) || sync_media_list_has(row, f->path))
+            continue;
+        void *data = NULL;
+        size_t size = 0;
+        int rc = tally_store_blob(w->st, f->sha256, &data, &size);
+        free(data);
+        if (rc == TALLY_ECORRUPT || rc == TALLY_ENOTFOUND)
+            *sound = 0;
+        else if (rc)
+            return rc;
+    }
+    return TALLY_OK;
+}
+
+int sync_media_walk_step(sync_media_walk *w, int64_t step, const sync_media_list *known,
+                         sync_media_list *row)
 {
     sync_media_list_reset(row);
+    w->nleft = 0;
     int rc = TALLY_OK;
     while (!rc && w->it && w->have && w->cur.step <= step) {
-        for (size_t i = 0; w->cur.step == step && i < w->cur.nfiles; i++) {
-            const tally_media_file *f = &w->cur.files[i];
-            if (f->path && f->path[0]) {
-                int added = sync_media_list_add(row, f->path, f->sha256, f->size);
-                if (added < 0)
-                    return added;
+        int sound = 0;
+        if (w->cur.step == step)
+            rc = object_sound(w, known, row, &sound);
+        if (!rc && w->cur.step == step && !sound) {
+            if (w->nleft == w->leftcap) {
+                size_t cap = w->leftcap ? w->leftcap * 2 : 8;
+                int64_t *v = realloc(w->left_out, cap * sizeof *v);
+                if (!v)
+                    return TALLY_ENOMEM;
+                w->left_out = v;
+                w->leftcap = cap;
             }
+            w->left_out[w->nleft++] = w->cur.metric_id;
         }
-        rc = walk_next(w);
+        for (size_t i = 0; !rc && sound && i < w->cur.nfiles; i++) {
+            const tally_media_file *f = &w->cur.files[i];
+            int added = sync_media_list_add(row, f->path, f->sha256, f->size);
+            if (added < 0)
+                rc = added;
+        }
+        if (!rc)
+            rc = walk_next(w);
     }
     return rc;
+}
+
+int sync_media_walk_left_out(const sync_media_walk *w, int64_t metric_id)
+{
+    for (size_t i = 0; i < w->nleft; i++)
+        if (w->left_out[i] == metric_id)
+            return 1;
+    return 0;
 }
 
 void sync_media_walk_close(sync_media_walk *w)
 {
     if (w->it)
         tally_media_close(w->it);
-    w->it = NULL;
-    w->have = 0;
+    free(w->left_out);
+    memset(w, 0, sizeof *w);
 }
 
 /* ---- custom charts in the config ---- */

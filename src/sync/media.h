@@ -44,17 +44,25 @@ void sync_media_list_move(sync_media_list *l, sync_media_list *to);
 
 /* Walks a run's objects in step order beside its history rows. */
 typedef struct sync_media_walk {
+    tally_store *st;
     tally_media_iter *it;
     tally_media cur; /* the next object, when have */
     int have;
-    int64_t damaged; /* objects skipped: their row failed its checksum */
+    /* The keys (metric ids) of the objects at the last step whose stored
+     * files failed their checksum: their values leave the row. */
+    int64_t *left_out;
+    size_t nleft, leftcap;
 } sync_media_walk;
 
 /* Opens the walk at step from (nothing to walk: it->it stays NULL). */
 int sync_media_walk_open(sync_media_walk *w, tally_store *st, int64_t from);
-/* Fills row (emptied first) with the files of the objects at step;
- * objects before it are passed over. */
-int sync_media_walk_step(sync_media_walk *w, int64_t step, sync_media_list *row);
+/* Fills row (emptied first) with the files of the objects at step, each
+ * checked against its checksum unless known lists it already; an object
+ * with a damaged file adds none and goes to left_out.  Objects before step
+ * are passed over. */
+int sync_media_walk_step(sync_media_walk *w, int64_t step, const sync_media_list *known,
+                         sync_media_list *row);
+int sync_media_walk_left_out(const sync_media_walk *w, int64_t metric_id);
 void sync_media_walk_close(sync_media_walk *w);
 
 /* The run's config (a JSON object) with, for each custom chart, the value

@@ -215,6 +215,7 @@ typedef struct flight {
     pending_file *files;
     size_t nfiles;
     sync_media_list media; /* the files the batch's rows name */
+    int64_t left_out;      /* objects left out of its rows: a stored file is damaged */
     int64_t rows_total;
 } flight;
 
@@ -246,6 +247,8 @@ typedef struct job {
     pending_file *files;
     size_t nfiles;
     sync_media_list media, row_media; /* the batch's media files; one row's */
+    int64_t left_out;                 /* the batch's objects left out (flight.left_out) */
+    size_t *row_set;                  /* a row's cells without those */
     const char *path;
     tally_store *tx_st;        /* the sender's own handle, for the bytes it PUTs */
     sync_media_list dry_done;  /* dry run: media files counted already */
@@ -570,6 +573,28 @@ static int add_line(job *j, int file, int c_lines)
     return rc;
 }
 
+/* Takes the objects whose stored files are damaged out of the row: it
+ * must not name a file the server will never get.  Counted once the row
+ * is acknowledged (media_damaged). */
+static int leave_out(job *j, const sync_media_walk *walk, tally_history_row *row)
+{
+    size_t *set = realloc(j->row_set, (row->nset + 1) * sizeof *set);
+    if (!set)
+        return TALLY_ENOMEM;
+    j->row_set = set;
+    size_t n = 0;
+    for (size_t k = 0; k < row->nset; k++) {
+        const tally_history_cell *c = &row->cells[row->set[k]];
+        if (c->kind == 2 && c->metric && c->metric->media &&
+            sync_media_walk_left_out(walk, c->metric->id))
+            continue;
+        set[n++] = row->set[k];
+    }
+    row->set = set;
+    row->nset = n;
+    return TALLY_OK;
+}
+
 static int fill_history(job *j)
 {
     if (j->plan[C_HIST_STEP] == INT64_MAX)
@@ -583,13 +608,16 @@ static int fill_history(job *j)
     rc = sync_media_walk_open(&walk, j->st, from);
     tally_history_row row;
     while (!rc && !j->full && (rc = tally_history_next(h, &row)) == 1) {
+        /* The files the row's objects name go with it, or the row waits. */
+        rc = sync_media_walk_step(&walk, row.x, &j->media, &j->row_media);
+        if (!rc && walk.nleft)
+            rc = leave_out(j, &walk, &row);
+        if (rc)
+            break;
         buf_reset(&j->line);
         history_row_json(&j->line, h, &row, JSON_BARE_NONFINITE);
-        /* The files the row's objects name go with it, or the row waits. */
         size_t room = 0;
-        rc = sync_media_walk_step(&walk, row.x, &j->row_media);
-        if (!rc)
-            rc = sync_media_list_merge(&j->media, &j->row_media, &room, 1);
+        rc = sync_media_list_merge(&j->media, &j->row_media, &room, 1);
         if (!rc)
             rc = fstream_add_reserving(&j->batch, FSTREAM_HISTORY, j->plan[C_HIST],
                                        j->line.data, j->line.len, room);
@@ -601,6 +629,7 @@ static int fill_history(job *j)
             rc = sync_media_list_merge(&j->media, &j->row_media, NULL, 0);
         if (rc)
             break;
+        j->left_out += (int64_t)walk.nleft;
         j->next[C_HIST]++;
         j->next[C_HIST_STEP] = row.x;
     }
@@ -918,6 +947,7 @@ static int deliver(job *j, flight *f, char *err, size_t errsize)
     res->events += f->next[C_EV] - ev;
     res->output += f->next[C_OUT] - out;
     res->files += (int64_t)f->nfiles; /* media files count as they are PUT */
+    res->media_damaged += f->left_out;
     res->summary |= f->batch.part[FSTREAM_SUMMARY].nlines > 0;
     res->complete |= f->batch.complete;
     j->lines_acked += lines;
@@ -1004,7 +1034,7 @@ static int hand_off(job *j, int64_t rows_total)
     sender *tx = &j->tx;
     if (j->s->opts.dry_run) {
         flight f = {.batch = j->batch, .files = j->files, .nfiles = j->nfiles,
-                    .media = j->media, .rows_total = rows_total};
+                    .media = j->media, .left_out = j->left_out, .rows_total = rows_total};
         memcpy(f.next, j->next, sizeof f.next);
         int rc = deliver(j, &f, j->res->error, sizeof j->res->error);
         memcpy(j->plan, j->next, sizeof j->plan);
@@ -1036,6 +1066,7 @@ static int hand_off(job *j, int64_t rows_total)
     sync_media_list spare_media = tx->f.media; /* emptied when it was delivered */
     tx->f.media = j->media;
     j->media = spare_media;
+    tx->f.left_out = j->left_out;
     tx->busy = 1;
     pthread_cond_broadcast(&tx->cv);
     pthread_mutex_unlock(&tx->mu);
@@ -1053,6 +1084,7 @@ static int round_trip(job *j, int first, int *more)
         fstream_batch_init(&j->batch, j->s->max_body);
     fstream_batch_reset(&j->batch);
     sync_media_list_reset(&j->media);
+    j->left_out = 0;
     memcpy(j->next, j->plan, sizeof j->next);
     int rc = tally_store_refresh(j->st, NULL);
     if (rc)
@@ -1173,6 +1205,7 @@ done:
     sync_media_list_free(&j.media);
     sync_media_list_free(&j.row_media);
     sync_media_list_free(&j.dry_done);
+    free(j.row_set);
     fstream_batch_free(&j.batch);
     buf_free(&j.line);
     buf_free(&j.body);

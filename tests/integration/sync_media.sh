@@ -126,6 +126,33 @@ check "uploads did fail on the way" test "$(fake_count injected-put-500)" -gt 0 
 check_run "every file once despite the faults" "$RUN_ID" "$RUN_FILE" --complete \
     $MEDIA
 
+# A stored image whose bytes are damaged: its value leaves the row (which
+# would name a file the server never gets), counted; the rest goes.
+media_run 10
+py "one stored image damaged" '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+meta, = db.execute("SELECT m.meta FROM media m JOIN metric k ON k.id = m.metric_id "
+                   "WHERE k.name = ? AND m.x = 3", ("samples/img",)).fetchone()
+sha = json.loads(meta)["files"][0]["sha256"]
+db.execute("UPDATE blob SET data = zeroblob(length(data)) WHERE sha256 = ?", (sha,))
+db.commit()
+' "$RUN_FILE"
+"$TALLY" sync --dir "$TMP/runs" --json "$RUN_ID" >"$TMP/damaged.json" ||
+    fail "sync of a damaged run: $(cat "$TMP/damaged.json")"
+py "the damaged image is left out of its row and counted, the rest lands" '
+import json, sys, urllib.request
+r = json.load(open(sys.argv[1]))["runs"][0]
+assert r["ok"] and r["media_damaged"] == 1 and r["history"] == 10, r
+state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/state" % sys.argv[2]))
+assert not state["violations"], state["violations"]
+run = [v for k, v in state["runs"].items() if k.endswith("/" + sys.argv[3])][0]
+rows = [json.loads(line) for line in run["history"]]
+assert [s for s, row in enumerate(rows) if "samples/img" not in row] == [3], rows
+assert all("gradients/w" in row for row in rows)
+assert not [u for u in run["uploaded"] if u.startswith("media/images/samples/img_3_")]
+' "$TMP/damaged.json" "$FAKE_PORT" "$RUN_ID"
+
 # A refused upload (403) is a clear error; nothing is marked sent; later it goes.
 media_run 10
 media_dir "$RUN_ID"
