@@ -299,8 +299,8 @@ static const char *preset_panel(const char *preset)
 /* The config value _wandb.visualize.<chart> wandb writes for a custom
  * chart (wandb/plot/custom_chart.py): the panel, its field mapping, its
  * title and the query that reads the table logged under `table_key`. */
-static char *panel_json(const char *panel_id, const char *fields, const char *title,
-                        const char *table_key)
+static char *panel_json(const char *preset, const char *panel_id, const char *fields,
+                        const char *title, const char *table_key)
 {
     buf b = BUF_INIT;
     buf_puts(&b, "{\"panel_type\":\"Vega2\",\"panel_config\":{\"panelDefId\":");
@@ -311,6 +311,18 @@ static char *panel_json(const char *panel_id, const char *fields, const char *ti
     if (title) {
         buf_puts(&b, "\"title\":");
         json_string(&b, title);
+    }
+    /* wandb.plot.pr_curve and roc_curve name their axes. */
+    const char *axes = strcmp(preset, "pr_curve") == 0
+                           ? "\"x-axis-title\":\"Recall\",\"y-axis-title\":\"Precision\""
+                       : strcmp(preset, "roc_curve") == 0
+                           ? "\"x-axis-title\":\"False positive rate\","
+                             "\"y-axis-title\":\"True positive rate\""
+                           : NULL;
+    if (axes) {
+        if (title)
+            buf_putc(&b, ',');
+        buf_puts(&b, axes);
     }
     buf_puts(&b, "},\"transform\":{\"name\":\"tableWithLeafColNames\"},\"userQuery\":"
                  "{\"queryFields\":[{\"name\":\"runSets\",\"args\":[{\"name\":\"runSets\","
@@ -406,7 +418,7 @@ static int obj_describe(mediameta *o)
                 break;
             }
             o->fields = json_print(fields, 0);
-            o->panel = o->fields ? panel_json(panel, o->fields, m->title, o->key) : NULL;
+            o->panel = o->fields ? panel_json(m->preset, panel, o->fields, m->title, o->key) : NULL;
             if (!o->panel) {
                 rc = TALLY_ENOMEM;
                 break;
