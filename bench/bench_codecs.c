@@ -1,5 +1,5 @@
 /*
- * bench_media.c — the codecs of src/media against their libraries used
+ * bench_codecs.c — the codecs of src/media against their libraries used
  * directly, in the same run (ratios survive a noisy shared machine):
  *
  * - PNG encoding: media_png_encode of 256x256 RGB images (what the flusher
