@@ -297,7 +297,7 @@ static int run_media(int argc, char **argv)
                 fputs("tally: --step takes a step number (0 or more), not '", stderr);
                 cli_put_safe(stderr, optarg);
                 fputs("'\n", stderr);
-                return CLI_USAGE;
+                return cli_usage(&cmd_media);
             }
             break;
         case 'l': last = 1; break;
@@ -310,7 +310,7 @@ static int run_media(int argc, char **argv)
         return cli_usage(&cmd_media);
     if (last && step >= 0) {
         fprintf(stderr, "tally: --step and --last choose the steps two ways; give one\n");
-        return CLI_USAGE;
+        return cli_usage(&cmd_media);
     }
     tally_store *st;
     if (cli_open_run(root, argv[optind], &st))
