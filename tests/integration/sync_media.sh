@@ -63,6 +63,24 @@ summary = json.loads(r["summary"])
 assert summary["samples/img"]["_type"] == "image-file", summary
 ' "$FAKE_PORT" "$RUN_ID"
 
+# The reader's logger (media.sh): every wandb.plot preset, and an image under
+# a hostile key (its path stays under media/, the fake checks each one).
+out=$("$(helper media_logger)" "$TMP/runs") || die "media_logger failed"
+set -- $out
+media_dir "$2"
+check "tally sync of every preset and a hostile key" "$TALLY" sync --dir "$TMP/runs" "$2"
+check_run "every preset's chart in the config, every file once" "$2" "$3" --complete $MEDIA
+py "one _wandb.visualize panel a preset, with wandb's ids" '
+import json, sys, urllib.request
+state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/state" % sys.argv[1]))
+r = [v for k, v in state["runs"].items() if k.endswith("/" + sys.argv[2])][0]
+vis = json.loads(r["upsert"]["config"])["_wandb"]["value"]["visualize"]
+ids = sorted(v["panel_config"]["panelDefId"] for v in vis.values())
+assert len(vis) == 8 and set(ids) == {"wandb/line/v0", "wandb/scatter/v0", "wandb/bar/v0",
+    "wandb/histogram/v0", "wandb/lineseries/v0", "wandb/confusion_matrix/v1",
+    "wandb/area-under-curve/v0"}, ids
+' "$FAKE_PORT" "$2"
+
 puts=$(fake_count media_upload)
 out=$("$TALLY" sync --dir "$TMP/runs" "$RUN_ID")
 case $out in *"up to date"*) pass "a second sync says up to date" ;;
