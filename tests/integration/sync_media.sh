@@ -117,7 +117,7 @@ import json, sqlite3, sys, urllib.request
 state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_fake/state" % sys.argv[1]))
 run = [k for k in state["runs"] if k.endswith("/" + sys.argv[2])][0] + "/"
 put = {t[len(run):] for t in state["uploads"] if t.startswith(run + "media/")}
-db = sqlite3.connect("file:%s?mode=ro" % sys.argv[3], uri=True)
+db = sqlite3.connect(sys.argv[3])  # read-write: a commit the kill cut short is rolled back
 cur = {s[6:] for (s,) in db.execute("SELECT stream FROM sync WHERE substr(stream, 1, 6) = ?",
                                        ("media:",))}
 assert cur <= put, sorted(cur - put)
