@@ -583,14 +583,21 @@ def make_handler(fake):
                     fake.count("injected-put-" + mode)
                 if mode is None:
                     fake.upload(token, data)
+            if not self.fault(mode):
+                self.reply(200, {})
+
+        def fault(self, mode):
+            """Answers an injected 500, 429 or dropped connection: True if it did."""
             if mode == "500":
-                return self.reply(503, {"error": "injected"})
-            if mode == "429":
-                return self.reply(429, {"error": "slow down"},
-                                  [("Retry-After", str(fake.args.retry_after))])
-            if mode == "drop-before":
-                return self.drop()
-            self.reply(200, {})
+                self.reply(500, {"error": "injected"})
+            elif mode == "429":
+                self.reply(429, {"error": "slow down"},
+                           [("Retry-After", str(fake.args.retry_after))])
+            elif mode == "drop-before":
+                self.drop()
+            else:
+                return False
+            return True
 
         def do_POST(self):
             try:
@@ -610,13 +617,8 @@ def make_handler(fake):
                     fake.count("injected-" + mode)
             if fake.args.delay_s:
                 time.sleep(fake.args.delay_s)
-            if mode == "500":
-                return self.reply(500, {"error": "injected"})
-            if mode == "429":
-                return self.reply(429, {"error": "slow down"},
-                                  [("Retry-After", str(fake.args.retry_after))])
-            if mode == "drop-before":
-                return self.drop()
+            if self.fault(mode):
+                return
             if mode == "slow":
                 time.sleep(fake.args.slow_s)  # past the client's timeout, then applied late
             if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
@@ -846,7 +848,7 @@ def main():
     s.add_argument("--gzip", action="store_true", help="list FILESTREAM_GZIP")
     s.add_argument("--bench", action="store_true", help="count lines, keep none")
     s.add_argument("--put-fail-rate", type=float, default=0.0,
-                   help="fail this fraction of uploads (503, 429, dropped) before keeping them")
+                   help="fail this fraction of uploads (500, 429, dropped) before keeping them")
     s.add_argument("--put-status", type=int, default=0, help="answer every upload with this")
     st = sub.add_parser("state")
     st.add_argument("--port", type=int, required=True)

@@ -92,16 +92,9 @@ media_run 100
 media_dir "$RUN_ID"
 stop_fake
 start_fake --delay-s 0.03
-TALLY_SYNC_MAX_BODY=6000 "$TALLY" sync --dir "$TMP/runs" "$RUN_ID" >/dev/null 2>&1 &
-pid=$!
-before=$(fake_count file_stream)
-i=0
-while [ "$(fake_count file_stream)" -lt $((before + 6)) ] && [ $i -lt 300 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
-kill -9 $pid 2>/dev/null || true
-wait $pid 2>/dev/null || true
+TALLY_SYNC_MAX_BODY=6000
+export TALLY_SYNC_MAX_BODY
+kill_sync_after 6 "$RUN_ID"
 partial=$(python3 "$FAKE" state --port "$FAKE_PORT" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
@@ -128,12 +121,12 @@ print(len(cur), "with cursors,", len(unanswered), "without")
 ' "$FAKE_PORT" "$RUN_ID" "$RUN_FILE" "$TMP/unanswered"
 stop_fake
 start_fake
-check "sync again after kill -9" env TALLY_SYNC_MAX_BODY=6000 \
-    "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
+check "sync again after kill -9" "$TALLY" sync --dir "$TMP/runs" "$RUN_ID"
+unset TALLY_SYNC_MAX_BODY
 check_run "after the kill: whole, no answered file PUT twice" "$RUN_ID" "$RUN_FILE" \
     --complete $MEDIA --reput-ok "$TMP/unanswered"
 
-# PUT faults (503, 429, dropped before the server kept the bytes) are retried.
+# PUT faults (500, 429, dropped before the server kept the bytes) are retried.
 media_run 30
 media_dir "$RUN_ID"
 stop_fake
