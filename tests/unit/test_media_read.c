@@ -216,16 +216,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void exec_sql(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("%s: %s", sql, err);
-    sqlite3_close(db);
-}
-
 static const char *jstr(const cJSON *o, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
@@ -544,7 +534,7 @@ static void test_history_summary(void **state)
     tally_store_close(st);
 
     /* A summary the user set wins. */
-    exec_sql(f->path, "INSERT INTO summary(key, value) VALUES('img', '\"mine\"')");
+    tu_exec_sql(f->path, "INSERT INTO summary(key, value) VALUES('img', '\"mine\"')");
     st = tu_store_open(f->path);
     s = tu_summary(st);
     assert_string_equal(jstr(s, "img"), "mine");
@@ -619,12 +609,12 @@ static void test_hostile_paths(void **state)
 static void test_damage(void **state)
 {
     fixture *f = *state;
-    exec_sql(f->path, "UPDATE media SET meta = replace(meta, '\"width\":5', '\"width\":6')"
+    tu_exec_sql(f->path, "UPDATE media SET meta = replace(meta, '\"width\":5', '\"width\":6')"
                       " WHERE metric_id = 4 AND x = 4");
     char sql[256];
     snprintf(sql, sizeof sql, "UPDATE blob SET data = zeroblob(length(data)) WHERE sha256 = '%s'",
              f->sha[6]);
-    exec_sql(f->path, sql);
+    tu_exec_sql(f->path, sql);
     tally_store *st = tu_store_open(f->path);
     tally_media_iter *it;
     assert_int_equal(tally_media_open(st, M_IMG, 0, INT64_MAX, &it), 0);
@@ -710,7 +700,7 @@ static void test_damage(void **state)
 static void test_schema3(void **state)
 {
     fixture *f = *state;
-    exec_sql(f->path, "DELETE FROM metric WHERE media != 0; DROP TABLE media; DROP TABLE blob;"
+    tu_exec_sql(f->path, "DELETE FROM metric WHERE media != 0; DROP TABLE media; DROP TABLE blob;"
                       " ALTER TABLE metric DROP COLUMN media; PRAGMA user_version = 3;");
     tally_store *st = tu_store_open(f->path);
     assert_int_equal(tally_store_info(st)->schema_version, 3);
