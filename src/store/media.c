@@ -211,15 +211,16 @@ int tally_media_steps(tally_store *st, int64_t metric_id, int64_t **steps, size_
 int store_media_summary(tally_store *st, const char *key, char **json_out)
 {
     *json_out = NULL;
-    sqlite3_stmt *q = NULL;
-    int src = sqlite3_prepare_v2(st->db,
-                                 MEDIA_COLUMNS " WHERE metric.name = ?1 ORDER BY media.x DESC",
-                                 -1, &q, NULL);
-    if (src != SQLITE_OK)
-        return schema_error(src);
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    /* Persistent: a refresh reads one for each media key. */
+    int rc = store_prepare(st, &st->q_media_last,
+                           MEDIA_COLUMNS " WHERE metric.name = ?1 ORDER BY media.x DESC");
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = st->q_media_last;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
     mediameta o = {0};
-    int rc = TALLY_ENOTFOUND;
+    rc = TALLY_ENOTFOUND;
+    int src;
     /* The newest object that reads; a damaged one is recorded and passed. */
     while ((src = sqlite3_step(q)) == SQLITE_ROW) {
         rc = obj_load(st, q, &o);
@@ -234,7 +235,7 @@ int store_media_summary(tally_store *st, const char *key, char **json_out)
         o.wandb = NULL;
     }
     mediameta_free(&o);
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return rc;
 }
 

@@ -466,7 +466,7 @@ static void close_db(tally_store *st)
                               &st->q_files,  &st->q_file,    &st->q_logs_before,
                               &st->q_log_count, &st->q_log_find[0], &st->q_log_find[1],
                               &st->q_log_find[2], &st->q_log_find[3], &st->q_blob,
-                              &st->q_media_steps};
+                              &st->q_media_steps, &st->q_media_last};
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) {
         sqlite3_finalize(*stmts[i]);
         *stmts[i] = NULL;
