@@ -54,6 +54,8 @@ enum {
     ST_METRIC_META,
     ST_METRIC_STATS,
     ST_CHUNK_INSERT,
+    ST_CHUNK_UPDATE,
+    ST_ROW_READ,
     ST_TAIL_READ,
     ST_TAIL_DELETE,
     ST_OBJECT_BATCH,
@@ -76,6 +78,12 @@ static const char *const statement_sql[ST_COUNT] = {
                         " tail_from=?, tail_n=?, tail_rows=? WHERE id=?",
     [ST_CHUNK_INSERT] = "INSERT INTO chunk(metric_id, first_x, last_x, n, y_min, y_max, "
                         "y_first, y_last, crc, blocks, data) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+    /* The same columns and parameters as ST_CHUNK_INSERT, for row ?12. */
+    [ST_CHUNK_UPDATE] = "UPDATE chunk SET metric_id=?1, first_x=?2, last_x=?3, n=?4, y_min=?5,"
+                        " y_max=?6, y_first=?7, y_last=?8, crc=?9, blocks=?10, data=?11"
+                        " WHERE rowid=?12",
+    [ST_ROW_READ] = "SELECT first_x, last_x, n, y_min, y_max, y_first, y_last, crc, data, blocks"
+                    " FROM chunk WHERE rowid=?2 AND metric_id=?1",
     /* A metric's rows from tail_from on are exactly its open tail: rowids
      * only grow, and the tail's first row was the newest when it came. */
     [ST_TAIL_READ] = "SELECT first_x, last_x, n, y_min, y_max, y_first, y_last, crc, data, blocks"
@@ -100,7 +108,9 @@ typedef struct writer_metric {
     chunk_stats total;
     int64_t tail_from;     /* rowid of the tail's first row; 0: no open tail */
     int64_t tail_n;        /* points in the open tail */
+    int64_t grow_rowid;    /* the tail's newest row while it may grow (WRITER_GROW_BYTES); 0: none */
     uint32_t tail_rows;    /* rows in the open tail */
+    uint16_t grow_bytes;   /* that row's blob size */
     uint16_t idle;         /* commits since the tail last grew */
     unsigned known : 1, stats_dirty : 1, grew : 1;
 } writer_metric;
@@ -269,10 +279,13 @@ int writer_create(const char *path, const writer_run_row *row, store_writer **ou
         unlink(path);
         return rc;
     }
-    /* The tables are made with a rollback journal, which writes each new
-     * page once; in WAL mode they would be written twice (WAL, then the
-     * checkpoint), which for a small run is most of what it ever writes. */
-    rc = schema_error(sqlite3_exec(w->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL));
+    /* The tables are made with a rollback journal kept in memory, which
+     * writes each new page once; in WAL mode they would be written twice
+     * (WAL, then the checkpoint), which for a small run is most of what it
+     * ever writes, and a journal file would cost its pages too.  A failure
+     * here unlinks the file, so it needs no journal on disk. */
+    rc = schema_error(sqlite3_exec(w->db, "PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY",
+                                   NULL, NULL, NULL));
     if (!rc)
         rc = schema_create(w->db);
     /* The run row comes in the first WAL transaction, which makes the -wal:
@@ -691,13 +704,14 @@ int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step
     return run(w, st);
 }
 
-/* Inserts the points of enc as one chunk row of metric_id. */
-static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc)
+/* Stores the points of enc as a chunk row of metric_id: a new one, or row
+ * `rowid` rewritten when rowid > 0. */
+static int store_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc, int64_t rowid)
 {
     if (chunk_encoder_finish(enc, &w->blob) < 0 || chunk_encoder_blocks(enc, &w->blocks) < 0)
         return TALLY_ENOMEM;
     const chunk_stats *s = &enc->stats;
-    sqlite3_stmt *st = stmt(w, ST_CHUNK_INSERT);
+    sqlite3_stmt *st = stmt(w, rowid > 0 ? ST_CHUNK_UPDATE : ST_CHUNK_INSERT);
     if (st) {
         sqlite3_bind_int64(st, 1, metric_id);
         sqlite3_bind_int64(st, 2, s->first_x);
@@ -712,8 +726,44 @@ static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder 
         if (w->blocks.len > 0) /* else NULL: a small chunk is decoded whole */
             sqlite3_bind_blob(st, 10, w->blocks.data, (int)w->blocks.len, SQLITE_STATIC);
         sqlite3_bind_blob(st, 11, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
+        if (rowid > 0)
+            sqlite3_bind_int64(st, 12, rowid);
     }
     return run(w, st);
+}
+
+static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc)
+{
+    return store_chunk(w, metric_id, enc, 0);
+}
+
+/* Appends the points of the row st stands on (the columns of ST_TAIL_READ)
+ * to w->rows; 1 when it fails its checksum or does not decode. */
+static int decode_row(store_writer *w, sqlite3_stmt *st, int64_t metric_id)
+{
+    chunk_stats h = {.first_x = sqlite3_column_int64(st, 0),
+                     .last_x = sqlite3_column_int64(st, 1),
+                     .n = sqlite3_column_int64(st, 2)};
+    double *reals[] = {&h.y_min, &h.y_max, &h.y_first, &h.y_last};
+    for (int i = 0; i < 4; i++)
+        *reals[i] =
+            sqlite3_column_type(st, 3 + i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3 + i);
+    const void *blob = sqlite3_column_blob(st, 8);
+    size_t len = (size_t)sqlite3_column_bytes(st, 8);
+    const void *sums = sqlite3_column_blob(st, 9);
+    size_t nsums = (size_t)sqlite3_column_bytes(st, 9);
+    chunk_decoder dec;
+    if ((uint32_t)sqlite3_column_int64(st, 7) !=
+            chunk_checksum(metric_id, &h, blob, len, sums, nsums) ||
+        chunk_decoder_init(&dec, blob, len) < 0)
+        return 1;
+    int64_t x;
+    double y;
+    int drc;
+    while ((drc = chunk_decoder_next(&dec, &x, &y)) == 1)
+        if (chunk_encoder_add(&w->rows, x, y) < 0)
+            return TALLY_ENOMEM;
+    return drc < 0 ? 1 : TALLY_OK;
 }
 
 /* Reads the open tail's rows of metric_id back into w->rows, in order;
@@ -727,37 +777,8 @@ static int read_tail(store_writer *w, int64_t metric_id, const writer_metric *m)
     sqlite3_bind_int64(st, 2, m->tail_from);
     chunk_encoder_free(&w->rows);
     int rc = TALLY_OK, src;
-    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        chunk_stats h = {.first_x = sqlite3_column_int64(st, 0),
-                         .last_x = sqlite3_column_int64(st, 1),
-                         .n = sqlite3_column_int64(st, 2)};
-        double *reals[] = {&h.y_min, &h.y_max, &h.y_first, &h.y_last};
-        for (int i = 0; i < 4; i++)
-            *reals[i] = sqlite3_column_type(st, 3 + i) == SQLITE_NULL
-                            ? NAN
-                            : sqlite3_column_double(st, 3 + i);
-        const void *blob = sqlite3_column_blob(st, 8);
-        size_t len = (size_t)sqlite3_column_bytes(st, 8);
-        const void *sums = sqlite3_column_blob(st, 9);
-        size_t nsums = (size_t)sqlite3_column_bytes(st, 9);
-        chunk_decoder dec;
-        if ((uint32_t)sqlite3_column_int64(st, 7) !=
-                chunk_checksum(metric_id, &h, blob, len, sums, nsums) ||
-            chunk_decoder_init(&dec, blob, len) < 0) {
-            rc = 1;
-            break;
-        }
-        int64_t x;
-        double y;
-        int drc;
-        while ((drc = chunk_decoder_next(&dec, &x, &y)) == 1)
-            if (chunk_encoder_add(&w->rows, x, y) < 0) {
-                rc = TALLY_ENOMEM;
-                break;
-            }
-        if (!rc && drc < 0)
-            rc = 1;
-    }
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW)
+        rc = decode_row(w, st, metric_id);
     if (!rc && src != SQLITE_DONE)
         rc = schema_error(src);
     sqlite3_reset(st);
@@ -791,6 +812,7 @@ static int close_tail(store_writer *w, int64_t metric_id, writer_metric *m)
         }
     }
     m->tail_from = m->tail_n = 0;
+    m->grow_rowid = 0;
     m->tail_rows = 0;
     m->idle = 0;
     m->stats_dirty = 1;
@@ -824,14 +846,55 @@ static int append_row(store_writer *w, int64_t metric_id, writer_metric *m)
     }
     m->tail_n += w->rows.stats.n;
     m->tail_rows++;
+    /* A small row may take the next flushes' points (writer_points). */
+    int small = w->rows.stats.n < WRITER_MERGE_POINTS && w->blob.len < WRITER_GROW_BYTES;
+    m->grow_rowid = small ? sqlite3_last_insert_rowid(w->db) : 0;
+    m->grow_bytes = small ? (uint16_t)w->blob.len : 0;
     chunk_encoder_free(&w->rows);
     if (!rc && m->tail_n >= WRITER_CHUNK_POINTS)
         rc = close_tail(w, metric_id, m);
     return rc;
 }
 
+/* Rewrites the metric's growing row with n more points (see
+ * WRITER_GROW_BYTES); 1 when that row cannot be used (it failed its
+ * checksum), and the points then go in a row of their own. */
+static int grow_row(store_writer *w, int64_t metric_id, writer_metric *m, const int64_t *x,
+                    const double *y, size_t n)
+{
+    sqlite3_stmt *st = stmt(w, ST_ROW_READ);
+    if (!st)
+        return schema_error(sqlite3_errcode(w->db));
+    sqlite3_bind_int64(st, 1, metric_id);
+    sqlite3_bind_int64(st, 2, m->grow_rowid);
+    chunk_encoder_free(&w->rows);
+    int src = sqlite3_step(st);
+    int rc = src == SQLITE_ROW ? decode_row(w, st, metric_id)
+             : src == SQLITE_DONE ? 1
+                                  : schema_error(src);
+    sqlite3_reset(st);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (chunk_encoder_add(&w->rows, x[i], y[i]) < 0)
+            rc = TALLY_ENOMEM;
+    if (!rc)
+        rc = store_chunk(w, metric_id, &w->rows, m->grow_rowid);
+    if (rc) {
+        chunk_encoder_free(&w->rows);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        total_add(&m->total, x[i], y[i]);
+    m->tail_n += (int64_t)n;
+    m->grow_bytes = (uint16_t)(w->blob.len < UINT16_MAX ? w->blob.len : UINT16_MAX);
+    chunk_encoder_free(&w->rows);
+    if (m->tail_n >= WRITER_CHUNK_POINTS)
+        return close_tail(w, metric_id, m);
+    return TALLY_OK;
+}
+
 /* The points become one row, or several of WRITER_CHUNK_POINTS when there
- * are more; each goes at the end of the metric's open tail. */
+ * are more; each goes at the end of the metric's open tail, or into its
+ * newest row while that is small (grow_row). */
 int writer_points(store_writer *w, int64_t metric_id, const int64_t *x, const double *y,
                   size_t n)
 {
@@ -839,6 +902,20 @@ int writer_points(store_writer *w, int64_t metric_id, const int64_t *x, const do
     if (!m || !m->known)
         return m ? TALLY_ENOTFOUND : TALLY_ENOMEM;
     int rc = TALLY_OK;
+    /* At most 10 bytes a point (a control byte, 8 of y, 1 of x, usually). */
+    if (m->grow_rowid &&
+        (n >= WRITER_MERGE_POINTS || m->grow_bytes + 10 * n > WRITER_GROW_BYTES))
+        m->grow_rowid = 0; /* that row stays as it is */
+    if (m->grow_rowid && n > 0) {
+        rc = grow_row(w, metric_id, m, x, y, n);
+        if (rc != 1) {
+            m->grew = 1;
+            m->stats_dirty = 1;
+            return rc;
+        }
+        m->grow_rowid = 0;
+        rc = TALLY_OK;
+    }
     chunk_encoder_free(&w->rows);
     for (size_t i = 0; i < n && !rc; i++) {
         if (chunk_encoder_add(&w->rows, x[i], y[i]) < 0)
