@@ -126,6 +126,7 @@ static void take(tally_run *run, batch *b)
     }
     buf_free(&json);
     STEAL(b->objects, run->objects);
+    STEAL(run->objects, run->objects_spare); /* grown once, not at every flush */
     b->object_bytes = run->pending_object_bytes;
     STEAL(b->config, run->config);
     STEAL(b->summary_sets, run->summary_sets);
@@ -275,6 +276,11 @@ static void settle(tally_run *run, batch *b, int rc)
         run->pending_points -= b->npoints;
         run->pending_line_bytes -= b->line_bytes;
         run->pending_object_bytes -= b->object_bytes;
+        for (size_t i = 0; i < b->objects.n; i++)
+            free(b->objects.v[i].json);
+        b->objects.n = 0;
+        if (!run->objects_spare.v)
+            STEAL(run->objects_spare, b->objects);
         batch_free(b);
         return;
     }

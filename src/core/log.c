@@ -142,17 +142,23 @@ static inline int append_point(tally_run *run, metric *m, int64_t x, double y)
     return TALLY_OK;
 }
 
-/* Holds a caller that outruns a working disk at the soft bound until the
- * flusher has written what it holds (see run_internal.h).  Called with the
+/* Holds a caller that outruns a working disk at the soft bound (points, or
+ * queued strings and JSON values) until the flusher has written what it
+ * holds (see run_internal.h).  Called with the
  * lock held; the wait releases it. */
+static int over_soft_bound(const tally_run *run)
+{
+    return run->pending_points + run->row.n >= RUN_SOFT_PENDING_POINTS ||
+           run->pending_object_bytes >= RUN_SOFT_OBJECT_BYTES;
+}
+
 static void throttle(tally_run *run)
 {
-    if (run->pending_points + run->row.n < RUN_SOFT_PENDING_POINTS || run->io_error ||
-        run->stopping || !run->thread_started || getpid() != run->pid)
+    if (!over_soft_bound(run) || run->io_error || run->stopping || !run->thread_started ||
+        getpid() != run->pid)
         return; /* under the bound, a failing disk, or no flusher here (a fork) */
     struct timespec deadline = clock_deadline_ms(RUN_THROTTLE_MS);
-    while (run->pending_points + run->row.n >= RUN_SOFT_PENDING_POINTS && !run->io_error &&
-           !run->stopping) {
+    while (over_soft_bound(run) && !run->io_error && !run->stopping) {
         pthread_cond_signal(&run->wake);
         if (pthread_cond_timedwait(&run->done, &run->mu, &deadline) == ETIMEDOUT)
             break;
@@ -164,10 +170,14 @@ int run_commit_locked(tally_run *run)
     if (run->row.n == 0)
         return TALLY_OK; /* an empty step is not stored */
     throttle(run);
-    /* One clock read, not two (they were a fifth of a one-metric step's
-     * cost): _timestamp is monotonic time plus the wall offset the flusher
-     * refreshes every flush. */
-    int64_t mono = clock_mono_ns();
+    /* One coarse clock read (two exact ones were a fifth of a one-metric
+     * step's cost): _timestamp is monotonic time plus the wall offset the
+     * flusher refreshes every flush; both are stamps a person reads, to a
+     * timer tick (a few ms).  The coarse clock may lag the exact one the
+     * run started on by a tick: _runtime never goes below 0. */
+    int64_t mono = clock_mono_coarse_ns();
+    if (mono < run->start_mono)
+        mono = run->start_mono;
     double wall = (double)mono * 1e-9 + run->wall_offset;
     double runtime = (double)(mono - run->start_mono) / 1e9;
     int64_t step = run->step;

@@ -127,6 +127,7 @@ struct tally_run {
     VEC(metric_rule *) rules;
     size_t rules_written;
     VEC(pending_object) objects;
+    VEC(pending_object) objects_spare; /* an emptied array the next take reuses (flusher.c) */
     size_t pending_object_bytes; /* JSON text in objects */
     VEC(pending_kv) config;
     VEC(pending_kv) summary_sets;
@@ -162,6 +163,7 @@ struct tally_run {
 #define RUN_FLUSH_EARLY_POINTS (1u << 20) /* wake the flusher before its period */
 #define RUN_FLUSH_EARLY_OBJECT_BYTES (4u << 20) /* the same for queued strings / JSON */
 #define RUN_SOFT_PENDING_POINTS (1u << 22) /* 64 MiB of points: a commit waits */
+#define RUN_SOFT_OBJECT_BYTES (16u << 20)  /* queued strings / JSON: a commit waits */
 #define RUN_THROTTLE_MS 2000               /* the longest a commit waits */
 #define RUN_MAX_PENDING_POINTS (1u << 25) /* beyond this, new values are dropped */
 
