@@ -14,7 +14,7 @@
 /* The most points a chunk row holds as written; a flush of more points
  * writes several rows.  Also the size at which a metric's open tail (the
  * rows since the last close) is closed. */
-#define WRITER_CHUNK_POINTS 4096
+#define WRITER_CHUNK_POINTS 8192
 /* When a tail closes, rows of fewer points than this on average are merged
  * into one (about WRITER_CHUNK_POINTS points); bigger ones stay as written. */
 #define WRITER_MERGE_POINTS 64

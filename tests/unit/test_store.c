@@ -228,6 +228,9 @@ static void test_small_rows_merged(void **state)
     free(done);
 }
 
+#define V1_CHUNK_POINTS 4096 /* the chunk size of the writers of schema 1 */
+#define RESUME_POINTS (WRITER_CHUNK_POINTS + 904)
+
 /* A writer killed with an open tail; the resumed run goes on filling the
  * same tail and closes it as if it had never stopped. */
 static void test_resume_continues_tail(void **state)
@@ -259,7 +262,7 @@ static void test_resume_continues_tail(void **state)
     assert_true(rows >= 2 && rows <= 25); /* 100 flushes, grown rows */
     int64_t tail = query_int(path, "SELECT tail_from FROM metric WHERE name = 'a'");
     assert_true(tail > 0);
-    for (int i = 3000; i < 5000; i++) {
+    for (int i = 3000; i < RESUME_POINTS; i++) {
         assert_int_equal(tally_log(run, "a", i * 0.5), TALLY_OK);
         assert_int_equal(tally_commit(run), TALLY_OK);
         if (i % 30 == 29)
@@ -268,11 +271,11 @@ static void test_resume_continues_tail(void **state)
     /* the same tail, closed once full at 4096 points, and a new one */
     assert_true(query_int(path, "SELECT tail_from FROM metric WHERE name = 'a'") > tail);
     int64_t tail_n = query_int(path, "SELECT tail_n FROM metric WHERE name = 'a'");
-    assert_true(tail_n > 0 && tail_n <= 5000 - WRITER_CHUNK_POINTS);
+    assert_true(tail_n > 0 && tail_n <= RESUME_POINTS - WRITER_CHUNK_POINTS);
     char *done = tu_run_finish(run, 0);
     assert_true(small_rows(done, "a") <= 1); /* the crashed writer's newest row may stay small */
     tally_store *st = tu_store_open(done);
-    check_metric(st, "a", 5000, 0.5);
+    check_metric(st, "a", RESUME_POINTS, 0.5);
     tally_store_close(st);
     free(done);
 }
@@ -723,11 +726,11 @@ static void v1_chunks(sqlite3 *db, int64_t id, double scale, double offset)
                                         "INSERT INTO chunk VALUES(?,?,?,?,?,?,?,?,?)", -1, &q,
                                         NULL),
                      SQLITE_OK);
-    for (int64_t from = 0; from < 5000; from += WRITER_CHUNK_POINTS) {
-        int64_t x[WRITER_CHUNK_POINTS];
-        double y[WRITER_CHUNK_POINTS];
+    for (int64_t from = 0; from < 5000; from += V1_CHUNK_POINTS) {
+        int64_t x[V1_CHUNK_POINTS];
+        double y[V1_CHUNK_POINTS];
         size_t n = 0;
-        for (int64_t i = from; i < 5000 && n < WRITER_CHUNK_POINTS; i++, n++) {
+        for (int64_t i = from; i < 5000 && n < V1_CHUNK_POINTS; i++, n++) {
             x[n] = i;
             y[n] = (double)i * scale + offset;
         }
@@ -815,7 +818,7 @@ static void test_schema1_reads(void **state)
     while ((rc = tally_points_next(p, &x, &yv)) != 0)
         got += rc == 1;
     tally_points_close(p);
-    assert_int_equal(got, 5000 - WRITER_CHUNK_POINTS);
+    assert_int_equal(got, 5000 - V1_CHUNK_POINTS);
     assert_int_equal(tally_store_damage_count(st), 1);
     assert_int_equal(tally_store_damage(st, 0)->first_x, 0);
     (void)px;
