@@ -96,15 +96,14 @@ static int stage(tally_run *run, metric *m, staged_value *v)
         m->is_int = 0;
         m->meta_dirty = 1;
     }
-    if (m->staged_gen == run->row_gen + 1) {
-        row_entry *old = &run->row.v[m->staged_slot];
+    if (m->staged_slot < run->row.n && run->row.v[m->staged_slot].m == m) {
+        row_entry *old = &run->row.v[m->staged_slot]; /* a key appears once in a row */
         entry_clear(run, old);
         *old = e;
     } else {
         if (VEC_PUSH(run->row, e) < 0)
             return TALLY_ENOMEM;
-        m->staged_gen = run->row_gen + 1;
-        m->staged_slot = run->row.n - 1;
+        m->staged_slot = run->row.n - 1 < UINT32_MAX ? (uint32_t)(run->row.n - 1) : UINT32_MAX;
         /* Remember the order for the next row's prediction. */
         if (run->last_staged)
             run->last_staged->next = m;

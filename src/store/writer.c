@@ -143,7 +143,7 @@ struct store_writer {
     size_t nmetrics;
     writer_metric idle;     /* the mark of a metric whose state is only in its row */
     struct open_tail {
-        int64_t id;
+        uint32_t id;   /* ids are at most INT32_MAX (metric_ref) */
         uint32_t idle; /* commits since the tail last grew */
     } *open;               /* the metrics with an open tail */
     size_t nopen, capopen;
@@ -428,7 +428,7 @@ static int open_push(store_writer *w, int64_t id)
         w->open = v;
         w->capopen = cap;
     }
-    w->open[w->nopen++] = (struct open_tail){id, 0};
+    w->open[w->nopen++] = (struct open_tail){(uint32_t)id, 0};
     return TALLY_OK;
 }
 
