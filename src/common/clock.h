@@ -25,16 +25,6 @@ static inline int64_t clock_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Monotonic nanoseconds, coarse: the clock as of the last timer tick (a
- * few milliseconds at most behind clock_mono_ns(), same origin), for a
- * fraction of the cost.  For timestamps a person reads, not durations. */
-static inline int64_t clock_mono_coarse_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Wall time minus monotonic time, in seconds: wall time is then a
  * monotonic read plus this, one clock read instead of two.  Refresh it now
  * and then (the wall clock may be set). */

@@ -181,14 +181,12 @@ int run_commit_locked(tally_run *run)
     if (run->row.n == 0)
         return TALLY_OK; /* an empty step is not stored */
     throttle(run);
-    /* One coarse clock read (two exact ones were a fifth of a one-metric
-     * step's cost): _timestamp is monotonic time plus the wall offset the
-     * flusher refreshes every flush; both are stamps a person reads, to a
-     * timer tick (a few ms).  The coarse clock may lag the exact one the
-     * run started on by a tick: _runtime never goes below 0. */
-    int64_t mono = clock_mono_coarse_ns();
-    if (mono < run->start_mono)
-        mono = run->start_mono;
+    /* One clock read, not two (they were a fifth of a one-metric step's
+     * cost): _timestamp is monotonic time plus the wall offset the flusher
+     * refreshes every flush.  Not the coarse clock: steps a millisecond
+     * apart would share a stamp, and a chart against time (the dashboard's
+     * relative and wall-time axes) would fold them onto one x. */
+    int64_t mono = clock_mono_ns();
     double wall = (double)mono * 1e-9 + run->wall_offset;
     double runtime = (double)(mono - run->start_mono) / 1e9;
     int64_t step = run->step;
