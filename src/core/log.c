@@ -187,8 +187,12 @@ int run_commit_locked(tally_run *run)
      * apart would share a stamp, and a chart against time (the dashboard's
      * relative and wall-time axes) would fold them onto one x. */
     int64_t mono = clock_mono_ns();
-    double wall = (double)mono * 1e-9 + run->wall_offset;
-    double runtime = (double)(mono - run->start_mono) / 1e9;
+    /* Rounded to binary fractions of a second (2^-20 s, about 1 us, for
+     * _runtime; 2^-16 s, 15 us, for _timestamp, whose seconds take 31 bits
+     * of the double): the low bits of the mantissa are then zero, and the
+     * chunk encoder stores a stamp in half the bytes. */
+    double wall = ldexp(nearbyint(ldexp((double)mono * 1e-9 + run->wall_offset, 16)), -16);
+    double runtime = ldexp(nearbyint(ldexp((double)(mono - run->start_mono) / 1e9, 20)), -20);
     int64_t step = run->step;
     int rc = TALLY_OK;
     if (step == INT64_MAX) {
