@@ -327,9 +327,13 @@ static void bench_keys(const char *dir, long keys)
         tally_log(run, key, (double)i);
         tally_commit(run);
     }
-    /* Idle metrics: every point written, none pending.  Two flushes: the
-     * first may still be writing when the second is asked for. */
+    /* Idle metrics: every point written, none pending.  The writer keeps
+     * a metric's state for the commit after its last points (the next
+     * flush usually brings more): one more commit, of another value, and
+     * every key is idle. */
     tally_flush(run);
+    tally_log(run, "idle/marker", 1);
+    tally_commit(run);
     tally_flush(run);
     mi = mallinfo2();
     double idle = ((double)mi.uordblks + (double)mi.hblkhd - heap0) / (double)keys;
