@@ -893,16 +893,26 @@ static int decode_row(store_writer *w, sqlite3_stmt *st, int64_t metric_id)
     return drc < 0 ? 1 : TALLY_OK;
 }
 
+/* A query for chunk rows of metric_id (?1) from rowid ?2, with w->rows
+ * emptied to take their points; NULL on a SQLite error. */
+static sqlite3_stmt *rows_query(store_writer *w, int which, int64_t metric_id, int64_t rowid)
+{
+    sqlite3_stmt *st = stmt(w, which);
+    if (st) {
+        sqlite3_bind_int64(st, 1, metric_id);
+        sqlite3_bind_int64(st, 2, rowid);
+    }
+    chunk_encoder_free(&w->rows);
+    return st;
+}
+
 /* Reads the open tail's rows of metric_id back into w->rows, in order;
  * 1 when one of them fails its checksum (the tail is then left as it is). */
 static int read_tail(store_writer *w, int64_t metric_id, const writer_metric *m)
 {
-    sqlite3_stmt *st = stmt(w, ST_TAIL_READ);
+    sqlite3_stmt *st = rows_query(w, ST_TAIL_READ, metric_id, m->tail_from);
     if (!st)
         return schema_error(sqlite3_errcode(w->db));
-    sqlite3_bind_int64(st, 1, metric_id);
-    sqlite3_bind_int64(st, 2, m->tail_from);
-    chunk_encoder_free(&w->rows);
     int rc = TALLY_OK, src;
     while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW)
         rc = decode_row(w, st, metric_id);
@@ -990,12 +1000,9 @@ static int append_row(store_writer *w, int64_t metric_id, writer_metric *m)
 static int grow_row(store_writer *w, int64_t metric_id, writer_metric *m, const int64_t *x,
                     const double *y, size_t n)
 {
-    sqlite3_stmt *st = stmt(w, ST_ROW_READ);
+    sqlite3_stmt *st = rows_query(w, ST_ROW_READ, metric_id, m->grow_rowid);
     if (!st)
         return schema_error(sqlite3_errcode(w->db));
-    sqlite3_bind_int64(st, 1, metric_id);
-    sqlite3_bind_int64(st, 2, m->grow_rowid);
-    chunk_encoder_free(&w->rows);
     int src = sqlite3_step(st);
     int rc = src == SQLITE_ROW ? decode_row(w, st, metric_id)
              : src == SQLITE_DONE ? 1
