@@ -315,7 +315,9 @@ static PyMemberDef run_members[] = {
     {"path", T_OBJECT, offsetof(ext_run, path), READONLY, "the run file"},
     {"disabled", T_INT, offsetof(ext_run, disabled), READONLY, "every call is a no-op"},
     {"skipped", T_LONGLONG, offsetof(ext_run, skipped), READONLY,
-     "values not logged because they need media support"},
+     "values not logged because tally cannot store them"},
+    {"media_refused", T_LONGLONG, offsetof(ext_run, media_refused), READONLY,
+     "media objects libtally refused (bad pixels, sizes, ...; it warned)"},
     {NULL, 0, 0, 0, NULL}};
 
 static PyGetSetDef run_getset[] = {

@@ -5,7 +5,7 @@ finish, save — over the C type _tally.Run, whose log() is the hot path
 import glob
 import os
 
-from . import _convert, _tally
+from . import _convert, _tally, _watch
 from ._config import Config
 from ._summary import Summary
 
@@ -41,6 +41,8 @@ class Run(_tally.Run):
         self._saves = []  # glob patterns saved (again) at finish
         self._files_dir = None  # run.dir, once asked for
         self._init_pid = os.getpid()
+        self._watchers = []  # tally.watch hooks
+        self._watch_count = 0
         self.exit_code = None
         if config:
             self.config.update(config, allow_val_change=True)
@@ -131,9 +133,20 @@ class Run(_tally.Run):
         of the program itself (see capture)."""
         return None
 
-    def watch(self, *args, **kwargs):
-        raise NotImplementedError("watch() logs histograms, which need media support "
-                                  "(not in this version of tally)")
+    def watch(self, models, criterion=None, log="gradients", log_freq=1000, idx=None,
+              log_graph=False):
+        """Logs 64-bin histograms of a torch model's gradients
+        (`gradients/<name>`, log="gradients"), parameters
+        (`parameters/<name>`, "parameters") or both ("all"), every
+        log_freq-th backward / forward, into the current step.  log_graph
+        is accepted and ignored."""
+        if self.disabled:
+            return []
+        return _watch.watch(self, models, criterion, log, log_freq, idx, log_graph)
+
+    def unwatch(self, models=None):
+        """Removes watch()'s hooks from models (default: all)."""
+        _watch.unwatch(self, models)
 
     def finish(self, exit_code=None, quiet=None):
         """Writes everything and marks the run finished (exit code 0) or
@@ -151,6 +164,7 @@ class Run(_tally.Run):
             for top, _, files in os.walk(self._files_dir):
                 for f in sorted(files):  # saved under their base names
                     self._check(self._save_file(os.path.join(top, f)), f"run.dir file {f!r}")
+        self.unwatch()
         self.exit_code = int(exit_code or 0)
         self._check(self._finish(self.exit_code), "finish")
         self.summary._close()
