@@ -22,6 +22,7 @@
 #include "common/json.h"
 #include "common/procinfo.h"
 #include "common/text.h"
+#include "core/media_job.h"
 #include "core/run_internal.h"
 #include "store/catalog.h"
 #include "store/runlock.h"
@@ -182,6 +183,9 @@ static void run_free(tally_run *run)
         free(run->run_texts.v[i].json);
     }
     free(run->run_texts.v);
+    for (size_t i = 0; i < run->media.n; i++)
+        media_job_free(run->media.v[i]);
+    free(run->media.v);
     if (run->writer)
         writer_close(run->writer);
     runlock_close(run->claim); /* after SQLite let go of the file (runlock.h) */
@@ -286,6 +290,7 @@ static int adopt_metrics(tally_run *run, writer_metric_row *rows, size_t n)
             return TALLY_ENOMEM;
         m->id = rows[i].id;
         m->is_int = rows[i].is_int;
+        m->media = (unsigned char)rows[i].media;
         m->meta_dirty = 0;
         if (rows[i].id >= run->next_metric_id)
             run->next_metric_id = rows[i].id + 1;

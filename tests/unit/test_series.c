@@ -363,7 +363,7 @@ static void check_file(const char *path)
 static void test_blocks_written(void **state)
 {
     (void)state;
-    assert_int_equal(tally_store_info(fx.st)->schema_version, 3);
+    assert_int_equal(tally_store_info(fx.st)->schema_version, TALLY_SCHEMA_VERSION);
     char sql[256];
     for (int i = 0; i < NSERIES; i++) {
         snprintf(sql, sizeof sql,

@@ -1,0 +1,101 @@
+/*
+ * image.c — the format-independent half of images: size checks, the
+ * decode entry points that dispatch on the sniffed format (PNG and JPEG
+ * here, GIF's first frame), and float-to-8-bit pixel conversion.  Called by
+ * the staging code (media_image_size), the flusher and the read API.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "media/media_internal.h"
+#include "tally.h"
+
+int media_check_size(long width, long height, int channels)
+{
+    if (width < 1 || height < 1 || channels < 1 || channels > 4)
+        return TALLY_EMEDIA;
+    if (width > TALLY_MEDIA_MAX_SIDE || height > TALLY_MEDIA_MAX_SIDE)
+        return TALLY_ETOOBIG;
+    if ((unsigned long long)width * (unsigned long long)height * (unsigned)channels >
+        TALLY_MEDIA_MAX_BYTES)
+        return TALLY_ETOOBIG;
+    return 0;
+}
+
+void media_pixels_free(media_pixels *px)
+{
+    if (!px)
+        return;
+    free(px->pixels);
+    memset(px, 0, sizeof *px);
+}
+
+static int image_decode(const void *data, size_t size, int rgba, media_pixels *out)
+{
+    if (!out)
+        return TALLY_EMEDIA;
+    memset(out, 0, sizeof *out);
+    if (!data)
+        return TALLY_EMEDIA;
+    switch (media_sniff(data, size)) {
+    case MEDIA_FMT_PNG: return media_png_decode(data, size, rgba, out, NULL, NULL);
+    case MEDIA_FMT_JPEG: return media_jpeg_decode(data, size, rgba, out, NULL, NULL);
+    default: return TALLY_EMEDIA;
+    }
+}
+
+int media_image_decode(const void *data, size_t size, media_pixels *out)
+{
+    return image_decode(data, size, 0, out);
+}
+
+int media_image_decode_rgba(const void *data, size_t size, media_pixels *out)
+{
+    return image_decode(data, size, 1, out);
+}
+
+int media_image_size(const void *data, size_t size, int *width, int *height)
+{
+    int w = 0, h = 0, rc;
+    if (!data || !width || !height)
+        return TALLY_EMEDIA;
+    switch (media_sniff(data, size)) {
+    case MEDIA_FMT_PNG: rc = media_png_decode(data, size, 0, NULL, &w, &h); break;
+    case MEDIA_FMT_JPEG: rc = media_jpeg_decode(data, size, 0, NULL, &w, &h); break;
+    default: rc = TALLY_EMEDIA; break;
+    }
+    if (rc < 0)
+        return rc;
+    *width = w;
+    *height = h;
+    return 0;
+}
+
+/* wandb scales float pixels with (data * 255).astype(uint8) after clipping
+ * to 0..1, so a value truncates: 0.999 is 254, 1.0 is 255. */
+int media_pixels_from_f32(const float *src, int width, int height, int channels,
+                          size_t stride, unsigned char *dst)
+{
+    if (!src || !dst)
+        return TALLY_EMEDIA;
+    int rc = media_check_size(width, height, channels);
+    if (rc < 0)
+        return rc;
+    size_t row = (size_t)width * (size_t)channels;
+    if (stride == 0)
+        stride = row * sizeof(float);
+    if (stride < row * sizeof(float) || stride % sizeof(float) != 0)
+        return TALLY_EMEDIA;
+    for (int y = 0; y < height; y++) {
+        const float *s = (const float *)((const char *)src + (size_t)y * stride);
+        unsigned char *d = dst + (size_t)y * row;
+        for (size_t i = 0; i < row; i++) {
+            float v = s[i];
+            if (v != v)
+                return TALLY_EMEDIA;
+            v = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+            d[i] = (unsigned char)(v * 255.0f);
+        }
+    }
+    return 0;
+}

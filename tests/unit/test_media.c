@@ -1,0 +1,756 @@
+/*
+ * test_media.c — the codecs of src/media: PNG / JPEG / GIF / WAV round
+ * trips, the video header probe, sha256, float pixels and histogram
+ * binning against a brute-force reference, and every decoder's refusal of
+ * truncated, oversized and garbage input.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <zlib.h>
+
+#include "media/media.h"
+#include "tally.h"
+#include "testutil.h"
+
+/* ---- helpers ---- */
+
+/* width x height x channels pixels, rows stride bytes apart, seeded. */
+static unsigned char *make_pixels(int w, int h, int ch, size_t stride, uint64_t seed)
+{
+    tu_rng r;
+    tu_rng_seed(&r, seed);
+    unsigned char *p = malloc(stride * (size_t)h);
+    assert_non_null(p);
+    for (size_t i = 0; i < stride * (size_t)h; i++)
+        p[i] = (unsigned char)tu_rng_below(&r, 256);
+    return p;
+}
+
+static void assert_rows_equal(const unsigned char *a, size_t astride, const unsigned char *b,
+                              size_t bstride, int h, size_t row)
+{
+    for (int y = 0; y < h; y++)
+        assert_memory_equal(a + (size_t)y * astride, b + (size_t)y * bstride, row);
+}
+
+static void png_of(const unsigned char *px, int w, int h, int ch, size_t stride, buf *out)
+{
+    assert_int_equal(media_png_encode(px, w, h, ch, stride, -1, out), 0);
+}
+
+/* Every prefix of an encoded file is refused, without a crash or a leak
+ * (the leak half under valgrind / ASan). */
+static void assert_prefixes_refused(const unsigned char *data, size_t size, size_t step,
+                                    int (*decode)(const void *, size_t))
+{
+    for (size_t n = 0; n < size; n += step) {
+        int rc = decode(data, n);
+        if (rc != TALLY_EMEDIA)
+            fail_msg("prefix of %zu / %zu bytes: %d", n, size, rc);
+    }
+}
+
+static int decode_image(const void *d, size_t n)
+{
+    media_pixels px;
+    int rc = media_image_decode(d, n, &px);
+    if (rc == 0)
+        media_pixels_free(&px);
+    return rc;
+}
+
+static int decode_image_rgba(const void *d, size_t n)
+{
+    media_pixels px;
+    int rc = media_image_decode_rgba(d, n, &px);
+    if (rc == 0)
+        media_pixels_free(&px);
+    return rc;
+}
+
+/* ---- sniffing and hashing ---- */
+
+static void test_sniff(void **state)
+{
+    (void)state;
+    assert_int_equal(media_sniff("\x89PNG\r\n\x1a\n", 8), MEDIA_FMT_PNG);
+    assert_int_equal(media_sniff("\x89PNG\r\n\x1a", 7), MEDIA_FMT_UNKNOWN);
+    assert_int_equal(media_sniff("\xff\xd8\xff\xe0", 4), MEDIA_FMT_JPEG);
+    assert_int_equal(media_sniff("GIF89a", 6), MEDIA_FMT_GIF);
+    assert_int_equal(media_sniff("GIF87a", 6), MEDIA_FMT_GIF);
+    assert_int_equal(media_sniff("GIF88a", 6), MEDIA_FMT_UNKNOWN);
+    assert_int_equal(media_sniff("RIFF\0\0\0\0WAVE", 12), MEDIA_FMT_WAV);
+    assert_int_equal(media_sniff("RIFF\0\0\0\0AVI ", 12), MEDIA_FMT_UNKNOWN);
+    assert_int_equal(media_sniff("\0\0\0\x18" "ftypisom", 12), MEDIA_FMT_MP4);
+    assert_int_equal(media_sniff("\x1a\x45\xdf\xa3", 4), MEDIA_FMT_WEBM);
+    assert_int_equal(media_sniff("OggS", 4), MEDIA_FMT_OGG);
+    assert_int_equal(media_sniff("hello", 5), MEDIA_FMT_UNKNOWN);
+    assert_int_equal(media_sniff(NULL, 10), MEDIA_FMT_UNKNOWN);
+    assert_string_equal(media_format_name(MEDIA_FMT_PNG), "png");
+    assert_string_equal(media_format_name(MEDIA_FMT_JPEG), "jpeg");
+    assert_string_equal(media_format_name(MEDIA_FMT_GIF), "gif");
+    assert_string_equal(media_format_name(MEDIA_FMT_WAV), "wav");
+    assert_string_equal(media_format_name(MEDIA_FMT_MP4), "mp4");
+    assert_string_equal(media_format_name(MEDIA_FMT_WEBM), "webm");
+    assert_string_equal(media_format_name(MEDIA_FMT_OGG), "ogg");
+    assert_null(media_format_name(MEDIA_FMT_UNKNOWN));
+}
+
+static void test_sha256(void **state)
+{
+    (void)state;
+    char hex[65];
+    media_sha256_hex("", 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    media_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    media_sha256_hex(two, strlen(two), hex);
+    assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+/* ---- PNG ---- */
+
+static void test_png_round_trip(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{1, 1}, {7, 5}, {33, 17}, {64, 64}, {255, 3}};
+    for (int ch = 1; ch <= 4; ch++) {
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            int w = sizes[s][0], h = sizes[s][1];
+            size_t row = (size_t)w * (size_t)ch;
+            for (size_t pad = 0; pad <= 3; pad += 3) { /* packed, and an odd stride */
+                size_t stride = row + pad;
+                unsigned char *px = make_pixels(w, h, ch, stride, (uint64_t)(ch * 1000 + s));
+                for (int level = -1; level <= 9; level += 5) {
+                    buf png = BUF_INIT;
+                    assert_int_equal(
+                        media_png_encode(px, w, h, ch, pad ? stride : 0, level, &png), 0);
+                    assert_int_equal(media_sniff(png.data, png.len), MEDIA_FMT_PNG);
+                    int iw, ih;
+                    assert_int_equal(media_image_size(png.data, png.len, &iw, &ih), 0);
+                    assert_int_equal(iw, w);
+                    assert_int_equal(ih, h);
+                    media_pixels out;
+                    assert_int_equal(media_image_decode(png.data, png.len, &out), 0);
+                    assert_int_equal(out.width, w);
+                    assert_int_equal(out.height, h);
+                    assert_int_equal(out.channels, ch);
+                    assert_rows_equal(px, stride, out.pixels, row, h, row);
+                    media_pixels_free(&out);
+                    /* as RGBA: gray spreads to RGB, a missing alpha is 255 */
+                    assert_int_equal(media_image_decode_rgba(png.data, png.len, &out), 0);
+                    assert_int_equal(out.channels, 4);
+                    for (int y = 0; y < h; y++)
+                        for (int x = 0; x < w; x++) {
+                            const unsigned char *a = px + (size_t)y * stride + (size_t)x * ch;
+                            const unsigned char *b = out.pixels + ((size_t)y * w + x) * 4;
+                            unsigned char want[4];
+                            if (ch <= 2)
+                                want[0] = want[1] = want[2] = a[0];
+                            else
+                                memcpy(want, a, 3);
+                            want[3] = ch == 2 ? a[1] : ch == 4 ? a[3] : 255;
+                            assert_memory_equal(b, want, 4);
+                        }
+                    media_pixels_free(&out);
+                    buf_free(&png);
+                }
+                free(px);
+            }
+        }
+    }
+}
+
+static void test_png_appends(void **state)
+{
+    (void)state;
+    unsigned char px[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    buf out = BUF_INIT;
+    buf_puts(&out, "head");
+    png_of(px, 2, 2, 3, 0, &out);
+    assert_memory_equal(out.data, "head", 4);
+    media_pixels dec;
+    assert_int_equal(media_image_decode(out.data + 4, out.len - 4, &dec), 0);
+    assert_memory_equal(dec.pixels, px, sizeof px);
+    media_pixels_free(&dec);
+    /* a refused call leaves what was there */
+    size_t len = out.len;
+    assert_int_equal(media_png_encode(px, 2, 2, 5, 0, -1, &out), TALLY_EMEDIA);
+    assert_int_equal(media_png_encode(px, 2, 2, 3, 5, -1, &out), TALLY_EMEDIA);
+    assert_int_equal(media_png_encode(px, 0, 2, 3, 0, -1, &out), TALLY_EMEDIA);
+    assert_int_equal(media_png_encode(px, 2, -1, 3, 0, -1, &out), TALLY_EMEDIA);
+    assert_int_equal(media_png_encode(px, 2, 2, 3, 0, 10, &out), TALLY_EMEDIA);
+    assert_int_equal(media_png_encode(NULL, 2, 2, 3, 0, -1, &out), TALLY_EMEDIA);
+    assert_int_equal(media_png_encode(px, TALLY_MEDIA_MAX_SIDE + 1, 1, 1, 0, -1, &out),
+                     TALLY_ETOOBIG);
+    assert_int_equal(media_png_encode(px, 2, 2, 3, 0, -1, NULL), TALLY_EMEDIA);
+    assert_int_equal(out.len, len);
+    buf_free(&out);
+}
+
+/* Rewrites a PNG's IHDR width and height (and its CRC). */
+static void png_set_dims(unsigned char *png, uint32_t w, uint32_t h)
+{
+    for (int i = 0; i < 4; i++) {
+        png[16 + i] = (unsigned char)(w >> (24 - 8 * i));
+        png[20 + i] = (unsigned char)(h >> (24 - 8 * i));
+    }
+    uLong crc = crc32(0, png + 12, 17);
+    for (int i = 0; i < 4; i++)
+        png[29 + i] = (unsigned char)(crc >> (24 - 8 * i));
+}
+
+static void test_png_refused(void **state)
+{
+    (void)state;
+    unsigned char *px = make_pixels(40, 30, 3, 120, 7);
+    buf png = BUF_INIT;
+    png_of(px, 40, 30, 3, 0, &png);
+    unsigned char *d = (unsigned char *)png.data;
+    assert_prefixes_refused(d, png.len, 1, decode_image);
+    assert_prefixes_refused(d, png.len, 7, decode_image_rgba);
+    /* dimensions past the caps: refused from the header, nothing allocated */
+    int w, h;
+    media_pixels out;
+    png_set_dims(d, 20000, 20000);
+    assert_int_equal(media_image_size(d, png.len, &w, &h), TALLY_ETOOBIG);
+    assert_int_equal(media_image_decode(d, png.len, &out), TALLY_ETOOBIG);
+    png_set_dims(d, 8000, 8000); /* sides fine, 192 MB of pixels */
+    assert_int_equal(media_image_decode(d, png.len, &out), TALLY_ETOOBIG);
+    png_set_dims(d, 0x7fffffff, 1);
+    assert_true(media_image_decode(d, png.len, &out) < 0);
+    png_set_dims(d, 0, 30);
+    assert_int_equal(media_image_decode(d, png.len, &out), TALLY_EMEDIA);
+    /* more rows than the data holds */
+    png_set_dims(d, 40, 31);
+    assert_int_equal(media_image_decode(d, png.len, &out), TALLY_EMEDIA);
+    png_set_dims(d, 40, 30);
+    assert_int_equal(media_image_decode(d, png.len, &out), 0);
+    media_pixels_free(&out);
+    /* a flipped byte in the image data: a CRC error */
+    d[png.len / 2] ^= 0x40;
+    assert_int_equal(media_image_decode(d, png.len, &out), TALLY_EMEDIA);
+    /* garbage after the signature */
+    tu_rng r;
+    tu_rng_seed(&r, 99);
+    for (size_t i = 8; i < png.len; i++)
+        d[i] = (unsigned char)tu_rng_below(&r, 256);
+    assert_int_equal(media_image_decode(d, png.len, &out), TALLY_EMEDIA);
+    assert_int_equal(media_image_size(d, png.len, &w, &h), TALLY_EMEDIA);
+    assert_int_equal(media_image_decode("not an image", 12, &out), TALLY_EMEDIA);
+    assert_int_equal(media_image_decode(NULL, 12, &out), TALLY_EMEDIA);
+    assert_int_equal(media_image_size("not an image", 12, &w, &h), TALLY_EMEDIA);
+    buf_free(&png);
+    free(px);
+}
+
+/* ---- JPEG ---- */
+
+/* A JPEG made with libjpeg itself: quality 100, no chroma subsampling. */
+static unsigned char *jpeg_of(const unsigned char *px, int w, int h, int ch, unsigned long *size)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    unsigned char *out = NULL;
+    jpeg_mem_dest(&c, &out, size);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = ch;
+    c.in_color_space = ch == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, 100, TRUE);
+    for (int i = 0; i < c.num_components; i++)
+        c.comp_info[i].h_samp_factor = c.comp_info[i].v_samp_factor = 1;
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = (JSAMPROW)(px + (size_t)c.next_scanline * (size_t)w * (size_t)ch);
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    return out;
+}
+
+/* Smooth pixels, which JPEG at quality 100 keeps within a few levels. */
+static unsigned char *gradient(int w, int h, int ch)
+{
+    unsigned char *p = malloc((size_t)w * h * ch);
+    assert_non_null(p);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < ch; c++)
+                p[((size_t)y * w + x) * ch + c] = (unsigned char)((x * 3 + y * 2 + c * 40) & 0xff);
+    return p;
+}
+
+static void assert_close(const unsigned char *a, const unsigned char *b, size_t n, int tol)
+{
+    for (size_t i = 0; i < n; i++)
+        if (abs((int)a[i] - (int)b[i]) > tol)
+            fail_msg("byte %zu: %d vs %d", i, a[i], b[i]);
+}
+
+static void test_jpeg_decode(void **state)
+{
+    (void)state;
+    for (int ch = 1; ch <= 3; ch += 2) {
+        int w = 37, h = 21;
+        unsigned char *px = gradient(w, h, ch);
+        unsigned long size = 0;
+        unsigned char *jpg = jpeg_of(px, w, h, ch, &size);
+        assert_int_equal(media_sniff(jpg, size), MEDIA_FMT_JPEG);
+        int iw, ih;
+        assert_int_equal(media_image_size(jpg, size, &iw, &ih), 0);
+        assert_int_equal(iw, w);
+        assert_int_equal(ih, h);
+        media_pixels out;
+        assert_int_equal(media_image_decode(jpg, size, &out), 0);
+        assert_int_equal(out.width, w);
+        assert_int_equal(out.height, h);
+        assert_int_equal(out.channels, ch);
+        assert_close(px, out.pixels, (size_t)w * h * ch, 4);
+        media_pixels_free(&out);
+        assert_int_equal(media_image_decode_rgba(jpg, size, &out), 0);
+        assert_int_equal(out.channels, 4);
+        for (size_t i = 0; i < (size_t)w * h; i++) {
+            assert_int_equal(out.pixels[4 * i + 3], 255);
+            assert_close(px + i * ch, out.pixels + 4 * i, (size_t)ch, 4);
+            if (ch == 1) /* gray spreads to R, G and B */
+                assert_true(out.pixels[4 * i] == out.pixels[4 * i + 2]);
+        }
+        media_pixels_free(&out);
+        /* and the decoded pixels make a PNG that decodes to them */
+        assert_int_equal(media_image_decode(jpg, size, &out), 0);
+        buf png = BUF_INIT;
+        png_of(out.pixels, w, h, ch, 0, &png);
+        media_pixels again;
+        assert_int_equal(media_image_decode(png.data, png.len, &again), 0);
+        assert_memory_equal(again.pixels, out.pixels, (size_t)w * h * ch);
+        media_pixels_free(&again);
+        media_pixels_free(&out);
+        buf_free(&png);
+        free(jpg);
+        free(px);
+    }
+}
+
+/* The offset of the SOF0 marker's height field. */
+static size_t jpeg_sof(const unsigned char *j, size_t n)
+{
+    for (size_t i = 2; i + 9 < n; i++)
+        if (j[i] == 0xff && j[i + 1] == 0xc0)
+            return i + 5;
+    fail_msg("no SOF0");
+    return 0;
+}
+
+static void test_jpeg_refused(void **state)
+{
+    (void)state;
+    int w = 40, h = 24;
+    unsigned char *px = gradient(w, h, 3);
+    unsigned long size = 0;
+    unsigned char *jpg = jpeg_of(px, w, h, 3, &size);
+    assert_prefixes_refused(jpg, size, 1, decode_image);
+    assert_prefixes_refused(jpg, size, 5, decode_image_rgba);
+    size_t sof = jpeg_sof(jpg, size);
+    media_pixels out;
+    int iw, ih;
+    jpg[sof] = jpg[sof + 1] = jpg[sof + 2] = jpg[sof + 3] = 0x7f; /* 32639 x 32639 */
+    assert_int_equal(media_image_size(jpg, size, &iw, &ih), TALLY_ETOOBIG);
+    assert_int_equal(media_image_decode(jpg, size, &out), TALLY_ETOOBIG);
+    jpg[sof] = 0x1f; /* 8063 high, 32639 wide: the side is too big */
+    assert_int_equal(media_image_decode(jpg, size, &out), TALLY_ETOOBIG);
+    jpg[sof + 2] = 0x1f; /* 8063 x 8063 x 3: too many pixels */
+    assert_int_equal(media_image_decode(jpg, size, &out), TALLY_ETOOBIG);
+    jpg[sof] = 0;
+    jpg[sof + 1] = (unsigned char)(h + 8); /* more rows than the data holds */
+    jpg[sof + 2] = 0;
+    jpg[sof + 3] = (unsigned char)w;
+    assert_int_equal(media_image_decode(jpg, size, &out), TALLY_EMEDIA);
+    jpg[sof + 1] = (unsigned char)h;
+    assert_int_equal(media_image_decode(jpg, size, &out), 0);
+    media_pixels_free(&out);
+    /* garbage in the entropy-coded data, or after the markers */
+    tu_rng r;
+    tu_rng_seed(&r, 5);
+    for (size_t i = sof + 20; i < size; i++)
+        jpg[i] = (unsigned char)tu_rng_below(&r, 256);
+    assert_int_equal(media_image_decode(jpg, size, &out), TALLY_EMEDIA);
+    assert_int_equal(media_image_decode("\xff\xd8\xff\xff\xff\xff", 6, &out), TALLY_EMEDIA);
+    free(jpg);
+    free(px);
+}
+
+/* ---- float pixels ---- */
+
+static void test_pixels_from_f32(void **state)
+{
+    (void)state;
+    float src[2][4] = {{0.0f, 1.0f, 0.5f, -1.0f}, {2.0f, INFINITY, -INFINITY, 0.999f}};
+    unsigned char dst[8];
+    /* one row of two RGBA pixels... */
+    assert_int_equal(media_pixels_from_f32(&src[0][0], 2, 1, 4, 0, dst), 0);
+    assert_int_equal(dst[0], 0);
+    assert_int_equal(dst[1], 255);
+    assert_int_equal(dst[2], 127);
+    assert_int_equal(dst[3], 0);
+    assert_int_equal(dst[4], 255);
+    assert_int_equal(dst[5], 255);
+    assert_int_equal(dst[6], 0);
+    assert_int_equal(dst[7], 254); /* truncated, as wandb's astype(uint8) */
+    /* ...or two rows of one gray pixel with a stride of 4 floats */
+    assert_int_equal(media_pixels_from_f32(&src[0][0], 1, 2, 1, 4 * sizeof(float), dst), 0);
+    assert_int_equal(dst[0], 0);
+    assert_int_equal(dst[1], 255);
+    assert_int_equal(media_pixels_from_f32(&src[0][0], 2, 1, 4, 4, dst), TALLY_EMEDIA);
+    assert_int_equal(media_pixels_from_f32(&src[0][0], 2, 1, 5, 0, dst), TALLY_EMEDIA);
+    assert_int_equal(media_pixels_from_f32(NULL, 2, 1, 4, 0, dst), TALLY_EMEDIA);
+    src[1][2] = NAN;
+    assert_int_equal(media_pixels_from_f32(&src[0][0], 1, 1, 4, 0, dst), 0);
+    assert_int_equal(media_pixels_from_f32(&src[0][0], 2, 1, 4, 0, dst), TALLY_EMEDIA);
+    assert_int_equal(media_pixels_from_f32(&src[0][0], 4, 1, 2, 0, dst), TALLY_EMEDIA);
+}
+
+/* ---- histograms ---- */
+
+/* The reference: compare every finite value with every edge. */
+static void brute_histogram(const double *v, size_t n, int nbins, const double *edges,
+                            double *counts)
+{
+    memset(counts, 0, (size_t)nbins * sizeof *counts);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(v[i]))
+            continue;
+        int found = 0;
+        for (int b = 0; b < nbins; b++) {
+            int last = b == nbins - 1;
+            if (v[i] >= edges[b] && (v[i] < edges[b + 1] || (last && v[i] <= edges[b + 1]))) {
+                counts[b] += 1;
+                found = 1;
+                break;
+            }
+        }
+        if (!found)
+            fail_msg("value %.17g in no bin", v[i]);
+    }
+}
+
+static void check_histogram(const double *v, size_t n, int nbins, size_t want_skipped)
+{
+    double *counts = malloc((size_t)nbins * sizeof *counts);
+    double *ref = malloc((size_t)nbins * sizeof *ref);
+    double *edges = malloc(((size_t)nbins + 1) * sizeof *edges);
+    size_t skipped = 99;
+    assert_int_equal(media_histogram(v, n, nbins, counts, edges, &skipped), 0);
+    assert_int_equal(skipped, want_skipped);
+    for (int b = 0; b < nbins; b++)
+        assert_true(edges[b] <= edges[b + 1]);
+    brute_histogram(v, n, nbins, edges, ref);
+    double total = 0;
+    for (int b = 0; b < nbins; b++) {
+        if (counts[b] != ref[b])
+            fail_msg("bin %d of %d: %g, brute force %g", b, nbins, counts[b], ref[b]);
+        total += counts[b];
+    }
+    assert_true(total == (double)(n - want_skipped));
+    free(counts);
+    free(ref);
+    free(edges);
+}
+
+static void test_histogram(void **state)
+{
+    (void)state;
+    tu_rng r;
+    tu_rng_seed(&r, 42);
+    enum { N = 5000 };
+    double *v = malloc(N * sizeof *v);
+    static const int nbins[] = {1, 2, 3, 7, 10, 64, 100, 333, 512};
+    for (size_t k = 0; k < sizeof nbins / sizeof nbins[0]; k++) {
+        for (size_t i = 0; i < N; i++)
+            v[i] = tu_rng_unit(&r) * 20.0 - 7.0;
+        check_histogram(v, N, nbins[k], 0);
+        /* values on the edges: integers over an integer range */
+        for (size_t i = 0; i < N; i++)
+            v[i] = (double)tu_rng_below(&r, 11);
+        check_histogram(v, N, nbins[k], 0);
+        /* tenths, whose edges round */
+        for (size_t i = 0; i < N; i++)
+            v[i] = (double)tu_rng_below(&r, 31) * 0.1;
+        check_histogram(v, N, nbins[k], 0);
+    }
+    /* the extremes of the doubles: a span that overflows */
+    double wide[] = {-1.7976931348623157e308, 1.7976931348623157e308, 0.0, 1e300, -3e307};
+    check_histogram(wide, 5, 64, 0);
+    check_histogram(wide, 5, 1, 0);
+    double tiny[] = {5e-324, 1e-323, 0.0, 2e-323};
+    check_histogram(tiny, 4, 10, 0);
+
+    /* one value: numpy's [v - 0.5, v + 0.5] */
+    double one[] = {3.0, 3.0, 3.0};
+    double counts[4], edges[5];
+    size_t skipped;
+    assert_int_equal(media_histogram(one, 3, 4, counts, edges, &skipped), 0);
+    assert_true(edges[0] == 2.5 && edges[4] == 3.5 && edges[2] == 3.0);
+    assert_true(counts[0] == 0 && counts[1] == 0 && counts[2] == 3 && counts[3] == 0);
+    double big[] = {1e300, 1e300};
+    assert_int_equal(media_histogram(big, 2, 4, counts, edges, &skipped), 0);
+    assert_true(counts[3] == 2 && counts[0] == 0);
+
+    /* NaN and infinities are counted, not binned */
+    double mixed[] = {NAN, 1.0, INFINITY, 2.0, -INFINITY, 3.0, NAN};
+    check_histogram(mixed, 7, 2, 4);
+    assert_int_equal(media_histogram(mixed, 7, 2, counts, edges, &skipped), 0);
+    assert_true(edges[0] == 1.0 && edges[1] == 2.0 && edges[2] == 3.0);
+    assert_true(counts[0] == 1 && counts[1] == 2);
+    double none[] = {NAN, INFINITY};
+    assert_int_equal(media_histogram(none, 2, 2, counts, edges, &skipped), TALLY_EMEDIA);
+    assert_int_equal(skipped, 2);
+    assert_int_equal(media_histogram(none, 0, 2, counts, edges, &skipped), TALLY_EMEDIA);
+    assert_int_equal(media_histogram(one, 3, 0, counts, edges, &skipped), TALLY_EMEDIA);
+    assert_int_equal(media_histogram(one, 3, 513, counts, edges, &skipped), TALLY_EMEDIA);
+    assert_int_equal(media_histogram(NULL, 3, 2, counts, edges, &skipped), TALLY_EMEDIA);
+    free(v);
+}
+
+/* ---- WAV ---- */
+
+static uint32_t le32(const unsigned char *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static unsigned le16(const unsigned char *p) { return p[0] | (unsigned)p[1] << 8; }
+
+static int decode_wav(const void *d, size_t n)
+{
+    media_pcm pcm;
+    int rc = media_wav_decode(d, n, &pcm);
+    if (rc == 0)
+        media_pcm_free(&pcm);
+    return rc;
+}
+
+static void test_wav_round_trip(void **state)
+{
+    (void)state;
+    enum { FRAMES = 1001, CH = 2 };
+    float *s = malloc(FRAMES * CH * sizeof *s);
+    for (size_t i = 0; i < FRAMES * CH; i++)
+        s[i] = (float)sin((double)i * 0.01) * (i % 7 == 0 ? 1.5f : 1.0f);
+    s[0] = -1.0f;
+    s[1] = 1.0f;
+    s[2] = 0.0f;
+    s[3] = -2.0f;
+    buf wav = BUF_INIT;
+    buf_puts(&wav, "x"); /* appended after what is there */
+    assert_int_equal(media_wav_encode(s, FRAMES, CH, 22050, &wav), 0);
+    const unsigned char *h = (const unsigned char *)wav.data + 1;
+    size_t size = wav.len - 1;
+    assert_int_equal(size, 44 + FRAMES * CH * 2);
+    assert_memory_equal(h, "RIFF", 4);
+    assert_int_equal(le32(h + 4), size - 8);
+    assert_memory_equal(h + 8, "WAVEfmt ", 8);
+    assert_int_equal(le32(h + 16), 16);
+    assert_int_equal(le16(h + 20), 1);
+    assert_int_equal(le16(h + 22), CH);
+    assert_int_equal(le32(h + 24), 22050);
+    assert_int_equal(le32(h + 28), 22050 * CH * 2);
+    assert_int_equal(le16(h + 32), CH * 2);
+    assert_int_equal(le16(h + 34), 16);
+    assert_memory_equal(h + 36, "data", 4);
+    assert_int_equal(le32(h + 40), FRAMES * CH * 2);
+    assert_int_equal((int16_t)le16(h + 44), -32767);
+    assert_int_equal((int16_t)le16(h + 46), 32767);
+    assert_int_equal(media_sniff(h, size), MEDIA_FMT_WAV);
+    media_pcm pcm;
+    assert_int_equal(media_wav_decode(h, size, &pcm), 0);
+    assert_int_equal(pcm.sample_rate, 22050);
+    assert_int_equal(pcm.channels, CH);
+    assert_int_equal(pcm.frames, FRAMES);
+    for (size_t i = 0; i < FRAMES * CH; i++) {
+        float want = s[i] < -1.0f ? -1.0f : s[i] > 1.0f ? 1.0f : s[i];
+        if (fabsf(pcm.samples[i] - want) > 1.0f / 32767)
+            fail_msg("sample %zu: %g, logged %g", i, pcm.samples[i], s[i]);
+    }
+    media_pcm_free(&pcm);
+    assert_prefixes_refused(h, size, 3, decode_wav);
+    assert_int_equal(media_wav_decode(h, size, NULL), TALLY_EMEDIA);
+    /* empty audio is a valid WAV */
+    buf empty = BUF_INIT;
+    assert_int_equal(media_wav_encode(NULL, 0, 1, 8000, &empty), 0);
+    assert_int_equal(empty.len, 44);
+    assert_int_equal(media_wav_decode(empty.data, empty.len, &pcm), 0);
+    assert_int_equal(pcm.frames, 0);
+    media_pcm_free(&pcm);
+    buf_free(&empty);
+    /* bad arguments leave the buffer as it was */
+    size_t len = wav.len;
+    assert_int_equal(media_wav_encode(s, FRAMES, 0, 22050, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(s, FRAMES, 9, 22050, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(s, FRAMES, 1, 0, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(s, FRAMES, 1, 384001, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(NULL, FRAMES, 1, 8000, &wav), TALLY_EMEDIA);
+    assert_int_equal(media_wav_encode(s, (size_t)1 << 40, 1, 8000, &wav), TALLY_ETOOBIG);
+    s[500] = NAN;
+    assert_int_equal(media_wav_encode(s, FRAMES, CH, 22050, &wav), TALLY_EMEDIA);
+    assert_int_equal(wav.len, len);
+    buf_free(&wav);
+    free(s);
+}
+
+/* A WAV written by hand: a LIST chunk first, an odd-sized chunk with its
+ * pad byte, then data before fmt. */
+static size_t wav_by_hand(unsigned char *w, unsigned tag, unsigned ch, unsigned bits,
+                          const void *samples, size_t bytes, int extensible)
+{
+    size_t n = 0;
+    memcpy(w, "RIFF\0\0\0\0WAVE", 12);
+    n = 12;
+    memcpy(w + n, "LIST\3\0\0\0abc\0", 12); /* 3 bytes and a pad */
+    n += 12;
+    memcpy(w + n, "data", 4);
+    w[n + 4] = (unsigned char)bytes;
+    w[n + 5] = (unsigned char)(bytes >> 8);
+    w[n + 6] = w[n + 7] = 0;
+    memcpy(w + n + 8, samples, bytes);
+    n += 8 + bytes;
+    memcpy(w + n, "fmt ", 4);
+    unsigned flen = extensible ? 40 : 16;
+    w[n + 4] = (unsigned char)flen;
+    w[n + 5] = w[n + 6] = w[n + 7] = 0;
+    unsigned char *f = w + n + 8;
+    memset(f, 0, flen);
+    f[0] = (unsigned char)(extensible ? 0xfe : tag);
+    f[1] = extensible ? 0xff : 0;
+    f[2] = (unsigned char)ch;
+    f[4] = 0x44; /* 44100 */
+    f[5] = 0xac;
+    f[12] = (unsigned char)(ch * bits / 8);
+    f[14] = (unsigned char)bits;
+    if (extensible) {
+        f[16] = 22;
+        f[18] = (unsigned char)bits;
+        f[24] = (unsigned char)tag;
+        memcpy(f + 26, "\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71", 14);
+    }
+    n += 8 + flen;
+    unsigned riff = (unsigned)(n - 8);
+    w[4] = (unsigned char)riff;
+    w[5] = (unsigned char)(riff >> 8);
+    return n;
+}
+
+static void expect_wav(const unsigned char *w, size_t n, unsigned ch, const float *want,
+                       size_t nwant, float tol)
+{
+    media_pcm pcm;
+    assert_int_equal(media_wav_decode(w, n, &pcm), 0);
+    assert_int_equal(pcm.sample_rate, 44100);
+    assert_int_equal(pcm.channels, ch);
+    assert_int_equal(pcm.frames * ch, nwant);
+    for (size_t i = 0; i < nwant; i++)
+        if (fabsf(pcm.samples[i] - want[i]) > tol)
+            fail_msg("sample %zu: %g, want %g", i, pcm.samples[i], want[i]);
+    media_pcm_free(&pcm);
+}
+
+static void test_wav_formats(void **state)
+{
+    (void)state;
+    unsigned char w[512];
+    const float want[4] = {0.0f, 1.0f, -1.0f, 0.5f};
+    const unsigned char u8[4] = {128, 255, 1, 191};
+    for (int ext = 0; ext <= 1; ext++) {
+        expect_wav(w, wav_by_hand(w, 1, 2, 8, u8, 4, ext), 2, want, 4, 1.0f / 127);
+        const unsigned char s24[12] = {0, 0, 0, 0xff, 0xff, 0x7f, 1, 0, 0x80, 0xff, 0xff, 0x3f};
+        expect_wav(w, wav_by_hand(w, 1, 1, 24, s24, 12, ext), 1, want, 4, 1e-6f);
+        const int32_t s32[4] = {0, INT32_MAX, -INT32_MAX, 0x3fffffff};
+        expect_wav(w, wav_by_hand(w, 1, 4, 32, s32, 16, ext), 4, want, 4, 1e-6f);
+        const float f32[4] = {0.0f, 3.0f, -1.0f, 0.5f}; /* clamped */
+        expect_wav(w, wav_by_hand(w, 3, 1, 32, f32, 16, ext), 1, want, 4, 0.0f);
+        const double f64[4] = {NAN, 1.0, -1.0, 0.5}; /* NaN reads as 0 */
+        expect_wav(w, wav_by_hand(w, 3, 2, 64, f64, 32, ext), 2, want, 4, 0.0f);
+    }
+    /* a trailing partial frame is left out */
+    const int16_t s16[3] = {0, 32767, -32767};
+    expect_wav(w, wav_by_hand(w, 1, 2, 16, s16, 6, 0), 2, want, 2, 1e-6f);
+
+    /* what is not a WAV tally reads */
+    size_t n = wav_by_hand(w, 1, 1, 16, s16, 6, 0);
+    assert_int_equal(decode_wav(w, n), 0);
+    unsigned char bad[512];
+    size_t fmt = n - 16; /* the fmt chunk's body */
+    struct {
+        size_t at;
+        unsigned char v;
+    } edits[] = { /* tag, channels, bits, rate 0, 257 channels, a short fmt, magic, data size */{fmt, 2},     {fmt, 0},          {fmt + 2, 0},  {fmt + 2, 9},
+                 {fmt + 14, 12}, {fmt + 14, 0},   {fmt + 4, 0},  {fmt + 3, 1},
+                 {fmt - 4, 15},  {0, 'X'},        {8, 'X'},      {30, 0xff}};
+    for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+        memcpy(bad, w, n);
+        bad[edits[i].at] = edits[i].v;
+        if (edits[i].at == fmt + 4) /* rate 0 */
+            bad[fmt + 5] = 0;
+        int rc = decode_wav(bad, n);
+        if (rc != TALLY_EMEDIA)
+            fail_msg("edit %zu: %d", i, rc);
+    }
+    /* an extensible header with a GUID that is not PCM's or float's */
+    n = wav_by_hand(w, 1, 1, 16, s16, 6, 1);
+    assert_int_equal(decode_wav(w, n), 0);
+    w[n - 2] ^= 1;
+    assert_int_equal(decode_wav(w, n), TALLY_EMEDIA);
+    /* no fmt, no data */
+    assert_int_equal(decode_wav("RIFF\4\0\0\0WAVE", 12), TALLY_EMEDIA);
+    assert_int_equal(decode_wav("RIFF\4\0\0\0WAVEdata\0\0\0\0", 20), TALLY_EMEDIA);
+    assert_int_equal(decode_wav(NULL, 20), TALLY_EMEDIA);
+    assert_int_equal(decode_wav("RIFF\4\0\0\0AVI ", 12), TALLY_EMEDIA);
+}
+
+static void test_wav_too_big(void **state)
+{
+    (void)state;
+    /* 8-bit mono whose floats would pass TALLY_MEDIA_MAX_BYTES */
+    size_t bytes = TALLY_MEDIA_MAX_BYTES / sizeof(float) + 2;
+    unsigned char *w = calloc(1, 44 + bytes);
+    assert_non_null(w);
+    memcpy(w, "RIFF\0\0\0\0WAVEfmt \20\0\0\0\1\0\1\0\x40\x1f\0\0\x40\x1f\0\0\1\0\x08\0data", 40);
+    for (int i = 0; i < 4; i++)
+        w[40 + i] = (unsigned char)(bytes >> (8 * i));
+    assert_int_equal(decode_wav(w, 44 + bytes), TALLY_ETOOBIG);
+    assert_int_equal(decode_wav(w, 44 + bytes - 3), TALLY_EMEDIA);
+    free(w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sniff),
+        cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_png_round_trip),
+        cmocka_unit_test(test_png_appends),
+        cmocka_unit_test(test_png_refused),
+        cmocka_unit_test(test_jpeg_decode),
+        cmocka_unit_test(test_jpeg_refused),
+        cmocka_unit_test(test_pixels_from_f32),
+        cmocka_unit_test(test_histogram),
+        cmocka_unit_test(test_wav_round_trip),
+        cmocka_unit_test(test_wav_formats),
+        cmocka_unit_test(test_wav_too_big),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
