@@ -30,6 +30,33 @@ void media_pixels_free(media_pixels *px)
     memset(px, 0, sizeof *px);
 }
 
+/* A GIF's first frame as pixels: RGBA, or RGB when no pixel is see-through
+ * and RGB was asked for. */
+static int image_decode_gif(const void *data, size_t size, int rgba, media_pixels *out)
+{
+    media_anim anim;
+    int rc = media_gif_decode_frames(data, size, 1, &anim);
+    if (rc < 0)
+        return rc;
+    size_t n = (size_t)anim.width * (size_t)anim.height;
+    unsigned char *p = anim.rgba;
+    int channels = 4;
+    if (!rgba) {
+        size_t i = 0;
+        while (i < n && p[4 * i + 3] == 255)
+            i++;
+        if (i == n) {
+            for (i = 0; i < n; i++)
+                memmove(p + 3 * i, p + 4 * i, 3);
+            channels = 3;
+        }
+    }
+    *out = (media_pixels){anim.width, anim.height, channels, p};
+    anim.rgba = NULL;
+    media_anim_free(&anim);
+    return 0;
+}
+
 static int image_decode(const void *data, size_t size, int rgba, media_pixels *out)
 {
     if (!out)
@@ -40,6 +67,7 @@ static int image_decode(const void *data, size_t size, int rgba, media_pixels *o
     switch (media_sniff(data, size)) {
     case MEDIA_FMT_PNG: return media_png_decode(data, size, rgba, out, NULL, NULL);
     case MEDIA_FMT_JPEG: return media_jpeg_decode(data, size, rgba, out, NULL, NULL);
+    case MEDIA_FMT_GIF: return image_decode_gif(data, size, rgba, out);
     default: return TALLY_EMEDIA;
     }
 }
@@ -62,6 +90,7 @@ int media_image_size(const void *data, size_t size, int *width, int *height)
     switch (media_sniff(data, size)) {
     case MEDIA_FMT_PNG: rc = media_png_decode(data, size, 0, NULL, &w, &h); break;
     case MEDIA_FMT_JPEG: rc = media_jpeg_decode(data, size, 0, NULL, &w, &h); break;
+    case MEDIA_FMT_GIF: rc = media_gif_size(data, size, &w, &h); break;
     default: rc = TALLY_EMEDIA; break;
     }
     if (rc < 0)

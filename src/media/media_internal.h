@@ -23,6 +23,8 @@ int media_jpeg_decode(const void *data, size_t size, int rgba, media_pixels *out
                       int *height);
 /* At most max_frames composited frames (0: all). */
 int media_gif_decode_frames(const void *data, size_t size, int max_frames, media_anim *out);
+/* Size, frames and duration, without decoding the pixels. */
+int media_gif_probe(const void *data, size_t size, media_video_info *out);
 /* The logical screen size from the GIF header. */
 int media_gif_size(const void *data, size_t size, int *width, int *height);
 

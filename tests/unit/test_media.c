@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gif_lib.h>
 #include <jpeglib.h>
 #include <zlib.h>
 
@@ -736,6 +737,286 @@ static void test_wav_too_big(void **state)
     free(w);
 }
 
+/* ---- GIF ---- */
+
+static int decode_gif(const void *d, size_t n)
+{
+    media_anim a;
+    int rc = media_gif_decode(d, n, &a);
+    if (rc == 0)
+        media_anim_free(&a);
+    return rc;
+}
+
+/* nframes frames of a few colours each, so the palette keeps them exactly. */
+static unsigned char *few_colour_frames(int w, int h, int ch, int nframes)
+{
+    size_t frame = (size_t)w * h * ch;
+    unsigned char *p = malloc(frame * nframes);
+    for (int f = 0; f < nframes; f++)
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                unsigned char *q = p + f * frame + ((size_t)y * w + x) * ch;
+                int c = (x / 3 + y / 2 + f) % 5;
+                for (int k = 0; k < ch; k++)
+                    q[k] = (unsigned char)(c * 60 + k * 7);
+                if (ch == 4)
+                    q[3] = (x + y) % 4 == 0 ? 0 : 255;
+            }
+    return p;
+}
+
+static void test_gif_round_trip(void **state)
+{
+    (void)state;
+    for (int ch = 1; ch <= 4; ch++) {
+        if (ch == 2)
+            continue;
+        int w = 13, h = 9, nf = 3;
+        unsigned char *px = few_colour_frames(w, h, ch, nf);
+        buf gif = BUF_INIT;
+        assert_int_equal(media_gif_encode(px, nf, w, h, ch, 4.0, &gif), 0);
+        assert_int_equal(media_sniff(gif.data, gif.len), MEDIA_FMT_GIF);
+        media_anim a;
+        assert_int_equal(media_gif_decode(gif.data, gif.len, &a), 0);
+        assert_int_equal(a.width, w);
+        assert_int_equal(a.height, h);
+        assert_int_equal(a.nframes, nf);
+        for (int f = 0; f < nf; f++) {
+            assert_int_equal(a.delay_ms[f], 250);
+            for (size_t i = 0; i < (size_t)w * h; i++) {
+                const unsigned char *s = px + ((size_t)f * w * h + i) * ch;
+                const unsigned char *d = a.rgba + ((size_t)f * w * h + i) * 4;
+                if (ch == 4 && s[3] < 128) {
+                    assert_int_equal(d[3], 0);
+                    continue;
+                }
+                unsigned char want[4] = {s[0], s[ch == 1 ? 0 : 1], s[ch == 1 ? 0 : 2], 255};
+                assert_memory_equal(d, want, 4);
+            }
+        }
+        media_anim_free(&a);
+        /* the header walk agrees */
+        media_video_info info;
+        assert_int_equal(media_video_probe(gif.data, gif.len, &info), 0);
+        assert_int_equal(info.format, MEDIA_FMT_GIF);
+        assert_int_equal(info.width, w);
+        assert_int_equal(info.height, h);
+        assert_int_equal(info.nframes, nf);
+        assert_true(fabs(info.duration - 0.75) < 1e-9);
+        /* an image decode is the first frame */
+        int iw, ih;
+        assert_int_equal(media_image_size(gif.data, gif.len, &iw, &ih), 0);
+        assert_true(iw == w && ih == h);
+        media_pixels first;
+        assert_int_equal(media_image_decode(gif.data, gif.len, &first), 0);
+        assert_int_equal(first.channels, ch == 4 ? 4 : 3);
+        assert_int_equal(first.pixels[0], px[0]);
+        media_pixels_free(&first);
+        buf_free(&gif);
+        free(px);
+    }
+}
+
+static void test_gif_median_cut(void **state)
+{
+    (void)state;
+    int w = 64, h = 48, nf = 2;
+    size_t n = (size_t)w * h;
+    unsigned char *px = malloc(n * 3 * nf);
+    tu_rng r;
+    tu_rng_seed(&r, 3);
+    for (int f = 0; f < nf; f++)
+        for (size_t i = 0; i < n; i++) { /* a gradient with noise: thousands of colours */
+            unsigned char *p = px + (f * n + i) * 3;
+            int x = (int)(i % w), y = (int)(i / w);
+            p[0] = (unsigned char)(x * 4 + tu_rng_below(&r, 8));
+            p[1] = (unsigned char)(y * 5 + tu_rng_below(&r, 8));
+            p[2] = (unsigned char)(f ? 200 : (x + y) * 2);
+        }
+    buf gif = BUF_INIT;
+    assert_int_equal(media_gif_encode(px, nf, w, h, 3, 10.0, &gif), 0);
+    media_anim a;
+    assert_int_equal(media_gif_decode(gif.data, gif.len, &a), 0);
+    assert_int_equal(a.nframes, nf);
+    assert_int_equal(a.delay_ms[0], 100);
+    /* close on average; a rare colour may land in a wide box */
+    double err = 0;
+    size_t far = 0;
+    for (int f = 0; f < nf; f++)
+        for (size_t i = 0; i < n; i++) {
+            int worst = 0;
+            for (int c = 0; c < 3; c++) {
+                int d = abs((int)px[(f * n + i) * 3 + c] - (int)a.rgba[(f * n + i) * 4 + c]);
+                err += d;
+                worst = d > worst ? d : worst;
+            }
+            far += worst > 24;
+        }
+    err /= (double)(n * 3 * nf);
+    if (err > 4.0 || far > n * nf / 100)
+        fail_msg("mean error %.2f, %zu pixels off by more than 24", err, far);
+    media_anim_free(&a);
+    buf_free(&gif);
+    free(px);
+}
+
+/* A GIF written with giflib directly: 4x4, four colours, frames with
+ * offsets, every disposal mode, a transparent index and interlacing. */
+static void put_frame(GifFileType *g, int disposal, int transparent, int left, int top, int w,
+                      int h, int interlace, const GifPixelType *lines)
+{
+    GraphicsControlBlock gcb = {disposal, false, 7, transparent};
+    GifByteType ext[4];
+    size_t n = EGifGCBToExtension(&gcb, ext);
+    assert_int_equal(EGifPutExtension(g, GRAPHICS_EXT_FUNC_CODE, (int)n, ext), GIF_OK);
+    assert_int_equal(EGifPutImageDesc(g, left, top, w, h, interlace, NULL), GIF_OK);
+    for (int y = 0; y < h; y++) {
+        GifPixelType row[16];
+        memcpy(row, lines + y * w, (size_t)w);
+        assert_int_equal(EGifPutLine(g, row, w), GIF_OK);
+    }
+}
+
+static int gif_to_buf(GifFileType *g, const GifByteType *d, int n)
+{
+    buf_append(g->UserData, d, (size_t)n);
+    return n;
+}
+
+static void test_gif_compositing(void **state)
+{
+    (void)state;
+    buf b = BUF_INIT;
+    int err;
+    GifFileType *g = EGifOpen(&b, gif_to_buf, &err);
+    assert_non_null(g);
+    EGifSetGifVersion(g, true);
+    GifColorType colours[4] = {{255, 0, 0}, {0, 0, 255}, {0, 255, 0}, {255, 255, 255}};
+    ColorMapObject *map = GifMakeMapObject(4, colours);
+    assert_int_equal(EGifPutScreenDesc(g, 4, 4, 8, 0, map), GIF_OK);
+    GifFreeMapObject(map);
+    const GifPixelType red[16] = {0};
+    const GifPixelType blue[4] = {1, 1, 1, 1};
+    const GifPixelType green[1] = {2};
+    const GifPixelType white[1] = {3};
+    const GifPixelType see_through[4] = {3, 2, 2, 3}; /* index 2 is transparent here */
+    /* interlaced rows arrive in the order 0, 2, 1, 3 */
+    const GifPixelType striped[16] = {0, 0, 0, 0, 2, 2, 2, 2, 1, 1, 1, 1, 3, 3, 3, 3};
+    put_frame(g, DISPOSE_DO_NOT, NO_TRANSPARENT_COLOR, 0, 0, 4, 4, 0, red);
+    put_frame(g, DISPOSE_BACKGROUND, NO_TRANSPARENT_COLOR, 1, 1, 2, 2, 0, blue);
+    put_frame(g, DISPOSE_PREVIOUS, NO_TRANSPARENT_COLOR, 0, 0, 1, 1, 0, green);
+    put_frame(g, DISPOSE_DO_NOT, 2, 2, 3, 2, 2, 0, see_through); /* clipped below the screen */
+    put_frame(g, DISPOSE_DO_NOT, NO_TRANSPARENT_COLOR, 3, 3, 1, 1, 0, white);
+    put_frame(g, DISPOSE_DO_NOT, NO_TRANSPARENT_COLOR, 0, 0, 4, 4, 1, striped);
+    assert_int_equal(EGifCloseFile(g, &err), GIF_OK);
+
+    /* what each frame shows: R red, B blue, G green, W white, . clear */
+    static const char *const want[6] = {
+        "RRRRRRRRRRRRRRRR", "RRRRRBBRRBBRRRRR", "GRRRR..RR..RRRRR",
+        "RRRRR..RR..RRRWR", "RRRRR..RR..RRRWW", "RRRRBBBBGGGGWWWW",
+    };
+    media_anim a;
+    assert_int_equal(media_gif_decode(b.data, b.len, &a), 0);
+    assert_int_equal(a.nframes, 6);
+    for (int f = 0; f < 6; f++) {
+        assert_int_equal(a.delay_ms[f], 70);
+        for (int i = 0; i < 16; i++) {
+            const unsigned char *p = a.rgba + ((size_t)f * 16 + i) * 4;
+            unsigned char e[4] = {0, 0, 0, 255};
+            switch (want[f][i]) {
+            case 'R': e[0] = 255; break;
+            case 'B': e[2] = 255; break;
+            case 'G': e[1] = 255; break;
+            case 'W': e[0] = e[1] = e[2] = 255; break;
+            default: e[3] = 0; break;
+            }
+            if (memcmp(p, e, 4) != 0)
+                fail_msg("frame %d pixel %d: %d,%d,%d,%d, want %c", f, i, p[0], p[1], p[2], p[3],
+                         want[f][i]);
+        }
+    }
+    media_anim_free(&a);
+    media_video_info info;
+    assert_int_equal(media_video_probe(b.data, b.len, &info), 0);
+    assert_int_equal(info.nframes, 6);
+    assert_true(fabs(info.duration - 0.42) < 1e-9);
+    buf_free(&b);
+}
+
+/* Rewrites the first image descriptor's size (after the loop extension
+ * and the first control block of a tally-made GIF). */
+static size_t gif_first_desc(const unsigned char *g, size_t n)
+{
+    for (size_t i = 13; i + 10 < n; i++)
+        if (g[i] == 0x2c && g[i - 1] == 0 && g[i - 8] == 0x21 && g[i - 7] == 0xf9)
+            return i;
+    fail_msg("no image descriptor");
+    return 0;
+}
+
+static void test_gif_refused(void **state)
+{
+    (void)state;
+    int w = 10, h = 6;
+    unsigned char *px = few_colour_frames(w, h, 3, 3);
+    buf gif = BUF_INIT;
+    assert_int_equal(media_gif_encode(px, 3, w, h, 3, 4.0, &gif), 0);
+    unsigned char *d = (unsigned char *)gif.data;
+    assert_prefixes_refused(d, gif.len, 1, decode_gif);
+    for (size_t n = 0; n < gif.len; n++) {
+        media_video_info info;
+        assert_int_equal(media_video_probe(d, n, &info), TALLY_EMEDIA);
+    }
+    media_anim a;
+    media_pixels px1;
+    /* a screen past the caps */
+    d[6] = d[7] = d[8] = d[9] = 0x40; /* 16448 x 16448 */
+    assert_int_equal(media_gif_decode(d, gif.len, &a), TALLY_ETOOBIG);
+    assert_int_equal(media_image_decode(d, gif.len, &px1), TALLY_ETOOBIG);
+    d[7] = d[9] = 0x10; /* 4160 x 4160 x 4: over the pixel cap */
+    assert_int_equal(media_gif_decode(d, gif.len, &a), TALLY_ETOOBIG);
+    d[6] = (unsigned char)w;
+    d[8] = (unsigned char)h;
+    d[7] = d[9] = 0;
+    d[6] = 0; /* width 0 */
+    assert_int_equal(media_gif_decode(d, gif.len, &a), TALLY_EMEDIA);
+    d[6] = (unsigned char)w;
+    assert_int_equal(media_gif_decode(d, gif.len, &a), 0);
+    media_anim_free(&a);
+    /* a frame far bigger than the screen, whose pixels are not there */
+    size_t desc = gif_first_desc(d, gif.len);
+    d[desc + 5] = d[desc + 6] = d[desc + 7] = d[desc + 8] = 0xff;
+    assert_int_equal(media_gif_decode(d, gif.len, &a), TALLY_ETOOBIG);
+    d[desc + 6] = d[desc + 8] = 0; /* 255 x 255: the data runs out */
+    assert_int_equal(media_gif_decode(d, gif.len, &a), TALLY_EMEDIA);
+    d[desc + 5] = d[desc + 7] = 0; /* 0 x 0 */
+    assert_int_equal(media_gif_decode(d, gif.len, &a), TALLY_EMEDIA);
+    /* garbage after the header */
+    tu_rng r;
+    tu_rng_seed(&r, 11);
+    for (size_t i = 13; i < gif.len; i++)
+        d[i] = (unsigned char)tu_rng_below(&r, 256);
+    assert_int_equal(media_gif_decode(d, gif.len, &a), TALLY_EMEDIA);
+    /* no frames at all */
+    assert_int_equal(decode_gif("GIF89a\1\0\1\0\0\0\0;", 14), TALLY_EMEDIA);
+    assert_int_equal(decode_gif("GIF89a", 6), TALLY_EMEDIA);
+    assert_int_equal(decode_gif(NULL, 6), TALLY_EMEDIA);
+    assert_int_equal(media_gif_decode(px, 6, NULL), TALLY_EMEDIA);
+    /* bad arguments to the encoder leave the buffer as it was */
+    size_t len = gif.len;
+    assert_int_equal(media_gif_encode(px, 0, w, h, 3, 4.0, &gif), TALLY_EMEDIA);
+    assert_int_equal(media_gif_encode(px, 1, w, h, 2, 4.0, &gif), TALLY_EMEDIA);
+    assert_int_equal(media_gif_encode(px, 1, 0, h, 3, 4.0, &gif), TALLY_EMEDIA);
+    assert_int_equal(media_gif_encode(px, 1, w, h, 3, 0.0, &gif), TALLY_EMEDIA);
+    assert_int_equal(media_gif_encode(px, 1, w, h, 3, NAN, &gif), TALLY_EMEDIA);
+    assert_int_equal(media_gif_encode(NULL, 1, w, h, 3, 4.0, &gif), TALLY_EMEDIA);
+    assert_int_equal(media_gif_encode(px, 1, 20000, 1, 3, 4.0, &gif), TALLY_ETOOBIG);
+    assert_int_equal(gif.len, len);
+    buf_free(&gif);
+    free(px);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -751,6 +1032,10 @@ int main(void)
         cmocka_unit_test(test_wav_round_trip),
         cmocka_unit_test(test_wav_formats),
         cmocka_unit_test(test_wav_too_big),
+        cmocka_unit_test(test_gif_round_trip),
+        cmocka_unit_test(test_gif_median_cut),
+        cmocka_unit_test(test_gif_compositing),
+        cmocka_unit_test(test_gif_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
