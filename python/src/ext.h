@@ -50,9 +50,8 @@ void ext_warn(ext_run *run, unsigned kind, const char *fmt, ...);
 PyObject *ext_run_log(ext_run *self, PyObject *args, PyObject *kwargs);
 
 /* Stages one media spec (a tuple built by tally/_media.py) under key with
- * libtally's media calls (see media.c): a TALLY_E* code; *cut counts rows
- * of a table beyond libtally's cap that were left out. */
-int ext_stage_media(ext_run *self, const char *key, PyObject *spec, long long *cut);
+ * libtally's media calls (see media.c): 0 or a TALLY_E* code. */
+int ext_stage_media(ext_run *self, const char *key, PyObject *spec);
 
 /* The read API (see store.c), added to the module at init. */
 int ext_store_init(PyObject *module);

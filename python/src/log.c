@@ -427,19 +427,13 @@ static void stage_all(ext_run *self, walk *w)
         case ITEM_STR:
             rc = tally_log_str(run, key, it->text);
             break;
-        case ITEM_MEDIA: {
-            long long cut = 0;
-            rc = ext_stage_media(self, key, it->obj, &cut);
-            if (rc == 0 && cut) {
-                ext_warn(self, WARN_MEDIA, "table '%s': only its first %d rows logged "
-                         "(wandb's limit too)", key, TALLY_TABLE_MAX_ROWS);
-            }
+        case ITEM_MEDIA:
+            rc = ext_stage_media(self, key, it->obj);
             if (rc == TALLY_EFINISHED)
                 warn_item(self, key, rc);
             else if (rc) /* libtally refused it with its own warning */
                 self->media_refused++;
             continue;
-        }
         default:
             rc = stage_json(run, key, it->text);
             break;

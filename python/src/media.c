@@ -245,17 +245,28 @@ static int parse_spec(held *h, PyObject *spec, call *c, long long *skipped)
     return -1;
 }
 
-int ext_stage_media(ext_run *self, const char *key, PyObject *spec, long long *skipped)
+/* A copy of an untrusted key fit for a terminal: controls become '?'. */
+static void shown_key(char *out, size_t size, const char *key)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)key; *p && o + 1 < size; p++)
+        out[o++] = (*p < 0x20 || *p == 0x7f || (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+                       ? '?'
+                       : (char)*p;
+    out[o] = '\0';
+}
+
+int ext_stage_media(ext_run *self, const char *key, PyObject *spec)
 {
     held *h = PyMem_Calloc(1, sizeof *h);
     call *c = PyMem_Calloc(1, sizeof *c);
     int rc = TALLY_ENOMEM;
-    *skipped = 0;
+    long long skipped = 0;
     if (!h || !c) {
         PyErr_Clear();
         goto fail;
     }
-    if (parse_spec(h, spec, c, skipped) < 0) {
+    if (parse_spec(h, spec, c, &skipped) < 0) {
         /* The package built a spec this module cannot read: a bug on our
          * side, reported as a warning rather than raised into the loop. */
         PyObject *type, *value, *tb;
@@ -281,6 +292,16 @@ int ext_stage_media(ext_run *self, const char *key, PyObject *spec, long long *s
     rc = run_call(run, key, c);
     Py_END_ALLOW_THREADS
     self->busy--;
+    if (rc == 0 && skipped) {
+        char shown[96];
+        shown_key(shown, sizeof shown, key);
+        if (c->kind[0] == 'h')
+            ext_warn(self, WARN_MEDIA, "histogram '%s': %lld NaN or infinite values left out",
+                     shown, skipped);
+        else
+            ext_warn(self, WARN_MEDIA, "table '%s': only its first %d rows logged (wandb's "
+                     "limit too)", shown, TALLY_TABLE_MAX_ROWS);
+    }
 fail:
     if (h)
         held_release(h);

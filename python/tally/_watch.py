@@ -37,7 +37,7 @@ def tensor_histogram(tensor):
     flat = t.reshape(-1)
     if flat.is_cuda:
         flat = flat.cpu()
-    if not flat.is_floating_point() or flat.dtype.itemsize < 4:
+    if not flat.is_floating_point() or flat.element_size() < 4:
         flat = flat.float()
     import torch
     finite = torch.isfinite(flat)
