@@ -12,6 +12,7 @@ from ._summary import Summary
 # define_metric's summary words, as libtally's TALLY_SUMMARY_* bits.
 _SUMMARY_BITS = {"min": 0x01, "max": 0x02, "mean": 0x04, "last": 0x08, "first": 0x10,
                  "none": 0x20, "copy": 0x08}
+_HIDDEN = 0x40  # TALLY_METRIC_HIDDEN
 _GOALS = {None: 0, "minimize": 1, "min": 1, "maximize": 2, "max": 2}
 _WARN_OTHER = 1 << 5
 
@@ -80,7 +81,9 @@ class Run(_tally.Run):
                       summary=None, goal=None, overwrite=None):
         """Rules for keys matching name (a key, or a prefix ending in '*'):
         step_metric is their x axis, summary a comma-separated list of
-        min, max, mean, first, last, best, none; goal minimize / maximize."""
+        min, max, mean, first, last, best, none; goal minimize / maximize;
+        hidden=True stores them hidden (as _runtime: out of charts and of
+        history rows, still in the summary and the metric list)."""
         if not isinstance(name, str) or not name:
             raise ValueError("define_metric: name must be a non-empty string")
         if "*" in name[:-1]:
@@ -105,6 +108,8 @@ class Run(_tally.Run):
             if word not in _SUMMARY_BITS:
                 raise _tally.Error(f"Unhandled define_metric() arg: summary op: {word}")
             bits |= _SUMMARY_BITS[word]
+        if hidden:
+            bits |= _HIDDEN
         self._check(self._define_metric(name, step_metric, bits, _GOALS[goal]),
                     f"define_metric({name!r})")
         return Metric(name, step_metric, summary, goal, hidden)
