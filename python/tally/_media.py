@@ -190,8 +190,10 @@ class Image(Media):
             if data.dtype.kind not in "uifb":
                 raise TypeError(f"Image: an array of {data.dtype} is not an image")
             data = _hwc(np, data)
-            self._set_pixels(np, _to_uint8(np, data) if normalize else
-                             np.clip(data, 0, 255).astype(np.uint8))
+            px = _to_uint8(np, data) if normalize else np.clip(data, 0, 255).astype(np.uint8)
+            if np.may_share_memory(px, data):
+                px = px.copy()  # what is logged is the array as it is now, as wandb
+            self._set_pixels(np, px)
         else:
             raise TypeError(f"Image: cannot make an image of a {_typename(data_or_path)} "
                             "(give a numpy array, a tensor, a PIL image, a path or bytes)")
@@ -545,7 +547,10 @@ class Audio(Media):
             if a.dtype.kind in "iu":
                 info = np.iinfo(a.dtype)
                 a = a.astype(np.float64) / max(abs(info.min), info.max)
+            src = a
             a = np.ascontiguousarray(a, dtype=np.float32)
+            if np.may_share_memory(a, src):
+                a = a.copy()
             self._samples = a
             self._frames = a.shape[0]
             self._channels = 1 if a.ndim == 1 else a.shape[1]
@@ -609,7 +614,10 @@ class Video(Media):
             v = _tile(np, v)  # T, H, W, C uint8
             if v.shape[-1] not in (1, 3, 4):
                 raise ValueError(f"Video: {v.shape[-1]} channels (1, 3 or 4 are video)")
-            self._frames = np.ascontiguousarray(v)
+            frames = np.ascontiguousarray(v)
+            if isinstance(data_or_path, np.ndarray) and np.may_share_memory(frames, data_or_path):
+                frames = frames.copy()
+            self._frames = frames
             self._shape = v.shape
             self.format = "gif"
 

@@ -101,6 +101,21 @@ class Images(StoreTest):
         grid = r.image("batch")
         self.assertEqual(grid.shape, (4 + 4, 2 * 7 + 2, 4))  # make_grid: padding 2
 
+    def test_snapshot_at_construction(self):
+        """As wandb (which encodes when the object is made): changing the
+        array afterwards does not change what is logged."""
+        a = np.zeros((4, 4, 3), np.uint8)
+        snd = np.zeros(100, np.float32)
+        img, aud = tally.Image(a), tally.Audio(snd, sample_rate=100)
+        a[:] = 200
+        snd[:] = 0.5
+        run = self.init()
+        run.log({"img": img, "aud": aud})
+        run.finish()
+        r = self.api_run(run)
+        self.assertEqual(int(r.image("img")[0, 0, 0]), 0)
+        self.assertEqual(float(r.audio("aud")[0][0]), 0.0)
+
     def test_gallery(self):
         imgs = [np.full((4, 6, 3), i * 20, np.uint8) for i in range(5)]
         run = self.init()
