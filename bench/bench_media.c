@@ -1,0 +1,163 @@
+/*
+ * bench_media.c — the codecs of src/media against their libraries used
+ * directly, in the same run (ratios survive a noisy shared machine):
+ *
+ * - PNG encoding: media_png_encode of 256x256 RGB images (what the flusher
+ *   does for every logged image) against libpng with its defaults writing
+ *   the same images to memory; target >= 0.8x libpng's throughput;
+ * - histograms: media_histogram of 10^6 values in 64 bins (what
+ *   tally_log_histogram runs on the caller) against a plain C loop (min and
+ *   max, then one division a value); target <= 2x its time.
+ */
+#include <math.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/buf.h"
+#include "media/media.h"
+
+#define SIDE 256
+#define NIMAGES 8
+#define ROUNDS 5
+#define NVALUES 1000000
+#define NBINS 64
+
+/* CPU time: on a machine shared by many builds, wall time is mostly
+ * waiting for a core. */
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static uint64_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* Smooth shapes with a little noise, as camera-like images have. */
+static unsigned char *make_image(int k)
+{
+    unsigned char *p = malloc(SIDE * SIDE * 3);
+    for (int y = 0; y < SIDE; y++)
+        for (int x = 0; x < SIDE; x++) {
+            unsigned char *q = p + ((size_t)y * SIDE + x) * 3;
+            double d = sqrt((x - 128.0) * (x - 128.0) + (y - 100.0 - k) * (y - 100.0 - k));
+            q[0] = (unsigned char)(128 + 100 * sin(d / (9.0 + k)) + (double)(next() % 9));
+            q[1] = (unsigned char)((x * (k + 1) + y) & 0xff);
+            q[2] = (unsigned char)(200 - y / 2 + (double)(next() % 5));
+        }
+    return p;
+}
+
+/* libpng used directly: defaults, rows to a growing buffer. */
+static void libpng_put(png_structp png, png_bytep data, size_t len)
+{
+    buf_append(png_get_io_ptr(png), data, len);
+}
+
+static void libpng_flush(png_structp png) { (void)png; }
+
+static int libpng_encode(const unsigned char *px, buf *out)
+{
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        return -1;
+    }
+    png_set_write_fn(png, out, libpng_put, libpng_flush);
+    png_set_IHDR(png, info, SIDE, SIDE, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_bytep rows[SIDE];
+    for (int y = 0; y < SIDE; y++)
+        rows[y] = (png_bytep)px + (size_t)y * SIDE * 3;
+    png_set_rows(png, info, rows);
+    png_write_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
+    png_destroy_write_struct(&png, &info);
+    return 0;
+}
+
+static void plain_histogram(const double *v, size_t n, double *counts)
+{
+    double lo = v[0], hi = v[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    memset(counts, 0, NBINS * sizeof *counts);
+    double scale = NBINS / (hi - lo);
+    for (size_t i = 0; i < n; i++) {
+        int b = (int)((v[i] - lo) * scale);
+        counts[b >= NBINS ? NBINS - 1 : b] += 1;
+    }
+}
+
+int main(void)
+{
+    unsigned char *images[NIMAGES];
+    for (int k = 0; k < NIMAGES; k++)
+        images[k] = make_image(k);
+    buf out = BUF_INIT;
+    double t_media = 1e30, t_lib = 1e30;
+    size_t bytes_media = 0, bytes_lib = 0;
+    for (int r = 0; r < ROUNDS; r++) { /* interleaved, best of ROUNDS each */
+        double t0 = now();
+        bytes_media = 0;
+        for (int k = 0; k < NIMAGES; k++) {
+            buf_reset(&out);
+            if (media_png_encode(images[k], SIDE, SIDE, 3, 0, -1, &out) != 0)
+                return 1;
+            bytes_media += out.len;
+        }
+        double t1 = now();
+        bytes_lib = 0;
+        for (int k = 0; k < NIMAGES; k++) {
+            buf_reset(&out);
+            if (libpng_encode(images[k], &out) != 0)
+                return 1;
+            bytes_lib += out.len;
+        }
+        double t2 = now();
+        t_media = t1 - t0 < t_media ? t1 - t0 : t_media;
+        t_lib = t2 - t1 < t_lib ? t2 - t1 : t_lib;
+    }
+    double ratio = t_lib / t_media;
+    printf("png encode 256x256 RGB: media_png_encode %.2f ms/image, libpng %.2f ms/image: "
+           "%.2fx libpng's throughput (target >= 0.8x); %zu vs %zu bytes\n",
+           t_media * 1e3 / NIMAGES, t_lib * 1e3 / NIMAGES, ratio, bytes_media, bytes_lib);
+
+    double *v = malloc(NVALUES * sizeof *v);
+    for (size_t i = 0; i < NVALUES; i++) /* a roughly normal gradient-like spread */
+        v[i] = ((double)(next() % 10000) + (double)(next() % 10000) - 10000.0) * 1e-4;
+    double counts[NBINS], ref[NBINS], edges[NBINS + 1];
+    double h_media = 1e30, h_plain = 1e30;
+    for (int r = 0; r < ROUNDS * 2; r++) {
+        size_t skipped;
+        double t0 = now();
+        if (media_histogram(v, NVALUES, NBINS, counts, edges, &skipped) != 0)
+            return 1;
+        double t1 = now();
+        plain_histogram(v, NVALUES, ref);
+        double t2 = now();
+        h_media = t1 - t0 < h_media ? t1 - t0 : h_media;
+        h_plain = t2 - t1 < h_plain ? t2 - t1 : h_plain;
+    }
+    double hratio = h_media / h_plain;
+    printf("histogram of 10^6 values, 64 bins: media_histogram %.2f ms, plain loop %.2f ms: "
+           "%.2fx its time (target <= 2x)\n",
+           h_media * 1e3, h_plain * 1e3, hratio);
+    for (int k = 0; k < NIMAGES; k++)
+        free(images[k]);
+    free(v);
+    buf_free(&out);
+    return 0;
+}
