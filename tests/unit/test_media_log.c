@@ -947,9 +947,23 @@ static int queue_cap_child(const char *dir)
     struct rlimit lim = {(rlim_t)sb.st_size + 4096, RLIM_INFINITY};
     if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
         return 3;
-    tally_log(run, "a", 2);
-    tally_commit(run);
-    tally_flush(run); /* fails: the disk is "full" from now on */
+    /* Until a flush fails: the disk is "full" from then on. */
+    char *pad = malloc(1u << 20);
+    if (!pad)
+        return 2;
+    for (size_t i = 0; i < (1u << 20) - 1; i++)
+        pad[i] = (char)('a' + (i * 2654435761u >> 13) % 26);
+    pad[(1u << 20) - 1] = '\0';
+    int failing = 0;
+    for (int i = 0; i < 64 && !failing; i++) {
+        pad[i] = 'A';
+        tally_log_str(run, "pad", pad);
+        tally_commit(run);
+        failing = tally_flush(run) != TALLY_OK;
+    }
+    free(pad);
+    if (!failing)
+        return 3;
     int kept = 0, refused = 0;
     fflush(stderr);
     int saved = dup(2);
@@ -978,13 +992,16 @@ static int queue_cap_child(const char *dir)
     size_t size;
     char *text = tu_read_file(path, &size);
     int efull_lines = 0;
-    for (const char *p = text; p && (p = strstr(p, "not keeping up")); p++)
-        efull_lines++;
-    free(text);
+    for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n"))
+        efull_lines += strstr(line, "not keeping up") != NULL;
     size_t per = (size_t)SIDE * SIDE * 4;
     if (refused == 0 || kept > (int)(TALLY_MEDIA_QUEUE_BYTES / per) ||
-        kept < (int)(TALLY_MEDIA_QUEUE_BYTES / per) - 2 || efull_lines != 1)
+        kept < (int)(TALLY_MEDIA_QUEUE_BYTES / per) - 2 || efull_lines != 1) {
+        printf("kept %d refused %d efull lines %d\n%s\n", kept, refused, efull_lines, text);
+        fflush(stdout);
         return 5;
+    }
+    free(text);
     lim.rlim_cur = RLIM_INFINITY;
     if (setrlimit(RLIMIT_FSIZE, &lim) != 0 || tally_flush(run) != TALLY_OK)
         return 6;
