@@ -152,7 +152,7 @@ static void encode_media(tally_run *run, batch *b)
     for (size_t i = 0; i < b->media.n; i++) {
         media_job *job = b->media.v[i];
         const char *why;
-        int rc = media_job_encode(job, &why);
+        int rc = media_job_encode(run, job, &why);
         if (rc) {
             run_warn(run, rc, "%s: object dropped (%s)", why, tally_strerror(rc));
             dropped++;

@@ -11,6 +11,7 @@
 
 #include "common/json.h"
 #include "core/media_job.h"
+#include "core/run_internal.h"
 #include "media/media.h"
 #include "tally_store.h"
 
@@ -262,7 +263,7 @@ static char *job_meta(const media_job *job)
     return buf_steal(&b);
 }
 
-int media_job_encode(media_job *job, const char **why)
+int media_job_encode(tally_run *run, media_job *job, const char **why)
 {
     *why = "out of memory";
     int rc = TALLY_OK;
@@ -292,8 +293,12 @@ int media_job_encode(media_job *job, const char **why)
             break;
         media_sha256_hex(p->out.data, p->out.len, p->sha256);
         p->encoded = 1;
-        free(p->data); /* the file replaces what was given */
+        if (p->cap) /* the file replaces what was given */
+            media_buf_put(run, p->data, p->cap);
+        else
+            free(p->data);
         p->data = NULL;
+        p->cap = 0;
     }
     if (!rc && tabular && !job->parts[0].encoded) {
         media_part *t = &job->parts[0];
