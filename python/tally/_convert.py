@@ -75,7 +75,7 @@ def convert(v):
         t = v.detach()
         if t.numel() == 1:
             return (0, t.item())
-        return _array(t.cpu().numpy())
+        return _array(_media._to_numpy(t))  # half / bfloat16 as float32
     if name == "numpy.ndarray" or (hasattr(v, "__array__") and hasattr(v, "size")
                                    and hasattr(v, "tolist") and hasattr(v, "reshape")):
         return _array(v)
