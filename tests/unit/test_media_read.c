@@ -23,7 +23,7 @@
 #include "common/json.h"
 #include "common/text.h"
 #include "media/media.h"
-#include "store/reader_internal.h"
+#include "store/mediameta.h"
 #include "store/writer.h"
 #include "testutil.h"
 
@@ -603,13 +603,13 @@ static void test_hostile_paths(void **state)
     sha[64] = 0;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         buf b = BUF_INIT;
-        store_media_path(&b, "media/images/", keys[i], 3, sha, ".png");
+        mediameta_path(&b, "media/images/", keys[i], 3, sha, ".png");
         check_safe_path(buf_cstr(&b));
         assert_true(utf8_valid(b.data, b.len));
         buf_free(&b);
     }
     buf b = BUF_INIT;
-    store_media_path(&b, "media/images/", "ok/fine", 3, sha, ".png");
+    mediameta_path(&b, "media/images/", "ok/fine", 3, sha, ".png");
     assert_string_equal(buf_cstr(&b), "media/images/ok/fine_3_aaaaaaaaaaaaaaaaaaaa.png");
     buf_free(&b);
 }
@@ -753,11 +753,11 @@ static void test_table_parse(void **state)
                                       "{\"columns\":5,\"data\":[]}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         tally_table *t = (tally_table *)1;
-        assert_int_equal(store_table_parse(bad[i], &t), TALLY_ECORRUPT);
+        assert_int_equal(mediameta_table_parse(bad[i], &t), TALLY_ECORRUPT);
         assert_null(t);
     }
     tally_table *t;
-    assert_int_equal(store_table_parse("{\"columns\":[1,\"b\"],\"data\":[]}", &t), 0);
+    assert_int_equal(mediameta_table_parse("{\"columns\":[1,\"b\"],\"data\":[]}", &t), 0);
     assert_int_equal(t->nrows, 0);
     assert_string_equal(t->columns[0], "1");
     tally_table_free(t);
