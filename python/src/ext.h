@@ -46,6 +46,10 @@ enum {
  * be NULL: always); TALLY_QUIET=1 silences it.  Never raises. */
 void ext_warn(ext_run *run, unsigned kind, const char *fmt, ...);
 
+/* fn(run) with the GIL released, finish() held off meanwhile (run.c):
+ * for the calls that can wait.  TALLY_EFINISHED when the run is over. */
+int ext_run_wait(ext_run *self, int (*fn)(tally_run *));
+
 /* Logs a dict (see log.c). */
 PyObject *ext_run_log(ext_run *self, PyObject *args, PyObject *kwargs);
 

@@ -515,14 +515,9 @@ PyObject *ext_run_log(ext_run *self, PyObject *args, PyObject *kwargs)
         warn_item(self, "", rc);
     } else if (rc != TALLY_ESTEP && rc != TALLY_EINVAL) {
         stage_all(self, &w);
-        if (do_commit && w.media && self->handle) {
+        if (do_commit && w.media) {
             /* objects may fill the media queue: the commit can wait */
-            tally_run *run = self->handle;
-            self->busy++;
-            Py_BEGIN_ALLOW_THREADS
-            rc = tally_commit(run);
-            Py_END_ALLOW_THREADS
-            self->busy--;
+            rc = ext_run_wait(self, tally_commit);
         } else if (do_commit) {
             rc = self->handle ? tally_commit(self->handle) : TALLY_EFINISHED;
         }

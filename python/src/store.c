@@ -218,6 +218,16 @@ static PyObject *store_files(ext_store *self, PyObject *unused)
     return out;
 }
 
+/* The malloc'd bytes a read call returned, as bytes (freed), or its error. */
+static PyObject *bytes_result(int rc, void *data, size_t size, const char *what)
+{
+    if (rc)
+        return raise_rc(rc, what);
+    PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)size);
+    free(data);
+    return b;
+}
+
 static PyObject *store_file_read(ext_store *self, PyObject *args)
 {
     const char *path;
@@ -226,11 +236,7 @@ static PyObject *store_file_read(ext_store *self, PyObject *args)
     void *data = NULL;
     size_t size = 0;
     int rc = tally_store_file_read(self->st, path, &data, &size);
-    if (rc)
-        return raise_rc(rc, path);
-    PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)size);
-    free(data);
-    return b;
+    return bytes_result(rc, data, size, path);
 }
 
 /* ---- Rows: an iterator of history rows as dicts ---- */
@@ -603,11 +609,7 @@ static PyObject *store_blob(ext_store *self, PyObject *args)
     Py_BEGIN_ALLOW_THREADS
     rc = tally_store_blob(self->st, sha, &data, &size);
     Py_END_ALLOW_THREADS
-    if (rc)
-        return raise_rc(rc, sha);
-    PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)size);
-    free(data);
-    return b;
+    return bytes_result(rc, data, size, sha);
 }
 
 /* Store.image_rgba(sha256) -> (width, height, RGBA bytes). */
