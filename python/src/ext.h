@@ -39,7 +39,10 @@ enum {
     WARN_SKIPPED = 1u << 3,
     WARN_FORK = 1u << 4,
     WARN_OTHER = 1u << 5,
-    WARN_MEDIA = 1u << 6
+    WARN_MEDIA = 1u << 6,      /* a media spec the module cannot read */
+    WARN_MEDIA_NAN = 1u << 7,  /* histogram values left out */
+    WARN_MEDIA_CUT = 1u << 8,  /* table rows / gallery images past the cap */
+    WARN_WATCH = 1u << 9       /* a tensor watch() could not bin */
 };
 
 /* Prints "tally: <id>: message" on sys.stderr once per kind per run (run may

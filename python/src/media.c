@@ -169,9 +169,12 @@ static int parse_spec(held *h, PyObject *spec, call *c, long long *skipped)
         c->nimages = 1;
         return parse_image(h, PyTuple_GET_ITEM(spec, 1), &c->images[0]);
     }
-    if (strcmp(kind, "images") == 0)
-        return parse_images(h, PyTuple_GET_ITEM(spec, 1), c->images, TALLY_GALLERY_MAX,
-                            &c->nimages);
+    if (strcmp(kind, "images") == 0) {
+        PyObject *list;
+        if (!PyArg_ParseTuple(spec, "sOL", &kind, &list, skipped))
+            return -1;
+        return parse_images(h, list, c->images, TALLY_GALLERY_MAX, &c->nimages);
+    }
     if (strcmp(kind, "histogram_bins") == 0) {
         if (!PyArg_ParseTuple(spec, "sOOL", &kind, &a, &b, skipped))
             return -1;
@@ -296,10 +299,13 @@ int ext_stage_media(ext_run *self, const char *key, PyObject *spec)
         char shown[96];
         shown_key(shown, sizeof shown, key);
         if (c->kind[0] == 'h')
-            ext_warn(self, WARN_MEDIA, "histogram '%s': %lld NaN or infinite values left out",
-                     shown, skipped);
+            ext_warn(self, WARN_MEDIA_NAN, "histogram '%s': %lld NaN or infinite values left "
+                     "out", shown, skipped);
+        else if (c->kind[1] == 'm') /* "images" */
+            ext_warn(self, WARN_MEDIA_CUT, "gallery '%s': only its first %d images logged "
+                     "(wandb's limit too)", shown, TALLY_GALLERY_MAX);
         else
-            ext_warn(self, WARN_MEDIA, "table '%s': only its first %d rows logged (wandb's "
+            ext_warn(self, WARN_MEDIA_CUT, "table '%s': only its first %d rows logged (wandb's "
                      "limit too)", shown, TALLY_TABLE_MAX_ROWS);
     }
 fail:

@@ -60,8 +60,7 @@ def _sequence(v):
     else the JSON list wandb stores."""
     if v and all(isinstance(x, _media.Media) for x in v):
         if all(isinstance(x, _media.Image) for x in v):
-            from . import _tally
-            return (3, _media.gallery_spec(list(v), _tally.warn))
+            return (3, _media.gallery_spec(list(v)))
         return (2, f"a list of {type(v[0]).__name__} objects (tally stores lists of "
                    "images only)")
     return (1, dumps(list(v)))

@@ -304,15 +304,12 @@ def _image_size(b):
     return None
 
 
-def gallery_spec(images, warn=None):
+def gallery_spec(images):
     """A list of Images as one gallery (wandb's "images/separated"); more
-    than MAX_GALLERY are cut to the first ones, as wandb does."""
-    if len(images) > MAX_GALLERY:
-        if warn:
-            warn(f"only the first {MAX_GALLERY} of {len(images)} images are logged "
-                 "(wandb's limit too)")
-        images = images[:MAX_GALLERY]
-    return ("images", [im._img() for im in images])
+    than MAX_GALLERY are cut to the first ones, as wandb does (the
+    extension warns once, with the count it is given)."""
+    cut = max(0, len(images) - MAX_GALLERY)
+    return ("images", [im._img() for im in images[:MAX_GALLERY]], cut)
 
 
 # ---- histograms -----------------------------------------------------------

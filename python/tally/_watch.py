@@ -76,7 +76,7 @@ class Watcher:
         try:
             h = tensor_histogram(tensor)
         except Exception as e:  # never raise into backward() or forward()
-            self.run._warn(1 << 6, f"watch: no histogram of {name}: {e}")
+            self.run._warn(1 << 9, f"watch: no histogram of {name}: {e}")  # WARN_WATCH
             return
         if h is not None:
             self.run.log({name: h}, commit=False)

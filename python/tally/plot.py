@@ -24,6 +24,18 @@ _PRESETS = {
 }
 
 
+_warned = set()
+
+
+def _warn_once(kind, message):
+    """One 'tally: ' line per kind per process: charts are built before any
+    run sees them."""
+    if kind not in _warned:
+        _warned.add(kind)
+        from . import _tally
+        _tally.warn(message)
+
+
 class CustomChart(Media):
     """A chart: a Table, the spec (preset) that draws it, and its fields."""
 
@@ -236,9 +248,8 @@ def _curve_table(np, rows, names):
     at most Table.MAX_ROWS, thinned evenly per class when over."""
     data = [[c, round(float(a), 3), round(float(b), 3)] for c, a, b in rows]
     if len(data) > Table.MAX_ROWS:
-        from . import _tally
-        _tally.warn(f"the chart has {len(data)} points; {Table.MAX_ROWS} are kept "
-                    "(wandb's limit too)")
+        _warn_once("cut", f"a chart had {len(data)} points; {Table.MAX_ROWS} are kept "
+                   "(wandb's limit too; said once)")
         step = len(data) / Table.MAX_ROWS
         data = [data[int(i * step)] for i in range(Table.MAX_ROWS)]
     return Table(columns=names, data=data)

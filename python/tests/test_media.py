@@ -405,6 +405,25 @@ run.finish()
         self.assertEqual([row.get("ok") for row in rows if "ok" in row], [0, 1, 2])
         self.assertEqual(r.histogram("h").histogram[0], 1)
 
+    def test_caps_warn_once(self):
+        """A gallery past 108 images (wandb's cap) keeps the first 108 and
+        says so once, however often it is logged."""
+        code = """
+import numpy as np, tally
+run = tally.init(project="t", settings={"console": "off", "x_disable_stats": True})
+for step in range(3):
+    run.log({"g": [tally.Image(np.full((2, 2), i, np.uint8)) for i in range(110)],
+             "h": tally.Histogram([1.0, float("nan")])})
+run.finish()
+"""
+        rc, err = self.script(code)
+        self.assertEqual(rc, 0, err)
+        lines = warnings(err)
+        self.assertEqual(len([l for l in lines if "gallery 'g'" in l]), 1, err)
+        self.assertEqual(len([l for l in lines if "histogram 'h'" in l]), 1, err)
+        r = self.only_run()
+        self.assertEqual(r.history(samples=None, pandas=False)[0]["g"]["count"], 108)
+
     def test_disabled(self):
         run = self.init(mode="disabled")
         run.log({"img": tally.Image(np.zeros((3, 3), np.uint8)),
