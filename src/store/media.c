@@ -211,15 +211,16 @@ int tally_media_steps(tally_store *st, int64_t metric_id, int64_t **steps, size_
 int store_media_summary(tally_store *st, const char *key, char **json_out)
 {
     *json_out = NULL;
-    sqlite3_stmt *q = NULL;
-    int src = sqlite3_prepare_v2(st->db,
-                                 MEDIA_COLUMNS " WHERE metric.name = ?1 ORDER BY media.x DESC",
-                                 -1, &q, NULL);
-    if (src != SQLITE_OK)
-        return schema_error(src);
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    /* Persistent: a refresh reads one for each media key. */
+    int rc = store_prepare(st, &st->q_media_last,
+                           MEDIA_COLUMNS " WHERE metric.name = ?1 ORDER BY media.x DESC");
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = st->q_media_last;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
     mediameta o = {0};
-    int rc = TALLY_ENOTFOUND;
+    rc = TALLY_ENOTFOUND;
+    int src;
     /* The newest object that reads; a damaged one is recorded and passed. */
     while ((src = sqlite3_step(q)) == SQLITE_ROW) {
         rc = obj_load(st, q, &o);
@@ -234,7 +235,7 @@ int store_media_summary(tally_store *st, const char *key, char **json_out)
         o.wandb = NULL;
     }
     mediameta_free(&o);
-    sqlite3_finalize(q);
+    sqlite3_reset(q);
     return rc;
 }
 
@@ -305,18 +306,26 @@ int tally_store_blob(tally_store *st, const char *sha256, void **data, size_t *s
     return *data ? TALLY_OK : TALLY_ENOMEM;
 }
 
+/* The bytes of an object's first file (its table JSON, its WAV), for the
+ * readers below; TALLY_EINVAL when the object is not of type a or b. */
+static int first_file(tally_store *st, const tally_media *media, int a, int b, void **data,
+                      size_t *size)
+{
+    *data = NULL;
+    if (!st || !media || ((int)media->type != a && (int)media->type != b) ||
+        media->nfiles < 1 || !media->files)
+        return TALLY_EINVAL;
+    return tally_store_blob(st, media->files[0].sha256, data, size);
+}
+
 int tally_media_table(tally_store *st, const tally_media *media, tally_table **out)
 {
     if (!out)
         return TALLY_EINVAL;
     *out = NULL;
-    if (!st || !media ||
-        (media->type != TALLY_MEDIA_TABLE && media->type != TALLY_MEDIA_PLOT) ||
-        media->nfiles < 1 || !media->files)
-        return TALLY_EINVAL;
-    void *data = NULL;
+    void *data;
     size_t size = 0;
-    int rc = tally_store_blob(st, media->files[0].sha256, &data, &size);
+    int rc = first_file(st, media, TALLY_MEDIA_TABLE, TALLY_MEDIA_PLOT, &data, &size);
     if (rc)
         return rc;
     char *text = realloc(data, size + 1);
@@ -376,19 +385,15 @@ int tally_media_audio(tally_store *st, const tally_media *media, tally_pcm *out)
     if (!out)
         return TALLY_EINVAL;
     memset(out, 0, sizeof *out);
-    if (!st || !media || media->type != TALLY_MEDIA_AUDIO || media->nfiles < 1 ||
-        !media->files)
-        return TALLY_EINVAL;
-    void *data = NULL;
+    void *data;
     size_t size = 0;
-    int rc = tally_store_blob(st, media->files[0].sha256, &data, &size);
+    int rc = first_file(st, media, TALLY_MEDIA_AUDIO, TALLY_MEDIA_AUDIO, &data, &size);
     if (rc)
         return rc;
     media_pcm pcm = {0};
     rc = media_wav_decode(data, size, &pcm);
     free(data);
-    if (rc)
-        return rc;
-    *out = (tally_pcm){pcm.sample_rate, pcm.channels, pcm.frames, pcm.samples};
-    return TALLY_OK;
+    if (!rc)
+        *out = (tally_pcm){pcm.sample_rate, pcm.channels, pcm.frames, pcm.samples};
+    return rc;
 }

@@ -29,7 +29,7 @@ struct tally_store {
     int has_media;        /* the media tables exist (schema 4; media.c) */
     tally_media_key *mkeys; /* the keys holding objects, pointing into metrics */
     size_t nmkeys, capmkeys;
-    sqlite3_stmt *q_blob, *q_media_steps;
+    sqlite3_stmt *q_blob, *q_media_steps, *q_media_last;
     sqlite3_stmt *q_run, *q_metrics, *q_version, *q_summary, *q_config, *q_chunks, *q_data,
         *q_logs, *q_files, *q_file, *q_logs_before, *q_log_count, *q_log_find[4];
     /* Damage met so far (tally_store_damage), each row once: seen holds

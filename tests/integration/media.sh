@@ -267,10 +267,11 @@ outside=$TMP/outside
 mkdir -p "$outside" "$TMP/p1" "$TMP/p2/media/images/samples"
 ln -s "$outside" "$TMP/p1/media"
 set +e
-"$TALLY" media --dir "$store" -o "$TMP/p1" --key 'samples/*' --last "$id" >/dev/null 2>"$TMP/p1.err"
+"$TALLY" media --dir "$store" -o "$TMP/p1" "$id" >/dev/null 2>"$TMP/p1.err"
 rc=$?
 set -e
 check "a symlinked media/ folder is not followed (exit 1)" sh -c "[ $rc -eq 1 ] && [ -z \"\$(ls -A '$outside')\" ]"
+check "... and the first refused write stops, in one line" sh -c "[ \$(grep -c 'cannot write' '$TMP/p1.err') -eq 1 ] && grep -q 'symlink' '$TMP/p1.err'"
 name=$(sed -n 's|.*/media/images/samples/||p' "$TMP/l.out")
 echo precious >"$outside/victim"
 ln -s "$outside/victim" "$TMP/p2/media/images/samples/$name"
