@@ -63,6 +63,7 @@ class Images(StoreTest):
         self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
         self.assertTrue(np.array_equal(r.image(cell), rgba(rgb)))
         self.assertEqual(row["loss"], 0.5)
+        self.assertEqual(r.summary["rgb"]["sha256"], cell["sha256"])  # the last object
         (exported,) = self.export(run)
         self.assertEqual(exported["rgb"]["sha256"], cell["sha256"])
         self.assertEqual(exported["rgb"]["path"], cell["path"])
