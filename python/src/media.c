@@ -12,22 +12,37 @@
 
 #include <string.h>
 
-/* Buffers borrowed from Python objects for one call: at most a gallery's
- * worth of images, each with pixels or bytes. */
-#define HELD_MAX (2 * TALLY_GALLERY_MAX + 4)
+/* Images in one object at the most (a table's image cells): past it the
+ * object is refused with a warning rather than sized without bound. */
+#define IMAGES_MAX ((size_t)TALLY_TABLE_MAX_ROWS * 16)
 
+/* Buffers borrowed from Python objects for one call, sized for its images
+ * (each with pixels or bytes, and a path) and three more. */
 typedef struct {
-    Py_buffer buf[HELD_MAX];
-    PyObject *paths[HELD_MAX]; /* file system encoded bytes */
-    int nbuf, npath;
+    Py_buffer *buf;
+    PyObject **paths; /* file system encoded bytes */
+    size_t nbuf, npath, cap;
 } held;
+
+static int held_init(held *h, size_t nimages)
+{
+    h->cap = 2 * nimages + 4;
+    h->nbuf = h->npath = 0;
+    h->buf = PyMem_Calloc(h->cap, sizeof *h->buf);
+    h->paths = PyMem_Calloc(h->cap, sizeof *h->paths);
+    return h->buf && h->paths ? 0 : -1;
+}
 
 static void held_release(held *h)
 {
-    for (int i = 0; i < h->nbuf; i++)
+    for (size_t i = 0; i < h->nbuf; i++)
         PyBuffer_Release(&h->buf[i]);
-    for (int i = 0; i < h->npath; i++)
+    for (size_t i = 0; i < h->npath; i++)
         Py_DECREF(h->paths[i]);
+    PyMem_Free(h->buf);
+    PyMem_Free(h->paths);
+    h->buf = NULL;
+    h->paths = NULL;
     h->nbuf = h->npath = 0;
 }
 
@@ -38,7 +53,7 @@ static int held_buffer(held *h, PyObject *obj, const void **data, size_t *size)
     *size = 0;
     if (obj == Py_None)
         return 0;
-    if (h->nbuf == HELD_MAX) {
+    if (h->nbuf == h->cap) {
         PyErr_SetString(PyExc_ValueError, "too many buffers in one object");
         return -1;
     }
@@ -56,7 +71,7 @@ static int held_path(held *h, PyObject *obj, const char **path)
     *path = NULL;
     if (obj == Py_None)
         return 0;
-    if (h->npath == HELD_MAX) {
+    if (h->npath == h->cap) {
         PyErr_SetString(PyExc_ValueError, "too many paths in one object");
         return -1;
     }
@@ -99,7 +114,7 @@ static int parse_image(held *h, PyObject *t, tally_image *im)
     return 0;
 }
 
-/* A list of image specs into images[] (at most max). */
+/* A list of image specs into images[] (room for max). */
 static int parse_images(held *h, PyObject *list, tally_image *images, size_t max, size_t *n)
 {
     if (!PyList_Check(list) || (size_t)PyList_GET_SIZE(list) > max) {
@@ -117,8 +132,8 @@ static int parse_images(held *h, PyObject *list, tally_image *images, size_t max
  * the call are borrowed from held buffers or from spec's own objects. */
 typedef struct {
     const char *kind;
-    tally_image images[TALLY_GALLERY_MAX];
-    size_t nimages;
+    tally_image *images; /* room for the spec's images (spec_images) */
+    size_t nimages, room;
     const char *text; /* table / plot JSON */
     const double *counts, *edges;
     size_t nbins;
@@ -173,7 +188,7 @@ static int parse_spec(held *h, PyObject *spec, call *c, long long *skipped)
         PyObject *list;
         if (!PyArg_ParseTuple(spec, "sOL", &kind, &list, skipped))
             return -1;
-        return parse_images(h, list, c->images, TALLY_GALLERY_MAX, &c->nimages);
+        return parse_images(h, list, c->images, c->room, &c->nimages);
     }
     if (strcmp(kind, "histogram_bins") == 0) {
         if (!PyArg_ParseTuple(spec, "sOOL", &kind, &a, &b, skipped))
@@ -195,8 +210,7 @@ static int parse_spec(held *h, PyObject *spec, call *c, long long *skipped)
         if (!PyArg_ParseTuple(spec, "ssOn", &kind, &c->text, &a, &rows))
             return -1;
         *skipped = rows > TALLY_TABLE_MAX_ROWS ? rows - TALLY_TABLE_MAX_ROWS : 0;
-        /* more image cells than a gallery: the table is refused as too big */
-        return parse_images(h, a, c->images, TALLY_GALLERY_MAX, &c->nimages);
+        return parse_images(h, a, c->images, c->room, &c->nimages);
     }
     if (strcmp(kind, "audio") == 0) {
         tally_audio *au = &c->audio;
@@ -259,16 +273,44 @@ static void shown_key(char *out, size_t size, const char *key)
     out[o] = '\0';
 }
 
+/* How many images a spec holds: a gallery's or a table's list, else 1. */
+static size_t spec_images(PyObject *spec)
+{
+    if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) < 3)
+        return 1;
+    const char *kind = PyUnicode_Check(PyTuple_GET_ITEM(spec, 0))
+                           ? PyUnicode_AsUTF8(PyTuple_GET_ITEM(spec, 0))
+                           : NULL;
+    PyObject *list = !kind                          ? NULL
+                     : strcmp(kind, "images") == 0 ? PyTuple_GET_ITEM(spec, 1)
+                     : strcmp(kind, "table") == 0  ? PyTuple_GET_ITEM(spec, 2)
+                                                   : NULL;
+    PyErr_Clear();
+    return list && PyList_Check(list) ? (size_t)PyList_GET_SIZE(list) : 1;
+}
+
 int ext_stage_media(ext_run *self, const char *key, PyObject *spec)
 {
     held *h = PyMem_Calloc(1, sizeof *h);
     call *c = PyMem_Calloc(1, sizeof *c);
     int rc = TALLY_ENOMEM;
     long long skipped = 0;
-    if (!h || !c) {
+    size_t nimages = spec_images(spec);
+    if (nimages > IMAGES_MAX) {
+        char shown[96];
+        shown_key(shown, sizeof shown, key);
+        ext_warn(self, WARN_MEDIA_CUT, "'%s': %zu images in one object, more than tally "
+                 "takes (%zu): not logged", shown, nimages, IMAGES_MAX);
+        PyMem_Free(h);
+        PyMem_Free(c);
+        return TALLY_ETOOBIG;
+    }
+    if (!h || !c || held_init(h, nimages) < 0 ||
+        !(c->images = PyMem_Calloc(nimages ? nimages : 1, sizeof *c->images))) {
         PyErr_Clear();
         goto fail;
     }
+    c->room = nimages ? nimages : 1;
     if (parse_spec(h, spec, c, &skipped) < 0) {
         /* The package built a spec this module cannot read: a bug on our
          * side, reported as a warning rather than raised into the loop. */
@@ -311,6 +353,8 @@ int ext_stage_media(ext_run *self, const char *key, PyObject *spec)
 fail:
     if (h)
         held_release(h);
+    if (c)
+        PyMem_Free(c->images);
     PyMem_Free(h);
     PyMem_Free(c);
     return rc;

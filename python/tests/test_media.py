@@ -232,6 +232,19 @@ class Tables(StoreTest):
         self.assertEqual(row["preds"]["_type"], "table-file")
         self.assertEqual((row["preds"]["ncols"], row["preds"]["nrows"]), (5, 2))
 
+    def test_many_image_cells(self):
+        """A predictions table holds more images than a gallery may."""
+        t = tally.Table(columns=["i", "img"])
+        for i in range(150):
+            t.add_data(i, tally.Image(np.full((3, 3), i, np.uint8)))
+        run = self.init()
+        run.log({"t": t})
+        run.finish()
+        r = self.api_run(run)
+        back = r.table("t")
+        self.assertEqual(len(back.data), 150)
+        self.assertEqual(int(r.image(back.data[149][1])[0, 0, 0]), 149)
+
     def test_bad(self):
         t = tally.Table(columns=["a", "b"])
         with self.assertRaises(ValueError):
