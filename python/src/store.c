@@ -420,6 +420,48 @@ static PyObject *store_rows(ext_store *self, PyObject *args)
     return (PyObject *)r;
 }
 
+/* Store.points(name) -> [(step, value)]: a metric's raw points, also of a
+ * hidden one (history rows leave those out); ints for integer metrics. */
+static PyObject *store_points(ext_store *self, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s:points", &name) || !store_ok(self))
+        return NULL;
+    int rc = tally_store_refresh(self->st, NULL);
+    if (rc)
+        return raise_rc(rc, "refresh");
+    const tally_metric_info *m = tally_store_find_metric(self->st, name);
+    if (!m || m->media) {
+        PyErr_Format(PyExc_KeyError, "no scalar metric %s", name);
+        return NULL;
+    }
+    tally_points *pts = NULL;
+    rc = tally_points_open(self->st, m->id, INT64_MIN, INT64_MAX, &pts);
+    if (rc)
+        return raise_rc(rc, name);
+    PyObject *out = PyList_New(0);
+    int64_t x;
+    double y;
+    while (out && (rc = tally_points_next(pts, &x, &y)) != 0) {
+        if (rc == TALLY_ECORRUPT)
+            continue; /* skipped and recorded as damage */
+        if (rc < 0) {
+            Py_CLEAR(out);
+            raise_rc(rc, name);
+            break;
+        }
+        PyObject *v = m->is_int && isfinite(y) && fabs(y) < 9007199254740992.0
+                          ? PyLong_FromDouble(y)
+                          : PyFloat_FromDouble(y);
+        PyObject *t = v ? Py_BuildValue("(LN)", (long long)x, v) : NULL;
+        if (!t || PyList_Append(out, t) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(t);
+    }
+    tally_points_close(pts);
+    return out;
+}
+
 /* ---- media objects ---- */
 
 static PyObject *store_media_keys(ext_store *self, PyObject *unused)
@@ -641,6 +683,7 @@ static PyMethodDef store_methods[] = {
     {"files", (PyCFunction)store_files, METH_NOARGS, NULL},
     {"file_read", (PyCFunction)store_file_read, METH_VARARGS, NULL},
     {"rows", (PyCFunction)store_rows, METH_VARARGS, NULL},
+    {"points", (PyCFunction)store_points, METH_VARARGS, NULL},
     {"media_keys", (PyCFunction)store_media_keys, METH_NOARGS, NULL},
     {"media", (PyCFunction)store_media, METH_VARARGS, NULL},
     {"blob", (PyCFunction)store_blob, METH_VARARGS, NULL},

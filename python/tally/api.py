@@ -203,7 +203,35 @@ class ApiRun:
         and only rows that hold every one of them."""
         lo = -(1 << 63) if min_step is None else int(min_step)
         hi = (1 << 63) - 1 if max_step is None else int(max_step) - 1
-        return self._st().rows("step", list(keys) if keys is not None else None, lo, hi)
+        return self._rows("step", keys, lo, hi)
+
+    def _rows(self, axis, keys, lo=-(1 << 63), hi=(1 << 63) - 1):
+        """History rows; keys asked for by name that are hidden
+        (define_metric(hidden=True)) are read from their points, which
+        libtally's rows leave out, and joined in by step."""
+        st = self._st()
+        if keys is None or axis != "step":
+            return st.rows(axis, list(keys) if keys is not None else None, lo, hi)
+        keys = list(keys)
+        hidden = {m["name"] for m in st.metrics() if m["hidden"]} - {"_runtime", "_timestamp"}
+        asked = [k for k in keys if k in hidden]
+        if not asked:
+            return st.rows(axis, keys, lo, hi)
+        points = [dict(p for p in st.points(k) if lo <= p[0] <= hi) for k in asked]
+        steps = set.intersection(*(set(p) for p in points))
+        rest = [k for k in keys if k not in hidden]
+        if rest:
+            rows = (r for r in st.rows(axis, rest, lo, hi) if r["_step"] in steps)
+        else:
+            rows = ({"_step": x} for x in sorted(steps))
+        return self._join(rows, asked, points)
+
+    @staticmethod
+    def _join(rows, names, points):
+        for r in rows:
+            for k, p in zip(names, points):
+                r[k] = p[r["_step"]]
+            yield r
 
     def history(self, samples=500, keys=None, x_axis="_step", pandas=True, stream="default"):
         """At most `samples` rows spread evenly over the run (None: all),
@@ -214,7 +242,7 @@ class ApiRun:
         axis = "time" if stream in ("system", "events") else "step"
         if keys is not None and x_axis != "_step":
             keys = list(keys) + [x_axis]
-        rows = list(self._st().rows(axis, list(keys) if keys is not None else None))
+        rows = list(self._rows(axis, keys))
         if samples is not None and len(rows) > samples > 0:
             n = len(rows)
             pick = sorted({round(i * (n - 1) / (samples - 1)) for i in range(samples)}) \

@@ -293,6 +293,12 @@ class Lifecycle(StoreTest):
         self.assertTrue(metrics["dbg/x"]["hidden"])
         self.assertFalse(metrics["loss"]["hidden"])
         self.assertEqual(self.api_run(run).summary["dbg/x"], 1.0)
+        r = self.api_run(run)
+        self.assertNotIn("dbg/x", self.history(run)[0])  # out of plain rows, as _runtime
+        self.assertEqual([(row["_step"], row["dbg/x"]) for row in
+                          r.history(keys=["dbg/x"], pandas=False)], [(0, 1.0)])
+        self.assertEqual([(row["loss"], row["dbg/x"]) for row in
+                          r.scan_history(keys=["loss", "dbg/x"])], [(2.0, 1.0)])
 
 
 if __name__ == "__main__":
