@@ -439,9 +439,8 @@ class Table(Media):
         for r in data:
             if not isinstance(r, list):
                 raise TypeError("Table: every row must be a list")
-        if columns is None:
-            columns = ["Input", "Output", "Expected"] if not data else \
-                [f"Column_{i + 1}" for i in range(len(data[0]))]
+        if columns is None:  # wandb's legacy default, also for data
+            columns = ["Input", "Output", "Expected"]
         if isinstance(columns, str) or not all(isinstance(c, (str, int)) for c in columns):
             raise TypeError("Table: columns must be a list of strings")
         self.columns = [str(c) for c in columns]
