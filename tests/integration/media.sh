@@ -222,6 +222,23 @@ if len(lines) != 1 or want not in lines[0]:
 ' "$TMP/media.out"
 check "tally media prints no escape or bidi control" sh -c "! grep -q \"\$(printf '\\342\\200\\256')\" '$TMP/media.out'"
 
+py "the summary of a media key is its newest object" "$WANT_PY"'
+show, last = json.load(open(sys.argv[1])), None
+for row in rows(sys.argv[2]):
+    if "samples/img" in row:
+        last = row["samples/img"]
+got = show["summary"].get("samples/img")
+if got != last or show["summary"]["grads/w"]["_type"] != "histogram":
+    sys.exit("summary %r, newest %r" % (got, last))
+' "$TMP/show.json" "$TMP/export.jsonl"
+
+"$TALLY" export --dir "$store" --metrics 'grads/*' "$id" >"$TMP/grads.jsonl"
+py "export --metrics GLOB of a media key: its rows only" "$WANT_PY"'
+r = rows(sys.argv[1])
+if [x["_step"] for x in r] != list(range(0, 100, 10)) or any(set(media_values(x)) != {"grads/w"} for x in r):
+    sys.exit("got %r" % [sorted(x) for x in r][:3])
+' "$TMP/grads.jsonl"
+
 py "CSV export holds each object as its JSON" "$WANT_PY"'
 import csv
 r = csv.reader(open(sys.argv[1], encoding="utf-8", newline=""))
