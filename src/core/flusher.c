@@ -30,7 +30,7 @@ typedef struct summary_item {
 
 typedef struct meta_item {
     int64_t id;
-    int is_int;
+    int is_int, hidden;
     const metric_rule *rule;
 } meta_item;
 
@@ -112,7 +112,7 @@ static void take(tally_run *run, batch *b)
                 b->npoints += m->writing->n;
         }
         if (m->meta_dirty) {
-            meta_item it = {m->id, m->is_int, m->rule};
+            meta_item it = {m->id, m->is_int, m->hidden, m->rule};
             if (VEC_PUSH(b->meta, it) == 0)
                 m->meta_dirty = 0;
         }
@@ -225,7 +225,8 @@ static int write_batch(tally_run *run, batch *b, int final, const char *state, i
     for (size_t i = 0; i < b->meta.n && !rc; i++) {
         const meta_item *it = &b->meta.v[i];
         rc = writer_metric_meta(w, it->id, it->is_int, it->rule ? it->rule->step_metric : NULL,
-                                it->rule ? it->rule->summary : 0, it->rule ? it->rule->goal : 0);
+                                it->rule ? it->rule->summary & ~TALLY_METRIC_HIDDEN : 0,
+                                it->rule ? it->rule->goal : 0, it->hidden);
     }
     for (size_t i = 0; i < b->points.n && !rc; i++) {
         const metric *m = b->points.v[i];

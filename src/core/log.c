@@ -706,7 +706,7 @@ int tally_define_metric(tally_run *run, const char *pattern, const char *step_me
     if (rc)
         return rc;
     if (goal < TALLY_GOAL_NONE || goal > TALLY_GOAL_MAXIMIZE ||
-        (summary & ~0x3fu) != 0)
+        (summary & ~0x7fu) != 0)
         return TALLY_EINVAL;
     metric_rule *r = metrics_rule_new(pattern, step_metric, summary, goal);
     if (!r)
@@ -724,6 +724,8 @@ int tally_define_metric(tally_run *run, const char *pattern, const char *step_me
             const metric_rule *rule = metrics_rule_for(run, m->name);
             if (rule != m->rule) {
                 m->rule = rule;
+                if (rule && (rule->summary & TALLY_METRIC_HIDDEN))
+                    m->hidden = 1;
                 m->meta_dirty = 1;
                 m->summary_dirty = 1;
             }

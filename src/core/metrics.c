@@ -193,9 +193,9 @@ metric *metrics_add(tally_run *run, const char *key, size_t len, uint64_t hash, 
     m->hash = (uint32_t)hash;
     m->id = (uint32_t)run->next_metric_id++;
     m->axis = axis;
-    m->hidden = hidden;
     m->is_int = 1;
     m->rule = metrics_rule_for(run, m->name);
+    m->hidden = hidden || (m->rule && (m->rule->summary & TALLY_METRIC_HIDDEN));
     m->meta_dirty = 1; /* the file's row says is_int = 0 until told */
     index_insert(run->index, run->index_mask, m, run->metrics.n - 1);
     return m;

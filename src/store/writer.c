@@ -79,7 +79,8 @@ enum {
 
 static const char *const statement_sql[ST_COUNT] = {
     [ST_METRIC_NEW] = "INSERT OR IGNORE INTO metric(id, name, axis, hidden) VALUES(?,?,?,?)",
-    [ST_METRIC_META] = "UPDATE metric SET is_int=?, step_metric=?, summary=?, goal=? WHERE id=?",
+    [ST_METRIC_META] = "UPDATE metric SET is_int=?, step_metric=?, summary=?, goal=?, hidden=? "
+                       "WHERE id=?",
     [ST_METRIC_LOAD] = "SELECT n, x_min, x_max, y_min, y_max, y_last, tail_from, tail_n,"
                        " tail_rows, media FROM metric WHERE id=?",
     [ST_TAIL_NEWEST] = "SELECT rowid, length(data), n FROM chunk WHERE metric_id=?1 AND"
@@ -818,7 +819,7 @@ int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_ax
 }
 
 int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step_metric,
-                       unsigned summary, int goal)
+                       unsigned summary, int goal, int hidden)
 {
     sqlite3_stmt *st = stmt(w, ST_METRIC_META);
     if (st) {
@@ -826,7 +827,8 @@ int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step
         bind_text(st, 2, step_metric);
         sqlite3_bind_int(st, 3, (int)summary);
         sqlite3_bind_int(st, 4, goal);
-        sqlite3_bind_int64(st, 5, id);
+        sqlite3_bind_int(st, 5, hidden);
+        sqlite3_bind_int64(st, 6, id);
     }
     return run(w, st);
 }

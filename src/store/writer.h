@@ -75,7 +75,7 @@ void writer_rollback(store_writer *w);
 int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_axis axis,
                          int hidden);
 int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step_metric,
-                       unsigned summary, int goal);
+                       unsigned summary, int goal, int hidden);
 /* Appends points (x non-decreasing, and not below what the metric holds). */
 int writer_points(store_writer *w, int64_t metric_id, const int64_t *x, const double *y,
                   size_t n);
