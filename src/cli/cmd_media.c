@@ -83,6 +83,7 @@ typedef struct media_out {
     path_set written;
     int64_t files, bytes, inline_objects;
     int failed;
+    int stopped; /* a write failed: the folder or the disk will fail the rest too */
 } media_out;
 
 /* Opens (making it when missing) the folder name inside parent, refusing
@@ -197,12 +198,14 @@ static void write_file(media_out *mo, const tally_media *m, const tally_media_fi
         return;
     }
     if (write_at(mo->dirfd, f->path, data, size) != 0) {
-        mo->failed = 1;
+        int e = errno;
+        mo->failed = mo->stopped = 1;
         fputs("tally: cannot write ", stderr);
         cli_put_safe(stderr, mo->dir);
         fputc('/', stderr);
         cli_put_safe(stderr, f->path);
-        fprintf(stderr, ": %s\n", strerror(errno));
+        fprintf(stderr, ": %s%s; stopped\n", strerror(e),
+                e == ELOOP || e == ENOTDIR ? " (a symlink or a file where a folder goes)" : "");
     } else {
         mo->files++;
         mo->bytes += (int64_t)size;
@@ -223,7 +226,7 @@ static int write_key(media_out *mo, const tally_media_key *k, int64_t s0, int64_
     if (rc)
         return rc;
     tally_media m;
-    while ((rc = tally_media_next(it, &m)) != 0) {
+    while (!mo->stopped && (rc = tally_media_next(it, &m)) != 0) {
         if (rc == TALLY_ECORRUPT) {
             mo->failed = 1; /* named at the end */
             continue;
@@ -233,7 +236,7 @@ static int write_key(media_out *mo, const tally_media_key *k, int64_t s0, int64_
         (*objects)++;
         if (m.nfiles == 0)
             mo->inline_objects++;
-        for (size_t i = 0; i < m.nfiles; i++)
+        for (size_t i = 0; i < m.nfiles && !mo->stopped; i++)
             write_file(mo, &m, &m.files[i]);
     }
     tally_media_close(it);
@@ -297,7 +300,7 @@ static int run_media(int argc, char **argv)
                 fputs("tally: --step takes a step number (0 or more), not '", stderr);
                 cli_put_safe(stderr, optarg);
                 fputs("'\n", stderr);
-                return CLI_USAGE;
+                return cli_usage(&cmd_media);
             }
             break;
         case 'l': last = 1; break;
@@ -310,7 +313,7 @@ static int run_media(int argc, char **argv)
         return cli_usage(&cmd_media);
     if (last && step >= 0) {
         fprintf(stderr, "tally: --step and --last choose the steps two ways; give one\n");
-        return CLI_USAGE;
+        return cli_usage(&cmd_media);
     }
     tally_store *st;
     if (cli_open_run(root, argv[optind], &st))
@@ -345,7 +348,7 @@ static int run_media(int argc, char **argv)
     }
     int64_t objects = 0;
     int rc = TALLY_OK;
-    for (size_t i = 0; i < tally_store_media_key_count(st) && rc >= 0; i++) {
+    for (size_t i = 0; i < tally_store_media_key_count(st) && rc >= 0 && !mo.stopped; i++) {
         const tally_media_key *k = tally_store_media_key(st, i);
         if (glob && fnmatch(glob, k->name, 0) != 0)
             continue;

@@ -75,10 +75,67 @@ static media_job *job_new(int type, size_t nparts)
     return job;
 }
 
-/* Copies n bytes (the caller may free its own on return). */
-static int copy_bytes(media_part *p, const void *data, size_t n, verdict *v)
+/* ---- copy buffers ----
+ *
+ * A big copy into fresh malloc'd memory costs its page faults, several
+ * times the copy itself: glibc hands freed big blocks back to the kernel.
+ * So the flusher gives the buffers it has encoded back to the run, and the
+ * next copy of about the same size takes one.  Bounded by MEDIA_POOL_MAX. */
+
+void *media_buf_get(tally_run *run, size_t size, size_t *cap)
 {
-    p->data = malloc(n ? n : 1);
+    *cap = 0;
+    if (size < MEDIA_POOL_MIN)
+        return malloc(size ? size : 1);
+    void *data = NULL;
+    pthread_mutex_lock(&run->pool_mu);
+    for (size_t i = run->pool.n; i-- > 0;) {
+        media_buf *b = &run->pool.v[i];
+        if (b->cap >= size && b->cap / 2 <= size) { /* not a much bigger one */
+            data = b->data;
+            *cap = b->cap;
+            run->pool_bytes -= b->cap;
+            *b = run->pool.v[--run->pool.n];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&run->pool_mu);
+    if (!data && (data = malloc(size)))
+        *cap = size;
+    return data;
+}
+
+void media_buf_put(tally_run *run, void *data, size_t cap)
+{
+    pthread_mutex_lock(&run->pool_mu);
+    while (run->pool_bytes + cap > MEDIA_POOL_MAX && run->pool.n > 0) {
+        free(run->pool.v[0].data); /* the oldest goes */
+        run->pool_bytes -= run->pool.v[0].cap;
+        run->pool.v[0] = run->pool.v[--run->pool.n];
+    }
+    media_buf b = {data, cap};
+    if (cap <= MEDIA_POOL_MAX && VEC_PUSH(run->pool, b) == 0) {
+        run->pool_bytes += cap;
+        data = NULL;
+    }
+    pthread_mutex_unlock(&run->pool_mu);
+    free(data);
+}
+
+void media_pool_free(tally_run *run)
+{
+    for (size_t i = 0; i < run->pool.n; i++)
+        free(run->pool.v[i].data);
+    free(run->pool.v);
+    run->pool.v = NULL;
+    run->pool.n = run->pool.cap = 0;
+    run->pool_bytes = 0;
+}
+
+/* Copies n bytes (the caller may free its own on return). */
+static int copy_bytes(tally_run *run, media_part *p, const void *data, size_t n, verdict *v)
+{
+    p->data = media_buf_get(run, n, &p->cap);
     if (!p->data)
         return refuse(v, TALLY_ENOMEM, "out of memory");
     memcpy(p->data, data, n);
@@ -135,15 +192,15 @@ static int read_path(const char *path, media_part *p, verdict *v)
 }
 
 /* Encoded bytes, as given or read from a path: data is copied. */
-static int bytes_part(const void *data, size_t size, const char *path, media_part *p,
-                      verdict *v)
+static int bytes_part(tally_run *run, const void *data, size_t size, const char *path,
+                      media_part *p, verdict *v)
 {
     if (data) {
         if (size == 0)
             return refuse(v, TALLY_EMEDIA, "no bytes given (size 0)");
         if (size > TALLY_MEDIA_MAX_BYTES)
             return refuse(v, TALLY_ETOOBIG, "the bytes are over TALLY_MEDIA_MAX_BYTES");
-        return copy_bytes(p, data, size, v);
+        return copy_bytes(run, p, data, size, v);
     }
     if (path)
         return read_path(path, p, v);
@@ -175,7 +232,7 @@ static int has_nan(const float *f, size_t n)
 /* One image, checked and copied into p (an image, a gallery's image, a
  * table cell).  Raw pixels are packed (stride dropped); encoded bytes are
  * sniffed and their header parsed; the flusher decodes them again. */
-static int image_part(const tally_image *im, media_part *p, verdict *v)
+static int image_part(tally_run *run, const tally_image *im, media_part *p, verdict *v)
 {
     if (!im)
         return refuse(v, TALLY_EINVAL, "a NULL image");
@@ -192,9 +249,9 @@ static int image_part(const tally_image *im, media_part *p, verdict *v)
             return refuse(v, TALLY_ETOOBIG, "the pixels are over TALLY_MEDIA_MAX_BYTES");
         size_t n = row * (size_t)im->height;
         if (stride == row) {
-            rc = copy_bytes(p, im->pixels, n, v);
+            rc = copy_bytes(run, p, im->pixels, n, v);
         } else {
-            p->data = malloc(n);
+            p->data = media_buf_get(run, n, &p->cap);
             if (!p->data)
                 return refuse(v, TALLY_ENOMEM, "out of memory");
             for (int y = 0; y < im->height; y++)
@@ -211,7 +268,7 @@ static int image_part(const tally_image *im, media_part *p, verdict *v)
         p->height = im->height;
         p->channels = im->channels;
     } else {
-        if ((rc = bytes_part(im->data, im->size, im->path, p, v)))
+        if ((rc = bytes_part(run, im->data, im->size, im->path, p, v)))
             return rc;
         media_format fmt = media_sniff(p->data, p->size);
         if (fmt != MEDIA_FMT_PNG && fmt != MEDIA_FMT_JPEG)
@@ -286,7 +343,7 @@ static int log_images(tally_run *run, const char *key, const tally_image *images
             refuse(&v, TALLY_ENOMEM, "out of memory");
         size_t total = 0;
         for (size_t i = 0; job && i < n && !v.rc; i++)
-            if (image_part(&images[i], &job->parts[i], &v) == 0 &&
+            if (image_part(run, &images[i], &job->parts[i], &v) == 0 &&
                 (total += job->parts[i].size) > TALLY_MEDIA_MAX_BYTES)
                 refuse(&v, TALLY_ETOOBIG, "the gallery is over TALLY_MEDIA_MAX_BYTES");
     }
@@ -453,8 +510,8 @@ static cJSON *parse_table(const char *table_json, size_t nimages, size_t *ncols,
 
 /* A table or plot job: parts[0] is the table JSON the flusher writes,
  * parts[1 + k] the images of its cells. */
-static media_job *table_job(int type, const char *table_json, const tally_image *images,
-                            size_t nimages, verdict *v)
+static media_job *table_job(tally_run *run, int type, const char *table_json,
+                            const tally_image *images, size_t nimages, verdict *v)
 {
     if (nimages && !images) {
         refuse(v, TALLY_EINVAL, "NULL images");
@@ -480,7 +537,7 @@ static media_job *table_job(int type, const char *table_json, const tally_image 
     job->bytes += strlen(table_json) * 2; /* the tree, roughly */
     size_t total = 0;
     for (size_t i = 0; i < nimages && !v->rc; i++)
-        if (image_part(&images[i], &job->parts[1 + i], v) == 0 &&
+        if (image_part(run, &images[i], &job->parts[1 + i], v) == 0 &&
             (total += job->parts[1 + i].size) > TALLY_MEDIA_MAX_BYTES)
             refuse(v, TALLY_ETOOBIG, "the table's images are over TALLY_MEDIA_MAX_BYTES");
     return job;
@@ -496,7 +553,7 @@ int tally_log_table_images(tally_run *run, const char *key, const char *table_js
     verdict v = {0, NULL};
     media_job *job = NULL;
     if (check_key(key, &v) == 0)
-        job = table_job(TALLY_MEDIA_TABLE, table_json, images, nimages, &v);
+        job = table_job(run, TALLY_MEDIA_TABLE, table_json, images, nimages, &v);
     return submit(run, key, job, &v);
 }
 
@@ -595,7 +652,7 @@ int tally_log_plot(tally_run *run, const char *key, const tally_plot *plot)
     if (!v.rc && !p)
         refuse(&v, TALLY_EINVAL, "an unknown plot preset");
     if (!v.rc)
-        job = table_job(TALLY_MEDIA_PLOT, plot->table_json, NULL, 0, &v);
+        job = table_job(run, TALLY_MEDIA_PLOT, plot->table_json, NULL, 0, &v);
     if (job && !v.rc) {
         job->fields_json = plot_fields(p, plot->fields_json, job->table, &v);
         job->chart = strdup(key);
@@ -640,14 +697,14 @@ int tally_log_audio(tally_run *run, const char *key, const tally_audio *audio)
     if (!v.rc && audio->samples) {
         if (check_pcm(audio->frames, audio->channels, audio->sample_rate, &v) == 0) {
             size_t n = audio->frames * (size_t)audio->channels;
-            if (copy_bytes(p, audio->samples, n * sizeof(float), &v) == 0 &&
+            if (copy_bytes(run, p, audio->samples, n * sizeof(float), &v) == 0 &&
                 has_nan(p->data, n))
                 refuse(&v, TALLY_EMEDIA, "NaN in the samples");
             p->frames = audio->frames;
             p->channels = audio->channels;
             p->sample_rate = audio->sample_rate;
         }
-    } else if (!v.rc && bytes_part(audio->data, audio->size, audio->path, p, &v) == 0) {
+    } else if (!v.rc && bytes_part(run, audio->data, audio->size, audio->path, p, &v) == 0) {
         /* WAV is cheap to decode: done here, so a bad file is the caller's
          * error, and the flusher only encodes. */
         media_pcm pcm = {0};
@@ -656,7 +713,7 @@ int tally_log_audio(tally_run *run, const char *key, const tally_audio *audio)
                      : TALLY_EMEDIA;
         free(p->data);
         p->data = NULL;
-        p->size = 0;
+        p->size = p->cap = 0;
         if (rc)
             refuse(&v, rc, "the bytes are not a WAV file tally can read");
         else if (check_pcm(pcm.frames, pcm.channels, pcm.sample_rate, &v) == 0) {
@@ -703,7 +760,7 @@ int tally_log_video(tally_run *run, const char *key, const tally_video *video)
                 refuse(&v, TALLY_EMEDIA, "a video has at least one frame");
             else if ((size_t)video->nframes > TALLY_MEDIA_MAX_BYTES / frame)
                 refuse(&v, TALLY_ETOOBIG, "the frames are over TALLY_MEDIA_MAX_BYTES");
-            else if (copy_bytes(p, video->frames, frame * (size_t)video->nframes, &v) == 0 &&
+            else if (copy_bytes(run, p, video->frames, frame * (size_t)video->nframes, &v) == 0 &&
                      ss != 1 && has_nan(p->data, p->size / sizeof(float)))
                 refuse(&v, TALLY_EMEDIA, "NaN in the frames");
             p->src = ss == 1 ? MEDIA_SRC_U8 : MEDIA_SRC_F32;
@@ -712,7 +769,7 @@ int tally_log_video(tally_run *run, const char *key, const tally_video *video)
             p->channels = video->channels;
             p->nframes = video->nframes;
         }
-    } else if (!v.rc && bytes_part(video->data, video->size, video->path, p, &v) == 0) {
+    } else if (!v.rc && bytes_part(run, video->data, video->size, video->path, p, &v) == 0) {
         media_video_info info = {0};
         int rc = media_video_probe(p->data, p->size, &info);
         if (rc || (info.format != MEDIA_FMT_GIF && info.format != MEDIA_FMT_MP4 &&

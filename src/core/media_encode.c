@@ -6,11 +6,13 @@
  * docs/format.md describes.  Called by flusher.c with no lock held.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/json.h"
 #include "core/media_job.h"
+#include "core/run_internal.h"
 #include "media/media.h"
 #include "tally_store.h"
 
@@ -136,7 +138,9 @@ static int encode_video(media_part *p, const char **why)
 }
 
 /* Image cells {"_type":"image","index":k} become the image-file
- * reference of parts[1 + k] (encoded before). */
+ * reference of parts[1 + k] (encoded before), with the path wandb's run
+ * directory keeps it under (MEDIA.md), so the stored table is the very
+ * table file sync uploads: the sha256 the history row names. */
 static int table_cells(cJSON *table, const media_job *job)
 {
     cJSON *data = cJSON_GetObjectItemCaseSensitive(table, "data");
@@ -148,8 +152,11 @@ static int table_cells(cJSON *table, const media_job *job)
                 strcmp(t->valuestring, "image") != 0 || !cJSON_IsNumber(k))
                 continue;
             const media_part *img = &job->parts[1 + (size_t)k->valuedouble];
+            char path[64];
+            snprintf(path, sizeof path, "media/images/%.20s.png", img->sha256);
             cJSON *ref = cJSON_CreateObject();
             if (!ref || !cJSON_AddStringToObject(ref, "_type", "image-file") ||
+                !cJSON_AddStringToObject(ref, "path", path) ||
                 !cJSON_AddStringToObject(ref, "sha256", img->sha256) ||
                 !cJSON_AddNumberToObject(ref, "size", (double)img->out.len) ||
                 !cJSON_AddStringToObject(ref, "format", img->format) ||
@@ -262,7 +269,7 @@ static char *job_meta(const media_job *job)
     return buf_steal(&b);
 }
 
-int media_job_encode(media_job *job, const char **why)
+int media_job_encode(tally_run *run, media_job *job, const char **why)
 {
     *why = "out of memory";
     int rc = TALLY_OK;
@@ -292,8 +299,12 @@ int media_job_encode(media_job *job, const char **why)
             break;
         media_sha256_hex(p->out.data, p->out.len, p->sha256);
         p->encoded = 1;
-        free(p->data); /* the file replaces what was given */
+        if (p->cap) /* the file replaces what was given */
+            media_buf_put(run, p->data, p->cap);
+        else
+            free(p->data);
         p->data = NULL;
+        p->cap = 0;
     }
     if (!rc && tabular && !job->parts[0].encoded) {
         media_part *t = &job->parts[0];

@@ -37,6 +37,7 @@ typedef struct media_part {
     size_t frames;               /* audio frames */
     void *data;                  /* the copy of what was given; freed once encoded */
     size_t size;
+    size_t cap; /* data's capacity when it came from the run's pool (media_buf_get), else 0 */
     char *caption; /* or NULL */
     /* set by the flusher */
     int encoded;
@@ -70,7 +71,8 @@ void media_job_free(media_job *job);
 /* Flusher side (media_encode.c): encodes every part, hashes the files and
  * writes the meta JSON.  0, or the TALLY_E* code of a part whose bytes turn
  * out unusable only now (a corrupt PNG body); *why then says which. */
-int media_job_encode(media_job *job, const char **why);
+struct tally_run;
+int media_job_encode(struct tally_run *run, media_job *job, const char **why);
 /* The files of an encoded job for writer_media(): fills files[0..nparts). */
 void media_job_files(const media_job *job, writer_blob *files);
 

@@ -162,6 +162,7 @@ static void run_free(tally_run *run)
     for (size_t i = 0; i < run->objects.n; i++)
         free(run->objects.v[i].json);
     free(run->objects.v);
+    free(run->objects_spare.v);
     for (size_t i = 0; i < run->config.n; i++) {
         free(run->config.v[i].key);
         free(run->config.v[i].json);
@@ -186,10 +187,12 @@ static void run_free(tally_run *run)
     for (size_t i = 0; i < run->media.n; i++)
         media_job_free(run->media.v[i]);
     free(run->media.v);
+    media_pool_free(run);
     if (run->writer)
         writer_close(run->writer);
     runlock_close(run->claim); /* after SQLite let go of the file (runlock.h) */
     pthread_mutex_destroy(&run->mu);
+    pthread_mutex_destroy(&run->pool_mu);
     pthread_cond_destroy(&run->wake);
     pthread_cond_destroy(&run->done);
     free(run->id);
@@ -205,6 +208,7 @@ static tally_run *run_alloc(void)
     if (!run)
         return NULL;
     pthread_mutex_init(&run->mu, NULL);
+    pthread_mutex_init(&run->pool_mu, NULL);
     clock_cond_init(&run->wake);
     clock_cond_init(&run->done);
     run->last_step = -1;

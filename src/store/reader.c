@@ -115,7 +115,10 @@ static tally_state judge_state(const char *state, int held, const char *host, co
     return TALLY_STATE_RUNNING;
 }
 
-/* Builds a JSON object from a two-column (key, JSON value) table. */
+/* Builds a JSON object from a two-column (key, JSON value) query.  A NULL
+ * value (the summary query of a file with media) is a media key the user
+ * set no summary for: it reads as its newest object's wandb JSON (the
+ * writer stores none for media keys), or is left out when it has none. */
 static int kv_json(tally_store *st, sqlite3_stmt **slot, const char *sql, char **out)
 {
     int rc = store_prepare(st, slot, sql);
@@ -124,50 +127,11 @@ static int kv_json(tally_store *st, sqlite3_stmt **slot, const char *sql, char *
     buf b = BUF_INIT;
     buf_putc(&b, '{');
     int first = 1, src;
-    while ((src = sqlite3_step(*slot)) == SQLITE_ROW) {
+    while (!rc && (src = sqlite3_step(*slot)) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(*slot, 0);
         const char *value = (const char *)sqlite3_column_text(*slot, 1);
-        if (!key || !value)
-            continue;
-        if (!first)
-            buf_putc(&b, ',');
-        first = 0;
-        json_string(&b, key);
-        buf_putc(&b, ':');
-        buf_puts(&b, value);
-    }
-    sqlite3_reset(*slot);
-    buf_putc(&b, '}');
-    if (src != SQLITE_DONE) {
-        buf_free(&b);
-        return schema_error(src);
-    }
-    *out = buf_steal(&b);
-    return *out ? TALLY_OK : TALLY_ENOMEM;
-}
-
-/* With media: a media key the user set no summary for reads as its
- * newest object's wandb JSON (the writer stores none for media keys). */
-static int summary_with_media(tally_store *st, char **out)
-{
-    int rc = store_prepare(st, &st->q_summary,
-                           "SELECT key, value FROM summary UNION ALL SELECT name, NULL FROM"
-                           " metric WHERE media != 0 AND name NOT IN (SELECT key FROM summary)"
-                           " ORDER BY 1");
-    if (rc)
-        return rc;
-    sqlite3_stmt *q = st->q_summary;
-    buf b = BUF_INIT;
-    buf_putc(&b, '{');
-    int first = 1, src;
-    rc = TALLY_OK;
-    while (!rc && (src = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(q, 0);
-        const char *value = (const char *)sqlite3_column_text(q, 1);
         char *made = NULL;
         if (key && !value) {
-            /* key is text of q's row: copied, as the summary query below
-             * runs on the same connection but not on q. */
             rc = store_media_summary(st, key, &made);
             if (rc == TALLY_ENOTFOUND || rc == TALLY_ECORRUPT)
                 rc = TALLY_OK;
@@ -183,7 +147,7 @@ static int summary_with_media(tally_store *st, char **out)
         }
         free(made);
     }
-    sqlite3_reset(q);
+    sqlite3_reset(*slot);
     buf_putc(&b, '}');
     if (!rc && src != SQLITE_DONE)
         rc = schema_error(src);
@@ -199,9 +163,12 @@ int tally_store_summary(tally_store *st, char **json_out)
 {
     if (!st || !json_out)
         return TALLY_EINVAL;
-    if (st->has_media)
-        return summary_with_media(st, json_out);
-    return kv_json(st, &st->q_summary, "SELECT key, value FROM summary ORDER BY key", json_out);
+    return kv_json(st, &st->q_summary,
+                   st->has_media
+                       ? "SELECT key, value FROM summary UNION ALL SELECT name, NULL FROM metric"
+                         " WHERE media != 0 AND name NOT IN (SELECT key FROM summary) ORDER BY 1"
+                       : "SELECT key, value FROM summary ORDER BY key",
+                   json_out);
 }
 
 int tally_store_config(tally_store *st, char **json_out)
@@ -499,7 +466,7 @@ static void close_db(tally_store *st)
                               &st->q_files,  &st->q_file,    &st->q_logs_before,
                               &st->q_log_count, &st->q_log_find[0], &st->q_log_find[1],
                               &st->q_log_find[2], &st->q_log_find[3], &st->q_blob,
-                              &st->q_media_steps};
+                              &st->q_media_steps, &st->q_media_last};
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) {
         sqlite3_finalize(*stmts[i]);
         *stmts[i] = NULL;

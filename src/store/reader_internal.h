@@ -29,7 +29,7 @@ struct tally_store {
     int has_media;        /* the media tables exist (schema 4; media.c) */
     tally_media_key *mkeys; /* the keys holding objects, pointing into metrics */
     size_t nmkeys, capmkeys;
-    sqlite3_stmt *q_blob, *q_media_steps;
+    sqlite3_stmt *q_blob, *q_media_steps, *q_media_last;
     sqlite3_stmt *q_run, *q_metrics, *q_version, *q_summary, *q_config, *q_chunks, *q_data,
         *q_logs, *q_files, *q_file, *q_logs_before, *q_log_count, *q_log_find[4];
     /* Damage met so far (tally_store_damage), each row once: seen holds
@@ -68,15 +68,6 @@ int store_media_keys_load(tally_store *st);
 /* The wandb JSON of the newest readable object of key (malloc'd), or
  * TALLY_ENOTFOUND. */
 int store_media_summary(tally_store *st, const char *key, char **json_out);
-/* Appends dir, then (key non-NULL) the escaped key, "_<step>_", then the
- * first 20 hex digits of sha256 and suffix: wandb's media file names.  No
- * component of the escaped key is empty, "." or "..", or holds a control
- * byte, a backslash or malformed UTF-8. */
-void store_media_path(buf *out, const char *dir, const char *key, int64_t step,
-                      const char *sha256, const char *suffix);
-/* Parses a table blob ({"columns":[...],"data":[[...],...]}) into a
- * tally_table; image cells gain "path".  TALLY_ECORRUPT when malformed. */
-int store_table_parse(const char *json, tally_table **out);
 
 /* Opens a run file read-only, as every reader must: immutable when it is
  * in WAL mode with no -wal beside it (no side files), and with the hot

@@ -493,6 +493,26 @@ static void test_histogram(void **state)
             v[i] = (double)tu_rng_below(&r, 31) * 0.1;
         check_histogram(v, N, nbins[k], 0);
     }
+    /* values on every edge and a hair either side of it, for ranges whose
+     * edges are regular and ranges far from zero where they round */
+    static const double ranges[][2] = {{-7.0, 13.0}, {0.0, 1.0}, {1e6, 1e6 + 1e-3},
+                                       {-1e-300, 1e-300}, {1e15, 1e15 + 64}, {3.0, 3.0 + 1e-12}};
+    for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
+        for (int nb = 1; nb <= 512; nb = nb * 3 + 1) {
+            double e[1024], c[1024], lohi[2] = {ranges[k][0], ranges[k][1]};
+            size_t sk;
+            assert_int_equal(media_histogram(lohi, 2, nb, c, e, &sk), 0);
+            size_t m = 0;
+            for (int i = 0; i <= nb; i++) {
+                v[m++] = e[i];
+                if (i > 0)
+                    v[m++] = nextafter(e[i], -INFINITY);
+                if (i < nb)
+                    v[m++] = nextafter(e[i], INFINITY);
+            }
+            check_histogram(v, m, nb, 0);
+        }
+    }
     /* the extremes of the doubles: a span that overflows */
     double wide[] = {-1.7976931348623157e308, 1.7976931348623157e308, 0.0, 1e300, -3e307};
     check_histogram(wide, 5, 64, 0);

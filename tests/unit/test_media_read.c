@@ -23,7 +23,8 @@
 #include "common/json.h"
 #include "common/text.h"
 #include "media/media.h"
-#include "store/reader_internal.h"
+#include "store/mediameta.h"
+#include "store/schema.h"
 #include "store/writer.h"
 #include "testutil.h"
 
@@ -214,16 +215,6 @@ static int teardown(void **state)
     tu_rmrf(f->dir);
     free(f);
     return 0;
-}
-
-static void exec_sql(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("%s: %s", sql, err);
-    sqlite3_close(db);
 }
 
 static const char *jstr(const cJSON *o, const char *name)
@@ -544,7 +535,7 @@ static void test_history_summary(void **state)
     tally_store_close(st);
 
     /* A summary the user set wins. */
-    exec_sql(f->path, "INSERT INTO summary(key, value) VALUES('img', '\"mine\"')");
+    tu_exec_sql(f->path, "INSERT INTO summary(key, value) VALUES('img', '\"mine\"')");
     st = tu_store_open(f->path);
     s = tu_summary(st);
     assert_string_equal(jstr(s, "img"), "mine");
@@ -603,13 +594,13 @@ static void test_hostile_paths(void **state)
     sha[64] = 0;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         buf b = BUF_INIT;
-        store_media_path(&b, "media/images/", keys[i], 3, sha, ".png");
+        mediameta_path(&b, "media/images/", keys[i], 3, sha, ".png");
         check_safe_path(buf_cstr(&b));
         assert_true(utf8_valid(b.data, b.len));
         buf_free(&b);
     }
     buf b = BUF_INIT;
-    store_media_path(&b, "media/images/", "ok/fine", 3, sha, ".png");
+    mediameta_path(&b, "media/images/", "ok/fine", 3, sha, ".png");
     assert_string_equal(buf_cstr(&b), "media/images/ok/fine_3_aaaaaaaaaaaaaaaaaaaa.png");
     buf_free(&b);
 }
@@ -619,12 +610,12 @@ static void test_hostile_paths(void **state)
 static void test_damage(void **state)
 {
     fixture *f = *state;
-    exec_sql(f->path, "UPDATE media SET meta = replace(meta, '\"width\":5', '\"width\":6')"
+    tu_exec_sql(f->path, "UPDATE media SET meta = replace(meta, '\"width\":5', '\"width\":6')"
                       " WHERE metric_id = 4 AND x = 4");
     char sql[256];
     snprintf(sql, sizeof sql, "UPDATE blob SET data = zeroblob(length(data)) WHERE sha256 = '%s'",
              f->sha[6]);
-    exec_sql(f->path, sql);
+    tu_exec_sql(f->path, sql);
     tally_store *st = tu_store_open(f->path);
     tally_media_iter *it;
     assert_int_equal(tally_media_open(st, M_IMG, 0, INT64_MAX, &it), 0);
@@ -710,7 +701,7 @@ static void test_damage(void **state)
 static void test_schema3(void **state)
 {
     fixture *f = *state;
-    exec_sql(f->path, "DELETE FROM metric WHERE media != 0; DROP TABLE media; DROP TABLE blob;"
+    tu_exec_sql(f->path, "DELETE FROM metric WHERE media != 0; DROP TABLE media; DROP TABLE blob;"
                       " ALTER TABLE metric DROP COLUMN media; PRAGMA user_version = 3;");
     tally_store *st = tu_store_open(f->path);
     assert_int_equal(tally_store_info(st)->schema_version, 3);
@@ -743,6 +734,47 @@ static void test_schema3(void **state)
     tally_store_close(st);
 }
 
+/* A schema-3 file open in a reader gains the media tables (a writer
+ * resumed it and migrated it): a refresh finds them and the new key. */
+static void test_migrated_while_open(void **state)
+{
+    fixture *f = *state;
+    tu_exec_sql(f->path, "DELETE FROM metric WHERE media != 0; DROP TABLE media; DROP TABLE blob;"
+                         " ALTER TABLE metric DROP COLUMN media; PRAGMA user_version = 3;");
+    tally_store *st = tu_store_open(f->path);
+    assert_int_equal(tally_store_media_key_count(st), 0);
+
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    int version = 3;
+    assert_int_equal(schema_migrate(db, &version), 0);
+    assert_int_equal(version, 4);
+    buf meta = BUF_INIT;
+    buf_puts(&meta, "{\"values\":[2],\"bins\":[0,1],\"files\":[]}");
+    char *sql = sqlite3_mprintf(
+        "INSERT INTO metric(id, name, axis, media, n, x_min, x_max) VALUES(50, 'late', 'step',"
+        " 3, 1, 2, 2); INSERT INTO media(metric_id, x, type, meta, crc) VALUES(50, 2, 3, %Q,"
+        " %lld);",
+        buf_cstr(&meta), (long long)crc32(0L, (const Bytef *)meta.data, (uInt)meta.len));
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    sqlite3_close(db);
+    buf_free(&meta);
+
+    int changed = 0;
+    assert_int_equal(tally_store_refresh(st, &changed), 0);
+    assert_true(changed);
+    assert_int_equal(tally_store_media_key_count(st), 1);
+    const tally_media_key *k = tally_store_find_media_key(st, "late");
+    assert_non_null(k);
+    assert_int_equal(k->type, TALLY_MEDIA_HISTOGRAM);
+    cJSON *s = tu_summary(st);
+    const cJSON *late = cJSON_GetObjectItemCaseSensitive(s, "late");
+    assert_string_equal(jstr(late, "_type"), "histogram");
+    cJSON_Delete(s);
+    tally_store_close(st);
+}
+
 /* The table parser on hostile input: malformed, ragged, huge nesting. */
 static void test_table_parse(void **state)
 {
@@ -753,11 +785,11 @@ static void test_table_parse(void **state)
                                       "{\"columns\":5,\"data\":[]}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         tally_table *t = (tally_table *)1;
-        assert_int_equal(store_table_parse(bad[i], &t), TALLY_ECORRUPT);
+        assert_int_equal(mediameta_table_parse(bad[i], &t), TALLY_ECORRUPT);
         assert_null(t);
     }
     tally_table *t;
-    assert_int_equal(store_table_parse("{\"columns\":[1,\"b\"],\"data\":[]}", &t), 0);
+    assert_int_equal(mediameta_table_parse("{\"columns\":[1,\"b\"],\"data\":[]}", &t), 0);
     assert_int_equal(t->nrows, 0);
     assert_string_equal(t->columns[0], "1");
     tally_table_free(t);
@@ -773,6 +805,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostile_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrated_while_open, setup, teardown),
         cmocka_unit_test(test_table_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
