@@ -589,6 +589,47 @@ static int room(parse_result *r, size_t nt)
     return 0;
 }
 
+/* A number with nothing more to classify at s[i..): [+-]digits[.digits]
+ * ending the blob (a blank, the end, a separator; a ':' or ',' only when
+ * the blob ends after it).  Its end (0: not such a number), and its value
+ * as number_len reads it.  Anything else (an exponent, a unit, a date, a
+ * grouped or a trailing-dot number) is left to the blob path. */
+static size_t plain_number(const char *s, size_t i, size_t n, double *v)
+{
+    size_t j = i, sig = 0, digits = 0;
+    int neg = 0, scale = 0;
+    uint64_t m = 0;
+    if (s[j] == '-' || s[j] == '+')
+        neg = s[j++] == '-';
+    for (; j < n && is_digit(s[j]); j++, digits++)
+        if (m != 0 || s[j] != '0') {
+            m = m * 10 + (uint64_t)(s[j] - '0');
+            sig++;
+        }
+    if (j + 1 < n && s[j] == '.' && is_digit(s[j + 1]))
+        for (j++; j < n && is_digit(s[j]); j++, digits++) {
+            scale--;
+            if (m != 0 || s[j] != '0') {
+                m = m * 10 + (uint64_t)(s[j] - '0');
+                sig++;
+            }
+        }
+    if (!digits)
+        return 0;
+    if (j < n) {
+        char c = s[j], d = j + 1 < n ? s[j + 1] : ' ';
+        int blank_after = d == ' ' || d == '\t';
+        if (c == ':' || c == ',') {
+            if (!blank_after)
+                return 0; /* "12:30", "1,234", "3,4" */
+        } else if (c != ' ' && c != '\t' && !(is_sep(c) && c != '#' && c != '*')) {
+            return 0;
+        }
+    }
+    *v = decimal_value(m, sig, scale, neg, s + i, j - i);
+    return j;
+}
+
 /* Splits s[0..n) into tokens (r->tok).  Returns their count or ENOMEM. */
 static long tokenize(const char *s, size_t n, parse_result *r)
 {
@@ -606,7 +647,12 @@ static long tokenize(const char *s, size_t n, parse_result *r)
         int after_gap = i == 0 || !is_alnum(s[i - 1]);
         int signed_num = (c == '-' || c == '+') && after_gap && i + 1 < n &&
                          (is_digit(s[i + 1]) || (s[i + 1] == '.' && i + 2 < n && is_digit(s[i + 2])));
-        if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(s[i + 1])) || signed_num) {
+        size_t plain = is_digit(c) || signed_num ? plain_number(s, i, n, &t->num) : 0;
+        if (plain) { /* the common case, in one pass: "0.3412", "-2", "100" */
+            t->kind = TK_NUM;
+            t->len = plain - i;
+            i = plain;
+        } else if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(s[i + 1])) || signed_num) {
             size_t j = i + 1;
             while (j < n && (is_word_char(s[j]) || s[j] == ':' || s[j] == '%' || s[j] == '+' ||
                              (s[j] == ',' && j + 1 < n && is_digit(s[j + 1]) && grouped_len(s + i, n - i, &t->num))))
@@ -1165,41 +1211,88 @@ static int parse_progbar(const char *s, size_t n, parse_result *r, int *rc)
 
 /* ---- the line -------------------------------------------------------------- */
 
-/* Does the line hold an ESC, '\b' or '\r'?  All three are below 0x20, so
- * eight bytes at a time are first tested for any such byte: x - 0x20 in
- * each byte borrows into its top bit exactly when the byte is below 0x20
- * (~x keeps bytes >= 0x80 out).  Most lines have none, and a tab sends
- * the word to the exact test. */
-static int needs_cleaning(const char *s, size_t n)
+/* The first look, in one pass of eight bytes a word: does the line hold
+ * a control byte (an ESC, '\b' or '\r' to clean; a tab sends the word to
+ * the exact test), and could it hold a value at all?  Every value, step,
+ * epoch and batch a grammar reads is a number (so a digit) or a
+ * non-finite word (nan, inf, infinity): a line with neither ("Loading
+ * checkpoint shards...", most of a log) gives nothing, and no grammar
+ * runs on it.
+ *
+ * The tests per byte, on y = x without its top bits (so no sum carries
+ * into the next byte; bytes >= 0x80 are kept out by ~x): y + 0x50 sets
+ * the top bit when y >= 0x30, y + 0x46 when y >= 0x3a, y + 0x60 when
+ * y >= 0x20.  A word with a digit has a byte in the first set and not the
+ * second; one with a control byte, a byte in neither of the last. */
+#define LOOK_ONES 0x0101010101010101u
+#define LOOK_TOPS 0x8080808080808080u
+enum { LOOK_CLEAN = 1, LOOK_DIGIT = 2 };
+
+static unsigned first_look(const char *s, size_t n)
 {
-    const uint64_t ones = 0x0101010101010101u, tops = 0x8080808080808080u;
+    unsigned got = 0;
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
+    for (; i + 8 <= n && got != (LOOK_CLEAN | LOOK_DIGIT); i += 8) {
+        uint64_t x, y;
         memcpy(&x, s + i, 8);
-        if ((x - ones * 0x20) & ~x & tops)
-            break;
+        y = x & ~LOOK_TOPS;
+        if ((y + LOOK_ONES * 0x50) & ~(y + LOOK_ONES * 0x46) & ~x & LOOK_TOPS)
+            got |= LOOK_DIGIT;
+        if (~(y + LOOK_ONES * 0x60) & ~x & LOOK_TOPS)
+            for (size_t k = i; k < i + 8; k++)
+                if (s[k] == 0x1b || s[k] == '\b' || s[k] == '\r')
+                    got |= LOOK_CLEAN;
     }
-    for (; i < n; i++)
-        if (s[i] == 0x1b || s[i] == '\b' || s[i] == '\r')
-            return 1;
-    return 0;
+    for (; i < n; i++) {
+        if (is_digit(s[i]))
+            got |= LOOK_DIGIT;
+        else if (s[i] == 0x1b || s[i] == '\b' || s[i] == '\r')
+            got |= LOOK_CLEAN;
+    }
+    return got;
 }
 
-/* The cheap first look: every value, step, epoch and batch any grammar
- * reads is a number (so a digit) or a non-finite word (nan, inf,
- * infinity).  A line with neither ("Loading checkpoint shards...", a
- * traceback) gives nothing, so the grammars need not run on it. */
-static int may_hold_value(const char *s, size_t n)
+/* A "nan" or "inf" ending at s[i] (i >= 2), in any case? */
+static int nonfinite_at(const char *s, size_t i)
 {
-    for (size_t i = 0; i < n; i++)
-        if (is_digit(s[i]))
-            return 1;
-    for (size_t i = 0; i + 3 <= n; i++) {
-        char a = (char)lower(s[i]), b = (char)lower(s[i + 1]), c = (char)lower(s[i + 2]);
-        if ((a == 'n' && b == 'a' && c == 'n') || (a == 'i' && b == 'n' && c == 'f'))
+    char c = (char)lower(s[i]);
+    if (c != 'n' && c != 'f')
+        return 0;
+    char a = (char)lower(s[i - 2]), b = (char)lower(s[i - 1]);
+    return (a == 'n' && b == 'a' && c == 'n') || (a == 'i' && b == 'n' && c == 'f');
+}
+
+/* The top bit of each byte of x that equals c: ~(low7 + 0x7f | x | 0x7f)
+ * is exact per byte (no borrow from one byte into the next). */
+static uint64_t bytes_equal(uint64_t x, char c)
+{
+    const uint64_t lows = 0x7f7f7f7f7f7f7f7fu;
+    uint64_t v = x ^ (LOOK_ONES * (unsigned char)c);
+    return ~(((v & lows) + lows) | v | lows);
+}
+
+/* Is there a "nan" or "inf" in any case?  Eight bytes at a time: with the
+ * case folded (x | 0x20 maps only 'N' to 'n', 'A' to 'a', ...), a word
+ * holds "nan" ending at byte k when bytes k-2, k-1, k are n, a, n: the
+ * masks of those letters, shifted by one and two bytes, meet there.
+ * Words overlap by two bytes so no match falls between them. */
+static int has_nonfinite_word(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 6) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        x |= LOOK_ONES * 0x20;
+        uint64_t nn = bytes_equal(x, 'n');
+        if (!nn)
+            continue;
+        if ((nn & (bytes_equal(x, 'a') << 8) & (nn << 16)) ||
+            (bytes_equal(x, 'f') & (nn << 8) & (bytes_equal(x, 'i') << 16)))
             return 1;
     }
+    for (i = i < 2 ? 2 : i; i < n; i++)
+        if (nonfinite_at(s, i))
+            return 1;
     return 0;
 }
 
@@ -1218,19 +1311,21 @@ int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
     /* most lines have nothing to clean: read them where they are */
     size_t n = len;
     const char *s = line;
-    if (needs_cleaning(line, len)) {
+    unsigned look = first_look(line, len);
+    if (look & LOOK_CLEAN) {
         n = parse_clean(line, len, out->text);
         out->text[n] = '\0';
         s = out->text;
+        look = first_look(s, n); /* what is left on the screen */
     }
+    if (!(look & LOOK_DIGIT) && !has_nonfinite_word(s, n))
+        return 0;
     while (n > 0 && (*s == ' ' || *s == '\t')) {
         s++;
         n--;
     }
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
-    if (!may_hold_value(s, n))
-        return 0;
     int rc = 0;
     int dict = n >= 2 && s[0] == '{' && s[n - 1] == '}';
     if (dict) {
