@@ -803,11 +803,16 @@ static size_t make_key(const parse_token *t, long w0, long w1, const parse_token
 }
 
 /* Keys that name what is not a measurement: "torch version: 2.1",
- * "Timestamp: 1704457845", "Port: 8080", "progress: 100%". */
+ * "Timestamp: 1704457845", "Port: 8080", "progress: 100%"; and how a run
+ * is laid out, which a W&B user keeps in the config: "world size 8",
+ * "LOCAL_RANK: 0", "num_workers=4", "cuda:0", "seed: 42" (a --regex
+ * reads one when wanted, and --config puts it in the config). */
 static int not_a_metric(const parse_token *t, long w0, long w1)
 {
-    static const struct word words[] = {WORD("version"), WORD("timestamp"), WORD("date"),
-                                        WORD("port"),    WORD("pid"),       WORD("progress")};
+    static const struct word words[] = {
+        WORD("version"), WORD("timestamp"), WORD("date"),    WORD("port"),
+        WORD("pid"),     WORD("progress"),  WORD("rank"),    WORD("world"),
+        WORD("worker"),  WORD("workers"),   WORD("cuda"),    WORD("seed")};
     for (long w = w0; w <= w1; w++) {
         const char *p = t[w].p, *end = t[w].p + t[w].len;
         while (p < end) { /* each part of the word, split at '_' '.' '-' '/' */
