@@ -158,13 +158,20 @@ static void test_bars(void **state)
     expect("10/10 [ab] - loss: 0.5", PARSE_AUTO, "nostep loss=0.5"); /* not a bar: text */
 }
 
-/* Lines through the stepper: "STEP k=v ..." for each, joined by ";". */
+/* Lines through the stepper: "STEP k=v ..." for each, joined by ";".  A
+ * line CLOSE closes the open step (cmd_run.c stores it) and gives "c". */
+#define CLOSE "\x01close"
 static void expect_steps(const char *const *lines, const char *want)
 {
     stepper st = {0};
     parse_result r = {0};
     buf b = BUF_INIT;
     for (size_t i = 0; lines[i]; i++) {
+        if (strcmp(lines[i], CLOSE) == 0) {
+            stepper_close(&st);
+            buf_puts(&b, i ? ";c" : "c");
+            continue;
+        }
         assert_true(parse_line(lines[i], strlen(lines[i]), PARSE_AUTO, &r) >= 0);
         int64_t step = -1;
         int n = stepper_place(&st, &r, &step);
@@ -203,6 +210,15 @@ static void test_stepper(void **state)
     /* a step alone logs nothing and moves nothing */
     const char *const e[] = {"step 9", "loss=1", NULL};
     expect_steps(e, ";0 loss=1");
+    /* a stored step takes nothing more: a new key, or a line naming it, goes
+     * to the next step; a value printed again there is still one print;
+     * later named steps keep their numbers */
+    const char *const f[] = {"loss=1", CLOSE, "acc=2", CLOSE, "step=5 a=1", CLOSE, "step=5 a=1",
+                             "step=5 b=2", "step=9 a=3", NULL};
+    expect_steps(f, "0 loss=1;c;1 acc=2;c;5 a=1;c;;6 b=2;9 a=3");
+    /* closing before any step, or twice, changes nothing */
+    const char *const g[] = {CLOSE, "loss=1", CLOSE, CLOSE, "loss=2", NULL};
+    expect_steps(g, "c;0 loss=1;c;c;1 loss=2");
 }
 
 static void test_junk(void **state)
