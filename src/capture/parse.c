@@ -589,12 +589,26 @@ static int room(parse_result *r, size_t nt)
     return 0;
 }
 
-/* A number with nothing more to classify at s[i..): [+-]digits[.digits]
- * ending the blob (a blank, the end, a separator; a ':' or ',' only when
- * the blob ends after it).  Its end (0: not such a number), and its value
- * as number_len reads it.  Anything else (an exponent, a unit, a date, a
- * grouped or a trailing-dot number) is left to the blob path. */
-static size_t plain_number(const char *s, size_t i, size_t n, double *v)
+/* Does a blob that reached s[j] end there?  At a blank, the line's end or
+ * a separator; at a ':' or ',' only when a blank follows ("step 100:",
+ * "0.5, "), not in "12:30" or "1,234". */
+static int blob_ends(const char *s, size_t j, size_t n)
+{
+    if (j >= n)
+        return 1;
+    char c = s[j], d = j + 1 < n ? s[j + 1] : ' ';
+    if (c == ':' || c == ',')
+        return d == ' ' || d == '\t';
+    return c == ' ' || c == '\t' || (is_sep(c) && c != '#' && c != '*');
+}
+
+/* A number at s[i..) that needs no more classifying, read in one pass:
+ * [+-]digits[.digits], then nothing, a '%' or a time unit ("0.3412",
+ * "-2", "26%", "0.123s", "12ms"), ending the blob.  Fills t's value and
+ * unit and returns the blob's end; 0 for anything else (an exponent, a
+ * rate, a date, a grouped or a trailing-dot number), which the blob path
+ * classifies.  The value is number_len's, the unit unit_of's. */
+static size_t plain_number(const char *s, size_t i, size_t n, parse_token *t)
 {
     size_t j = i, sig = 0, digits = 0;
     int neg = 0, scale = 0;
@@ -616,42 +630,66 @@ static size_t plain_number(const char *s, size_t i, size_t n, double *v)
         }
     if (!digits)
         return 0;
-    if (j < n) {
-        char c = s[j], d = j + 1 < n ? s[j + 1] : ' ';
-        int blank_after = d == ' ' || d == '\t';
-        if (c == ':' || c == ',') {
-            if (!blank_after)
-                return 0; /* "12:30", "1,234", "3,4" */
-        } else if (c != ' ' && c != '\t' && !(is_sep(c) && c != '#' && c != '*')) {
-            return 0;
-        }
+    size_t end = j;
+    unit_kind unit = U_NONE;
+    const char *uname = "";
+    size_t ulen = 0;
+    if (j < n && s[j] == '%') {
+        end = j + 1;
+        unit = U_PERCENT;
+    } else if (j < n && is_alpha(s[j]) && s[j] != 'e' && s[j] != 'E') {
+        while (end < n && is_alpha(s[end]))
+            end++;
+        unit = unit_of(s + j, end - j, &uname, &ulen);
+        if (unit != U_TIME)
+            return 0; /* "12abc", "3rd": junk, as the blob path finds */
     }
-    *v = decimal_value(m, sig, scale, neg, s + i, j - i);
-    return j;
+    if (!blob_ends(s, end, n))
+        return 0;
+    t->num = decimal_value(m, sig, scale, neg, s + i, j - i);
+    t->unit = (unsigned char)unit;
+    t->uname = uname;
+    t->ulen = ulen;
+    return end;
 }
 
 /* Splits s[0..n) into tokens (r->tok).  Returns their count or ENOMEM. */
 static long tokenize(const char *s, size_t n, parse_result *r)
 {
     size_t nt = 0, i = 0;
-    while (i < n) {
-        char c = s[i];
-        if (c == ' ' || c == '\t') {
+    for (;;) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
             i++;
-            continue;
-        }
+        if (i >= n)
+            break;
         if (room(r, nt))
             return TALLY_ENOMEM;
+        char c = s[i];
         parse_token *t = &r->tok[nt];
-        *t = (parse_token){.p = s + i};
-        int after_gap = i == 0 || !is_alnum(s[i - 1]);
-        int signed_num = (c == '-' || c == '+') && after_gap && i + 1 < n &&
-                         (is_digit(s[i + 1]) || (s[i + 1] == '.' && i + 2 < n && is_digit(s[i + 2])));
-        size_t plain = is_digit(c) || signed_num ? plain_number(s, i, n, &t->num) : 0;
+        t->p = s + i;
+        t->c = c;
+        t->unit = U_NONE;
+        t->stop = 0;
+        /* a sign after a blank or a separator may start a number: "-0.32", "-inf" */
+        int sign = (c == '-' || c == '+') && i + 1 < n && (i == 0 || !is_alnum(s[i - 1]));
+        int signed_num = sign && (is_digit(s[i + 1]) ||
+                                  (s[i + 1] == '.' && i + 2 < n && is_digit(s[i + 2])));
+        size_t plain = is_digit(c) || signed_num ? plain_number(s, i, n, t) : 0;
         if (plain) { /* the common case, in one pass: "0.3412", "-2", "100" */
             t->kind = TK_NUM;
             t->len = plain - i;
             i = plain;
+        } else if (is_alpha(c) || c == '_') {
+            size_t j = i + 1;
+            while (j < n && is_word_char(s[j]))
+                j++;
+            size_t end = j;
+            while (end > i + 1 && (s[end - 1] == '.' || s[end - 1] == '-' || s[end - 1] == '/'))
+                end--; /* "Avg." */
+            t->len = end - i;
+            t->kind = TK_WORD;
+            t->stop = is_stopword(t->p, t->len);
+            i = j;
         } else if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(s[i + 1])) || signed_num) {
             size_t j = i + 1;
             while (j < n && (is_word_char(s[j]) || s[j] == ':' || s[j] == '%' || s[j] == '+' ||
@@ -665,27 +703,20 @@ static long tokenize(const char *s, size_t n, parse_result *r)
             while (end < j && s[end] == '.')
                 end++; /* which is dropped; a ':' or ',' stays a separator */
             i = end;
-        } else if (is_alpha(c) || c == '_' || ((c == '-' || c == '+') && after_gap && i + 1 < n &&
-                                                  (s[i + 1] == 'i' || s[i + 1] == 'n' ||
-                                                   s[i + 1] == 'I' || s[i + 1] == 'N'))) {
+        } else if (sign && (s[i + 1] == 'i' || s[i + 1] == 'n' || s[i + 1] == 'I' || s[i + 1] == 'N')) {
             size_t j = i + 1;
             while (j < n && is_word_char(s[j]))
                 j++;
             size_t end = j;
             while (end > i + 1 && (s[end - 1] == '.' || s[end - 1] == '-' || s[end - 1] == '/'))
-                end--; /* "Avg." */
+                end--;
             t->len = end - i;
-            if (c == '-' || c == '+') {
-                if (!nonfinite(t->p, t->len, &t->num)) {
-                    t->len = 1; /* a lone sign: a separator, as Keras' " - " */
-                    t->kind = TK_SEP;
-                    j = i + 1;
-                } else {
-                    t->kind = TK_NUM;
-                }
+            if (!nonfinite(t->p, t->len, &t->num)) {
+                t->len = 1; /* a lone sign: a separator, as Keras' " - " */
+                t->kind = TK_SEP;
+                j = i + 1;
             } else {
-                t->kind = TK_WORD;
-                t->stop = is_stopword(t->p, t->len);
+                t->kind = TK_NUM;
             }
             i = j;
         } else if (c == '.' && i + 1 < n && s[i + 1] == '.') { /* leader dots "END ....x=1" */
@@ -705,15 +736,13 @@ static long tokenize(const char *s, size_t n, parse_result *r)
             t->len = j - i;
             i = j;
         }
-        t->c = t->p[0];
         nt++;
         /* "19.64 ms", "26073 tok/s", "0.01 seconds": a unit as its own word */
-        if (nt >= 2 && t->kind == TK_WORD && r->tok[nt - 2].kind == TK_NUM &&
-            r->tok[nt - 2].unit == U_NONE && r->tok[nt - 2].p + r->tok[nt - 2].len < t->p) {
-            parse_token *num = &r->tok[nt - 2];
-            unit_kind u = unit_of(t->p, t->len, &num->uname, &num->ulen);
+        if (t->kind == TK_WORD && nt >= 2 && t[-1].kind == TK_NUM && t[-1].unit == U_NONE &&
+            t[-1].p + t[-1].len < t->p) {
+            unit_kind u = unit_of(t->p, t->len, &t[-1].uname, &t[-1].ulen);
             if (u == U_TIME || u == U_RATE) {
-                num->unit = u;
+                t[-1].unit = u;
                 nt--;
             }
         }
@@ -813,13 +842,21 @@ static int not_a_metric(const parse_token *t, long w0, long w1)
         WORD("version"), WORD("timestamp"), WORD("date"),    WORD("port"),
         WORD("pid"),     WORD("progress"),  WORD("rank"),    WORD("world"),
         WORD("worker"),  WORD("workers"),   WORD("cuda"),    WORD("seed")};
+    /* the first letters of those words, c d p r s t v w: most parts are
+     * turned away by their length or first letter */
+    static const unsigned long firsts = 1ul << ('c' - 'a') | 1ul << ('d' - 'a') |
+                                        1ul << ('p' - 'a') | 1ul << ('r' - 'a') |
+                                        1ul << ('s' - 'a') | 1ul << ('t' - 'a') |
+                                        1ul << ('v' - 'a') | 1ul << ('w' - 'a');
     for (long w = w0; w <= w1; w++) {
         const char *p = t[w].p, *end = t[w].p + t[w].len;
         while (p < end) { /* each part of the word, split at '_' '.' '-' '/' */
             const char *q = p;
             while (q < end && is_alnum(*q))
                 q++;
-            if (word_in(words, sizeof words / sizeof *words, p, (size_t)(q - p), 1) >= 0)
+            size_t len = (size_t)(q - p);
+            if (len >= 3 && len <= 9 && is_alpha(*p) && (firsts >> (lower(*p) - 'a') & 1) &&
+                word_in(words, sizeof words / sizeof *words, p, len, 1) >= 0)
                 return 1;
             p = q + 1;
         }
@@ -941,28 +978,29 @@ static int scan_pairs(text_scan *ts)
     char key[TALLY_KEY_MAX + 1];
     for (long i = 0; i < nt; i++) {
         int64_t ba, bb;
-        if (tok_sep(&t[i], '(') && i > 0 && t[i - 1].kind == TK_NUM) {
-            i = skip_group(ts, i) - 1; /* "260.16/s (0.130s, 246.15/s)": averages */
-            continue;
-        }
-        long after = batch_bracket(ts, i, &ba, &bb);
-        if (after >= 0 && i > 0 && t[i - 1].kind == TK_WORD && marker(ts, &t[i - 1], &t[i + 1])) {
-            i = after - 1; /* "Epoch [1/5], Step [100/600]" */
-            continue;
-        }
-        if (after >= 0) {
-            ts->r->has_batch = 1;
-            ts->r->batch = ba;
-            ts->r->batch_total = bb;
-            ts->marker = 1;
-            i = after - 1;
-            continue;
-        }
         double v = 0;
         int value = t[i].kind == TK_NUM || t[i].kind == TK_FRAC;
-        int nonfin = !value && i >= 1 && (tok_sep(&t[i - 1], '=') || tok_sep(&t[i - 1], ':')) &&
-                     word_is_nonfinite(&t[i], &v);
-        if (!value && !nonfin)
+        if (t[i].kind == TK_SEP) { /* only a '(' after a number and a '[' mean anything */
+            if (t[i].c == '(' && i > 0 && t[i - 1].kind == TK_NUM) {
+                i = skip_group(ts, i) - 1; /* "260.16/s (0.130s, 246.15/s)": averages */
+                continue;
+            }
+            long after = t[i].c == '[' ? batch_bracket(ts, i, &ba, &bb) : -1;
+            if (after >= 0 && i > 0 && t[i - 1].kind == TK_WORD && marker(ts, &t[i - 1], &t[i + 1])) {
+                i = after - 1; /* "Epoch [1/5], Step [100/600]" */
+                continue;
+            }
+            if (after >= 0) {
+                ts->r->has_batch = 1;
+                ts->r->batch = ba;
+                ts->r->batch_total = bb;
+                ts->marker = 1;
+                i = after - 1;
+            }
+            continue;
+        }
+        if (!value && !(i >= 1 && (tok_sep(&t[i - 1], '=') || tok_sep(&t[i - 1], ':')) &&
+                        word_is_nonfinite(&t[i], &v)))
             continue;
         if (t[i].kind == TK_NUM)
             v = t[i].num;
@@ -1229,6 +1267,18 @@ static int parse_progbar(const char *s, size_t n, parse_result *r, int *rc)
  * the top bit when y >= 0x30, y + 0x46 when y >= 0x3a, y + 0x60 when
  * y >= 0x20.  A word with a digit has a byte in the first set and not the
  * second; one with a control byte, a byte in neither of the last. */
+/* Eight bytes as a little-endian word: byte k of s is bits 8k..8k+7, so
+ * shifts and bit positions name bytes the same way on every machine. */
+static uint64_t load_le64(const char *s)
+{
+    uint64_t x;
+    memcpy(&x, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
 #define LOOK_ONES 0x0101010101010101u
 #define LOOK_TOPS 0x8080808080808080u
 enum { LOOK_CLEAN = 1, LOOK_DIGIT = 2 };
@@ -1255,6 +1305,48 @@ static unsigned first_look(const char *s, size_t n)
             got |= LOOK_CLEAN;
     }
     return got;
+}
+
+/* Could a number token start at the digit s[i]?  Not right after a
+ * letter, a digit or '_': tokenize() takes such a digit into the word or
+ * number it follows.  Nor inside a run of word characters that begins with
+ * a letter, '_', '/' or '@' ("gpt2", "checkpoint-500", "/data/run1",
+ * "user@host1"): that run is one word, or junk up to the next blank. */
+static int number_may_start(const char *s, size_t i)
+{
+    if (i == 0)
+        return 1;
+    char p = s[i - 1];
+    if (is_alnum(p) || p == '_')
+        return 0;
+    if (!is_word_char(p))
+        return 1;
+    size_t k = i - 1;
+    while (k > 0 && is_word_char(s[k - 1]))
+        k--;
+    return !(is_alpha(s[k]) || s[k] == '_' || s[k] == '/' || s[k] == '@');
+}
+
+/* Does s[0..n) hold a digit where a number may start?  A line without
+ * one gives the text grammars no value ("You are using gpt2", "saved to
+ * out/checkpoint-500"), however many digits it holds.  Words of eight
+ * bytes without a digit are passed over (the digit test of first_look,
+ * exact per byte). */
+static int has_number_start(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = load_le64(s + i), y, d;
+        y = x & ~LOOK_TOPS;
+        d = (y + LOOK_ONES * 0x50) & ~(y + LOOK_ONES * 0x46) & ~x & LOOK_TOPS;
+        for (; d; d &= d - 1)
+            if (number_may_start(s, i + (size_t)(__builtin_ctzll(d) >> 3)))
+                return 1;
+    }
+    for (; i < n; i++)
+        if (is_digit(s[i]) && number_may_start(s, i))
+            return 1;
+    return 0;
 }
 
 /* A "nan" or "inf" ending at s[i] (i >= 2), in any case? */
@@ -1285,9 +1377,7 @@ static int has_nonfinite_word(const char *s, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 6) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        x |= LOOK_ONES * 0x20;
+        uint64_t x = load_le64(s + i) | LOOK_ONES * 0x20;
         uint64_t nn = bytes_equal(x, 'n');
         if (!nn)
             continue;
@@ -1340,6 +1430,8 @@ int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
                 parse_result_reset(out); /* not one whole dict: nothing */
         }
     } else if (mode == PARSE_AUTO || mode == PARSE_KV) {
+        if (!has_number_start(s, n) && !has_nonfinite_word(s, n))
+            return 0; /* digits only inside words: no grammar reads a value */
         if (!parse_tqdm(s, n, out, &rc) && !parse_progbar(s, n, out, &rc))
             rc = parse_text(s, n, out);
     }
