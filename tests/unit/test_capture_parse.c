@@ -221,6 +221,25 @@ static void test_stepper(void **state)
     expect_steps(g, "c;0 loss=1;c;c;1 loss=2");
 }
 
+/* The first look turns lines away before any grammar: no digit and no
+ * nan/inf, or digits only inside words.  Lines a number starts in still
+ * get through, wherever the number is. */
+static void test_first_look(void **state)
+{
+    (void)state;
+    expect("model=gpt2 saved to out/checkpoint-500 by user@host1", PARSE_AUTO, "nostep");
+    expect("loss=nan", PARSE_AUTO, "nostep loss=nan");
+    expect("a long line of words before it: LOSS = -INF", PARSE_AUTO, "nostep LOSS=-inf");
+    expect("a long line of words before it, then   loss=0.25", PARSE_AUTO, "nostep loss=0.25");
+    expect("x_1 v2 gpt2 END ....acc=0.5", PARSE_AUTO, "nostep acc=0.5");
+    expect("layer.7: grad=-.5", PARSE_AUTO, "nostep grad=-0.5");
+    expect("{'a': 1}", PARSE_AUTO, "nostep a=1");
+    /* a tab, '\r' or an ESC in any of the first eight-byte words */
+    expect("\x1b[1mloss\x1b[0m=0.5", PARSE_AUTO, "nostep loss=0.5");
+    expect("5%\rtime: 12ms", PARSE_AUTO, "nostep time_ms=12");
+    expect("loss:\t0.5\tacc:\t26%", PARSE_AUTO, "nostep loss=0.5 acc=26");
+}
+
 static void test_junk(void **state)
 {
     (void)state;
@@ -261,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_bars),
         cmocka_unit_test(test_stepper),
+        cmocka_unit_test(test_first_look),
         cmocka_unit_test(test_junk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
