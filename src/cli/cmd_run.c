@@ -660,7 +660,9 @@ const cli_command cmd_run = {
                "stderr a pipe; both are passed on unchanged and recorded, and metrics are read\n"
                "from the lines of both: dict lines (JSON, Python repr), tqdm and Keras bars,\n"
                "\"key: value\", \"key=value\", \"step 100: train loss 2.3\" and more (see\n"
-               "docs/capture.md).  COMMAND's own --flag value and key=value arguments are\n"
+               "docs/capture.md); ranks, world sizes, worker counts and seeds are not metrics.\n"
+               "A step is stored once the output has carried no metric for a second.\n"
+               "COMMAND's own --flag value and key=value arguments are\n"
                "recorded as config.  The exit status is COMMAND's (128 + N when killed by\n"
                "signal N, 127 when not found, 126 when it cannot be run).  tally's options end\n"
                "at the first operand, so COMMAND's own options stay COMMAND's.\n",
