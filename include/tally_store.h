@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* The newest run-file schema this library reads and writes. */
-#define TALLY_SCHEMA_VERSION 3 /* 4 with the media tables (the writer helper bumps it) */
+#define TALLY_SCHEMA_VERSION 4 /* 4: the media tables (docs/format.md) */
 
 typedef enum tally_state {
     TALLY_STATE_RUNNING = 0,

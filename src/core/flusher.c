@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "common/clock.h"
+#include "core/media_job.h"
 #include "core/run_internal.h"
 
 #define HEARTBEAT_MS 5000             /* an idle run still says it is alive */
@@ -51,7 +52,8 @@ typedef struct batch {
     VEC(char *) files;
     VEC(pending_line) lines;
     VEC(pending_kv) run_texts;
-    size_t npoints, line_bytes, object_bytes;
+    VEC(media_job *) media;
+    size_t npoints, line_bytes, object_bytes, media_bytes;
     int64_t rows, last_step, dropped;
 } batch;
 
@@ -133,6 +135,54 @@ static void take(tally_run *run, batch *b)
     STEAL(b->lines, run->lines);
     STEAL(b->run_texts, run->run_texts);
     b->line_bytes = run->pending_line_bytes;
+    STEAL(b->media, run->media);
+    for (size_t i = 0; i < b->media.n; i++)
+        b->media_bytes += b->media.v[i]->bytes;
+}
+
+/*
+ * Encodes the batch's objects, with the lock released: the caller's thread
+ * never encodes.  A job a failed flush left behind is already encoded and
+ * is not done twice.  One whose bytes turn out unusable only now (a PNG
+ * with a corrupt body) is dropped: one warning, counted in run.dropped.
+ */
+static void encode_media(tally_run *run, batch *b)
+{
+    size_t keep = 0, dropped = 0, dropped_bytes = 0;
+    for (size_t i = 0; i < b->media.n; i++) {
+        media_job *job = b->media.v[i];
+        const char *why;
+        int rc = media_job_encode(run, job, &why);
+        if (rc) {
+            run_warn(run, rc, "%s: object dropped (%s)", why, tally_strerror(rc));
+            dropped++;
+            dropped_bytes += job->bytes;
+            media_job_free(job);
+            continue;
+        }
+        b->media.v[keep++] = job;
+    }
+    b->media.n = keep;
+    if (!dropped)
+        return;
+    b->media_bytes -= dropped_bytes;
+    RUN_LOCK(run);
+    run->dropped += dropped;
+    run->media_bytes -= dropped_bytes;
+    b->dropped = (int64_t)run->dropped;
+    RUN_UNLOCK(run);
+}
+
+static int write_media(store_writer *w, const media_job *job)
+{
+    writer_blob one, *files = job->nparts <= 1 ? &one : malloc(job->nparts * sizeof *files);
+    if (!files)
+        return TALLY_ENOMEM;
+    media_job_files(job, files);
+    int rc = writer_media(w, job->metric_id, job->x, job->type, job->meta, files, job->nparts);
+    if (files != &one)
+        free(files);
+    return rc;
 }
 
 /* Reads a file to save; a problem is worth a warning, not a failed flush. */
@@ -182,6 +232,8 @@ static int write_batch(tally_run *run, batch *b, int final, const char *state, i
         const pending_object *o = &b->objects.v[i];
         rc = writer_object(w, o->metric_id, o->x, o->type, o->json);
     }
+    for (size_t i = 0; i < b->media.n && !rc; i++)
+        rc = write_media(w, b->media.v[i]);
     /* Explicit sets first: a key logged after its tally_summary_set() in
      * the same batch must end with its logged summary. */
     for (size_t i = 0; i < b->summary_sets.n && !rc; i++)
@@ -232,6 +284,9 @@ static void batch_free(batch *b)
     for (size_t i = 0; i < b->lines.n; i++)
         free(b->lines.v[i].text);
     free_kvs(b->run_texts.v, b->run_texts.n);
+    for (size_t i = 0; i < b->media.n; i++)
+        media_job_free(b->media.v[i]);
+    free(b->media.v);
     free(b->lines.v);
     free(b->run_texts.v);
     free(b->created.v);
@@ -275,6 +330,7 @@ static void settle(tally_run *run, batch *b, int rc)
         run->pending_points -= b->npoints;
         run->pending_line_bytes -= b->line_bytes;
         run->pending_object_bytes -= b->object_bytes;
+        run->media_bytes -= b->media_bytes;
         batch_free(b);
         return;
     }
@@ -297,6 +353,7 @@ static void settle(tally_run *run, batch *b, int rc)
     REQUEUE(run->files, b->files);
     REQUEUE(run->lines, b->lines);
     REQUEUE(run->run_texts, b->run_texts);
+    REQUEUE(run->media, b->media); /* encoded already: the retry only writes */
     batch_free(b);
 }
 
@@ -304,7 +361,7 @@ static int has_work(const batch *b, const tally_run *run)
 {
     return b->metrics_to > b->metrics_from || b->rules_to > b->rules_from || b->points.n ||
            b->meta.n || b->summary.n || b->objects.n || b->config.n || b->summary_sets.n ||
-           b->files.n || b->lines.n || b->run_texts.n || run->run_dirty;
+           b->files.n || b->lines.n || b->run_texts.n || b->media.n || run->run_dirty;
 }
 
 static void report(tally_run *run, int rc)
@@ -326,6 +383,7 @@ static void *flusher_main(void *arg)
         while (!run->stopping && run->flush_requested == run->flush_completed) {
             if (!failed && (run->pending_points >= RUN_FLUSH_EARLY_POINTS ||
                             run->pending_object_bytes >= RUN_FLUSH_EARLY_OBJECT_BYTES ||
+                            run->media_bytes >= RUN_FLUSH_EARLY_MEDIA_BYTES ||
                             run->files.n))
                 break;
             if (pthread_cond_timedwait(&run->wake, &run->mu, &deadline) == ETIMEDOUT)
@@ -341,6 +399,8 @@ static void *flusher_main(void *arg)
         RUN_UNLOCK(run);
 
         int rc = TALLY_OK;
+        if (b.media.n)
+            encode_media(run, &b);
         if (work) {
             const char *state = exit_code == 0 ? "finished" : "failed";
             int attempts = stopping ? FINAL_ATTEMPTS : 1;

@@ -19,6 +19,7 @@
 #include "common/json.h"
 #include "common/text.h"
 #include "core/jscan.h"
+#include "core/media_job.h"
 #include "core/run_internal.h"
 
 /* Largest integer a double holds exactly; bigger int64 values are stored as
@@ -32,6 +33,7 @@ typedef struct staged_value {
     char *json;       /* non-scalar: owned JSON text */
     const char *type; /* non-scalar type */
     int is_int;
+    media_job *media; /* an object: owned */
 } staged_value;
 
 /* Finds the key's metric: *out NULL when the key is new (and unchecked);
@@ -72,26 +74,31 @@ static int lookup(tally_run *run, const char *key, metric **out)
     return TALLY_OK;
 }
 
-static void entry_clear(row_entry *e)
+static void entry_clear(tally_run *run, row_entry *e)
 {
     if (e->json) { /* scalars have none: no call per value */
         free(e->json);
         e->json = NULL;
+    }
+    if (e->media) {
+        run->row_media_bytes -= e->media->bytes;
+        media_job_free(e->media);
+        e->media = NULL;
     }
 }
 
 /* Puts a value in the open row; a key already in the row is overwritten. */
 static int stage(tally_run *run, metric *m, staged_value *v)
 {
-    row_entry e = {m, v->value, v->json, v->type};
+    row_entry e = {m, v->value, v->json, v->type, v->media};
     int is_int = v->json ? strcmp(v->type, "int") == 0 : v->is_int;
-    if (m->is_int && !is_int) {
+    if (m->is_int && !is_int && !v->media) {
         m->is_int = 0;
         m->meta_dirty = 1;
     }
     if (m->staged_gen == run->row_gen + 1) {
         row_entry *old = &run->row.v[m->staged_slot];
-        entry_clear(old);
+        entry_clear(run, old);
         *old = e;
     } else {
         if (VEC_PUSH(run->row, e) < 0)
@@ -106,15 +113,19 @@ static int stage(tally_run *run, metric *m, staged_value *v)
         run->last_staged = m;
     }
     run->predicted = m->next;
+    if (v->media)
+        run->row_media_bytes += v->media->bytes;
     v->json = NULL; /* owned by the row now */
+    v->media = NULL;
     return TALLY_OK;
 }
 
 void run_discard_row(tally_run *run)
 {
     for (size_t i = 0; i < run->row.n; i++)
-        entry_clear(&run->row.v[i]);
+        entry_clear(run, &run->row.v[i]);
     run->row.n = 0;
+    run->row_media_bytes = 0;
     run->row_gen++;
     if (run->last_staged)
         run->last_staged->next = NULL; /* the last key has no successor */
@@ -145,14 +156,19 @@ static inline int append_point(tally_run *run, metric *m, int64_t x, double y)
 /* Holds a caller that outruns a working disk at the soft bound until the
  * flusher has written what it holds (see run_internal.h).  Called with the
  * lock held; the wait releases it. */
+static inline int over_bounds(const tally_run *run)
+{
+    return run->pending_points + run->row.n >= RUN_SOFT_PENDING_POINTS ||
+           run->media_bytes + run->row_media_bytes > TALLY_MEDIA_QUEUE_BYTES;
+}
+
 static void throttle(tally_run *run)
 {
-    if (run->pending_points + run->row.n < RUN_SOFT_PENDING_POINTS || run->io_error ||
-        run->stopping || !run->thread_started || getpid() != run->pid)
-        return; /* under the bound, a failing disk, or no flusher here (a fork) */
+    if (!over_bounds(run) || run->io_error || run->stopping || !run->thread_started ||
+        getpid() != run->pid)
+        return; /* under the bounds, a failing disk, or no flusher here (a fork) */
     struct timespec deadline = clock_deadline_ms(RUN_THROTTLE_MS);
-    while (run->pending_points + run->row.n >= RUN_SOFT_PENDING_POINTS && !run->io_error &&
-           !run->stopping) {
+    while (over_bounds(run) && !run->io_error && !run->stopping) {
         pthread_cond_signal(&run->wake);
         if (pthread_cond_timedwait(&run->done, &run->mu, &deadline) == ETIMEDOUT)
             break;
@@ -181,6 +197,26 @@ int run_commit_locked(tally_run *run)
         for (size_t i = 0; i < run->row.n; i++) {
             row_entry *e = &run->row.v[i];
             metric *m = e->m;
+            if (e->media) {
+                /* The queue is bounded: past it (after the throttle's wait)
+                 * the object is dropped, counted and warned about. */
+                media_job *job = e->media;
+                if (run->media_bytes + job->bytes > TALLY_MEDIA_QUEUE_BYTES) {
+                    rc = TALLY_EFULL;
+                    count_dropped(run, 1);
+                    continue;
+                }
+                job->metric_id = m->id;
+                job->x = step;
+                if (VEC_PUSH(run->media, job) < 0) {
+                    rc = TALLY_ENOMEM;
+                    continue;
+                }
+                run->media_bytes += job->bytes;
+                run->row_media_bytes -= job->bytes;
+                e->media = NULL;
+                continue; /* a media key's summary is its last object (the reader's) */
+            }
             if (e->json) {
                 pending_object o = {m->id, step, e->type, e->json};
                 size_t len = strlen(e->json);
@@ -216,7 +252,8 @@ int run_commit_locked(tally_run *run)
     }
     run_discard_row(run);
     if (run->pending_points >= RUN_FLUSH_EARLY_POINTS ||
-        run->pending_object_bytes >= RUN_FLUSH_EARLY_OBJECT_BYTES)
+        run->pending_object_bytes >= RUN_FLUSH_EARLY_OBJECT_BYTES ||
+        run->media_bytes >= RUN_FLUSH_EARLY_MEDIA_BYTES)
         pthread_cond_signal(&run->wake);
     return rc;
 }
@@ -252,7 +289,7 @@ static int log_value(tally_run *run, const char *key, staged_value *v, int at_st
         free(v->json);
         return TALLY_OK;
     }
-    int rc = TALLY_OK;
+    int rc = TALLY_OK, media_key = 0;
     int64_t current = 0;
     RUN_LOCK(run);
     if (run->stopping) {
@@ -272,6 +309,11 @@ static int log_value(tally_run *run, const char *key, staged_value *v, int at_st
     rc = lookup(run, key, &m);
     if (rc)
         goto out;
+    if (m->media) {
+        rc = TALLY_EINVAL; /* the key holds objects (warned below) */
+        media_key = 1;
+        goto out;
+    }
     if (at_step && step > run->step) {
         rc = run_commit_locked(run);
         run->step = step;
@@ -287,19 +329,22 @@ out:
     if (rc == TALLY_ESTEP)
         run_warn(run, rc, "step %lld is before the current step %lld: not logged (%s)",
                  (long long)step, (long long)current, "history is append-only");
+    if (media_key)
+        run_warn(run, rc, "key %s holds images, tables or other objects: value not logged",
+                 key);
     run_commit_warn(run, rc);
     return rc;
 }
 
 int tally_log(tally_run *run, const char *key, double value)
 {
-    staged_value v = {key, value, NULL, NULL, 0};
+    staged_value v = {key, value, NULL, NULL, 0, NULL};
     return log_value(run, key, &v, 0, 0);
 }
 
 int tally_log_at(tally_run *run, int64_t step, const char *key, double value)
 {
-    staged_value v = {key, value, NULL, NULL, 0};
+    staged_value v = {key, value, NULL, NULL, 0, NULL};
     return log_value(run, key, &v, 1, step);
 }
 
@@ -349,7 +394,7 @@ static int int_value(int64_t value, staged_value *v)
 
 int tally_log_int(tally_run *run, const char *key, int64_t value)
 {
-    staged_value v = {key, 0, NULL, NULL, 0};
+    staged_value v = {key, 0, NULL, NULL, 0, NULL};
     int rc = int_value(value, &v);
     return rc ? rc : log_value(run, key, &v, 0, 0);
 }
@@ -369,9 +414,52 @@ static int string_value(const char *value, staged_value *v)
 
 int tally_log_str(tally_run *run, const char *key, const char *value)
 {
-    staged_value v = {key, 0, NULL, NULL, 0};
+    staged_value v = {key, 0, NULL, NULL, 0, NULL};
     int rc = string_value(value, &v);
     return rc ? rc : log_value(run, key, &v, 0, 0);
+}
+
+static const char *media_type_word(int type)
+{
+    static const char *const words[] = {"values", "an image", "a gallery", "a histogram",
+                                        "a table", "audio", "video", "a plot"};
+    return type >= 0 && type <= TALLY_MEDIA_PLOT ? words[type] : "objects";
+}
+
+int run_stage_media(tally_run *run, const char *key, media_job *job)
+{
+    int rc = TALLY_OK, held = -1;
+    RUN_LOCK(run);
+    metric *m = NULL;
+    if (run->stopping) {
+        rc = TALLY_EFINISHED;
+        goto out;
+    }
+    rc = find(run, key, &m);
+    if (!rc && !m) {
+        rc = lookup(run, key, &m); /* a new key: checked, created, and it takes this type */
+        if (!rc)
+            m->media = (unsigned char)job->type;
+    }
+    if (rc)
+        goto out;
+    if (m->media != job->type) {
+        held = m->media; /* values, or objects of another type */
+        rc = TALLY_EINVAL;
+        goto out;
+    }
+    staged_value v = {key, 0, NULL, NULL, 0, job};
+    job = NULL;
+    rc = stage(run, m, &v);
+    job = v.media; /* not staged: still ours */
+    rc = sticky(run, rc);
+out:
+    RUN_UNLOCK(run);
+    media_job_free(job);
+    if (held >= 0)
+        run_warn(run, rc, "key %s already holds %s: nothing else can be logged under it", key,
+                 media_type_word(held));
+    return rc;
 }
 
 /* ---- tally_log_json: flatten, check everything, then stage all ---- */
@@ -400,7 +488,7 @@ static int flatten(const cJSON *obj, buf *path, value_list *out)
         if (cJSON_IsObject(it) && !cJSON_GetObjectItemCaseSensitive(it, "_type")) {
             rc = flatten(it, path, out);
         } else {
-            staged_value v = {NULL, 0, NULL, NULL, 0};
+            staged_value v = {NULL, 0, NULL, NULL, 0, NULL};
             if (cJSON_IsNumber(it) && it->valuestring) {
                 /* An integer past 2^53 (json_parse keeps its digits). */
                 v.json = strdup(it->valuestring);
@@ -454,6 +542,8 @@ static int stage_all(tally_run *run, staged_value *values, size_t n, metric **ms
     for (size_t i = 0; i < n && !rc; i++) {
         if (!ms[i])
             rc = lookup(run, values[i].key, &ms[i]);
+        if (!rc && ms[i]->media)
+            rc = TALLY_EINVAL; /* the key holds objects */
         if (!rc)
             run->predicted = ms[i]->next; /* the object lists keys in row order too */
     }
@@ -506,7 +596,7 @@ static int log_scanned(tally_run *run, const jscan *sc)
     for (; n < sc->n && !rc; n++) {
         const jscan_item *it = &sc->items[n];
         staged_value *v = &values[n];
-        *v = (staged_value){sc->text.data + it->key, 0, NULL, NULL, 0};
+        *v = (staged_value){sc->text.data + it->key, 0, NULL, NULL, 0, NULL};
         if (it->is_str) {
             if (string_value(sc->text.data + it->str, v) != TALLY_OK)
                 rc = DECLINED;

@@ -22,6 +22,7 @@
 #include "common/json.h"
 #include "common/procinfo.h"
 #include "common/text.h"
+#include "core/media_job.h"
 #include "core/run_internal.h"
 #include "store/catalog.h"
 #include "store/runlock.h"
@@ -182,10 +183,15 @@ static void run_free(tally_run *run)
         free(run->run_texts.v[i].json);
     }
     free(run->run_texts.v);
+    for (size_t i = 0; i < run->media.n; i++)
+        media_job_free(run->media.v[i]);
+    free(run->media.v);
+    media_pool_free(run);
     if (run->writer)
         writer_close(run->writer);
     runlock_close(run->claim); /* after SQLite let go of the file (runlock.h) */
     pthread_mutex_destroy(&run->mu);
+    pthread_mutex_destroy(&run->pool_mu);
     pthread_cond_destroy(&run->wake);
     pthread_cond_destroy(&run->done);
     free(run->id);
@@ -201,6 +207,7 @@ static tally_run *run_alloc(void)
     if (!run)
         return NULL;
     pthread_mutex_init(&run->mu, NULL);
+    pthread_mutex_init(&run->pool_mu, NULL);
     clock_cond_init(&run->wake);
     clock_cond_init(&run->done);
     run->last_step = -1;
@@ -286,6 +293,7 @@ static int adopt_metrics(tally_run *run, writer_metric_row *rows, size_t n)
             return TALLY_ENOMEM;
         m->id = rows[i].id;
         m->is_int = rows[i].is_int;
+        m->media = (unsigned char)rows[i].media;
         m->meta_dirty = 0;
         if (rows[i].id >= run->next_metric_id)
             run->next_metric_id = rows[i].id + 1;

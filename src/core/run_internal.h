@@ -47,6 +47,7 @@ typedef struct metric {
     unsigned char axis; /* tally_axis */
     unsigned char hidden;
     unsigned char persisted; /* its row exists in the file (flusher-owned) */
+    unsigned char media;     /* the tally_media_type its objects have, or 0 (values) */
     uint32_t name_len;
     uint64_t hash;
     int64_t id;
@@ -55,12 +56,21 @@ typedef struct metric {
     char name[];       /* NUL-terminated */
 } metric;
 
+struct media_job; /* core/media_job.h */
+
+/* A recycled copy buffer (media.c). */
+typedef struct media_buf {
+    void *data;
+    size_t cap;
+} media_buf;
+
 /* One value of the open row. */
 typedef struct row_entry {
     metric *m;
     double value;
     char *json;       /* non-scalar values: JSON text, owned */
     const char *type; /* "string", "json", "int" for non-scalars */
+    struct media_job *media; /* an object (image, table, ...), owned; else NULL */
 } row_entry;
 
 /* A committed non-scalar value, a summary or config change, a file. */
@@ -134,6 +144,15 @@ struct tally_run {
     VEC(pending_line) lines;
     size_t pending_line_bytes;
     VEC(pending_kv) run_texts; /* run-row columns to set (git, ...) */
+    VEC(struct media_job *) media; /* committed objects waiting for the flusher */
+    size_t media_bytes;     /* what committed objects hold until written (queue + flush) */
+    size_t row_media_bytes; /* what the open row's objects hold */
+    /* Big copy buffers the flusher is done with, for the next objects'
+     * copies: fresh pages cost more to fault in than the copy itself.
+     * Guarded by pool_mu (not mu: the flusher gives back without it). */
+    pthread_mutex_t pool_mu;
+    VEC(struct media_buf) pool;
+    size_t pool_bytes;
     int run_dirty; /* rows/last_step/dropped changed */
     uint64_t dropped; /* values refused with TALLY_EFULL: stored in the run row */
 
@@ -165,8 +184,22 @@ struct tally_run {
 #define RUN_THROTTLE_MS 2000               /* the longest a commit waits */
 #define RUN_MAX_PENDING_POINTS (1u << 25) /* beyond this, new values are dropped */
 
+#define RUN_FLUSH_EARLY_MEDIA_BYTES (16u << 20) /* objects: wake the flusher early */
+
 /* log.c */
 void run_discard_row(tally_run *run);
+/* Stages an object into the open row under key (media.c, after its checks):
+ * takes the job (freed on failure).  TALLY_EINVAL, with one warning, when
+ * the key holds values or objects of another type. */
+int run_stage_media(tally_run *run, const char *key, struct media_job *job);
+
+/* media.c: copy buffers, recycled.  get returns one of at least size bytes
+ * (*cap its capacity) or NULL; put takes one back (or frees it). */
+#define MEDIA_POOL_MIN (64u << 10)  /* smaller copies are plain mallocs */
+#define MEDIA_POOL_MAX (32u << 20)  /* idle bytes the pool keeps */
+void *media_buf_get(tally_run *run, size_t size, size_t *cap);
+void media_buf_put(tally_run *run, void *data, size_t cap);
+void media_pool_free(tally_run *run);
 int run_commit_locked(tally_run *run);
 /* Its warning, if any: printed only after the run lock is released. */
 void run_commit_warn(tally_run *run, int rc);

@@ -11,10 +11,10 @@
 
 void run_warn(tally_run *run, int code, const char *fmt, ...)
 {
-    /* TALLY_E* codes are -1..-16, online sync's SYNC_E* -100..-106 (its
+    /* TALLY_E* codes are -1..-18, online sync's SYNC_E* -100..-106 (its
      * warnings come through here too): each gets a bit of its own. */
     unsigned n = (unsigned)(-code);
-    unsigned bit = 1u << ((n >= 100 ? n - 100 + 17 : n) & 31u);
+    unsigned bit = 1u << ((n >= 100 ? n - 100 + 19 : n) & 31u);
     if (run && (atomic_fetch_or(&run->warned, bit) & bit))
         return;
     const char *quiet = getenv("TALLY_QUIET");

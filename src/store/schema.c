@@ -12,6 +12,17 @@
 
 #include "tally_store.h"
 
+/* Objects (schema 4): one media row per key and step, their files once per
+ * content hash in blob.  Shared by new files and the migration from 3. */
+#define MEDIA_TABLES_SQL                                                                         \
+    "CREATE TABLE media(id INTEGER PRIMARY KEY,"                                                 \
+    "  metric_id INTEGER NOT NULL REFERENCES metric(id), x INTEGER NOT NULL,"                    \
+    "  type INTEGER NOT NULL, meta TEXT NOT NULL, crc INTEGER NOT NULL,"                         \
+    "  UNIQUE(metric_id, x));"                                                                   \
+    "CREATE INDEX media_by_x ON media(x, metric_id);"                                            \
+    "CREATE TABLE blob(id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE,"                     \
+    "  size INTEGER NOT NULL, format TEXT NOT NULL, crc INTEGER NOT NULL, data BLOB NOT NULL);"
+
 static const char schema_sql[] =
     "CREATE TABLE run("
     "  id TEXT PRIMARY KEY, project TEXT NOT NULL, name TEXT NOT NULL,"
@@ -35,7 +46,8 @@ static const char schema_sql[] =
     "  n INTEGER NOT NULL DEFAULT 0, x_min INTEGER, x_max INTEGER,"
     "  y_min REAL, y_max REAL, y_last REAL,"
     "  tail_from INTEGER, tail_n INTEGER NOT NULL DEFAULT 0,"
-    "  tail_rows INTEGER NOT NULL DEFAULT 0);"
+    "  tail_rows INTEGER NOT NULL DEFAULT 0,"
+    "  media INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE metric_rule("
     "  pattern TEXT PRIMARY KEY, step_metric TEXT,"
     "  summary INTEGER NOT NULL, goal INTEGER NOT NULL);"
@@ -58,7 +70,7 @@ static const char schema_sql[] =
     "CREATE TABLE file(path TEXT PRIMARY KEY, size INTEGER NOT NULL,"
     "  mtime REAL NOT NULL, data BLOB NOT NULL);"
     "CREATE TABLE sync(target TEXT NOT NULL, stream TEXT NOT NULL,"
-    "  cursor INTEGER NOT NULL, PRIMARY KEY(target, stream));";
+    "  cursor INTEGER NOT NULL, PRIMARY KEY(target, stream));" MEDIA_TABLES_SQL;
 
 int schema_error(int rc)
 {
@@ -124,6 +136,43 @@ int schema_check(sqlite3 *db, int *version)
         return TALLY_ECORRUPT;
     if (ver > TALLY_SCHEMA_VERSION)
         return TALLY_EVERSION;
+    return TALLY_OK;
+}
+
+/* Version 3 -> 4 adds only: the metric.media column and the media and
+ * blob tables.  One transaction, so a crash leaves a 3 or a 4, never half. */
+static const char migrate_3_sql[] =
+    "ALTER TABLE metric ADD COLUMN media INTEGER NOT NULL DEFAULT 0;" MEDIA_TABLES_SQL;
+
+int schema_migrate(sqlite3 *db, int *version)
+{
+    if (*version == TALLY_SCHEMA_VERSION)
+        return TALLY_OK;
+    if (*version != 3)
+        return TALLY_EVERSION; /* 1 and 2 are read, never appended to */
+    char stamp[64];
+    sqlite3_snprintf(sizeof stamp, stamp, "PRAGMA user_version=%d;", TALLY_SCHEMA_VERSION);
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return schema_error(rc);
+    /* Checked again under the write lock: another process may have migrated it. */
+    int now = 0;
+    rc = pragma_int(db, "PRAGMA user_version", &now);
+    if (rc == SQLITE_OK && now == 3) {
+        rc = sqlite3_exec(db, migrate_3_sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, stamp, NULL, NULL, NULL);
+    } else if (rc == SQLITE_OK && now != TALLY_SCHEMA_VERSION) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return TALLY_EVERSION;
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return schema_error(rc);
+    }
+    *version = TALLY_SCHEMA_VERSION;
     return TALLY_OK;
 }
 

@@ -15,6 +15,10 @@ int schema_create(sqlite3 *db);
 /* Checks that db is a run file this library can read: TALLY_ECORRUPT when
  * it is not a run file, TALLY_EVERSION when it is newer; *version is set. */
 int schema_check(sqlite3 *db, int *version);
+/* Brings a file of an older version up to TALLY_SCHEMA_VERSION for a
+ * writer that resumes it (3 -> 4: the media tables), in one transaction;
+ * *version is updated.  TALLY_EVERSION for a version it cannot migrate. */
+int schema_migrate(sqlite3 *db, int *version);
 /* Opens an existing run file read-write beside its live writer (WAL, a
  * busy timeout of busy_ms): TALLY_ENOTFOUND, TALLY_EACCES (also for a
  * write-protected file), TALLY_ECORRUPT, or TALLY_EVERSION for a file

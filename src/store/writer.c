@@ -34,6 +34,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "common/errcode.h"
 #include "common/procinfo.h"
@@ -66,6 +67,9 @@ enum {
     ST_FILE,
     ST_PROGRESS,
     ST_END,
+    ST_MEDIA_INSERT,
+    ST_BLOB_INSERT,
+    ST_METRIC_MEDIA,
     ST_COUNT
 };
 
@@ -92,6 +96,13 @@ static const char *const statement_sql[ST_COUNT] = {
     [ST_FILE] = "INSERT OR REPLACE INTO file(path, size, mtime, data) VALUES(?,?,?,?)",
     [ST_PROGRESS] = "UPDATE run SET rows=?, last_step=?, heartbeat=?, dropped=?",
     [ST_END] = "UPDATE run SET state=?, exit_code=?, end_time=?, heartbeat=?",
+    /* OR IGNORE: one object per key and step (the core stages one), and a
+     * blob once per content. */
+    [ST_MEDIA_INSERT] = "INSERT OR IGNORE INTO media(metric_id, x, type, meta, crc) "
+                        "VALUES(?,?,?,?,?)",
+    [ST_BLOB_INSERT] = "INSERT OR IGNORE INTO blob(sha256, size, format, crc, data) "
+                       "VALUES(?,?,?,?,?)",
+    [ST_METRIC_MEDIA] = "UPDATE metric SET media=? WHERE id=?",
 };
 
 /* What the writer knows of one metric: its totals and its open tail, as
@@ -103,6 +114,7 @@ typedef struct writer_metric {
     uint32_t tail_rows;    /* rows in the open tail */
     uint16_t idle;         /* commits since the tail last grew */
     unsigned known : 1, stats_dirty : 1, grew : 1;
+    unsigned media_marked : 1; /* metric.media holds its type (this transaction or before) */
 } writer_metric;
 
 struct store_writer {
@@ -312,7 +324,7 @@ static int load_metrics(store_writer *w, writer_metric_row **out, size_t *nout)
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(w->db,
                                 "SELECT id, name, axis, is_int, n, x_min, x_max, y_min, y_max,"
-                                " y_last, tail_from, tail_n, tail_rows FROM metric",
+                                " y_last, tail_from, tail_n, tail_rows, media FROM metric",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return schema_error(rc);
@@ -339,6 +351,8 @@ static int load_metrics(store_writer *w, writer_metric_row **out, size_t *nout)
         m->tail_rows = (uint32_t)sqlite3_column_int64(st, 12);
         m->idle = 0;
         m->stats_dirty = m->grew = 0;
+        int media = sqlite3_column_int(st, 13);
+        m->media_marked = media != 0;
         if (m->tail_from < 0 || m->tail_n < 0) {
             err = TALLY_ECORRUPT;
             break;
@@ -362,6 +376,7 @@ static int load_metrics(store_writer *w, writer_metric_row **out, size_t *nout)
         rows[n].name = strdup(name ? name : "");
         rows[n].axis = axis && strcmp(axis, "time") == 0 ? TALLY_AXIS_TIME : TALLY_AXIS_STEP;
         rows[n].is_int = sqlite3_column_int(st, 3);
+        rows[n].media = media;
         if (!rows[n].name) {
             err = TALLY_ENOMEM;
             break;
@@ -433,7 +448,7 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
     if (rc)
         return rc;
     rc = schema_check(w->db, &version);
-    if (!rc && version != TALLY_SCHEMA_VERSION)
+    if (!rc && version != TALLY_SCHEMA_VERSION && version != 3)
         rc = TALLY_EVERSION; /* older files are read, never appended to */
     if (!rc)
         rc = set_pragmas(w);
@@ -468,6 +483,10 @@ int writer_resume(const char *path, const writer_run_row *row, store_writer **ou
         }
     }
     sqlite3_finalize(st);
+    /* Only now that no other writer holds it: a version 3 file gains the
+     * media tables (one transaction, see schema_migrate). */
+    if (!rc)
+        rc = schema_migrate(w->db, &version);
     if (!rc)
         rc = load_metrics(w, metrics, nmetrics);
     if (!rc) {
@@ -896,6 +915,65 @@ static int write_objects(store_writer *w)
     int rc = run(w, st);
     if (!rc)
         objbatch_encoder_free(e);
+    return rc;
+}
+
+/*
+ * One object: its files first (each once per sha256, whoever logged it
+ * before), then its row, then the key's totals (n, x range) and its type in
+ * metric.media.  The totals live in writer_metric like a series', so a
+ * rollback forgets them with everything else and a retried flush counts an
+ * object once.
+ */
+int writer_media(store_writer *w, int64_t metric_id, int64_t x, int type, const char *meta,
+                 const writer_blob *files, size_t nfiles)
+{
+    writer_metric *m = metric_slot(w, metric_id);
+    if (!m || !m->known)
+        return m ? TALLY_ENOTFOUND : TALLY_ENOMEM;
+    if (type <= 0 || !meta)
+        return TALLY_EINVAL;
+    int rc = TALLY_OK;
+    for (size_t i = 0; i < nfiles && !rc; i++) {
+        const writer_blob *f = &files[i];
+        sqlite3_stmt *st = stmt(w, ST_BLOB_INSERT);
+        if (st) {
+            bind_text(st, 1, f->sha256);
+            sqlite3_bind_int64(st, 2, (int64_t)f->size);
+            bind_text(st, 3, f->format);
+            sqlite3_bind_int64(st, 4, (int64_t)crc32(0L, f->data, (uInt)f->size));
+            sqlite3_bind_blob64(st, 5, f->size ? f->data : "", f->size, SQLITE_STATIC);
+        }
+        rc = run(w, st);
+    }
+    if (rc)
+        return rc;
+    size_t len = strlen(meta);
+    sqlite3_stmt *st = stmt(w, ST_MEDIA_INSERT);
+    if (st) {
+        sqlite3_bind_int64(st, 1, metric_id);
+        sqlite3_bind_int64(st, 2, x);
+        sqlite3_bind_int(st, 3, type);
+        sqlite3_bind_text(st, 4, meta, (int)len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (int64_t)crc32(0L, (const Bytef *)meta, (uInt)len));
+    }
+    rc = run(w, st);
+    if (rc)
+        return rc;
+    if (sqlite3_changes(w->db) == 1) {
+        total_add(&m->total, x, NAN);
+        m->stats_dirty = 1;
+    }
+    if (!m->media_marked) {
+        st = stmt(w, ST_METRIC_MEDIA);
+        if (st) {
+            sqlite3_bind_int(st, 1, type);
+            sqlite3_bind_int64(st, 2, metric_id);
+        }
+        rc = run(w, st);
+        if (!rc)
+            m->media_marked = 1;
+    }
     return rc;
 }
 

@@ -38,6 +38,7 @@ typedef struct writer_metric_row {
     char *name;
     tally_axis axis;
     int is_int;
+    int media; /* its tally_media_type, or 0 */
 } writer_metric_row;
 
 /* Creates a new run file: path must not exist, or be the empty file a
@@ -73,6 +74,19 @@ int writer_points(store_writer *w, int64_t metric_id, const int64_t *x, const do
                   size_t n);
 int writer_object(store_writer *w, int64_t metric_id, int64_t x, const char *type,
                   const char *json);
+/* One file of an object, stored once by content (blob table). */
+typedef struct writer_blob {
+    const char *sha256; /* 64 lowercase hex digits of data */
+    const char *format; /* "png", "wav", "gif", "mp4", "webm", "ogg", "json" */
+    const void *data;
+    size_t size;
+} writer_blob;
+/* Stores an object of metric_id at step x: its files (INSERT OR IGNORE by
+ * sha256), its media row with meta (crc32 of the text), and the key's
+ * n / x range and metric.media = type.  A second object of the key at the
+ * same x is ignored. */
+int writer_media(store_writer *w, int64_t metric_id, int64_t x, int type, const char *meta,
+                 const writer_blob *files, size_t nfiles);
 /* Upserts a summary / config key; json NULL deletes it. */
 int writer_summary(store_writer *w, const char *key, const char *json);
 int writer_config(store_writer *w, const char *key, const char *json);
