@@ -98,7 +98,7 @@ static int setup(void **state)
         assert_non_null(m);
         fx.s[i].id = m->id;
     }
-    assert_true(fx.s[DENSE].n > 4 * WRITER_CHUNK_POINTS);
+    assert_true(fx.s[DENSE].n > 2 * WRITER_CHUNK_POINTS);
     return 0;
 }
 
