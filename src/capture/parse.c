@@ -434,41 +434,59 @@ double parse_decimal(const char *s, size_t n)
     return decimal_value(m, digits, exp - frac, neg, s, n);
 }
 
+/* The digits of a decimal at s[i..n): [+-]digits[.digits], as the
+ * significand m (leading zeros count for nothing), its significant digits
+ * and the power of ten.  bare_dot: a '.' with no digit after it is taken
+ * ("5." is 5).  Returns the index after them; d->digits 0: none. */
+typedef struct decimal {
+    uint64_t m;
+    size_t sig, digits;
+    int scale, neg;
+} decimal;
+
+static size_t decimal_read(const char *s, size_t i, size_t n, int bare_dot, decimal *d)
+{
+    *d = (decimal){0};
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        d->neg = s[i++] == '-';
+    for (; i < n && is_digit(s[i]); i++, d->digits++)
+        if (d->m != 0 || s[i] != '0') {
+            d->m = d->m * 10 + (uint64_t)(s[i] - '0');
+            d->sig++;
+        }
+    if (i < n && s[i] == '.' && (bare_dot || (i + 1 < n && is_digit(s[i + 1]))))
+        for (i++; i < n && is_digit(s[i]); i++, d->digits++) {
+            d->scale--;
+            if (d->m != 0 || s[i] != '0') {
+                d->m = d->m * 10 + (uint64_t)(s[i] - '0');
+                d->sig++;
+            }
+        }
+    return i;
+}
+
 /* A decimal number at the start of s[0..n): its length (0: none) and, in
  * the same pass, its value (as parse_decimal reads it). */
 static size_t number_len(const char *s, size_t n, double *v)
 {
-    size_t i = 0, digits = 0, sig = 0;
-    int neg = 0, scale = 0;
-    uint64_t m = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        neg = s[i++] == '-';
-    for (; i < n && is_digit(s[i]); i++, digits++)
-        if (m != 0 || s[i] != '0') { /* leading zeros count for nothing */
-            m = m * 10 + (uint64_t)(s[i] - '0');
-            sig++;
-        }
-    if (i < n && s[i] == '.')
-        for (i++; i < n && is_digit(s[i]); i++, digits++) {
-            scale--;
-            if (m != 0 || s[i] != '0') {
-                m = m * 10 + (uint64_t)(s[i] - '0');
-                sig++;
-            }
-        }
-    if (!digits)
+    decimal d;
+    size_t i = decimal_read(s, 0, n, 1, &d);
+    uint64_t m = d.m;
+    size_t sig = d.sig;
+    int neg = d.neg, scale = d.scale;
+    if (!d.digits)
         return 0;
     if (i + 1 < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t e = i + 1;
         int esign = 1;
         if (e < n && (s[e] == '+' || s[e] == '-'))
             esign = s[e++] == '-' ? -1 : 1;
-        size_t d = e;
-        while (d < n && is_digit(s[d]))
-            d++;
-        if (d > e) {
-            scale += esign * exponent(s, d, &e);
-            i = d;
+        size_t end = e;
+        while (end < n && is_digit(s[end]))
+            end++;
+        if (end > e) {
+            scale += esign * exponent(s, end, &e);
+            i = end;
         }
     }
     *v = decimal_value(m, sig, scale, neg, s, i);
@@ -610,25 +628,9 @@ static int blob_ends(const char *s, size_t j, size_t n)
  * classifies.  The value is number_len's, the unit unit_of's. */
 static size_t plain_number(const char *s, size_t i, size_t n, parse_token *t)
 {
-    size_t j = i, sig = 0, digits = 0;
-    int neg = 0, scale = 0;
-    uint64_t m = 0;
-    if (s[j] == '-' || s[j] == '+')
-        neg = s[j++] == '-';
-    for (; j < n && is_digit(s[j]); j++, digits++)
-        if (m != 0 || s[j] != '0') {
-            m = m * 10 + (uint64_t)(s[j] - '0');
-            sig++;
-        }
-    if (j + 1 < n && s[j] == '.' && is_digit(s[j + 1]))
-        for (j++; j < n && is_digit(s[j]); j++, digits++) {
-            scale--;
-            if (m != 0 || s[j] != '0') {
-                m = m * 10 + (uint64_t)(s[j] - '0');
-                sig++;
-            }
-        }
-    if (!digits)
+    decimal d;
+    size_t j = decimal_read(s, i, n, 0, &d);
+    if (!d.digits)
         return 0;
     size_t end = j;
     unit_kind unit = U_NONE;
@@ -646,7 +648,7 @@ static size_t plain_number(const char *s, size_t i, size_t n, parse_token *t)
     }
     if (!blob_ends(s, end, n))
         return 0;
-    t->num = decimal_value(m, sig, scale, neg, s + i, j - i);
+    t->num = decimal_value(d.m, d.sig, d.scale, d.neg, s + i, j - i);
     t->unit = (unsigned char)unit;
     t->uname = uname;
     t->ulen = ulen;
