@@ -7,6 +7,7 @@
 #include "tui/imgdraw.h"
 
 #include <chafa.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -27,6 +28,17 @@ void imgdraw_fit(int iw, int ih, int cols, int rows, int cell_w, int cell_h, int
     int c = (int)(aw * k + 0.5), r = (int)(ah * k + 0.5);
     *out_cols = c < 1 ? 1 : c > cols ? cols : c;
     *out_rows = r < 1 ? 1 : r > rows ? rows : r;
+}
+
+/* chafa renders with a pool of threads by default, and with more than one
+ * the same pixels do not always give the same cells (a colour at an edge
+ * flips between frames).  One thread: the same image draws the same way
+ * every time, and the dashboard leaves the training its cores. */
+static pthread_once_t chafa_once = PTHREAD_ONCE_INIT;
+
+static void chafa_single_thread(void)
+{
+    chafa_set_n_threads(1);
 }
 
 static ChafaSymbolMap *symbol_map(termcaps_symbols s)
@@ -86,6 +98,7 @@ int imgdraw_cells(canvas *c, canvas_rect r, const unsigned char *rgba, int w, in
         return 0;
     ChafaCanvasMode mode = canvas_mode(o->colors);
     ChafaSymbolMap *map = symbol_map(o->symbols);
+    pthread_once(&chafa_once, chafa_single_thread);
     ChafaCanvasConfig *cfg = chafa_canvas_config_new();
     chafa_canvas_config_set_geometry(cfg, cols, rows);
     chafa_canvas_config_set_canvas_mode(cfg, mode);
@@ -220,6 +233,7 @@ int imgdraw_pixels(termcaps_gfx gfx, const unsigned char *rgba, int w, int h, in
     if (gfx != TERMCAPS_SIXEL && gfx != TERMCAPS_ITERM2)
         return TALLY_EINVAL;
     int cw = o && o->cell_w > 0 ? o->cell_w : 10, ch = o && o->cell_h > 0 ? o->cell_h : 20;
+    pthread_once(&chafa_once, chafa_single_thread);
     ChafaCanvasConfig *cfg = chafa_canvas_config_new();
     chafa_canvas_config_set_geometry(cfg, cols, rows);
     chafa_canvas_config_set_cell_geometry(cfg, cw, ch);
