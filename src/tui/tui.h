@@ -242,6 +242,10 @@ typedef struct tui_grid_spec {
     tui_charts *charts;
     int ascii;
     series_cache *cache; /* may be NULL */
+    /* media keys' panels (mediapanel.h): mosaic symbols and the terminal's
+     * colours (0 colours: 256) */
+    termcaps_symbols symbols;
+    int colors;
     /* compare, grouped: runs[k] is in group group_of[k] of ngroups, each
      * drawn as its mean over a min-max band in group_colors[g]; NULL: not */
     const int *group_of;

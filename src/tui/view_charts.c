@@ -17,6 +17,7 @@
 #include "tui/chart.h"
 #include "tui/groups.h"
 #include "tui/layout.h"
+#include "tui/mediapanel.h"
 #include "tui/tui.h"
 #include "tui/valfmt.h"
 
@@ -641,6 +642,19 @@ static void draw_panel(canvas *c, canvas_rect r, const tui_grid_spec *spec, cons
                        int index, int selected, int focus)
 {
     tui_charts *ch = spec->charts;
+    /* A key holding objects (images, histograms, ...) draws as a media
+     * panel, from the first run that has it. */
+    for (size_t k = 0; pn->n == 1 && k < spec->nruns; k++) {
+        const tally_metric_info *m = tally_store_find_metric(spec->runs[k].store, pn->name[0]);
+        if (m && m->media) {
+            imgdraw_opts img = {.symbols = spec->ascii ? TERMCAPS_SYM_ASCII : spec->symbols,
+                                .colors = spec->colors ? spec->colors : 256};
+            mediapanel_draw(c, r, spec->runs[k].store, m, selected, &img);
+            return;
+        }
+        if (m)
+            break;
+    }
     size_t nr = spec->nruns, nj = 0, njmax = nr * (size_t)pn->n;
     chart_job *jobs = calloc(njmax + 1, sizeof *jobs);
     /* The jobs' series, then (compare, grouped) two series a group. */

@@ -502,7 +502,9 @@ static tui_grid_spec grid_spec(tui_app *app)
                            .filter = &app->metric_filter,
                            .charts = &app->charts,
                            .ascii = app->ascii,
-                           .cache = app->cache};
+                           .cache = app->cache,
+                           .symbols = app->ascii ? TERMCAPS_SYM_ASCII : app->caps.symbols,
+                           .colors = app->colors};
 }
 
 void view_run_draw(tui_app *app, canvas *c)

@@ -25,6 +25,7 @@
 #include "tui/tablemodel.h"
 #include "tui/termcaps.h"
 #include "testutil.h"
+#include "tui/mediapanel.h"
 
 /* ---- terminal capabilities ---- */
 
@@ -545,11 +546,82 @@ static void test_table_escape(void **state)
     tablemodel_free(&t);
 }
 
+/* Media keys in the chart grid: a histogram key is a heat strip (shade
+ * glyphs where its counts are), an image key its newest image in colour. */
+static void test_mediapanel(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir();
+    tally_run *run = tu_run_start(dir, "panels");
+    unsigned char rgb[16 * 8 * 3];
+    for (size_t i = 0; i < sizeof rgb; i += 3)
+        rgb[i] = 230, rgb[i + 1] = 10, rgb[i + 2] = 10; /* red */
+    double v[200];
+    for (int step = 0; step < 20; step++) {
+        for (int i = 0; i < 200; i++)
+            v[i] = step + (i % 10) * 0.1;
+        assert_int_equal(tally_log_histogram(run, "grad", v, 200, 16), 0);
+        tally_image img = {.pixels = rgb, .width = 16, .height = 8, .channels = 3};
+        assert_int_equal(tally_log_image(run, "img", &img), 0);
+        assert_int_equal(tally_commit(run), 0);
+    }
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    imgdraw_opts o = {.symbols = TERMCAPS_SYM_HALF, .colors = 256};
+
+    canvas c = {0};
+    assert_int_equal(canvas_resize(&c, 40, 10), 0);
+    mediapanel_draw(&c, (canvas_rect){0, 0, 40, 10}, st, tally_store_find_metric(st, "grad"), 0,
+                    &o);
+    buf row = BUF_INIT;
+    canvas_row_text(&c, 0, &row);
+    assert_non_null(strstr(buf_cstr(&row), "grad"));
+    assert_non_null(strstr(buf_cstr(&row), "histogram 20"));
+    int shaded = 0, left_top = 0, right_top = 0;
+    for (int y = 1; y < 9; y++)
+        for (int x = 0; x < 40; x++)
+            if (canvas_at(&c, x, y)->ch != ' ') {
+                shaded++;
+                /* values grow with the step: the newest steps (right) are highest (top) */
+                if (y <= 2 && x < 20)
+                    left_top++;
+                else if (y <= 2)
+                    right_top++;
+            }
+    assert_true(shaded > 20);
+    assert_true(right_top > left_top);
+
+    canvas_clear(&c);
+    mediapanel_draw(&c, (canvas_rect){0, 0, 40, 10}, st, tally_store_find_metric(st, "img"), 1,
+                    &o);
+    int red = 0;
+    for (int y = 1; y < 10; y++)
+        for (int x = 0; x < 40; x++) {
+            const canvas_cell *cell = canvas_at(&c, x, y);
+            uint32_t col = cell->ch == ' ' ? cell->bgx : cell->fgx;
+            int p[3];
+            if (!col)
+                continue;
+            if (col & CANVAS_X_RGB)
+                p[0] = (int)(col >> 16 & 0xff), p[2] = (int)(col & 0xff);
+            else
+                palette_rgb((int)(col & 0xff), p);
+            red += p[0] > 150 && p[2] < 80;
+        }
+    assert_true(red > 10);
+    buf_free(&row);
+    canvas_free(&c);
+    tally_store_close(st);
+    free(path);
+    tu_rmrf(dir);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_termcaps_parse),
+        cmocka_unit_test(test_mediapanel),
         cmocka_unit_test(test_termcaps_query_bytes),
         cmocka_unit_test(test_termcaps_choose),
         cmocka_unit_test(test_imgdraw_fit),
