@@ -101,7 +101,7 @@ static int write_run(const char *dir, int k, int steps, int nmetrics)
     if (!rc)
         rc = writer_summary(w, "train/loss", json);
     if (!rc)
-        rc = writer_progress(w, steps, steps - 1, t0 + 600);
+        rc = writer_progress(w, steps, steps - 1, 0, t0 + 600);
     if (!rc)
         rc = writer_end(w, "finished", 0, t0 + 600);
     if (!rc)

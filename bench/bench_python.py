@@ -5,6 +5,12 @@ the dict (the floor every logging call pays), json.dumps of that dict, and
 tally's run.log() of it.  The figure that matters is what each adds to the
 floor: log / json (target <= 0.5x).  Per call, best of several rounds, as
 ratios against the same run's baseline (the machine is shared and noisy).
+
+Then the media calls' cost on the training thread (informational, no
+target): run.log() of a tally.Image of a 256x256 RGB array against copying
+its pixels and against encoding it as PNG with PIL (what wandb does on the
+caller's thread), and of a tally.Histogram of 10^5 values against
+numpy.histogram of them.
 """
 import json
 import os
@@ -30,6 +36,35 @@ def best_per_call(fns, n):
     return [b / n for b in best]
 
 
+def media(run):
+    try:
+        import numpy as np
+    except ImportError:
+        print("media: skipped (no numpy)")
+        return
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    vals = rng.normal(size=100000)
+    fns = [lambda x: img.copy(), lambda x: run.log({"img": tally.Image(img)})]
+    try:
+        import io
+        from PIL import Image as PILImage
+        fns.append(lambda x: PILImage.fromarray(img).save(io.BytesIO(), format="png"))
+    except ImportError:
+        pass
+    n = 20  # few enough that the writer's queue never makes the commit wait
+    t = best_per_call(fns, n)
+    line = (f"media: log(Image 256x256x3) {t[1] * 1e6:.0f} µs = {t[1] / t[0]:.1f}x copying "
+            "its pixels")
+    if len(t) > 2:
+        line += f", {t[1] / t[2]:.3f}x PIL's PNG encode of it (wandb's caller cost)"
+    print(line)
+    h = best_per_call([lambda x: np.histogram(vals, bins=64),
+                       lambda x: run.log({"h": tally.Histogram(vals)})], 20)
+    print(f"media: log(Histogram of 1e5 values) {h[1] * 1e6:.0f} µs = {h[1] / h[0]:.2f}x "
+          "numpy.histogram of them")
+
+
 def main():
     root = tempfile.mkdtemp(prefix="tally-bench-py-")
     run = tally.init(dir=root, project="bench",
@@ -48,6 +83,7 @@ def main():
         worst = max(worst, net)
         print(f"{nkeys:>5} {floor * 1e6:>9.2f} {dumps * 1e6:>9.2f} {log * 1e6:>9.2f} "
               f"{log / dumps:>8.2f}x {net:>22.2f}x")
+    media(run)
     run.finish()
     for dirpath, _, files in os.walk(root, topdown=False):
         for f in files:

@@ -14,9 +14,11 @@
  *    does, over the same writer without one; and the largest WAL seen;
  *  - a run of a million distinct keys (a key with the step in it): the
  *    time to open it and list its metrics, and to export every row, each
- *    against the time it took to write.
+ *    against the time it took to write; and the writer's heap per idle
+ *    metric (mallinfo2: every point written, none pending).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -316,12 +318,25 @@ static void bench_keys(const char *dir, long keys)
     if (!run)
         return;
     char key[48];
+    tally_flush(run);
+    struct mallinfo2 mi = mallinfo2();
+    double heap0 = (double)mi.uordblks + (double)mi.hblkhd; /* small blocks and mmapped ones */
     double t0 = now();
     for (long i = 0; i < keys; i++) {
         snprintf(key, sizeof key, "step_%ld/loss", i);
         tally_log(run, key, (double)i);
         tally_commit(run);
     }
+    /* Idle metrics: every point written, none pending.  The writer keeps
+     * a metric's state for the commit after its last points (the next
+     * flush usually brings more): one more commit, of another value, and
+     * every key is idle. */
+    tally_flush(run);
+    tally_log(run, "idle/marker", 1);
+    tally_commit(run);
+    tally_flush(run);
+    mi = mallinfo2();
+    double idle = ((double)mi.uordblks + (double)mi.hblkhd - heap0) / (double)keys;
     char path[4096];
     snprintf(path, sizeof path, "%s", tally_run_path(run));
     tally_finish(run, 0);
@@ -348,6 +363,9 @@ static void bench_keys(const char *dir, long keys)
     printf("%ld keys: written in %.1f s; listed %zu metrics in %.2f s (target <= 5),"
            " %ld rows (%ld values) read in %.1f s (target <= 60)\n",
            keys, t1 - t0, metrics, t2 - t1, rows, cells, t3 - t2);
+    printf("idle metric            %8.0f bytes of heap each (target <= 200; key names of"
+           " %zu bytes included)\n",
+           idle, strlen("step_500000/loss"));
 }
 
 /* With arguments (reader, strings, keys, live), runs only those parts. */

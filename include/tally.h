@@ -67,6 +67,10 @@ enum {
 #define TALLY_SUMMARY_LAST 0x08u
 #define TALLY_SUMMARY_FIRST 0x10u
 #define TALLY_SUMMARY_NONE 0x20u /* keep no summary for these keys */
+/* With the summary bits of tally_define_metric(): the keys are hidden, as
+ * _runtime is (stored and read by name; left out of charts and of history
+ * rows unless asked for) — wandb's define_metric(hidden=True). */
+#define TALLY_METRIC_HIDDEN 0x40u
 
 enum { TALLY_GOAL_NONE = 0, TALLY_GOAL_MINIMIZE = 1, TALLY_GOAL_MAXIMIZE = 2 };
 

@@ -5,8 +5,10 @@ Serves, on 127.0.0.1 only, the requests docs/protocol.md describes: GraphQL
 (UpsertBucket, CreateRunFiles, Viewer, ServerFeatures), file_stream, and the
 upload URLs it hands out.  It checks every request against the protocol
 (Basic auth user "api", body shapes, offsets without gaps, JSON lines,
-config wrapped as {"key": {"value": ...}}) and records each run as a server
-would see it.  A request that breaks the protocol is answered 400 and noted
+config wrapped as {"key": {"value": ...}}, media: each history object's
+fields and path, the sha256 and size of the bytes PUT for it, no row naming
+a file not yet uploaded, custom charts' _wandb.visualize shape) and records
+each run as a server would see it, with every PUT (count, sha256).  A request that breaks the protocol is answered 400 and noted
 in "violations".  It can fail a fraction of requests on purpose (500, 429
 with Retry-After, dropped connections, answers slower than the client's
 timeout), with a fixed seed, and can refuse the key (401).
@@ -14,13 +16,16 @@ timeout), with a fixed seed, and can refuse the key (401).
   fake_wandb.py serve --port-file F [--state S] [--fail-rate 0.3] [--seed 1]
                       [--fail-modes 500,429,drop-before,drop-after,slow]
                       [--gzip] [--key K] [--reject-key] [--slow-s 2] [--delay-s 0]
-                      [--bench]
+                      [--bench] [--put-fail-rate 0.3] [--put-status 403]
   fake_wandb.py state --port P                 print the recorded state (JSON)
   fake_wandb.py check --port P --run ID --export FILE [--db RUNFILE] [--complete]
+                     [--media DIR]   (DIR: what `tally media RUN -o DIR` wrote)
+                     [--reput-ok FILE]  (paths a killed sync PUT without an answer)
 """
 import argparse
 import base64
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -39,6 +44,78 @@ OUTPUT_RE = re.compile(r"^(ERROR )?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6} ")
 UPSERT_VARS = {"id", "name", "project", "entity", "groupName", "description", "displayName",
                "notes", "commit", "config", "host", "debug", "program", "repo", "jobType",
                "state", "sweep", "tags", "summaryMetrics"}
+
+# History objects (docs/protocol.md, "Media"): required fields, optional ones,
+# the folder under media/ and the file suffixes of their path.
+MEDIA_TYPES = {
+    "image-file": ({"_type", "path", "sha256", "size", "format", "width", "height"},
+                   {"caption"}, "images", (".png",)),
+    "images/separated": ({"_type", "width", "height", "format", "count", "filenames"},
+                         {"captions"}, "images", (".png",)),
+    "histogram": ({"_type", "values", "bins"}, set(), None, ()),
+    "table-file": ({"_type", "path", "sha256", "size", "ncols", "nrows"}, set(), "table",
+                   (".table.json",)),
+    "audio-file": ({"_type", "path", "sha256", "size"}, {"caption", "sample_rate", "duration"},
+                   "audio", (".wav",)),
+    "video-file": ({"_type", "path", "sha256", "size"}, {"width", "height", "caption", "format"},
+                   "videos", (".gif", ".mp4", ".webm", ".ogg")),
+}
+# wandb/plot/custom_chart.py: the presets tally's charts map to.
+PANEL_IDS = {"wandb/line/v0", "wandb/scatter/v0", "wandb/bar/v0", "wandb/histogram/v0",
+             "wandb/lineseries/v0", "wandb/confusion_matrix/v1", "wandb/area-under-curve/v0"}
+
+
+def user_query(table_key):
+    """The userQuery wandb's CustomChartSpec.config_value holds."""
+    return {"queryFields": [{
+        "name": "runSets", "args": [{"name": "runSets", "value": "${runSets}"}],
+        "fields": [{"name": "id", "fields": []}, {"name": "name", "fields": []},
+                   {"name": "_defaultColorIndex", "fields": []},
+                   {"name": "summaryTable", "args": [{"name": "tableKey", "value": table_key}],
+                    "fields": []}]}]}
+
+
+def bad_media_path(path):
+    """Why a file name under media/ is not one a run may have, or None."""
+    if not isinstance(path, str) or not path.startswith("media/"):
+        return "not under media/"
+    for part in path.split("/"):
+        if part in ("", ".", ".."):
+            return "an empty, . or .. component"
+        if any(ord(c) < 0x20 or ord(c) == 0x7f or c == "\\" for c in part):
+            return "a control character or backslash"
+    return None
+
+
+def sniff(data):
+    """What the bytes are, with an image's size: ("png", w, h), ("gif", w, h), ..."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24 and data[12:16] == b"IHDR":
+        return ("png", int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return ("gif", int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little"))
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return ("wav", 0, 0)
+    return ("other", 0, 0)
+
+
+def table_info(data):
+    """A table file's shape: (ncols, nrows, [image cells]) or an error string."""
+    try:
+        t = json.loads(data)
+    except ValueError:
+        return "not JSON"
+    if not isinstance(t, dict) or set(t) - {"columns", "data"} or \
+            not isinstance(t.get("columns"), list) or not isinstance(t.get("data"), list):
+        return "not {\"columns\": [...], \"data\": [[...]...]}"
+    cols = t["columns"]
+    cells = []
+    for row in t["data"]:
+        if not isinstance(row, list) or len(row) != len(cols):
+            return "a row whose length is not the columns'"
+        for c in row:
+            if isinstance(c, dict) and c.get("_type") == "image-file":
+                cells.append(c)
+    return (len(cols), len(t["data"]), cells)
 
 
 class Violation(Exception):
@@ -133,6 +210,8 @@ class Fake:
                 if not isinstance(box, dict) or set(box) != {"value"}:
                     self.violation("UpsertBucket: config %r not wrapped as {\"value\": ...}"
                                    % key)
+            if "_wandb" in config:
+                self.check_wandb_config(config["_wandb"]["value"])
         if "tags" in v and (not isinstance(v["tags"], list) or
                             not all(isinstance(t, str) for t in v["tags"])):
             self.violation("UpsertBucket: tags must be a list of strings")
@@ -149,6 +228,35 @@ class Fake:
                         "entity": {"id": "e", "name": v["entity"]}},
             "historyLineCount": len(r["history"])}, "inserted": inserted}}
 
+    def check_wandb_config(self, value):
+        if not isinstance(value, dict):
+            self.violation("UpsertBucket: config _wandb is not an object")
+        vis = value.get("visualize", {})
+        if not isinstance(vis, dict):
+            self.violation("UpsertBucket: _wandb.visualize is not an object")
+        for key, panel in vis.items():
+            where = "UpsertBucket: _wandb.visualize.%s" % key
+            if not isinstance(panel, dict) or set(panel) != {"panel_type", "panel_config"}:
+                self.violation(where + " must be {panel_type, panel_config}")
+            if panel["panel_type"] != "Vega2":
+                self.violation(where + " panel_type %r, not Vega2" % panel["panel_type"])
+            pc = panel["panel_config"]
+            want = {"panelDefId", "fieldSettings", "stringSettings", "transform", "userQuery"}
+            if not isinstance(pc, dict) or set(pc) != want:
+                self.violation(where + " panel_config fields %s"
+                               % (sorted(pc) if isinstance(pc, dict) else "?"))
+            if pc["panelDefId"] not in PANEL_IDS:
+                self.violation(where + " unknown panelDefId %r" % pc["panelDefId"])
+            for name in ("fieldSettings", "stringSettings"):
+                d = pc[name]
+                if not isinstance(d, dict) or \
+                        not all(isinstance(x, str) for x in d.values()):
+                    self.violation(where + " %s must map names to strings" % name)
+            if pc["transform"] != {"name": "tableWithLeafColNames"}:
+                self.violation(where + " transform %r" % pc["transform"])
+            if pc["userQuery"] != user_query(key + "_table"):
+                self.violation(where + " userQuery is not wandb's for %s_table" % key)
+
     def create_files(self, v):
         for k in ("entity", "project", "run"):
             if not isinstance(v.get(k), str):
@@ -160,6 +268,8 @@ class Fake:
             self.violation("CreateRunFiles: no such run (UpsertBucket first)")
         out = []
         for name in files:
+            if name.startswith("media/") and bad_media_path(name):
+                self.violation("CreateRunFiles: %r: %s" % (name, bad_media_path(name)))
             token = "%s/%s/%s/%s" % (v["entity"], v["project"], v["run"], name)
             out.append({"name": name, "uploadUrl": "http://127.0.0.1:%d/_upload/%s?sig=secret"
                         % (self.port, urllib.request.quote(token, safe=""))})
@@ -197,8 +307,6 @@ class Fake:
                     not all(isinstance(x, str) for x in content):
                 self.violation("file_stream: %s content must be a non-empty list of strings"
                                % fname)
-            for line in content:
-                self.check_line(fname, line)
         uploaded = req.get("uploaded", [])
         if not isinstance(uploaded, list) or not all(isinstance(u, str) for u in uploaded):
             self.violation("file_stream: uploaded must be a list of strings")
@@ -206,6 +314,16 @@ class Fake:
             token = "%s/%s/%s/%s" % (entity, project, name, u)
             if token not in self.state["uploads"]:
                 self.violation("file_stream: %r listed as uploaded but never PUT" % u)
+        # A row may name a file uploaded before or listed in this very request.
+        avail = set(r["uploaded"]) | set(uploaded)
+        prefix = "%s/%s/%s/" % (entity, project, name)
+        for fname, part in files.items():
+            for line in part["content"]:
+                obj = self.check_line(fname, line)
+                if fname in ("wandb-history.jsonl", "wandb-summary.json") and obj:
+                    for k, val in obj.items():
+                        if isinstance(val, dict) and "_type" in val:
+                            self.check_object("%s %s" % (fname, k), val, avail, prefix)
         if "complete" in req:
             if req["complete"] is not True or not isinstance(req.get("exitcode"), int):
                 self.violation("file_stream: complete needs true and an integer exitcode")
@@ -238,6 +356,7 @@ class Fake:
             self.violation("%s: line is not JSON: %r" % (fname, line[:80]))
         if not isinstance(obj, dict):
             self.violation("%s: line is not an object" % fname)
+        result = obj
         if fname == "wandb-history.jsonl":
             if not isinstance(obj.get("_step"), int):
                 self.violation("history: no integer _step")
@@ -250,6 +369,91 @@ class Fake:
             for k in obj:
                 if not k.startswith("_") and not k.startswith("system."):
                     self.violation("events: %r is not a system.* metric" % k)
+        return result
+
+    def check_file(self, where, path, avail, prefix, folder, suffixes, sha=None, size=None):
+        """A file an object names: its path's form, uploaded by now, its bytes."""
+        why = bad_media_path(path)
+        if why:
+            self.violation("%s: path %r: %s" % (where, path, why))
+        if folder and not path.startswith("media/%s/" % folder):
+            self.violation("%s: path %r not under media/%s/" % (where, path, folder))
+        if suffixes and not path.endswith(suffixes):
+            self.violation("%s: path %r does not end in %s" % (where, path, "/".join(suffixes)))
+        if path not in avail:
+            self.violation("%s: names %r, which is not uploaded yet" % (where, path))
+        up = self.state["uploads"].get(prefix + path)
+        if up is None:
+            self.violation("%s: %r was never PUT" % (where, path))
+        if sha is not None:
+            if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
+                self.violation("%s: sha256 %r is not 64 lowercase hex digits" % (where, sha))
+            if up["sha256"] != sha:
+                self.violation("%s: the bytes PUT for %r have sha256 %s, the row says %s"
+                               % (where, path, up["sha256"], sha))
+            if sha[:20] not in path.rsplit("/", 1)[-1]:
+                self.violation("%s: path %r does not hold sha256[:20]" % (where, path))
+        if size is not None and up["size"] != size:
+            self.violation("%s: %r is %d bytes, the row says %r" % (where, path, up["size"], size))
+        return up
+
+    def check_object(self, where, v, avail, prefix):
+        t = v["_type"]
+        if t not in MEDIA_TYPES:
+            self.violation("%s: unknown _type %r" % (where, t))
+        need, optional, folder, suffixes = MEDIA_TYPES[t]
+        if need - set(v) or set(v) - need - optional:
+            self.violation("%s: %s fields %s, want %s (+ optional %s)"
+                           % (where, t, sorted(v), sorted(need), sorted(optional)))
+        for k in ("size", "width", "height", "count", "ncols", "nrows"):
+            if k in v and (not isinstance(v[k], int) or isinstance(v[k], bool) or v[k] < 0):
+                self.violation("%s: %s %r is not a non-negative integer" % (where, k, v[k]))
+        if t == "histogram":
+            vals, bins = v["values"], v["bins"]
+            if not isinstance(vals, list) or not isinstance(bins, list) or \
+                    len(bins) != len(vals) + 1 or not 1 <= len(vals) <= 512:
+                self.violation("%s: histogram needs 1..512 values and one more bin edge" % where)
+            if not all(isinstance(x, (int, float)) for x in vals + bins) or \
+                    any(b >= c for b, c in zip(bins, bins[1:])):
+                self.violation("%s: histogram edges must be increasing numbers" % where)
+            return
+        if t == "images/separated":
+            names = v["filenames"]
+            if not isinstance(names, list) or len(names) != v["count"] or not names:
+                self.violation("%s: %d filenames for count %r" % (where, len(names), v["count"]))
+            if "captions" in v and (not isinstance(v["captions"], list) or
+                                    len(v["captions"]) != len(names)):
+                self.violation("%s: captions must be one per image" % where)
+            for i, n in enumerate(names):
+                up = self.check_file(where, n, avail, prefix, folder, suffixes)
+                if up["kind"] != "png":
+                    self.violation("%s: %r is not a PNG" % (where, n))
+                if i == 0 and (up["width"], up["height"]) != (v["width"], v["height"]):
+                    self.violation("%s: the first image is %dx%d, the row says %dx%d" % (
+                        where, up["width"], up["height"], v["width"], v["height"]))
+            return
+        up = self.check_file(where, v["path"], avail, prefix, folder, suffixes, v["sha256"],
+                             v["size"])
+        if t == "image-file":
+            if v["format"] != "png" or up["kind"] != "png":
+                self.violation("%s: image %r is not a PNG" % (where, v["path"]))
+            if (up["width"], up["height"]) != (v["width"], v["height"]):
+                self.violation("%s: the PNG is %dx%d, the row says %dx%d" % (
+                    where, up["width"], up["height"], v["width"], v["height"]))
+        elif t == "audio-file" and up["kind"] != "wav":
+            self.violation("%s: audio %r is not a WAV" % (where, v["path"]))
+        elif t == "video-file" and v["path"].endswith(".gif") and up["kind"] != "gif":
+            self.violation("%s: video %r is not a GIF" % (where, v["path"]))
+        elif t == "table-file":
+            info = up.get("table")
+            if not isinstance(info, dict):
+                self.violation("%s: table %r: %s" % (where, v["path"], info))
+            if (info["ncols"], info["nrows"]) != (v["ncols"], v["nrows"]):
+                self.violation("%s: the table file is %dx%d, the row says %dx%d" % (
+                    where, info["ncols"], info["nrows"], v["ncols"], v["nrows"]))
+            for cell in info["cells"]:
+                self.check_file(where + " (image cell)", cell.get("path"), avail, prefix,
+                                "images", (".png",), cell.get("sha256"), cell.get("size"))
 
     def apply(self, r, fname, offset, content):
         if fname == "wandb-summary.json":
@@ -279,15 +483,34 @@ class Fake:
                 lines.append(line)
 
     def upload(self, token, data):
-        self.state["uploads"][token] = {"size": len(data),
-                                        "text": data.decode("utf-8", "replace")[:4096]}
+        kind, width, height = sniff(data)
+        prev = self.state["uploads"].get(token)
+        rec = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "kind": kind,
+               "width": width, "height": height, "puts": (prev["puts"] if prev else 0) + 1}
+        if token.endswith(".table.json"):
+            info = table_info(data)
+            rec["table"] = info if isinstance(info, str) else \
+                {"ncols": info[0], "nrows": info[1], "cells": info[2]}
+        if "/media/" not in token:
+            rec["text"] = data.decode("utf-8", "replace")[:4096]
+        self.state["uploads"][token] = rec
         self.count("upload")
+        if "/media/" in token:
+            self.count("media_upload")
+            if prev:
+                self.count("media_upload_again")
         self.save()
 
 
 def make_handler(fake):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self):
+            super().setup()
+            # Headers and body go in two writes: without this, each answer on a
+            # kept-alive connection waits out the client's delayed ACK (40 ms).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, fmt, *a):
             if os.environ.get("FAKE_WANDB_VERBOSE"):
@@ -350,8 +573,31 @@ def make_handler(fake):
                     fake.save()
                     return self.reply(400, {"error": "missing upload header"})
                 token = urllib.request.unquote(self.path[len("/_upload/"):].split("?")[0])
-                fake.upload(token, data)
-            self.reply(200, {})
+                if fake.args.put_status:
+                    fake.count("put_refused")
+                    return self.reply(fake.args.put_status, {"error": "refused"})
+                mode = None
+                if fake.args.put_fail_rate and fake.rng.random() < fake.args.put_fail_rate:
+                    # Faults before the bytes are kept: a retried PUT is not a second upload.
+                    mode = fake.rng.choice(["500", "429", "drop-before"])
+                    fake.count("injected-put-" + mode)
+                if mode is None:
+                    fake.upload(token, data)
+            if not self.fault(mode):
+                self.reply(200, {})
+
+        def fault(self, mode):
+            """Answers an injected 500, 429 or dropped connection: True if it did."""
+            if mode == "500":
+                self.reply(500, {"error": "injected"})
+            elif mode == "429":
+                self.reply(429, {"error": "slow down"},
+                           [("Retry-After", str(fake.args.retry_after))])
+            elif mode == "drop-before":
+                self.drop()
+            else:
+                return False
+            return True
 
         def do_POST(self):
             try:
@@ -371,13 +617,8 @@ def make_handler(fake):
                     fake.count("injected-" + mode)
             if fake.args.delay_s:
                 time.sleep(fake.args.delay_s)
-            if mode == "500":
-                return self.reply(500, {"error": "injected"})
-            if mode == "429":
-                return self.reply(429, {"error": "slow down"},
-                                  [("Retry-After", str(fake.args.retry_after))])
-            if mode == "drop-before":
-                return self.drop()
+            if self.fault(mode):
+                return
             if mode == "slow":
                 time.sleep(fake.args.slow_s)  # past the client's timeout, then applied late
             if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
@@ -433,16 +674,85 @@ def canon(obj):
     return json.dumps(obj, sort_keys=True)
 
 
+# tally's plot presets and wandb's panelDefId for each (docs/protocol.md).
+PRESET_IDS = {"line": "wandb/line/v0", "scatter": "wandb/scatter/v0", "bar": "wandb/bar/v0",
+              "histogram": "wandb/histogram/v0", "line_series": "wandb/lineseries/v0",
+              "confusion_matrix": "wandb/confusion_matrix/v1",
+              "pr_curve": "wandb/area-under-curve/v0", "roc_curve": "wandb/area-under-curve/v0"}
+
+
+def media_charts(db):
+    """{chart: preset} of the run file's custom charts (media type 7)."""
+    try:
+        rows = db.execute("SELECT m.meta FROM metric k JOIN media m ON m.metric_id = k.id "
+                          "WHERE k.media = 7 ORDER BY m.x").fetchall()
+    except sqlite3.Error:
+        return {}  # a run file without media tables
+    charts = {}
+    for (meta,) in rows:
+        meta = json.loads(meta)
+        charts[meta["chart"]] = meta.get("preset")
+    return charts
+
+
+def check_media_files(state, args, run, run_key):
+    """Every media file uploaded once, listed, and named by the history; with
+    --media DIR, exactly the files `tally media` wrote, with their sha256."""
+    problems = []
+    prefix = run_key + "/"
+    ups = {t[len(prefix):]: u for t, u in state["uploads"].items()
+           if t.startswith(prefix) and t[len(prefix):].startswith("media/")}
+    again = set()
+    if args.reput_ok:
+        with open(args.reput_ok) as f:
+            again = set(line.strip() for line in f if line.strip())
+    for path, u in sorted(ups.items()):
+        if u["puts"] != 1 and not (u["puts"] == 2 and path in again):
+            problems.append("%s was PUT %d times" % (path, u["puts"]))
+        if path not in run["uploaded"]:
+            problems.append("%s was PUT but never listed in \"uploaded\"" % path)
+    named = set()
+    for line in run["history"]:
+        for v in json.loads(line).values():
+            if isinstance(v, dict) and v.get("_type") in MEDIA_TYPES:
+                named.update(v.get("filenames") or ([v["path"]] if "path" in v else []))
+                up = ups.get(v.get("path"), {})
+                named.update(c.get("path") for c in (up.get("table") or {}).get("cells", []))
+    for path in sorted(named - set(run["uploaded"])):
+        problems.append("the history names %s, which the server does not have" % path)
+    for path in sorted(set(ups) - named):
+        problems.append("%s was uploaded but no history row names it" % path)
+    if args.media:
+        want = {}
+        top = os.path.join(args.media, "media")
+        for d, _, names in os.walk(top):
+            for n in names:
+                full = os.path.join(d, n)
+                with open(full, "rb") as f:
+                    want[os.path.relpath(full, args.media)] = hashlib.sha256(f.read()).hexdigest()
+        if not want:
+            problems.append("--media %s holds no files" % args.media)
+        for path in sorted(set(want) - set(ups)):
+            problems.append("%s (tally media wrote it) was never uploaded" % path)
+        for path in sorted(set(ups) - set(want)):
+            problems.append("%s was uploaded but tally media did not write it" % path)
+        for path in sorted(set(want) & set(ups)):
+            if want[path] != ups[path]["sha256"]:
+                problems.append("%s: uploaded sha256 %s, tally media's file %s"
+                                % (path, ups[path]["sha256"], want[path]))
+    return problems
+
+
 def check(args):
     """Compares what the server recorded with `tally export` and the run file."""
     state = get_state(args.port)
     problems = list(state["violations"])
-    runs = [r for k, r in state["runs"].items() if k.endswith("/" + args.run)]
+    runs = [(k, r) for k, r in state["runs"].items() if k.endswith("/" + args.run)]
     if len(runs) != 1:
         problems.append("expected one run %s on the server, found %d" % (args.run, len(runs)))
         print("\n".join(problems))
         return 1
-    run = runs[0]
+    run_key, run = runs[0]
     with open(args.export) as f:
         want = [canon(json.loads(line)) for line in f if line.strip()]
     got = [canon(json.loads(line)) for line in run["history"]]
@@ -473,11 +783,27 @@ def check(args):
                 problems.append("summary %s: server %r, run file %r" % (k, got_summary.get(k), v))
         config = dict((k, json.loads(v)) for k, v in db.execute("SELECT key, value FROM config"))
         got_config = json.loads(run["upsert"].get("config", "{}"))
+        charts = media_charts(db)
+        if charts or "_wandb" in got_config:
+            # Custom charts add _wandb.visualize (checked below), as wandb's SDK does.
+            box = got_config.get("_wandb", {}).get("value", {})
+            visualize = box.pop("visualize", {}) if isinstance(box, dict) else {}
+            if box == {} and "_wandb" not in config:
+                got_config.pop("_wandb", None)
+            if sorted(visualize) != sorted(charts):
+                problems.append("config _wandb.visualize has %s, the run's charts are %s"
+                                % (sorted(visualize), sorted(charts)))
+            for chart, preset in charts.items():
+                v = visualize.get(chart, {}).get("panel_config", {})
+                if v.get("panelDefId") != PRESET_IDS.get(preset, preset):
+                    problems.append("chart %s: panelDefId %r for preset %r"
+                                    % (chart, v.get("panelDefId"), preset))
         if canon(got_config) != canon({k: {"value": v} for k, v in config.items()}):
             problems.append("config differs: %s" % run["upsert"].get("config"))
         files = [p for (p,) in db.execute("SELECT path FROM file")]
-        if sorted(run["uploaded"]) != sorted(files):
-            problems.append("files: server %s, run file %s" % (run["uploaded"], files))
+        saved = [u for u in run["uploaded"] if not u.startswith("media/")]
+        if sorted(saved) != sorted(files):
+            problems.append("files: server %s, run file %s" % (saved, files))
         # Every sample time once, in order (the tests' metrics share their times).
         nsamples = db.execute("SELECT max(n) FROM metric WHERE axis = 'time'").fetchone()[0] or 0
         times = [json.loads(line)["_runtime"] for line in run["events"]]
@@ -486,6 +812,7 @@ def check(args):
                             % (len(times), nsamples))
         if times != sorted(set(times)):
             problems.append("events: sample times repeat or go backwards")
+    problems += check_media_files(state, args, run, run_key)
     if args.complete and not run["complete"]:
         problems.append("the run was not marked complete")
     if args.exitcode is not None and run["exitcode"] != args.exitcode:
@@ -493,8 +820,10 @@ def check(args):
     if problems:
         print("\n".join(problems))
         return 1
-    print("ok: %d history rows, %d events, %d output lines, %d files%s"
-          % (len(got), len(run["events"]), len(run["output"]), len(run["uploaded"]),
+    nmedia = sum(1 for u in run["uploaded"] if u.startswith("media/"))
+    print("ok: %d history rows, %d events, %d output lines, %d files%s%s"
+          % (len(got), len(run["events"]), len(run["output"]), len(run["uploaded"]) - nmedia,
+             ", %d media files" % nmedia if nmedia else "",
              ", complete" if run["complete"] else ""))
     return 0
 
@@ -518,6 +847,9 @@ def main():
     s.add_argument("--delay-s", type=float, default=0.0, help="think this long per request")
     s.add_argument("--gzip", action="store_true", help="list FILESTREAM_GZIP")
     s.add_argument("--bench", action="store_true", help="count lines, keep none")
+    s.add_argument("--put-fail-rate", type=float, default=0.0,
+                   help="fail this fraction of uploads (500, 429, dropped) before keeping them")
+    s.add_argument("--put-status", type=int, default=0, help="answer every upload with this")
     st = sub.add_parser("state")
     st.add_argument("--port", type=int, required=True)
     c = sub.add_parser("check")
@@ -527,6 +859,9 @@ def main():
     c.add_argument("--db")
     c.add_argument("--complete", action="store_true")
     c.add_argument("--exitcode", type=int)
+    c.add_argument("--media", help="the folder `tally media RUN -o` wrote")
+    c.add_argument("--reput-ok", help="a file of paths that may be PUT twice (a killed "
+                   "sync's last PUT, never acknowledged to it)")
     args = p.parse_args()
     if args.cmd == "serve":
         serve(args)

@@ -17,7 +17,7 @@
 /* Nested dicts deeper than this are refused (a dict that holds itself). */
 #define WALK_MAX_DEPTH 32
 
-typedef enum { ITEM_DOUBLE, ITEM_INT, ITEM_STR, ITEM_JSON } item_kind;
+typedef enum { ITEM_DOUBLE, ITEM_INT, ITEM_STR, ITEM_JSON, ITEM_MEDIA } item_kind;
 
 typedef struct {
     size_t key;      /* offset of the NUL-terminated key in walk.keys */
@@ -25,7 +25,7 @@ typedef struct {
     double d;
     long long i;
     const char *text; /* ITEM_STR / ITEM_JSON: UTF-8, owned by obj or static */
-    PyObject *obj;    /* a reference that keeps text alive, or NULL */
+    PyObject *obj;    /* a reference that keeps text alive, the media spec, or NULL */
 } item;
 
 /* Scratch of one call.  Local to the call: a __float__ of a user object can
@@ -39,6 +39,7 @@ typedef struct {
     size_t plen, pcap;
     long long skipped;
     PyObject *first_skip; /* what the converter said about the first one */
+    int media;            /* items of ITEM_MEDIA in the walk */
     ext_run *run;
     item small[32];
     char ksmall[1024], psmall[512];
@@ -76,6 +77,7 @@ static void walk_init(walk *w, ext_run *run)
     w->pcap = sizeof w->psmall;
     w->skipped = 0;
     w->first_skip = NULL;
+    w->media = 0;
     w->run = run;
 }
 
@@ -159,8 +161,9 @@ static int has_len(PyTypeObject *t)
 
 static int convert(walk *w, PyObject *v, int depth, int converted);
 
-/* Lists, arrays, tensors and anything else: the package's converter says
- * what wandb would store (a scalar, JSON text, or a histogram we skip). */
+/* Lists, arrays, tensors, media objects and anything else: the package's
+ * converter says what wandb would store (a scalar, JSON text, a media spec
+ * for media.c, or something tally cannot store, skipped). */
 static int convert_other(walk *w, PyObject *v, int depth)
 {
     if (!w->run->converter || w->run->converter == Py_None) {
@@ -183,6 +186,10 @@ static int convert_other(walk *w, PyObject *v, int depth)
         rc = convert(w, value, depth, 1);
     } else if (kind == 1 && PyUnicode_Check(value)) { /* JSON text */
         rc = push_text(w, ITEM_JSON, value);
+    } else if (kind == 3) { /* an object for libtally's media calls */
+        Py_INCREF(value);
+        rc = push(w, ITEM_MEDIA, 0, 0, NULL, value);
+        w->media += rc == 0;
     } else { /* skipped, value says why */
         w->skipped++;
         if (!w->first_skip) {
@@ -420,6 +427,13 @@ static void stage_all(ext_run *self, walk *w)
         case ITEM_STR:
             rc = tally_log_str(run, key, it->text);
             break;
+        case ITEM_MEDIA:
+            rc = ext_stage_media(self, key, it->obj);
+            if (rc == TALLY_EFINISHED)
+                warn_item(self, key, rc);
+            else if (rc) /* libtally refused it with its own warning */
+                self->media_refused++;
+            continue;
         default:
             rc = stage_json(run, key, it->text);
             break;
@@ -501,11 +515,14 @@ PyObject *ext_run_log(ext_run *self, PyObject *args, PyObject *kwargs)
         warn_item(self, "", rc);
     } else if (rc != TALLY_ESTEP && rc != TALLY_EINVAL) {
         stage_all(self, &w);
-        if (do_commit) {
+        if (do_commit && w.media) {
+            /* objects may fill the media queue: the commit can wait */
+            rc = ext_run_wait(self, tally_commit);
+        } else if (do_commit) {
             rc = self->handle ? tally_commit(self->handle) : TALLY_EFINISHED;
-            if (rc == TALLY_EFINISHED)
-                warn_item(self, "", rc);
         }
+        if (do_commit && rc == TALLY_EFINISHED)
+            warn_item(self, "", rc);
     } /* else an earlier step: libtally refused it with a warning */
     walk_free(&w);
     Py_RETURN_NONE;

@@ -225,20 +225,27 @@ static PyObject *run_save_file(ext_run *self, PyObject *arg)
     return rc_result(rc);
 }
 
+int ext_run_wait(ext_run *self, int (*fn)(tally_run *))
+{
+    if (!self->handle)
+        return TALLY_EFINISHED;
+    tally_run *run = self->handle;
+    int rc;
+    self->busy++;
+    Py_BEGIN_ALLOW_THREADS
+    rc = fn(run);
+    Py_END_ALLOW_THREADS
+    self->busy--;
+    return rc;
+}
+
 static PyObject *run_flush(ext_run *self, PyObject *unused)
 {
     if (self->disabled)
         return rc_result(0);
     if (!LIVE(self))
         return rc_result(TALLY_EFINISHED);
-    int rc;
-    tally_run *run = self->handle;
-    self->busy++;
-    Py_BEGIN_ALLOW_THREADS
-    rc = tally_flush(run);
-    Py_END_ALLOW_THREADS
-    self->busy--;
-    return rc_result(rc);
+    return rc_result(ext_run_wait(self, tally_flush));
 }
 
 /* Ends the run; later calls on it are no-ops (finish returns EFINISHED). */
@@ -315,7 +322,9 @@ static PyMemberDef run_members[] = {
     {"path", T_OBJECT, offsetof(ext_run, path), READONLY, "the run file"},
     {"disabled", T_INT, offsetof(ext_run, disabled), READONLY, "every call is a no-op"},
     {"skipped", T_LONGLONG, offsetof(ext_run, skipped), READONLY,
-     "values not logged because they need media support"},
+     "values not logged because tally cannot store them"},
+    {"media_refused", T_LONGLONG, offsetof(ext_run, media_refused), READONLY,
+     "media objects libtally refused (bad pixels, sizes, ...; it warned)"},
     {NULL, 0, 0, 0, NULL}};
 
 static PyGetSetDef run_getset[] = {

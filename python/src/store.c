@@ -1,8 +1,10 @@
 /*
  * store.c — the read side of _tally over tally_store.h: run lists, one
- * run's info, summary, config and files, and its history as rows (dicts)
- * built in C, one libtally history cursor walking all metrics side by side.
- * The Python layer (tally/api.py) shapes these into wandb.Api's objects.
+ * run's info, summary, config and files, its history as rows (dicts) built
+ * in C, one libtally history cursor walking all metrics side by side, and
+ * its media objects (keys, objects with their files, blobs, decoded images,
+ * tables, audio).  The Python layer (tally/api.py) shapes these into
+ * wandb.Api's objects.
  */
 #include "ext.h"
 
@@ -216,6 +218,16 @@ static PyObject *store_files(ext_store *self, PyObject *unused)
     return out;
 }
 
+/* The malloc'd bytes a read call returned, as bytes (freed), or its error. */
+static PyObject *bytes_result(int rc, void *data, size_t size, const char *what)
+{
+    if (rc)
+        return raise_rc(rc, what);
+    PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)size);
+    free(data);
+    return b;
+}
+
 static PyObject *store_file_read(ext_store *self, PyObject *args)
 {
     const char *path;
@@ -224,11 +236,7 @@ static PyObject *store_file_read(ext_store *self, PyObject *args)
     void *data = NULL;
     size_t size = 0;
     int rc = tally_store_file_read(self->st, path, &data, &size);
-    if (rc)
-        return raise_rc(rc, path);
-    PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)size);
-    free(data);
-    return b;
+    return bytes_result(rc, data, size, path);
 }
 
 /* ---- Rows: an iterator of history rows as dicts ---- */
@@ -412,6 +420,260 @@ static PyObject *store_rows(ext_store *self, PyObject *args)
     return (PyObject *)r;
 }
 
+/* Store.points(name) -> [(step, value)]: a metric's raw points, also of a
+ * hidden one (history rows leave those out); ints for integer metrics. */
+static PyObject *store_points(ext_store *self, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s:points", &name) || !store_ok(self))
+        return NULL;
+    int rc = tally_store_refresh(self->st, NULL);
+    if (rc)
+        return raise_rc(rc, "refresh");
+    const tally_metric_info *m = tally_store_find_metric(self->st, name);
+    if (!m || m->media) {
+        PyErr_Format(PyExc_KeyError, "no scalar metric %s", name);
+        return NULL;
+    }
+    tally_points *pts = NULL;
+    rc = tally_points_open(self->st, m->id, INT64_MIN, INT64_MAX, &pts);
+    if (rc)
+        return raise_rc(rc, name);
+    PyObject *out = PyList_New(0);
+    int64_t x;
+    double y;
+    while (out && (rc = tally_points_next(pts, &x, &y)) != 0) {
+        if (rc == TALLY_ECORRUPT)
+            continue; /* skipped and recorded as damage */
+        if (rc < 0) {
+            Py_CLEAR(out);
+            raise_rc(rc, name);
+            break;
+        }
+        PyObject *v = m->is_int && isfinite(y) && fabs(y) < 9007199254740992.0
+                          ? PyLong_FromDouble(y)
+                          : PyFloat_FromDouble(y);
+        PyObject *t = v ? Py_BuildValue("(LN)", (long long)x, v) : NULL;
+        if (!t || PyList_Append(out, t) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(t);
+    }
+    tally_points_close(pts);
+    return out;
+}
+
+/* ---- media objects ---- */
+
+static PyObject *store_media_keys(ext_store *self, PyObject *unused)
+{
+    if (!store_ok(self))
+        return NULL;
+    int rc = tally_store_refresh(self->st, NULL);
+    if (rc)
+        return raise_rc(rc, "refresh");
+    size_t n = tally_store_media_key_count(self->st);
+    PyObject *out = PyList_New(0);
+    for (size_t i = 0; out && i < n; i++) {
+        const tally_media_key *k = tally_store_media_key(self->st, i);
+        const char *type = tally_media_type_name(k->type);
+        PyObject *d = Py_BuildValue("{s:N,s:L,s:s,s:L,s:L,s:L}", "name", text(k->name),
+                                    "metric_id", (long long)k->metric_id, "type",
+                                    type ? type : "unknown", "count", (long long)k->count,
+                                    "first_step", (long long)k->first_step, "last_step",
+                                    (long long)k->last_step);
+        if (!d || PyList_Append(out, d) < 0)
+            Py_CLEAR(out);
+        Py_XDECREF(d);
+    }
+    return out;
+}
+
+static PyObject *media_file_dict(const tally_media_file *f)
+{
+    return Py_BuildValue("{s:s,s:L,s:N,s:i,s:i,s:N,s:N}", "sha256", f->sha256, "size",
+                         (long long)f->size, "format", text(f->format), "width", f->width,
+                         "height", f->height, "caption", text(f->caption), "path",
+                         text(f->path));
+}
+
+/* One object as a dict: what wandb's history holds ("wandb", parsed), the
+ * stored meta, its files, and the fields of its type. */
+static PyObject *media_dict(const tally_media *m)
+{
+    PyObject *files = PyList_New((Py_ssize_t)m->nfiles);
+    for (size_t i = 0; files && i < m->nfiles; i++) {
+        PyObject *f = media_file_dict(&m->files[i]);
+        if (!f) {
+            Py_CLEAR(files);
+            break;
+        }
+        PyList_SET_ITEM(files, (Py_ssize_t)i, f);
+    }
+    if (!files)
+        return NULL;
+    PyObject *wandb = NULL, *s = text(m->wandb_json);
+    if (s) {
+        wandb = m->wandb_json ? PyObject_CallOneArg(json_loads, s) : (Py_INCREF(Py_None), Py_None);
+        Py_DECREF(s);
+    }
+    if (!wandb) {
+        Py_DECREF(files);
+        return NULL;
+    }
+    const char *type = tally_media_type_name(m->type);
+    return Py_BuildValue(
+        "{s:N,s:L,s:L,s:s,s:N,s:N,s:N,s:i,s:i,s:d,s:i,s:i,s:i,s:d,s:L,s:L,s:N,s:N,s:N}",
+        "key", text(m->key), "metric_id", (long long)m->metric_id, "step", (long long)m->step,
+        "type", type ? type : "unknown", "wandb", wandb, "meta", text(m->meta_json), "files",
+        files, "width", m->width, "height", m->height, "fps", m->fps, "nframes", m->nframes,
+        "sample_rate", m->sample_rate, "channels", m->channels, "duration", m->duration,
+        "nrows", (long long)m->nrows, "ncols", (long long)m->ncols, "preset", text(m->preset),
+        "fields", text(m->fields_json), "title", text(m->title));
+}
+
+/* What one media call wants of the object it finds. */
+typedef enum { GET_DICT, GET_TABLE, GET_AUDIO } media_get;
+
+static PyObject *table_value(ext_store *self, const tally_media *m)
+{
+    tally_table *t = NULL;
+    int rc = tally_media_table(self->st, m, &t);
+    if (rc)
+        return raise_rc(rc, "table");
+    PyObject *cols = PyList_New((Py_ssize_t)t->ncols), *rows = PyList_New((Py_ssize_t)t->nrows);
+    int fail = !cols || !rows;
+    for (size_t c = 0; !fail && c < t->ncols; c++) {
+        PyObject *v = text(t->columns[c]);
+        fail = !v;
+        if (v)
+            PyList_SET_ITEM(cols, (Py_ssize_t)c, v);
+    }
+    for (size_t r = 0; !fail && r < t->nrows; r++) {
+        PyObject *row = PyList_New((Py_ssize_t)t->ncols);
+        fail = !row;
+        for (size_t c = 0; !fail && c < t->ncols; c++) {
+            PyObject *cell = text(t->cells[r * t->ncols + c]), *v = NULL;
+            if (cell) {
+                v = PyObject_CallOneArg(json_loads, cell);
+                Py_DECREF(cell);
+            }
+            fail = !v;
+            if (v)
+                PyList_SET_ITEM(row, (Py_ssize_t)c, v);
+        }
+        if (row)
+            PyList_SET_ITEM(rows, (Py_ssize_t)r, row);
+    }
+    tally_table_free(t);
+    if (fail) {
+        Py_XDECREF(cols);
+        Py_XDECREF(rows);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", cols, rows);
+}
+
+static PyObject *audio_value(ext_store *self, const tally_media *m)
+{
+    tally_pcm pcm = {0};
+    int rc = tally_media_audio(self->st, m, &pcm);
+    if (rc)
+        return raise_rc(rc, "audio");
+    PyObject *b = PyBytes_FromStringAndSize((const char *)pcm.samples,
+                                            (Py_ssize_t)(pcm.frames * (size_t)pcm.channels *
+                                                         sizeof(float)));
+    PyObject *r = b ? Py_BuildValue("(iinN)", pcm.sample_rate, pcm.channels,
+                                    (Py_ssize_t)pcm.frames, b)
+                    : NULL;
+    tally_pcm_free(&pcm);
+    return r;
+}
+
+/* Store.media(metric_id=-1, step0, step1, get="dict"): the objects of a key
+ * (-1: every key) in [step0, step1], as dicts; get="table" / "audio": the
+ * first object's table (columns, rows) or samples instead.  Damaged objects
+ * are skipped (libtally records them). */
+static PyObject *store_media(ext_store *self, PyObject *args)
+{
+    long long id = -1, x0 = INT64_MIN, x1 = INT64_MAX;
+    const char *what = "dict";
+    if (!PyArg_ParseTuple(args, "|LLLs:media", &id, &x0, &x1, &what) || !store_ok(self))
+        return NULL;
+    media_get get = strcmp(what, "table") == 0   ? GET_TABLE
+                    : strcmp(what, "audio") == 0 ? GET_AUDIO
+                                                 : GET_DICT;
+    int rc = tally_store_refresh(self->st, NULL);
+    tally_media_iter *it = NULL;
+    if (!rc)
+        rc = tally_media_open(self->st, (int64_t)id, (int64_t)x0, (int64_t)x1, &it);
+    if (rc)
+        return raise_rc(rc, "media");
+    PyObject *out = get == GET_DICT ? PyList_New(0) : NULL;
+    int fail = get == GET_DICT && !out;
+    tally_media m;
+    while (!fail && (rc = tally_media_next(it, &m)) != 0) {
+        if (rc == TALLY_ECORRUPT)
+            continue; /* skipped and recorded as damage */
+        if (rc < 0) {
+            raise_rc(rc, "media");
+            fail = 1;
+            break;
+        }
+        if (get != GET_DICT) {
+            out = get == GET_TABLE ? table_value(self, &m) : audio_value(self, &m);
+            fail = !out;
+            break;
+        }
+        PyObject *d = media_dict(&m);
+        fail = !d || PyList_Append(out, d) < 0;
+        Py_XDECREF(d);
+    }
+    tally_media_close(it);
+    if (fail) {
+        Py_XDECREF(out);
+        return NULL;
+    }
+    if (!out) {
+        PyErr_SetString(PyExc_KeyError, "no such object");
+        return NULL;
+    }
+    return out;
+}
+
+static PyObject *store_blob(ext_store *self, PyObject *args)
+{
+    const char *sha;
+    if (!PyArg_ParseTuple(args, "s:blob", &sha) || !store_ok(self))
+        return NULL;
+    void *data = NULL;
+    size_t size = 0;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = tally_store_blob(self->st, sha, &data, &size);
+    Py_END_ALLOW_THREADS
+    return bytes_result(rc, data, size, sha);
+}
+
+/* Store.image_rgba(sha256) -> (width, height, RGBA bytes). */
+static PyObject *store_image_rgba(ext_store *self, PyObject *args)
+{
+    const char *sha;
+    if (!PyArg_ParseTuple(args, "s:image_rgba", &sha) || !store_ok(self))
+        return NULL;
+    tally_rgba img = {0};
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = tally_store_image_rgba(self->st, sha, &img);
+    Py_END_ALLOW_THREADS
+    if (rc)
+        return raise_rc(rc, sha);
+    PyObject *b = PyBytes_FromStringAndSize((const char *)img.pixels,
+                                            (Py_ssize_t)img.width * img.height * 4);
+    PyObject *r = b ? Py_BuildValue("(iiN)", img.width, img.height, b) : NULL;
+    tally_rgba_free(&img);
+    return r;
+}
+
 static PyMethodDef store_methods[] = {
     {"close", (PyCFunction)store_close, METH_NOARGS, NULL},
     {"info", (PyCFunction)store_info, METH_NOARGS, NULL},
@@ -421,6 +683,11 @@ static PyMethodDef store_methods[] = {
     {"files", (PyCFunction)store_files, METH_NOARGS, NULL},
     {"file_read", (PyCFunction)store_file_read, METH_VARARGS, NULL},
     {"rows", (PyCFunction)store_rows, METH_VARARGS, NULL},
+    {"points", (PyCFunction)store_points, METH_VARARGS, NULL},
+    {"media_keys", (PyCFunction)store_media_keys, METH_NOARGS, NULL},
+    {"media", (PyCFunction)store_media, METH_VARARGS, NULL},
+    {"blob", (PyCFunction)store_blob, METH_VARARGS, NULL},
+    {"image_rgba", (PyCFunction)store_image_rgba, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject ext_store_type = {

@@ -16,15 +16,18 @@ import atexit as _atexit
 import os as _os
 import sys as _sys
 
-from . import _config, _tally
+from . import _config, _tally, plot
 from ._tally import Error
 from .api import Api
 from ._config import ConfigError
+from ._media import Audio, Histogram, Image, Table, Video
 from ._run import Metric, Run
+from .plot import plot_table
 
 __version__ = _tally.VERSION
-__all__ = ["init", "log", "finish", "save", "define_metric", "Api", "Run", "Error",
-           "ConfigError", "Metric", "run", "config", "summary"]
+__all__ = ["init", "log", "finish", "save", "define_metric", "watch", "unwatch", "Api", "Run",
+           "Error", "ConfigError", "Metric", "Image", "Histogram", "Table", "Video", "Audio",
+           "plot", "plot_table", "run", "config", "summary"]
 
 run = None       # the current run (tally.run), as wandb.run
 config = None    # its config, once init() ran
@@ -151,6 +154,21 @@ def define_metric(name, step_metric=None, step_sync=None, hidden=None, summary=N
                              hidden=hidden, summary=summary, goal=goal, overwrite=overwrite)
 
 
+def watch(models, criterion=None, log="gradients", log_freq=1000, idx=None, log_graph=False):
+    """Histograms of a torch model's gradients and / or parameters on
+    tally.run (see Run.watch)."""
+    if run is None:
+        raise Error("You must call tally.init() before tally.watch()")
+    return run.watch(models, criterion=criterion, log=log, log_freq=log_freq, idx=idx,
+                     log_graph=log_graph)
+
+
+def unwatch(models=None):
+    """Removes tally.watch's hooks (see Run.unwatch)."""
+    if run is not None:
+        run.unwatch(models)
+
+
 class _Hooks:
     """How the process ends decides how its runs end, as in wandb: an
     uncaught exception fails them (exit code 1; Ctrl-C: 255), sys.exit(n)
@@ -200,16 +218,15 @@ class _Hooks:
 
 _hooks = _Hooks()
 
-# Media and integrations of wandb's API that this version does not have: a
-# clear message instead of a bare AttributeError.
-_NOT_YET = {"Image", "Histogram", "Table", "Video", "Audio", "Object3D", "Molecule",
-            "Html", "plot", "plot_table", "watch", "unwatch", "Artifact", "use_artifact",
-            "log_artifact"}
+# Parts of wandb's API that tally does not have: a clear message instead of
+# a bare AttributeError.
+_NOT_YET = {"Object3D", "Molecule", "Html", "Artifact", "use_artifact", "log_artifact",
+            "Plotly", "Graph"}
 
 
 def __getattr__(name):
     if name in _NOT_YET:
-        raise AttributeError(f"tally.{name} needs media support, which this version of "
-                             "tally does not have yet (scalars, text, config and summary "
-                             "are logged; see docs/python.md)")
+        raise AttributeError(f"tally.{name} is not in tally (it logs scalars, text, config, "
+                             "summary, images, histograms, tables, audio, video and charts; "
+                             "see docs/python.md)")
     raise AttributeError(f"module 'tally' has no attribute {name!r}")

@@ -5,13 +5,14 @@ finish, save — over the C type _tally.Run, whose log() is the hot path
 import glob
 import os
 
-from . import _convert, _tally
+from . import _convert, _tally, _watch
 from ._config import Config
 from ._summary import Summary
 
 # define_metric's summary words, as libtally's TALLY_SUMMARY_* bits.
 _SUMMARY_BITS = {"min": 0x01, "max": 0x02, "mean": 0x04, "last": 0x08, "first": 0x10,
                  "none": 0x20, "copy": 0x08}
+_HIDDEN = 0x40  # TALLY_METRIC_HIDDEN
 _GOALS = {None: 0, "minimize": 1, "min": 1, "maximize": 2, "max": 2}
 _WARN_OTHER = 1 << 5
 
@@ -41,6 +42,8 @@ class Run(_tally.Run):
         self._saves = []  # glob patterns saved (again) at finish
         self._files_dir = None  # run.dir, once asked for
         self._init_pid = os.getpid()
+        self._watchers = []  # tally.watch hooks
+        self._watch_count = 0
         self.exit_code = None
         if config:
             self.config.update(config, allow_val_change=True)
@@ -78,7 +81,9 @@ class Run(_tally.Run):
                       summary=None, goal=None, overwrite=None):
         """Rules for keys matching name (a key, or a prefix ending in '*'):
         step_metric is their x axis, summary a comma-separated list of
-        min, max, mean, first, last, best, none; goal minimize / maximize."""
+        min, max, mean, first, last, best, none; goal minimize / maximize;
+        hidden=True stores them hidden (as _runtime: out of charts and of
+        history rows, still in the summary and the metric list)."""
         if not isinstance(name, str) or not name:
             raise ValueError("define_metric: name must be a non-empty string")
         if "*" in name[:-1]:
@@ -103,6 +108,8 @@ class Run(_tally.Run):
             if word not in _SUMMARY_BITS:
                 raise _tally.Error(f"Unhandled define_metric() arg: summary op: {word}")
             bits |= _SUMMARY_BITS[word]
+        if hidden:
+            bits |= _HIDDEN
         self._check(self._define_metric(name, step_metric, bits, _GOALS[goal]),
                     f"define_metric({name!r})")
         return Metric(name, step_metric, summary, goal, hidden)
@@ -131,9 +138,20 @@ class Run(_tally.Run):
         of the program itself (see capture)."""
         return None
 
-    def watch(self, *args, **kwargs):
-        raise NotImplementedError("watch() logs histograms, which need media support "
-                                  "(not in this version of tally)")
+    def watch(self, models, criterion=None, log="gradients", log_freq=1000, idx=None,
+              log_graph=False):
+        """Logs 64-bin histograms of a torch model's gradients
+        (`gradients/<name>`, log="gradients"), parameters
+        (`parameters/<name>`, "parameters") or both ("all"), every
+        log_freq-th backward / forward, into the current step.  log_graph
+        is accepted and ignored."""
+        if self.disabled:
+            return []
+        return _watch.watch(self, models, criterion, log, log_freq, idx, log_graph)
+
+    def unwatch(self, models=None):
+        """Removes watch()'s hooks from models (default: all)."""
+        _watch.unwatch(self, models)
 
     def finish(self, exit_code=None, quiet=None):
         """Writes everything and marks the run finished (exit code 0) or
@@ -151,6 +169,7 @@ class Run(_tally.Run):
             for top, _, files in os.walk(self._files_dir):
                 for f in sorted(files):  # saved under their base names
                     self._check(self._save_file(os.path.join(top, f)), f"run.dir file {f!r}")
+        self.unwatch()
         self.exit_code = int(exit_code or 0)
         self._check(self._finish(self.exit_code), "finish")
         self.summary._close()

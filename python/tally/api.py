@@ -4,9 +4,13 @@
     for r in api.runs("mnist"):
         print(r.id, r.state, r.summary.get("val/acc"))
     df = api.run("ab12cd34").history(keys=["loss"])
+    img = api.run("ab12cd34").image("samples")   # the last one, H x W x 4
 
-Everything is read through libtally's read API (tally_store.h), also while
-a run is still being written.
+History rows hold media as wandb's history does (a dict with "_type" and a
+"path" under media/); run.file(path) gives that file's bytes, and image(),
+histogram(), table(), audio() the decoded objects.  Everything is read
+through libtally's read API (tally_store.h), also while a run is still
+being written.
 """
 import json
 import os
@@ -94,8 +98,104 @@ class ApiRun:
         return self._st().files()
 
     def file(self, path):
-        """The bytes of one saved file."""
+        """The bytes of one saved file, or of a media file by the path its
+        history cell names (media/images/..., media/table/...)."""
+        if path.startswith("media/"):
+            sha = self._media_paths().get(path)
+            if sha is None:
+                raise FileNotFoundError(f"{path}: no such media file in run {self.id}")
+            return self._st().blob(sha)
         return self._st().file_read(path)
+
+    # -- media ---------------------------------------------------------------
+    def media_keys(self):
+        """The keys holding objects: [{"name", "type", "count", "first_step",
+        "last_step", "metric_id"}]."""
+        return self._st().media_keys()
+
+    def _media_key(self, key):
+        for k in self.media_keys():
+            if k["name"] == key:
+                return k
+        raise KeyError(f"run {self.id} has no media key {key!r}")
+
+    def media(self, key=None, min_step=None, max_step=None):
+        """The objects of key (None: every key) with step in [min_step,
+        max_step], in step order: dicts with "key", "step", "type", "wandb"
+        (the history cell), "files" ([{"sha256", "path", "format", "width",
+        "height", "caption", "size"}]) and the fields of their type."""
+        mid = -1 if key is None else self._media_key(key)["metric_id"]
+        lo = -(1 << 63) if min_step is None else int(min_step)
+        hi = (1 << 63) - 1 if max_step is None else int(max_step)
+        return self._st().media(mid, lo, hi)
+
+    def _media_paths(self):
+        paths = {}
+        for m in self.media():
+            for f in m["files"]:
+                if f["path"]:
+                    paths[f["path"]] = f["sha256"]
+        return paths
+
+    def _object(self, key, step, what="dict"):
+        k = self._media_key(key)
+        if k["count"] == 0:
+            raise KeyError(f"{key!r} holds no objects")
+        step = k["last_step"] if step is None else int(step)
+        got = self._st().media(k["metric_id"], step, step, what)
+        if what == "dict":
+            if not got:
+                raise KeyError(f"{key!r} has no object at step {step}")
+            return got[0]
+        return got
+
+    def image(self, key, step=None, index=0):
+        """An image decoded to RGBA: a numpy array H x W x 4 (uint8), or
+        (width, height, bytes) without numpy.  key: a media key (step: its
+        last object when None; index: which image of a gallery or table),
+        or a history cell / table cell dict as history() returns it."""
+        if isinstance(key, dict):
+            sha = key.get("sha256")
+            if sha is None:
+                paths = key.get("filenames") or ([key["path"]] if "path" in key else [])
+                if not paths:
+                    raise ValueError("image: the cell names no image file")
+                sha = self._media_paths().get(paths[index])
+                if sha is None:
+                    raise FileNotFoundError(f"{paths[index]}: no such media file")
+        else:
+            obj = self._object(key, step)
+            files = [f for f in obj["files"] if f["format"] != "json"]
+            if not files:
+                raise ValueError(f"{key!r} at step {obj['step']} holds no image")
+            sha = files[index]["sha256"]
+        w, h, px = self._st().image_rgba(sha)
+        try:
+            import numpy as np
+        except ImportError:
+            return (w, h, px)
+        return np.frombuffer(px, dtype=np.uint8).reshape(h, w, 4)
+
+    def histogram(self, key, step=None):
+        """A histogram object as a tally.Histogram (.histogram, .bins)."""
+        from ._media import Histogram
+        w = self._object(key, step)["wandb"]
+        return Histogram(np_histogram=(w["values"], w["bins"]))
+
+    def table(self, key, step=None):
+        """A table (or a chart's table, key "<chart>_table") as a
+        tally.Table; image cells stay wandb's dicts (give one to image())."""
+        from ._media import Table
+        cols, rows = self._object(key, step, "table")
+        return Table(columns=cols, data=rows)
+
+    def audio(self, key, step=None):
+        """An audio object's samples and rate: (numpy float32 array of
+        frames, or frames x channels, sample_rate)."""
+        rate, channels, frames, data = self._object(key, step, "audio")
+        import numpy as np
+        a = np.frombuffer(data, dtype=np.float32)
+        return (a.reshape(frames, channels) if channels > 1 else a), rate
 
     def scan_history(self, keys=None, page_size=None, min_step=None, max_step=None):
         """Every history row in step order, as dicts with _step, _runtime,
@@ -103,7 +203,35 @@ class ApiRun:
         and only rows that hold every one of them."""
         lo = -(1 << 63) if min_step is None else int(min_step)
         hi = (1 << 63) - 1 if max_step is None else int(max_step) - 1
-        return self._st().rows("step", list(keys) if keys is not None else None, lo, hi)
+        return self._rows("step", keys, lo, hi)
+
+    def _rows(self, axis, keys, lo=-(1 << 63), hi=(1 << 63) - 1):
+        """History rows; keys asked for by name that are hidden
+        (define_metric(hidden=True)) are read from their points, which
+        libtally's rows leave out, and joined in by step."""
+        st = self._st()
+        if keys is None or axis != "step":
+            return st.rows(axis, list(keys) if keys is not None else None, lo, hi)
+        keys = list(keys)
+        hidden = {m["name"] for m in st.metrics() if m["hidden"]} - {"_runtime", "_timestamp"}
+        asked = [k for k in keys if k in hidden]
+        if not asked:
+            return st.rows(axis, keys, lo, hi)
+        points = [dict(p for p in st.points(k) if lo <= p[0] <= hi) for k in asked]
+        steps = set.intersection(*(set(p) for p in points))
+        rest = [k for k in keys if k not in hidden]
+        if rest:
+            rows = (r for r in st.rows(axis, rest, lo, hi) if r["_step"] in steps)
+        else:
+            rows = ({"_step": x} for x in sorted(steps))
+        return self._join(rows, asked, points)
+
+    @staticmethod
+    def _join(rows, names, points):
+        for r in rows:
+            for k, p in zip(names, points):
+                r[k] = p[r["_step"]]
+            yield r
 
     def history(self, samples=500, keys=None, x_axis="_step", pandas=True, stream="default"):
         """At most `samples` rows spread evenly over the run (None: all),
@@ -114,7 +242,7 @@ class ApiRun:
         axis = "time" if stream in ("system", "events") else "step"
         if keys is not None and x_axis != "_step":
             keys = list(keys) + [x_axis]
-        rows = list(self._st().rows(axis, list(keys) if keys is not None else None))
+        rows = list(self._rows(axis, keys))
         if samples is not None and len(rows) > samples > 0:
             n = len(rows)
             pick = sorted({round(i * (n - 1) / (samples - 1)) for i in range(samples)}) \

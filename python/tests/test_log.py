@@ -101,18 +101,21 @@ class Values(StoreTest):
             self.assertEqual(row["inf"], math.inf)
             self.assertEqual(row["ninf"], -math.inf)
 
-    def test_lists_and_small_arrays_are_json_long_arrays_skipped(self):
+    def test_lists_and_small_arrays_are_json_long_arrays_histograms(self):
         run = self.init()
         run.log({"l": [1, 2.5, "x"], "t": (1, 2), "a": np.arange(3), "long": np.zeros(33),
                  "keep": 1.0})
-        run.log({"long": np.zeros(100), "keep": 2.0})
-        self.assertEqual(run.skipped, 2)
+        run.log({"long": np.arange(100), "keep": 2.0})
+        self.assertEqual(run.skipped, 0)
         run.finish()
         rows = self.export(run)
         self.assertEqual(rows[0]["l"], [1, 2.5, "x"])
         self.assertEqual(rows[0]["t"], [1, 2])
         self.assertEqual(rows[0]["a"], [0, 1, 2])
-        self.assertNotIn("long", rows[0])
+        # wandb's history encoder: more than 32 values make a 32-bin histogram
+        self.assertEqual(rows[0]["long"]["_type"], "histogram")
+        self.assertEqual(len(rows[0]["long"]["values"]), 32)
+        self.assertEqual(rows[1]["long"]["values"], np.histogram(np.arange(100), 32)[0].tolist())
         self.assertEqual([r["keep"] for r in rows], [1.0, 2.0])
 
     def test_wrong_types_raise_and_stage_nothing(self):

@@ -277,10 +277,28 @@ class Lifecycle(StoreTest):
         self.assertEqual(r.file("notes.txt"), b"first")
         self.assertEqual(r.file("late.txt"), b"written after save()")
 
-    def test_media_names_say_why(self):
+    def test_missing_names_say_why(self):
         with self.assertRaises(AttributeError) as cm:
-            tally.Image
-        self.assertIn("media", str(cm.exception))
+            tally.Object3D
+        self.assertIn("not in tally", str(cm.exception))
+        with self.assertRaises(AttributeError):
+            tally.no_such_name
+
+    def test_define_metric_hidden(self):
+        run = self.init()
+        run.define_metric("dbg/*", hidden=True)
+        run.log({"dbg/x": 1.0, "loss": 2.0})
+        run.finish()
+        metrics = {m["name"]: m for m in self.api_run(run).metrics}
+        self.assertTrue(metrics["dbg/x"]["hidden"])
+        self.assertFalse(metrics["loss"]["hidden"])
+        self.assertEqual(self.api_run(run).summary["dbg/x"], 1.0)
+        r = self.api_run(run)
+        self.assertNotIn("dbg/x", self.history(run)[0])  # out of plain rows, as _runtime
+        self.assertEqual([(row["_step"], row["dbg/x"]) for row in
+                          r.history(keys=["dbg/x"], pandas=False)], [(0, 1.0)])
+        self.assertEqual([(row["loss"], row["dbg/x"]) for row in
+                          r.scan_history(keys=["loss", "dbg/x"])], [(2.0, 1.0)])
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
-"""A real training run: a small PyTorch MLP on sklearn's digits, logging
-loss / accuracy per step (0-d tensors, as wandb scripts do) and a
-validation dict per epoch on an `epoch` axis; then `tally show` lists it."""
+"""The real training run of train_digits.py, checked: loss falls, the
+validation dict lands on its epoch axis, and every object it logged (the
+sample grid, watch()'s gradient histograms, the confusion matrix, the ROC
+chart, the predictions table with its images) reads back through tally.Api,
+`tally show` and `tally export`.  python_tui.sh opens the same run in the
+dashboard."""
 import json
 import unittest
+
+import numpy as np
 
 from util import StoreTest
 
 try:
     import torch
-    from sklearn.datasets import load_digits
+    import train_digits
 except ImportError:
     torch = None
 
@@ -16,54 +21,56 @@ except ImportError:
 @unittest.skipIf(torch is None, "needs python3-torch and python3-sklearn")
 class Training(StoreTest):
     def test_digits_mlp(self):
-        torch.set_num_threads(1)
-        torch.manual_seed(0)
-        x, y = load_digits(return_X_y=True)
-        x = torch.tensor(x / 16.0, dtype=torch.float32)
-        y = torch.tensor(y)
-        xt, yt, xv, yv = x[:1400], y[:1400], x[1400:], y[1400:]
-        cfg = {"lr": 0.01, "epochs": 5, "batch": 64, "hidden": 64}
+        cfg = train_digits.CONFIG
         run = self.init(project="digits", config=cfg)
-        model = torch.nn.Sequential(torch.nn.Linear(64, cfg["hidden"]), torch.nn.ReLU(),
-                                    torch.nn.Linear(cfg["hidden"], 10))
-        opt = torch.optim.Adam(model.parameters(), lr=run.config.lr)
-        run.define_metric("epoch")
-        run.define_metric("val/*", step_metric="epoch")
-        run.define_metric("val/acc", step_metric="epoch", summary="max,last", goal="maximize")
-        steps = 0
-        for epoch in range(cfg["epochs"]):
-            perm = torch.randperm(len(xt))
-            for i in range(0, len(xt), cfg["batch"]):
-                idx = perm[i:i + cfg["batch"]]
-                out = model(xt[idx])
-                loss = torch.nn.functional.cross_entropy(out, yt[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                acc = (out.argmax(1) == yt[idx]).float().mean()
-                run.log({"train/loss": loss, "train/acc": acc})
-                steps += 1
-            with torch.no_grad():
-                out = model(xv)
-                val = {"loss": torch.nn.functional.cross_entropy(out, yv).item(),
-                       "acc": (out.argmax(1) == yv).float().mean().item()}
-            run.log({"val": val, "epoch": epoch})
+        steps, xv, yv, out = train_digits.train(run)
         run.finish()
 
         r = self.api_run(run)
         self.assertEqual(r.state, "finished")
         rows = r.history(samples=None, pandas=False)
-        self.assertEqual(len(rows), steps + cfg["epochs"])
+        self.assertEqual(len(rows), steps + cfg["epochs"] + 1)
         train = [row["train/loss"] for row in rows if "train/loss" in row]
         self.assertLess(sum(train[-10:]) / 10, sum(train[:10]) / 10)
         val = r.history(keys=["val/acc", "epoch"], pandas=False)
         self.assertEqual([row["epoch"] for row in val], list(range(cfg["epochs"])))
         self.assertGreater(val[-1]["val/acc"], 0.85)
         self.assertEqual(r.summary["val/acc"]["max"], max(row["val/acc"] for row in val))
+        # the media, read back
+        grid = r.image("samples")
+        self.assertEqual(grid.shape, (2 * 10 + 2, 8 * 10 + 2, 4))  # make_grid: 8 a row
+        self.assertEqual(rows[0]["samples"]["caption"], "the first 16 digits")
+        keys = {k["name"]: k for k in r.media_keys()}
+        grads = [k for k in keys if k.startswith("gradients/")]
+        self.assertEqual(sorted(grads), ["gradients/0.bias", "gradients/0.weight",
+                                         "gradients/2.bias", "gradients/2.weight"])
+        self.assertEqual(keys["gradients/0.weight"]["count"], steps // train_digits.LOG_FREQ)
+        self.assertEqual(sum(r.histogram("gradients/0.weight").histogram), 64 * 64)
+        cm = r.table("val/confusion_table")
+        self.assertEqual(sum(n for _, _, n in cm.data), len(yv))
+        right = sum(n for a, p, n in cm.data if a == p)
+        self.assertAlmostEqual(right / len(yv), val[-1]["val/acc"], places=5)
+        self.assertEqual(keys["val/roc_table"]["type"], "plot")
+        preds = r.table("predictions")
+        self.assertEqual([row[1] for row in preds.data], yv[:train_digits.SAMPLES].tolist())
+        first = r.image(preds.data[0][0])
+        want = np.clip((xv[0].reshape(8, 8).numpy() * 255).astype(np.int32), 0, 255)
+        self.assertTrue(np.array_equal(first[..., 0], want.astype(np.uint8)))
+        # `tally show` lists all of it; `tally export` has wandb's cells
         show = json.loads(self.tally("show", "--json", run.id))
         for key in ("train/loss", "train/acc", "val/loss", "val/acc", "epoch"):
             self.assertIn(key, show["metrics"])
         self.assertEqual(show["config"]["hidden"], 64)
+        listed = json.dumps(show)
+        for key in ("samples", "gradients/0.weight", "val/confusion_table", "val/roc_table",
+                    "predictions"):
+            self.assertIn(f'"{key}"', listed)
+        text = self.tally("show", run.id)
+        for key in ("samples", "gradients/2.bias", "predictions"):
+            self.assertIn(key, text)
+        exported = self.export(run)
+        self.assertEqual(exported[-1]["predictions"]["_type"], "table-file")
+        self.assertEqual(exported[0]["samples"]["_type"], "image-file")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """A script in wandb's documented style runs unchanged with
-`import tally as wandb`; `tally show` and `tally export` see what it logged."""
+`import tally as wandb` (scalars, config, define_metric, images, a gallery,
+histograms, a table with images, charts, audio, video); `tally show`,
+`tally export` and tally.Api see what it logged."""
 import json
 import os
 import subprocess
@@ -17,7 +19,8 @@ class WandbScript(StoreTest):
         p = subprocess.run([sys.executable, SCRIPT, "--epochs", "4"], env=env,
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("logged 84 steps", p.stdout)
+        self.assertIn("logged 85 steps", p.stdout)
+        self.assertNotIn("tally:", p.stderr)  # nothing refused
         r = self.only_run()
         self.assertEqual(r.state, "finished")
         self.assertEqual(r.config["epochs"], 4)
@@ -30,9 +33,19 @@ class WandbScript(StoreTest):
                               capture_output=True, text=True).stdout
         self.assertIn("val/acc", text)
         rows = [json.loads(l) for l in self.tally("export", r.id).splitlines()]
-        self.assertEqual(len(rows), 84)  # 4 epochs x (20 batches + 1 validation row)
+        self.assertEqual(len(rows), 85)  # 4 epochs x (20 batches + 1 validation row) + media
+        self.assertEqual(rows[21]["examples"]["_type"], "images/separated")
+        self.assertEqual(rows[21]["weights"]["_type"], "histogram")
+        self.assertEqual(rows[-1]["predictions"]["_type"], "table-file")
+        self.assertEqual(rows[-1]["tone"]["_type"], "audio-file")
+        self.assertEqual(rows[-1]["clip"]["_type"], "video-file")
+        media = {k["name"]: k for k in r.media_keys()}
+        self.assertEqual(media["examples"]["count"], 4)
+        self.assertEqual(media["decay_table"]["type"], "plot")
+        self.assertEqual(media["cm_table"]["type"], "plot")
+        self.assertEqual(r.table("predictions").columns, ["id", "prediction", "image"])
         # the program's console was captured too
-        self.assertIn("logged 84 steps", self.tally("logs", r.id))
+        self.assertIn("logged 85 steps", self.tally("logs", r.id))
 
 
 if __name__ == "__main__":

@@ -434,41 +434,59 @@ double parse_decimal(const char *s, size_t n)
     return decimal_value(m, digits, exp - frac, neg, s, n);
 }
 
+/* The digits of a decimal at s[i..n): [+-]digits[.digits], as the
+ * significand m (leading zeros count for nothing), its significant digits
+ * and the power of ten.  bare_dot: a '.' with no digit after it is taken
+ * ("5." is 5).  Returns the index after them; d->digits 0: none. */
+typedef struct decimal {
+    uint64_t m;
+    size_t sig, digits;
+    int scale, neg;
+} decimal;
+
+static size_t decimal_read(const char *s, size_t i, size_t n, int bare_dot, decimal *d)
+{
+    *d = (decimal){0};
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        d->neg = s[i++] == '-';
+    for (; i < n && is_digit(s[i]); i++, d->digits++)
+        if (d->m != 0 || s[i] != '0') {
+            d->m = d->m * 10 + (uint64_t)(s[i] - '0');
+            d->sig++;
+        }
+    if (i < n && s[i] == '.' && (bare_dot || (i + 1 < n && is_digit(s[i + 1]))))
+        for (i++; i < n && is_digit(s[i]); i++, d->digits++) {
+            d->scale--;
+            if (d->m != 0 || s[i] != '0') {
+                d->m = d->m * 10 + (uint64_t)(s[i] - '0');
+                d->sig++;
+            }
+        }
+    return i;
+}
+
 /* A decimal number at the start of s[0..n): its length (0: none) and, in
  * the same pass, its value (as parse_decimal reads it). */
 static size_t number_len(const char *s, size_t n, double *v)
 {
-    size_t i = 0, digits = 0, sig = 0;
-    int neg = 0, scale = 0;
-    uint64_t m = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-'))
-        neg = s[i++] == '-';
-    for (; i < n && is_digit(s[i]); i++, digits++)
-        if (m != 0 || s[i] != '0') { /* leading zeros count for nothing */
-            m = m * 10 + (uint64_t)(s[i] - '0');
-            sig++;
-        }
-    if (i < n && s[i] == '.')
-        for (i++; i < n && is_digit(s[i]); i++, digits++) {
-            scale--;
-            if (m != 0 || s[i] != '0') {
-                m = m * 10 + (uint64_t)(s[i] - '0');
-                sig++;
-            }
-        }
-    if (!digits)
+    decimal d;
+    size_t i = decimal_read(s, 0, n, 1, &d);
+    uint64_t m = d.m;
+    size_t sig = d.sig;
+    int neg = d.neg, scale = d.scale;
+    if (!d.digits)
         return 0;
     if (i + 1 < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t e = i + 1;
         int esign = 1;
         if (e < n && (s[e] == '+' || s[e] == '-'))
             esign = s[e++] == '-' ? -1 : 1;
-        size_t d = e;
-        while (d < n && is_digit(s[d]))
-            d++;
-        if (d > e) {
-            scale += esign * exponent(s, d, &e);
-            i = d;
+        size_t end = e;
+        while (end < n && is_digit(s[end]))
+            end++;
+        if (end > e) {
+            scale += esign * exponent(s, end, &e);
+            i = end;
         }
     }
     *v = decimal_value(m, sig, scale, neg, s, i);
@@ -589,24 +607,92 @@ static int room(parse_result *r, size_t nt)
     return 0;
 }
 
+/* Does a blob that reached s[j] end there?  At a blank, the line's end or
+ * a separator; at a ':' or ',' only when a blank follows ("step 100:",
+ * "0.5, "), not in "12:30" or "1,234". */
+static int blob_ends(const char *s, size_t j, size_t n)
+{
+    if (j >= n)
+        return 1;
+    char c = s[j], d = j + 1 < n ? s[j + 1] : ' ';
+    if (c == ':' || c == ',')
+        return d == ' ' || d == '\t';
+    return c == ' ' || c == '\t' || (is_sep(c) && c != '#' && c != '*');
+}
+
+/* A number at s[i..) that needs no more classifying, read in one pass:
+ * [+-]digits[.digits], then nothing, a '%' or a time unit ("0.3412",
+ * "-2", "26%", "0.123s", "12ms"), ending the blob.  Fills t's value and
+ * unit and returns the blob's end; 0 for anything else (an exponent, a
+ * rate, a date, a grouped or a trailing-dot number), which the blob path
+ * classifies.  The value is number_len's, the unit unit_of's. */
+static size_t plain_number(const char *s, size_t i, size_t n, parse_token *t)
+{
+    decimal d;
+    size_t j = decimal_read(s, i, n, 0, &d);
+    if (!d.digits)
+        return 0;
+    size_t end = j;
+    unit_kind unit = U_NONE;
+    const char *uname = "";
+    size_t ulen = 0;
+    if (j < n && s[j] == '%') {
+        end = j + 1;
+        unit = U_PERCENT;
+    } else if (j < n && is_alpha(s[j]) && s[j] != 'e' && s[j] != 'E') {
+        while (end < n && is_alpha(s[end]))
+            end++;
+        unit = unit_of(s + j, end - j, &uname, &ulen);
+        if (unit != U_TIME)
+            return 0; /* "12abc", "3rd": junk, as the blob path finds */
+    }
+    if (!blob_ends(s, end, n))
+        return 0;
+    t->num = decimal_value(d.m, d.sig, d.scale, d.neg, s + i, j - i);
+    t->unit = (unsigned char)unit;
+    t->uname = uname;
+    t->ulen = ulen;
+    return end;
+}
+
 /* Splits s[0..n) into tokens (r->tok).  Returns their count or ENOMEM. */
 static long tokenize(const char *s, size_t n, parse_result *r)
 {
     size_t nt = 0, i = 0;
-    while (i < n) {
-        char c = s[i];
-        if (c == ' ' || c == '\t') {
+    for (;;) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
             i++;
-            continue;
-        }
+        if (i >= n)
+            break;
         if (room(r, nt))
             return TALLY_ENOMEM;
+        char c = s[i];
         parse_token *t = &r->tok[nt];
-        *t = (parse_token){.p = s + i};
-        int after_gap = i == 0 || !is_alnum(s[i - 1]);
-        int signed_num = (c == '-' || c == '+') && after_gap && i + 1 < n &&
-                         (is_digit(s[i + 1]) || (s[i + 1] == '.' && i + 2 < n && is_digit(s[i + 2])));
-        if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(s[i + 1])) || signed_num) {
+        t->p = s + i;
+        t->c = c;
+        t->unit = U_NONE;
+        t->stop = 0;
+        /* a sign after a blank or a separator may start a number: "-0.32", "-inf" */
+        int sign = (c == '-' || c == '+') && i + 1 < n && (i == 0 || !is_alnum(s[i - 1]));
+        int signed_num = sign && (is_digit(s[i + 1]) ||
+                                  (s[i + 1] == '.' && i + 2 < n && is_digit(s[i + 2])));
+        size_t plain = is_digit(c) || signed_num ? plain_number(s, i, n, t) : 0;
+        if (plain) { /* the common case, in one pass: "0.3412", "-2", "100" */
+            t->kind = TK_NUM;
+            t->len = plain - i;
+            i = plain;
+        } else if (is_alpha(c) || c == '_') {
+            size_t j = i + 1;
+            while (j < n && is_word_char(s[j]))
+                j++;
+            size_t end = j;
+            while (end > i + 1 && (s[end - 1] == '.' || s[end - 1] == '-' || s[end - 1] == '/'))
+                end--; /* "Avg." */
+            t->len = end - i;
+            t->kind = TK_WORD;
+            t->stop = is_stopword(t->p, t->len);
+            i = j;
+        } else if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(s[i + 1])) || signed_num) {
             size_t j = i + 1;
             while (j < n && (is_word_char(s[j]) || s[j] == ':' || s[j] == '%' || s[j] == '+' ||
                              (s[j] == ',' && j + 1 < n && is_digit(s[j + 1]) && grouped_len(s + i, n - i, &t->num))))
@@ -619,27 +705,20 @@ static long tokenize(const char *s, size_t n, parse_result *r)
             while (end < j && s[end] == '.')
                 end++; /* which is dropped; a ':' or ',' stays a separator */
             i = end;
-        } else if (is_alpha(c) || c == '_' || ((c == '-' || c == '+') && after_gap && i + 1 < n &&
-                                                  (s[i + 1] == 'i' || s[i + 1] == 'n' ||
-                                                   s[i + 1] == 'I' || s[i + 1] == 'N'))) {
+        } else if (sign && (s[i + 1] == 'i' || s[i + 1] == 'n' || s[i + 1] == 'I' || s[i + 1] == 'N')) {
             size_t j = i + 1;
             while (j < n && is_word_char(s[j]))
                 j++;
             size_t end = j;
             while (end > i + 1 && (s[end - 1] == '.' || s[end - 1] == '-' || s[end - 1] == '/'))
-                end--; /* "Avg." */
+                end--;
             t->len = end - i;
-            if (c == '-' || c == '+') {
-                if (!nonfinite(t->p, t->len, &t->num)) {
-                    t->len = 1; /* a lone sign: a separator, as Keras' " - " */
-                    t->kind = TK_SEP;
-                    j = i + 1;
-                } else {
-                    t->kind = TK_NUM;
-                }
+            if (!nonfinite(t->p, t->len, &t->num)) {
+                t->len = 1; /* a lone sign: a separator, as Keras' " - " */
+                t->kind = TK_SEP;
+                j = i + 1;
             } else {
-                t->kind = TK_WORD;
-                t->stop = is_stopword(t->p, t->len);
+                t->kind = TK_NUM;
             }
             i = j;
         } else if (c == '.' && i + 1 < n && s[i + 1] == '.') { /* leader dots "END ....x=1" */
@@ -659,15 +738,13 @@ static long tokenize(const char *s, size_t n, parse_result *r)
             t->len = j - i;
             i = j;
         }
-        t->c = t->p[0];
         nt++;
         /* "19.64 ms", "26073 tok/s", "0.01 seconds": a unit as its own word */
-        if (nt >= 2 && t->kind == TK_WORD && r->tok[nt - 2].kind == TK_NUM &&
-            r->tok[nt - 2].unit == U_NONE && r->tok[nt - 2].p + r->tok[nt - 2].len < t->p) {
-            parse_token *num = &r->tok[nt - 2];
-            unit_kind u = unit_of(t->p, t->len, &num->uname, &num->ulen);
+        if (t->kind == TK_WORD && nt >= 2 && t[-1].kind == TK_NUM && t[-1].unit == U_NONE &&
+            t[-1].p + t[-1].len < t->p) {
+            unit_kind u = unit_of(t->p, t->len, &t[-1].uname, &t[-1].ulen);
             if (u == U_TIME || u == U_RATE) {
-                num->unit = u;
+                t[-1].unit = u;
                 nt--;
             }
         }
@@ -757,18 +834,31 @@ static size_t make_key(const parse_token *t, long w0, long w1, const parse_token
 }
 
 /* Keys that name what is not a measurement: "torch version: 2.1",
- * "Timestamp: 1704457845", "Port: 8080", "progress: 100%". */
+ * "Timestamp: 1704457845", "Port: 8080", "progress: 100%"; and how a run
+ * is laid out, which a W&B user keeps in the config: "world size 8",
+ * "LOCAL_RANK: 0", "num_workers=4", "cuda:0", "seed: 42" (a --regex
+ * reads one when wanted, and --config puts it in the config). */
 static int not_a_metric(const parse_token *t, long w0, long w1)
 {
-    static const struct word words[] = {WORD("version"), WORD("timestamp"), WORD("date"),
-                                        WORD("port"),    WORD("pid"),       WORD("progress")};
+    static const struct word words[] = {
+        WORD("version"), WORD("timestamp"), WORD("date"),    WORD("port"),
+        WORD("pid"),     WORD("progress"),  WORD("rank"),    WORD("world"),
+        WORD("worker"),  WORD("workers"),   WORD("cuda"),    WORD("seed")};
+    /* the first letters of those words, c d p r s t v w: most parts are
+     * turned away by their length or first letter */
+    static const unsigned long firsts = 1ul << ('c' - 'a') | 1ul << ('d' - 'a') |
+                                        1ul << ('p' - 'a') | 1ul << ('r' - 'a') |
+                                        1ul << ('s' - 'a') | 1ul << ('t' - 'a') |
+                                        1ul << ('v' - 'a') | 1ul << ('w' - 'a');
     for (long w = w0; w <= w1; w++) {
         const char *p = t[w].p, *end = t[w].p + t[w].len;
         while (p < end) { /* each part of the word, split at '_' '.' '-' '/' */
             const char *q = p;
             while (q < end && is_alnum(*q))
                 q++;
-            if (word_in(words, sizeof words / sizeof *words, p, (size_t)(q - p), 1) >= 0)
+            size_t len = (size_t)(q - p);
+            if (len >= 3 && len <= 9 && is_alpha(*p) && (firsts >> (lower(*p) - 'a') & 1) &&
+                word_in(words, sizeof words / sizeof *words, p, len, 1) >= 0)
                 return 1;
             p = q + 1;
         }
@@ -890,28 +980,29 @@ static int scan_pairs(text_scan *ts)
     char key[TALLY_KEY_MAX + 1];
     for (long i = 0; i < nt; i++) {
         int64_t ba, bb;
-        if (tok_sep(&t[i], '(') && i > 0 && t[i - 1].kind == TK_NUM) {
-            i = skip_group(ts, i) - 1; /* "260.16/s (0.130s, 246.15/s)": averages */
-            continue;
-        }
-        long after = batch_bracket(ts, i, &ba, &bb);
-        if (after >= 0 && i > 0 && t[i - 1].kind == TK_WORD && marker(ts, &t[i - 1], &t[i + 1])) {
-            i = after - 1; /* "Epoch [1/5], Step [100/600]" */
-            continue;
-        }
-        if (after >= 0) {
-            ts->r->has_batch = 1;
-            ts->r->batch = ba;
-            ts->r->batch_total = bb;
-            ts->marker = 1;
-            i = after - 1;
-            continue;
-        }
         double v = 0;
         int value = t[i].kind == TK_NUM || t[i].kind == TK_FRAC;
-        int nonfin = !value && i >= 1 && (tok_sep(&t[i - 1], '=') || tok_sep(&t[i - 1], ':')) &&
-                     word_is_nonfinite(&t[i], &v);
-        if (!value && !nonfin)
+        if (t[i].kind == TK_SEP) { /* only a '(' after a number and a '[' mean anything */
+            if (t[i].c == '(' && i > 0 && t[i - 1].kind == TK_NUM) {
+                i = skip_group(ts, i) - 1; /* "260.16/s (0.130s, 246.15/s)": averages */
+                continue;
+            }
+            long after = t[i].c == '[' ? batch_bracket(ts, i, &ba, &bb) : -1;
+            if (after >= 0 && i > 0 && t[i - 1].kind == TK_WORD && marker(ts, &t[i - 1], &t[i + 1])) {
+                i = after - 1; /* "Epoch [1/5], Step [100/600]" */
+                continue;
+            }
+            if (after >= 0) {
+                ts->r->has_batch = 1;
+                ts->r->batch = ba;
+                ts->r->batch_total = bb;
+                ts->marker = 1;
+                i = after - 1;
+            }
+            continue;
+        }
+        if (!value && !(i >= 1 && (tok_sep(&t[i - 1], '=') || tok_sep(&t[i - 1], ':')) &&
+                        word_is_nonfinite(&t[i], &v)))
             continue;
         if (t[i].kind == TK_NUM)
             v = t[i].num;
@@ -1165,41 +1256,140 @@ static int parse_progbar(const char *s, size_t n, parse_result *r, int *rc)
 
 /* ---- the line -------------------------------------------------------------- */
 
-/* Does the line hold an ESC, '\b' or '\r'?  All three are below 0x20, so
- * eight bytes at a time are first tested for any such byte: x - 0x20 in
- * each byte borrows into its top bit exactly when the byte is below 0x20
- * (~x keeps bytes >= 0x80 out).  Most lines have none, and a tab sends
- * the word to the exact test. */
-static int needs_cleaning(const char *s, size_t n)
+/* The first look, in one pass of eight bytes a word: does the line hold
+ * a control byte (an ESC, '\b' or '\r' to clean; a tab sends the word to
+ * the exact test), and could it hold a value at all?  Every value, step,
+ * epoch and batch a grammar reads is a number (so a digit) or a
+ * non-finite word (nan, inf, infinity): a line with neither ("Loading
+ * checkpoint shards...", most of a log) gives nothing, and no grammar
+ * runs on it.
+ *
+ * The tests per byte, on y = x without its top bits (so no sum carries
+ * into the next byte; bytes >= 0x80 are kept out by ~x): y + 0x50 sets
+ * the top bit when y >= 0x30, y + 0x46 when y >= 0x3a, y + 0x60 when
+ * y >= 0x20.  A word with a digit has a byte in the first set and not the
+ * second; one with a control byte, a byte in neither of the last. */
+/* Eight bytes as a little-endian word: byte k of s is bits 8k..8k+7, so
+ * shifts and bit positions name bytes the same way on every machine. */
+static uint64_t load_le64(const char *s)
 {
-    const uint64_t ones = 0x0101010101010101u, tops = 0x8080808080808080u;
+    uint64_t x;
+    memcpy(&x, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+#define LOOK_ONES 0x0101010101010101u
+#define LOOK_TOPS 0x8080808080808080u
+enum { LOOK_CLEAN = 1, LOOK_DIGIT = 2 };
+
+static unsigned first_look(const char *s, size_t n)
+{
+    unsigned got = 0;
+    size_t i = 0;
+    for (; i + 8 <= n && got != (LOOK_CLEAN | LOOK_DIGIT); i += 8) {
+        uint64_t x, y;
+        memcpy(&x, s + i, 8);
+        y = x & ~LOOK_TOPS;
+        if ((y + LOOK_ONES * 0x50) & ~(y + LOOK_ONES * 0x46) & ~x & LOOK_TOPS)
+            got |= LOOK_DIGIT;
+        if (~(y + LOOK_ONES * 0x60) & ~x & LOOK_TOPS)
+            for (size_t k = i; k < i + 8; k++)
+                if (s[k] == 0x1b || s[k] == '\b' || s[k] == '\r')
+                    got |= LOOK_CLEAN;
+    }
+    for (; i < n; i++) {
+        if (is_digit(s[i]))
+            got |= LOOK_DIGIT;
+        else if (s[i] == 0x1b || s[i] == '\b' || s[i] == '\r')
+            got |= LOOK_CLEAN;
+    }
+    return got;
+}
+
+/* Could a number token start at the digit s[i]?  Not right after a
+ * letter, a digit or '_': tokenize() takes such a digit into the word or
+ * number it follows.  Nor inside a run of word characters that begins with
+ * a letter, '_', '/' or '@' ("gpt2", "checkpoint-500", "/data/run1",
+ * "user@host1"): that run is one word, or junk up to the next blank. */
+static int number_may_start(const char *s, size_t i)
+{
+    if (i == 0)
+        return 1;
+    char p = s[i - 1];
+    if (is_alnum(p) || p == '_')
+        return 0;
+    if (!is_word_char(p))
+        return 1;
+    size_t k = i - 1;
+    while (k > 0 && is_word_char(s[k - 1]))
+        k--;
+    return !(is_alpha(s[k]) || s[k] == '_' || s[k] == '/' || s[k] == '@');
+}
+
+/* Does s[0..n) hold a digit where a number may start?  A line without
+ * one gives the text grammars no value ("You are using gpt2", "saved to
+ * out/checkpoint-500"), however many digits it holds.  Words of eight
+ * bytes without a digit are passed over (the digit test of first_look,
+ * exact per byte). */
+static int has_number_start(const char *s, size_t n)
+{
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        if ((x - ones * 0x20) & ~x & tops)
-            break;
+        uint64_t x = load_le64(s + i), y, d;
+        y = x & ~LOOK_TOPS;
+        d = (y + LOOK_ONES * 0x50) & ~(y + LOOK_ONES * 0x46) & ~x & LOOK_TOPS;
+        for (; d; d &= d - 1)
+            if (number_may_start(s, i + (size_t)(__builtin_ctzll(d) >> 3)))
+                return 1;
     }
     for (; i < n; i++)
-        if (s[i] == 0x1b || s[i] == '\b' || s[i] == '\r')
+        if (is_digit(s[i]) && number_may_start(s, i))
             return 1;
     return 0;
 }
 
-/* The cheap first look: every value, step, epoch and batch any grammar
- * reads is a number (so a digit) or a non-finite word (nan, inf,
- * infinity).  A line with neither ("Loading checkpoint shards...", a
- * traceback) gives nothing, so the grammars need not run on it. */
-static int may_hold_value(const char *s, size_t n)
+/* A "nan" or "inf" ending at s[i] (i >= 2), in any case? */
+static int nonfinite_at(const char *s, size_t i)
 {
-    for (size_t i = 0; i < n; i++)
-        if (is_digit(s[i]))
-            return 1;
-    for (size_t i = 0; i + 3 <= n; i++) {
-        char a = (char)lower(s[i]), b = (char)lower(s[i + 1]), c = (char)lower(s[i + 2]);
-        if ((a == 'n' && b == 'a' && c == 'n') || (a == 'i' && b == 'n' && c == 'f'))
+    char c = (char)lower(s[i]);
+    if (c != 'n' && c != 'f')
+        return 0;
+    char a = (char)lower(s[i - 2]), b = (char)lower(s[i - 1]);
+    return (a == 'n' && b == 'a' && c == 'n') || (a == 'i' && b == 'n' && c == 'f');
+}
+
+/* The top bit of each byte of x that equals c: ~(low7 + 0x7f | x | 0x7f)
+ * is exact per byte (no borrow from one byte into the next). */
+static uint64_t bytes_equal(uint64_t x, char c)
+{
+    const uint64_t lows = 0x7f7f7f7f7f7f7f7fu;
+    uint64_t v = x ^ (LOOK_ONES * (unsigned char)c);
+    return ~(((v & lows) + lows) | v | lows);
+}
+
+/* Is there a "nan" or "inf" in any case?  Eight bytes at a time: with the
+ * case folded (x | 0x20 maps only 'N' to 'n', 'A' to 'a', ...), a word
+ * holds "nan" ending at byte k when bytes k-2, k-1, k are n, a, n: the
+ * masks of those letters, shifted by one and two bytes, meet there.
+ * Words overlap by two bytes so no match falls between them. */
+static int has_nonfinite_word(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 6) {
+        uint64_t x = load_le64(s + i) | LOOK_ONES * 0x20;
+        uint64_t nn = bytes_equal(x, 'n');
+        if (!nn)
+            continue;
+        if ((nn & (bytes_equal(x, 'a') << 8) & (nn << 16)) ||
+            (bytes_equal(x, 'f') & (nn << 8) & (bytes_equal(x, 'i') << 16)))
             return 1;
     }
+    for (i = i < 2 ? 2 : i; i < n; i++)
+        if (nonfinite_at(s, i))
+            return 1;
     return 0;
 }
 
@@ -1218,19 +1408,21 @@ int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
     /* most lines have nothing to clean: read them where they are */
     size_t n = len;
     const char *s = line;
-    if (needs_cleaning(line, len)) {
+    unsigned look = first_look(line, len);
+    if (look & LOOK_CLEAN) {
         n = parse_clean(line, len, out->text);
         out->text[n] = '\0';
         s = out->text;
+        look = first_look(s, n); /* what is left on the screen */
     }
+    if (!(look & LOOK_DIGIT) && !has_nonfinite_word(s, n))
+        return 0;
     while (n > 0 && (*s == ' ' || *s == '\t')) {
         s++;
         n--;
     }
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
-    if (!may_hold_value(s, n))
-        return 0;
     int rc = 0;
     int dict = n >= 2 && s[0] == '{' && s[n - 1] == '}';
     if (dict) {
@@ -1240,6 +1432,8 @@ int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
                 parse_result_reset(out); /* not one whole dict: nothing */
         }
     } else if (mode == PARSE_AUTO || mode == PARSE_KV) {
+        if (!has_number_start(s, n) && !has_nonfinite_word(s, n))
+            return 0; /* digits only inside words: no grammar reads a value */
         if (!parse_tqdm(s, n, out, &rc) && !parse_progbar(s, n, out, &rc))
             rc = parse_text(s, n, out);
     }

@@ -16,6 +16,9 @@
  *     step is logged once.
  *   - "Epoch 3/10" alone on a line is remembered: the next line with
  *     metrics logs `epoch` with them, and its batch counts in that epoch.
+ *   - Once the open step is closed (stored), a line that would have joined
+ *     it, or that names it, goes to the next step instead; the offset does
+ *     not change, so later lines keep the steps they name.
  */
 #include "capture/stepper.h"
 
@@ -23,6 +26,12 @@
 #include <string.h>
 
 #define STEPPER_MAX_FACTOR 2147483647LL /* epoch_index and total above this: use the batch */
+
+void stepper_close(stepper *s)
+{
+    if (s->started)
+        s->closed = 1;
+}
 
 void stepper_free(stepper *s)
 {
@@ -116,17 +125,19 @@ int stepper_place(stepper *s, parse_result *r, int64_t *step)
             }
             if (r->n == 0)
                 return 0;
-            if (clash)
+            if (clash || s->closed)
                 cand = s->last + 1;
         }
     } else {
-        cand = s->started ? s->last : 0;
+        cand = !s->started ? 0 : s->closed ? s->last + 1 : s->last;
         for (size_t i = 0; s->started && i < r->n && cand == s->last; i++)
             if (find_open(s, r->v[i].key) >= 0)
                 cand = s->last + 1;
     }
-    if (!s->started || cand != s->last)
+    if (!s->started || cand != s->last) {
         s->nopen = 0;
+        s->closed = 0;
+    }
     for (size_t i = 0; i < r->n; i++) {
         int rc = remember(s, &r->v[i]);
         if (rc)

@@ -13,6 +13,7 @@
 
 typedef struct stepper {
     int started;
+    int closed;     /* step `last` is stored: no line joins it any more */
     int64_t last;   /* the step the last metrics went to */
     int64_t offset; /* added to the line's own step (see stepper.c) */
     int has_epoch, has_epoch_index, epoch_unlogged;
@@ -27,6 +28,10 @@ typedef struct stepper {
  * Returns how many metrics r holds now (0: log nothing), or TALLY_ENOMEM.
  * A zeroed stepper is ready; the first step is 0. */
 int stepper_place(stepper *s, parse_result *r, int64_t *step);
+/* Step `last` has been stored (cmd_run.c commits it once the output has
+ * been quiet a while, so a live chart is not a line behind): the next
+ * line's metrics go to a later step, even when it names this one. */
+void stepper_close(stepper *s);
 void stepper_free(stepper *s);
 
 #endif

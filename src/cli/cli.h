@@ -51,7 +51,7 @@ typedef struct cli_parser {
 void cli_parser_init(cli_parser *p, const cli_command *cmd);
 int cli_getopt(cli_parser *p, int argc, char **argv);
 
-extern const cli_command cmd_demo, cmd_export, cmd_ls, cmd_show;
+extern const cli_command cmd_demo, cmd_export, cmd_ls, cmd_media, cmd_show;
 extern const cli_command cmd_browse, cmd_open;
 
 /* The dashboard (cmd_open.c): the runs browser of root, or run_path open
@@ -96,6 +96,11 @@ void cli_put_json(const cJSON *v, unsigned json_flags);
 /* Resolves RUN (path, id or id prefix) under root and opens it, printing
  * one clear line on failure.  Returns 0 or CLI_FAIL. */
 int cli_open_run(const char *root, const char *run, tally_store **out);
+
+/* Names each damaged chunk, batch, object or file the reads on st had to
+ * leave out (its metric and the steps it covers) on stderr; CLI_FAIL when
+ * there was one, so that a script notices the output is not the whole run. */
+int cli_report_damage(tally_store *st);
 
 /* Writes untrusted text with control and escape sequences neutralised
  * (TEXT_ASCII when stdout's locale is not UTF-8). */

@@ -223,25 +223,6 @@ static const cli_option export_option_table[] = {
     {NULL, 0, NULL, NULL}};
 
 
-/* Names each damaged chunk or batch the export had to leave out (its
- * metric and the steps it covers) on stderr; CLI_FAIL when there was one,
- * so that a script notices the export is not the whole run. */
-static int report_damage(tally_store *st)
-{
-    size_t n = tally_store_damage_count(st);
-    for (size_t i = 0; i < n; i++) {
-        const tally_damage *d = tally_store_damage(st, i);
-        buf name = BUF_INIT;
-        text_sanitize(&name, d->metric, strlen(d->metric), 0);
-        cli_error("damaged data left out: %s%s%s, steps %lld..%lld (%lld values)",
-                  d->metric_id >= 0 ? "metric \"" : "", buf_cstr(&name),
-                  d->metric_id >= 0 ? "\"" : "", (long long)d->first_x, (long long)d->last_x,
-                  (long long)d->n);
-        buf_free(&name);
-    }
-    return n ? CLI_FAIL : CLI_OK;
-}
-
 static int run_export(int argc, char **argv)
 {
     const char *root = tally_store_default_root(), *format = "jsonl", *glob = NULL;
@@ -295,7 +276,7 @@ static int run_export(int argc, char **argv)
         rc = export_rows(&e);
     tally_history_close(e.history);
     buf_free(&e.line);
-    int damaged = report_damage(st);
+    int damaged = cli_report_damage(st);
     tally_store_close(st);
     if (fflush(stdout) != 0)
         return cli_error("cannot write the export");

@@ -1,6 +1,6 @@
 /*
  * cmd_open.c — `tally open RUN [--view TAB]`: the dashboard on one run
- * (charts, summary, system or logs tab first).  Esc goes back to the runs
+ * (charts, summary, system, logs or media tab first).  Esc goes back to the runs
  * browser of the store root.
  */
 #include <getopt.h>
@@ -14,7 +14,7 @@
 
 int cli_tab_of(const char *name, int *tab)
 {
-    static const char *const names[TAB_COUNT] = {"charts", "summary", "system", "logs"};
+    static const char *const names[TAB_COUNT] = {"charts", "summary", "system", "logs", "media"};
     for (int i = 0; i < TAB_COUNT; i++)
         if (strcmp(name, names[i]) == 0) {
             *tab = i;
@@ -44,7 +44,7 @@ int cli_dashboard(const char *root, const char *run_path, int tab)
 
 static const cli_option open_option_table[] = {
     CLI_OPTION_DIR,
-    {"view", 'v', "TAB", "the tab to open on: charts (default), summary, system or logs"},
+    {"view", 'v', "TAB", "the tab to open on: charts (default), summary, system, logs or media"},
     CLI_OPTION_HELP,
     {NULL, 0, NULL, NULL}};
 

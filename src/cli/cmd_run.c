@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -39,6 +40,7 @@
 #include "tally.h"
 
 #define RUN_DRAIN_QUIET_MS 200 /* after the child ends: silent this long means done */
+#define RUN_STEP_QUIET_MS 1000  /* the open step is stored after this long without metrics */
 #define RUN_PTY_COLS 80          /* the child's terminal size when ours is unknown */
 #define RUN_PTY_ROWS 24
 
@@ -77,7 +79,16 @@ typedef struct runner {
     size_t clean_cap;
     int out_ok, err_ok; /* our stdout / stderr still take output */
     linebuf lines[2];
+    int step_open;        /* values were logged into a step not yet stored */
+    int64_t step_open_ms; /* when the last of them came */
 } runner;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int key_list_add(key_list *l, const char *csv)
 {
@@ -148,6 +159,28 @@ static void log_parsed(runner *r, parse_result *p)
     route_keys(r, p); /* the "epoch" the stepper may have added */
     for (size_t i = 0; i < p->n; i++)
         tally_log_at(r->run, step, p->v[i].key, p->v[i].value);
+    r->step_open = 1;
+    r->step_open_ms = now_ms();
+}
+
+/* How long until the open step is to be stored (-1: none is open).  A
+ * step's values reach the run file when the step is committed, which a
+ * later step does; without this a live chart would show every step only
+ * once the next one is printed.  The wait lets lines printed together
+ * (an eval line after a train line) still join one step. */
+static int step_wait_ms(const runner *r)
+{
+    if (!r->step_open)
+        return -1;
+    int64_t left = r->step_open_ms + RUN_STEP_QUIET_MS - now_ms();
+    return left > 0 ? (int)left : 0;
+}
+
+static void store_open_step(runner *r)
+{
+    tally_commit(r->run);
+    stepper_close(&r->steps);
+    r->step_open = 0;
 }
 
 /* One output line: the user's patterns, else the built-in grammars. */
@@ -398,9 +431,17 @@ static int pump(runner *r, pid_t pid, int out_fd, int err_fd)
             }
         pfd[np] = (struct pollfd){sig_pipe[0], POLLIN, 0};
         idx[np++] = -1;
-        int pr = poll(pfd, (nfds_t)np, exited ? RUN_DRAIN_QUIET_MS : -1);
+        int wait = exited ? RUN_DRAIN_QUIET_MS : -1, step_wait = step_wait_ms(r);
+        if (step_wait == 0) {
+            store_open_step(r);
+            step_wait = -1;
+        }
+        int by_step = step_wait > 0 && (wait < 0 || step_wait < wait);
+        int pr = poll(pfd, (nfds_t)np, by_step ? step_wait : wait);
         if (pr < 0 && errno == EINTR)
             continue;
+        if (pr == 0 && by_step)
+            continue; /* the open step is stored at the top */
         if (pr == 0)
             break; /* the child is gone and whoever holds its pipes is silent */
         for (int k = 0; k < np; k++) {
@@ -619,7 +660,9 @@ const cli_command cmd_run = {
                "stderr a pipe; both are passed on unchanged and recorded, and metrics are read\n"
                "from the lines of both: dict lines (JSON, Python repr), tqdm and Keras bars,\n"
                "\"key: value\", \"key=value\", \"step 100: train loss 2.3\" and more (see\n"
-               "docs/capture.md).  COMMAND's own --flag value and key=value arguments are\n"
+               "docs/capture.md); ranks, world sizes, worker counts and seeds are not metrics.\n"
+               "A step is stored once the output has carried no metric for a second.\n"
+               "COMMAND's own --flag value and key=value arguments are\n"
                "recorded as config.  The exit status is COMMAND's (128 + N when killed by\n"
                "signal N, 127 when not found, 126 when it cannot be run).  tally's options end\n"
                "at the first operand, so COMMAND's own options stay COMMAND's.\n",

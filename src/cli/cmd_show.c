@@ -1,5 +1,6 @@
 /*
- * cmd_show.c — `tally show RUN`: everything about one run.
+ * cmd_show.c — `tally show RUN`: everything about one run, its metrics
+ * and the keys holding media objects (type, count, step range).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -84,8 +85,24 @@ static cJSON *run_json(tally_store *st)
     cJSON *metrics = cJSON_AddArrayToObject(o, "metrics");
     for (size_t i = 0; i < tally_store_metric_count(st); i++) {
         const tally_metric_info *m = tally_store_metric(st, i);
-        if (!m->hidden)
+        if (!m->hidden && !m->media)
             cJSON_AddItemToArray(metrics, cJSON_CreateString(m->name));
+    }
+    cJSON *media = cJSON_AddArrayToObject(o, "media");
+    for (size_t i = 0; i < tally_store_media_key_count(st); i++) {
+        const tally_media_key *k = tally_store_media_key(st, i);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", k->name);
+        cJSON_AddStringToObject(e, "type", tally_media_type_name(k->type));
+        cJSON_AddNumberToObject(e, "count", (double)k->count);
+        if (k->count > 0) {
+            cJSON_AddNumberToObject(e, "first_step", (double)k->first_step);
+            cJSON_AddNumberToObject(e, "last_step", (double)k->last_step);
+        } else {
+            cJSON_AddNullToObject(e, "first_step");
+            cJSON_AddNullToObject(e, "last_step");
+        }
+        cJSON_AddItemToArray(media, e);
     }
     tally_store_files(st, add_file, cJSON_AddArrayToObject(o, "files"));
     return o;
@@ -183,8 +200,8 @@ static void print_text(tally_store *st, const cJSON *o)
     size_t shown = 0;
     for (size_t i = 0; i < tally_store_metric_count(st); i++) {
         const tally_metric_info *m = tally_store_metric(st, i);
-        if (m->hidden)
-            continue;
+        if (m->hidden || m->media)
+            continue; /* media keys are listed below, with their type */
         if (shown++ == 0)
             printf("  %-28s %10s  %12s %12s %12s\n", "NAME", "POINTS", "LAST", "MIN", "MAX");
         char last[NUMFMT_MAX], lo[NUMFMT_MAX], hi[NUMFMT_MAX];
@@ -202,6 +219,21 @@ static void print_text(tally_store *st, const cJSON *o)
     }
     if (shown == 0)
         printf("  (none)\n");
+
+    /* Keys holding objects: images, tables, ... (`tally media` writes them). */
+    if (tally_store_media_key_count(st) > 0) {
+        printf("\nmedia\n  %-28s %-10s %10s  %s\n", "NAME", "TYPE", "OBJECTS", "STEPS");
+        for (size_t i = 0; i < tally_store_media_key_count(st); i++) {
+            const tally_media_key *k = tally_store_media_key(st, i);
+            fputs("  ", stdout);
+            cli_put_cell(stdout, k->name, 28);
+            printf(" %-10s %10lld  ", tally_media_type_name(k->type), (long long)k->count);
+            if (k->count > 0)
+                printf("%lld..%lld\n", (long long)k->first_step, (long long)k->last_step);
+            else
+                printf("-\n");
+        }
+    }
 
     const cJSON *files = cJSON_GetObjectItemCaseSensitive(o, "files");
     printf("\nfiles\n");

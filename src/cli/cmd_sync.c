@@ -100,6 +100,9 @@ static void print_result(const sync_result *r, int dry_run)
            dry_run ? "would send " : "", (long long)r->history, (long long)r->events,
            (long long)r->output, (long long)r->files, r->summary ? ", summary" : "",
            r->complete ? ", marked complete" : "");
+    if (r->media_damaged)
+        printf(", %lld media objects left out (damaged in the run file)",
+               (long long)r->media_damaged);
     printf(" (%s, %.1f s%s)\n", bytes, r->seconds, r->running ? ", still running" : "");
 }
 
@@ -118,6 +121,7 @@ static void json_result(buf *out, const sync_result *r, const char *path, int rc
     buf_printf(out, ",\"history\":%lld,\"events\":%lld,\"output\":%lld,\"files\":%lld",
                (long long)r->history, (long long)r->events, (long long)r->output,
                (long long)r->files);
+    buf_printf(out, ",\"media_damaged\":%lld", (long long)r->media_damaged);
     buf_printf(out, ",\"summary\":%s,\"complete\":%s,\"rows\":%lld,\"rows_synced\":%lld",
                r->summary ? "true" : "false", r->complete ? "true" : "false",
                (long long)r->rows_total, (long long)r->rows_done);

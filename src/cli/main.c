@@ -10,8 +10,8 @@
 #include "tally.h"
 
 static const cli_command *const commands[] = {&cmd_browse, &cmd_demo, &cmd_export, &cmd_login,
-                                              &cmd_logs,   &cmd_ls,   &cmd_open,   &cmd_run,
-                                              &cmd_show,   &cmd_sync};
+                                              &cmd_logs,   &cmd_ls,   &cmd_media,  &cmd_open,
+                                              &cmd_run,    &cmd_show, &cmd_sync};
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
 static const cli_command *find_command(const char *name)

@@ -308,3 +308,19 @@ int cli_open_run(const char *root, const char *run, tally_store **out)
     free(path);
     return CLI_OK;
 }
+
+int cli_report_damage(tally_store *st)
+{
+    size_t n = tally_store_damage_count(st);
+    for (size_t i = 0; i < n; i++) {
+        const tally_damage *d = tally_store_damage(st, i);
+        buf name = BUF_INIT;
+        text_sanitize(&name, d->metric, strlen(d->metric), 0);
+        cli_error("damaged data left out: %s%s%s, steps %lld..%lld (%lld value%s)",
+                  d->metric_id >= 0 ? "metric \"" : "", buf_cstr(&name),
+                  d->metric_id >= 0 ? "\"" : "", (long long)d->first_x, (long long)d->last_x,
+                  (long long)d->n, d->n == 1 ? "" : "s");
+        buf_free(&name);
+    }
+    return n ? CLI_FAIL : CLI_OK;
+}

@@ -30,7 +30,7 @@ typedef struct summary_item {
 
 typedef struct meta_item {
     int64_t id;
-    int is_int;
+    int is_int, hidden;
     const metric_rule *rule;
 } meta_item;
 
@@ -60,15 +60,17 @@ typedef struct batch {
 /* Moves a metric's committed points to its flusher-owned buffer. */
 static int take_points(metric *m)
 {
-    if (m->writing.n == 0) {
-        point_buf t = m->writing;
-        m->writing = m->pending;
+    if (!m->writing && !(m->writing = calloc(1, sizeof *m->writing)))
+        return -1;
+    if (m->writing->n == 0) {
+        point_buf t = *m->writing;
+        *m->writing = m->pending;
         m->pending = t;
         return 0;
     }
     /* A failed flush left points behind: append after them. */
     for (size_t i = 0; i < m->pending.n; i++)
-        if (point_buf_push(&m->writing, m->pending.x[i], m->pending.y[i]) < 0)
+        if (point_buf_push(m->writing, m->pending.x[i], point_buf_y(&m->pending)[i]) < 0)
             return -1;
     m->pending.n = 0;
     return 0;
@@ -105,12 +107,12 @@ static void take(tally_run *run, batch *b)
     buf json = BUF_INIT;
     for (size_t i = 0; i < run->metrics.n; i++) {
         metric *m = run->metrics.v[i];
-        if (m->pending.n > 0 || m->writing.n > 0) {
+        if (m->pending.n > 0 || (m->writing && m->writing->n > 0)) {
             if (take_points(m) == 0 && VEC_PUSH(b->points, m) == 0)
-                b->npoints += m->writing.n;
+                b->npoints += m->writing->n;
         }
         if (m->meta_dirty) {
-            meta_item it = {m->id, m->is_int, m->rule};
+            meta_item it = {m->id, m->is_int, m->hidden, m->rule};
             if (VEC_PUSH(b->meta, it) == 0)
                 m->meta_dirty = 0;
         }
@@ -128,6 +130,7 @@ static void take(tally_run *run, batch *b)
     }
     buf_free(&json);
     STEAL(b->objects, run->objects);
+    STEAL(run->objects, run->objects_spare); /* grown once, not at every flush */
     b->object_bytes = run->pending_object_bytes;
     STEAL(b->config, run->config);
     STEAL(b->summary_sets, run->summary_sets);
@@ -222,11 +225,12 @@ static int write_batch(tally_run *run, batch *b, int final, const char *state, i
     for (size_t i = 0; i < b->meta.n && !rc; i++) {
         const meta_item *it = &b->meta.v[i];
         rc = writer_metric_meta(w, it->id, it->is_int, it->rule ? it->rule->step_metric : NULL,
-                                it->rule ? it->rule->summary : 0, it->rule ? it->rule->goal : 0);
+                                it->rule ? it->rule->summary & ~TALLY_METRIC_HIDDEN : 0,
+                                it->rule ? it->rule->goal : 0, it->hidden);
     }
     for (size_t i = 0; i < b->points.n && !rc; i++) {
         const metric *m = b->points.v[i];
-        rc = writer_points(w, m->id, m->writing.x, m->writing.y, m->writing.n);
+        rc = writer_points(w, m->id, m->writing->x, point_buf_y(m->writing), m->writing->n);
     }
     for (size_t i = 0; i < b->objects.n && !rc; i++) {
         const pending_object *o = &b->objects.v[i];
@@ -318,19 +322,26 @@ static void settle(tally_run *run, batch *b, int rc)
         run->rules_written = b->rules_to;
         for (size_t i = 0; i < b->points.n; i++) {
             metric *m = b->points.v[i];
-            m->writing.n = 0;
+            m->writing->n = 0;
             /* Nothing came since the take: the key may be done (a key
              * with the step in it is logged once).  Its buffers go; the
              * next point allocates again. */
             if (m->pending.n == 0) {
                 point_buf_release(&m->pending);
-                point_buf_release(&m->writing);
+                point_buf_release(m->writing);
+                free(m->writing);
+                m->writing = NULL;
             }
         }
         run->pending_points -= b->npoints;
         run->pending_line_bytes -= b->line_bytes;
         run->pending_object_bytes -= b->object_bytes;
         run->media_bytes -= b->media_bytes;
+        for (size_t i = 0; i < b->objects.n; i++)
+            free(b->objects.v[i].json);
+        b->objects.n = 0;
+        if (!run->objects_spare.v)
+            STEAL(run->objects_spare, b->objects);
         batch_free(b);
         return;
     }

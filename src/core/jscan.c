@@ -9,6 +9,7 @@
  */
 #include "core/jscan.h"
 
+#include <float.h>
 #include <locale.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -60,6 +61,49 @@ static int plain_string(scanner *s, const char **start, size_t *len)
 static const double exact_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/*
+ * 16 to 19 significant digits (what "%.17g" prints) through x87 extended
+ * precision: the digits (< 2^64) and 10^k for k <= 27 are exact there, so
+ * q = digits * or / 10^k is the exact value rounded once, within half of
+ * its last place (ulp).  Rounding q to a double then rounds the exact value
+ * correctly unless q sits exactly on a midpoint between two doubles (its 11
+ * bits below a double's precision 10000000000): only then could the exact
+ * value lie on the other side.  Those, and near a change of exponent where
+ * the spacing differs, are declined (0) to strtod.
+ */
+#if defined(__x86_64__) && LDBL_MANT_DIG == 64
+static const long double exact_pow10_ld[] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+static int long_double_value(uint64_t digits, int exp10, double *out)
+{
+    if (exp10 < -27 || exp10 > 27 || digits == 0)
+        return 0;
+    long double q = exp10 < 0 ? (long double)digits / exact_pow10_ld[-exp10]
+                              : (long double)digits * exact_pow10_ld[exp10];
+    uint64_t bits;
+    memcpy(&bits, &q, sizeof bits); /* the explicit 64-bit significand */
+    unsigned low = (unsigned)(bits & 0x7ff);
+    if (low >= 0x3ff && low <= 0x401)
+        return 0; /* on (or next to) a midpoint: strtod decides */
+    if ((bits >> 53) == 0x7ff || (bits >> 53) == 0x400)
+        return 0; /* at the top or bottom of a binade */
+    double d = (double)q;
+    if (!(d > 2.2250738585072014e-308 && d < 1.7976931348623157e308))
+        return 0; /* subnormal, zero or overflow: strtod */
+    *out = d;
+    return 1;
+}
+#else
+static int long_double_value(uint64_t digits, int exp10, double *out)
+{
+    (void)digits, (void)exp10, (void)out;
+    return 0;
+}
+#endif
 
 /* JSON's number grammar, exactly: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
  *
@@ -130,6 +174,12 @@ static int number(scanner *s, double *out)
         double v = (double)mantissa;
         v = exp10 < 0 ? v / exact_pow10[-exp10] : v * exact_pow10[exp10];
         *out = negative ? -v : v;
+        s->p = p;
+        return OK;
+    }
+    if (significant <= 19 && long_double_value(mantissa, exp10, out)) {
+        if (negative)
+            *out = -*out;
         s->p = p;
         return OK;
     }

@@ -96,15 +96,14 @@ static int stage(tally_run *run, metric *m, staged_value *v)
         m->is_int = 0;
         m->meta_dirty = 1;
     }
-    if (m->staged_gen == run->row_gen + 1) {
-        row_entry *old = &run->row.v[m->staged_slot];
+    if (m->staged_slot < run->row.n && run->row.v[m->staged_slot].m == m) {
+        row_entry *old = &run->row.v[m->staged_slot]; /* a key appears once in a row */
         entry_clear(run, old);
         *old = e;
     } else {
         if (VEC_PUSH(run->row, e) < 0)
             return TALLY_ENOMEM;
-        m->staged_gen = run->row_gen + 1;
-        m->staged_slot = run->row.n - 1;
+        m->staged_slot = run->row.n - 1 < UINT32_MAX ? (uint32_t)(run->row.n - 1) : UINT32_MAX;
         /* Remember the order for the next row's prediction. */
         if (run->last_staged)
             run->last_staged->next = m;
@@ -153,12 +152,14 @@ static inline int append_point(tally_run *run, metric *m, int64_t x, double y)
     return TALLY_OK;
 }
 
-/* Holds a caller that outruns a working disk at the soft bound until the
- * flusher has written what it holds (see run_internal.h).  Called with the
- * lock held; the wait releases it. */
+/* Holds a caller that outruns a working disk at the soft bounds (points,
+ * queued strings and JSON values, media) until the flusher has written what
+ * it holds (see run_internal.h).  Called with the lock held; the wait
+ * releases it. */
 static inline int over_bounds(const tally_run *run)
 {
     return run->pending_points + run->row.n >= RUN_SOFT_PENDING_POINTS ||
+           run->pending_object_bytes >= RUN_SOFT_OBJECT_BYTES ||
            run->media_bytes + run->row_media_bytes > TALLY_MEDIA_QUEUE_BYTES;
 }
 
@@ -182,10 +183,16 @@ int run_commit_locked(tally_run *run)
     throttle(run);
     /* One clock read, not two (they were a fifth of a one-metric step's
      * cost): _timestamp is monotonic time plus the wall offset the flusher
-     * refreshes every flush. */
+     * refreshes every flush.  Not the coarse clock: steps a millisecond
+     * apart would share a stamp, and a chart against time (the dashboard's
+     * relative and wall-time axes) would fold them onto one x. */
     int64_t mono = clock_mono_ns();
-    double wall = (double)mono * 1e-9 + run->wall_offset;
-    double runtime = (double)(mono - run->start_mono) / 1e9;
+    /* Rounded to binary fractions of a second (2^-20 s, about 1 us, for
+     * _runtime; 2^-16 s, 15 us, for _timestamp, whose seconds take 31 bits
+     * of the double): the low bits of the mantissa are then zero, and the
+     * chunk encoder stores a stamp in half the bytes. */
+    double wall = ldexp(nearbyint(ldexp((double)mono * 1e-9 + run->wall_offset, 16)), -16);
+    double runtime = ldexp(nearbyint(ldexp((double)(mono - run->start_mono) / 1e9, 20)), -20);
     int64_t step = run->step;
     int rc = TALLY_OK;
     if (step == INT64_MAX) {
@@ -699,7 +706,7 @@ int tally_define_metric(tally_run *run, const char *pattern, const char *step_me
     if (rc)
         return rc;
     if (goal < TALLY_GOAL_NONE || goal > TALLY_GOAL_MAXIMIZE ||
-        (summary & ~0x3fu) != 0)
+        (summary & ~0x7fu) != 0)
         return TALLY_EINVAL;
     metric_rule *r = metrics_rule_new(pattern, step_metric, summary, goal);
     if (!r)
@@ -717,6 +724,8 @@ int tally_define_metric(tally_run *run, const char *pattern, const char *step_me
             const metric_rule *rule = metrics_rule_for(run, m->name);
             if (rule != m->rule) {
                 m->rule = rule;
+                if (rule && (rule->summary & TALLY_METRIC_HIDDEN))
+                    m->hidden = 1;
                 m->meta_dirty = 1;
                 m->summary_dirty = 1;
             }

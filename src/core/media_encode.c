@@ -6,6 +6,7 @@
  * docs/format.md describes.  Called by flusher.c with no lock held.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,7 +138,9 @@ static int encode_video(media_part *p, const char **why)
 }
 
 /* Image cells {"_type":"image","index":k} become the image-file
- * reference of parts[1 + k] (encoded before). */
+ * reference of parts[1 + k] (encoded before), with the path wandb's run
+ * directory keeps it under (MEDIA.md), so the stored table is the very
+ * table file sync uploads: the sha256 the history row names. */
 static int table_cells(cJSON *table, const media_job *job)
 {
     cJSON *data = cJSON_GetObjectItemCaseSensitive(table, "data");
@@ -149,8 +152,11 @@ static int table_cells(cJSON *table, const media_job *job)
                 strcmp(t->valuestring, "image") != 0 || !cJSON_IsNumber(k))
                 continue;
             const media_part *img = &job->parts[1 + (size_t)k->valuedouble];
+            char path[64];
+            snprintf(path, sizeof path, "media/images/%.20s.png", img->sha256);
             cJSON *ref = cJSON_CreateObject();
             if (!ref || !cJSON_AddStringToObject(ref, "_type", "image-file") ||
+                !cJSON_AddStringToObject(ref, "path", path) ||
                 !cJSON_AddStringToObject(ref, "sha256", img->sha256) ||
                 !cJSON_AddNumberToObject(ref, "size", (double)img->out.len) ||
                 !cJSON_AddStringToObject(ref, "format", img->format) ||

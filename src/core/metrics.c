@@ -3,6 +3,7 @@
  * hash index over the id-ordered metric array, plus the define_metric rules
  * that a new key picks up.  Called with the run lock held.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,25 +23,22 @@ int vec_grow(void **v, size_t *cap, size_t elem)
 void point_buf_release(point_buf *pb)
 {
     free(pb->x);
-    free(pb->y);
     pb->x = NULL;
-    pb->y = NULL;
     pb->n = pb->cap = 0;
 }
 
 int point_buf_grow(point_buf *pb)
 {
-    size_t cap = pb->cap ? (size_t)pb->cap * 2 : 256;
+    size_t cap = pb->cap ? (size_t)pb->cap * 2 : 16; /* a key logged once costs little */
     if (cap > UINT32_MAX)
         return -1;
-    int64_t *nx = realloc(pb->x, cap * sizeof *nx);
+    static_assert(sizeof(int64_t) == sizeof(double), "x and y share one array");
+    int64_t *nx = realloc(pb->x, cap * 2 * sizeof *nx);
     if (!nx)
         return -1;
+    /* The y values move up to their new place, after cap x values. */
+    memmove(nx + cap, nx + pb->cap, (size_t)pb->n * sizeof *nx);
     pb->x = nx;
-    double *ny = realloc(pb->y, cap * sizeof *ny);
-    if (!ny)
-        return -1;
-    pb->y = ny;
     pb->cap = (uint32_t)cap;
     return 0;
 }
@@ -71,9 +69,10 @@ void metrics_free(tally_run *run)
     for (size_t i = 0; i < run->metrics.n; i++) {
         metric *m = run->metrics.v[i];
         free(m->pending.x);
-        free(m->pending.y);
-        free(m->writing.x);
-        free(m->writing.y);
+
+        if (m->writing)
+            point_buf_release(m->writing);
+        free(m->writing);
         summary_free(&m->summary);
         free(m);
     }
@@ -87,32 +86,33 @@ void metrics_free(tally_run *run)
 metric *metrics_find(tally_run *run, const char *key, size_t len, uint64_t hash)
 {
     for (size_t i = hash & run->index_mask;; i = (i + 1) & run->index_mask) {
-        metric *m = run->index[i];
-        if (!m)
+        uint32_t at = run->index[i];
+        if (!at)
             return NULL;
-        if (m->hash == hash && m->name_len == len && memcmp(m->name, key, len) == 0)
+        metric *m = run->metrics.v[at - 1];
+        if (m->hash == (uint32_t)hash && m->name_len == len && memcmp(m->name, key, len) == 0)
             return m;
     }
 }
 
-static int index_insert(metric **index, size_t mask, metric *m)
+/* Indexes the metric at position pos of run->metrics.v. */
+static void index_insert(uint32_t *index, size_t mask, const metric *m, size_t pos)
 {
     size_t i = m->hash & mask;
     while (index[i])
         i = (i + 1) & mask;
-    index[i] = m;
-    return 0;
+    index[i] = (uint32_t)(pos + 1);
 }
 
 /* Keeps the index at most half full. */
 static int index_grow(tally_run *run)
 {
     size_t mask = run->index_mask * 2 + 1;
-    metric **index = calloc(mask + 1, sizeof *index);
+    uint32_t *index = calloc(mask + 1, sizeof *index);
     if (!index)
         return -1;
     for (size_t i = 0; i < run->metrics.n; i++)
-        index_insert(index, mask, run->metrics.v[i]);
+        index_insert(index, mask, run->metrics.v[i], i);
     free(run->index);
     run->index = index;
     run->index_mask = mask;
@@ -179,7 +179,7 @@ metric *metrics_add(tally_run *run, const char *key, size_t len, uint64_t hash, 
 {
     if ((run->metrics.n + 1) * 2 > run->index_mask + 1 && index_grow(run) < 0)
         return NULL;
-    if (len > UINT32_MAX)
+    if (len > UINT32_MAX || run->next_metric_id > INT32_MAX || run->metrics.n >= UINT32_MAX - 1)
         return NULL;
     metric *m = calloc(1, sizeof *m + len + 1);
     if (!m)
@@ -190,13 +190,13 @@ metric *metrics_add(tally_run *run, const char *key, size_t len, uint64_t hash, 
     }
     memcpy(m->name, key, len + 1);
     m->name_len = (uint32_t)len;
-    m->hash = hash;
-    m->id = run->next_metric_id++;
+    m->hash = (uint32_t)hash;
+    m->id = (uint32_t)run->next_metric_id++;
     m->axis = axis;
-    m->hidden = hidden;
     m->is_int = 1;
     m->rule = metrics_rule_for(run, m->name);
+    m->hidden = hidden || (m->rule && (m->rule->summary & TALLY_METRIC_HIDDEN));
     m->meta_dirty = 1; /* the file's row says is_int = 0 until told */
-    index_insert(run->index, run->index_mask, m);
+    index_insert(run->index, run->index_mask, m, run->metrics.n - 1);
     return m;
 }

@@ -9,11 +9,16 @@
  * It also makes fork() safe: a child gets a copy of every run but none of
  * the threads, so a run lock held by another thread at the fork would stay
  * locked in the child forever.  The fork handlers take every live run's
- * lock before the fork and release them on both sides after it.
+ * lock before the fork and release them on both sides after it.  The
+ * child also gets fresh condition variables: the parent's flusher may have
+ * been waiting on one at the fork, and a waiter that does not exist in the
+ * child can make pthread_cond_signal() there wait for it forever (glibc's
+ * condvar groups), so a logging call in the child would hang.
  */
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "common/clock.h"
 #include "core/run_internal.h"
 
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -37,9 +42,19 @@ static void fork_release(void)
     pthread_mutex_unlock(&registry_mu);
 }
 
+static void fork_child(void)
+{
+    for (size_t i = 0; i < registry_n; i++) {
+        tally_run *run = (tally_run *)registry[i];
+        clock_cond_init(&run->wake); /* monotonic, as run_alloc made them */
+        clock_cond_init(&run->done);
+    }
+    fork_release();
+}
+
 static void install_fork_handlers(void)
 {
-    pthread_atfork(fork_prepare, fork_release, fork_release);
+    pthread_atfork(fork_prepare, fork_release, fork_child);
 }
 
 int registry_add(const tally_run *run)

@@ -162,6 +162,7 @@ static void run_free(tally_run *run)
     for (size_t i = 0; i < run->objects.n; i++)
         free(run->objects.v[i].json);
     free(run->objects.v);
+    free(run->objects_spare.v);
     for (size_t i = 0; i < run->config.n; i++) {
         free(run->config.v[i].key);
         free(run->config.v[i].json);

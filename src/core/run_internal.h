@@ -23,10 +23,14 @@
 
 /* Points waiting for the flusher, for one metric. */
 typedef struct point_buf {
-    int64_t *x;
-    double *y;
+    int64_t *x;      /* one allocation: cap x values, then cap y values (point_buf_y) */
     uint32_t n, cap; /* RUN_MAX_PENDING_POINTS bounds them */
 } point_buf;
+
+static inline double *point_buf_y(const point_buf *pb)
+{
+    return (double *)(pb->x + pb->cap);
+}
 
 typedef struct metric_rule {
     char *pattern; /* exact key, or prefix followed by '*' */
@@ -36,23 +40,23 @@ typedef struct metric_rule {
 } metric_rule;
 
 /* One key.  The fields a logging call touches come first, and the name
- * lives inside the struct: a call reads one allocation, not two. */
+ * lives inside the struct: a call reads one allocation, not two.  Kept
+ * small (a run may hold a million keys): 32-bit id, hash and row slot. */
 typedef struct metric {
     struct metric *next; /* the key staged after this one in its last row (prediction) */
-    uint64_t staged_gen; /* the row it holds a slot in (row_gen + 1), if any */
-    size_t staged_slot;
     point_buf pending; /* committed, not yet taken by the flusher */
     summary_state summary;
+    uint32_t staged_slot; /* its entry in the open row, if row.v[staged_slot].m is it */
+    uint32_t name_len;
+    uint32_t hash;     /* the low bits of metrics_hash() */
+    uint32_t id;       /* ids count up from 1 (the writer's limit is INT32_MAX) */
     unsigned char is_int, summary_dirty, meta_dirty; /* meta: is_int or rule changed since the last flush */
     unsigned char axis; /* tally_axis */
     unsigned char hidden;
     unsigned char persisted; /* its row exists in the file (flusher-owned) */
     unsigned char media;     /* the tally_media_type its objects have, or 0 (values) */
-    uint32_t name_len;
-    uint64_t hash;
-    int64_t id;
     const metric_rule *rule; /* NULL: defaults */
-    point_buf writing; /* taken by the flusher (flusher-owned) */
+    point_buf *writing; /* taken by the flusher (flusher-owned; NULL while idle) */
     char name[];       /* NUL-terminated */
 } metric;
 
@@ -128,7 +132,7 @@ struct tally_run {
 
     /* metrics, in id order, and their hash index */
     VEC(metric *) metrics;
-    metric **index;
+    uint32_t *index; /* 1 + the metric's position in metrics.v; 0: empty (4 bytes a slot) */
     size_t index_mask;
     int64_t next_metric_id;
     metric *m_timestamp, *m_runtime;
@@ -137,6 +141,7 @@ struct tally_run {
     VEC(metric_rule *) rules;
     size_t rules_written;
     VEC(pending_object) objects;
+    VEC(pending_object) objects_spare; /* an emptied array the next take reuses (flusher.c) */
     size_t pending_object_bytes; /* JSON text in objects */
     VEC(pending_kv) config;
     VEC(pending_kv) summary_sets;
@@ -181,6 +186,7 @@ struct tally_run {
 #define RUN_FLUSH_EARLY_POINTS (1u << 20) /* wake the flusher before its period */
 #define RUN_FLUSH_EARLY_OBJECT_BYTES (4u << 20) /* the same for queued strings / JSON */
 #define RUN_SOFT_PENDING_POINTS (1u << 22) /* 64 MiB of points: a commit waits */
+#define RUN_SOFT_OBJECT_BYTES (16u << 20)  /* queued strings / JSON: a commit waits */
 #define RUN_THROTTLE_MS 2000               /* the longest a commit waits */
 #define RUN_MAX_PENDING_POINTS (1u << 25) /* beyond this, new values are dropped */
 
@@ -241,7 +247,7 @@ static inline int point_buf_push(point_buf *pb, int64_t x, double y)
     if (pb->n == pb->cap && point_buf_grow(pb) < 0)
         return -1;
     pb->x[pb->n] = x;
-    pb->y[pb->n] = y;
+    point_buf_y(pb)[pb->n] = y;
     pb->n++;
     return 0;
 }

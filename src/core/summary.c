@@ -37,7 +37,7 @@ int summary_add_json(summary_state *s, const char *json)
 void summary_set(summary_state *s, double v)
 {
     s->has_override = 1;
-    s->override = v;
+    s->last = v;
 }
 
 void summary_free(summary_state *s)
@@ -59,7 +59,7 @@ int summary_json(const summary_state *s, unsigned rules, buf *out)
 {
     buf_reset(out);
     if (s->has_override) {
-        json_number(out, s->override, JSON_BARE_NONFINITE);
+        json_number(out, s->last, JSON_BARE_NONFINITE);
         return 0;
     }
     if (s->last_json) {
@@ -68,7 +68,7 @@ int summary_json(const summary_state *s, unsigned rules, buf *out)
         buf_puts(out, s->last_json);
         return 0;
     }
-    if (s->count == 0 || (rules & TALLY_SUMMARY_NONE))
+    if (!s->seen || (rules & TALLY_SUMMARY_NONE))
         return 1;
     unsigned agg = rules & (TALLY_SUMMARY_MIN | TALLY_SUMMARY_MAX | TALLY_SUMMARY_MEAN |
                             TALLY_SUMMARY_LAST | TALLY_SUMMARY_FIRST);

@@ -12,21 +12,22 @@
 #include "common/buf.h"
 
 typedef struct summary_state {
-    int64_t count, finite; /* values seen; of them finite */
+    int64_t finite;        /* finite values seen */
     double sum, min, max;  /* over finite values */
     double first, last;
     char *last_json;       /* the last value when it was not a number (owned) */
-    int has_override;      /* tally_summary_set() since the last logged value */
-    double override;
+    unsigned char seen;         /* a number was logged */
+    unsigned char has_override; /* tally_summary_set() since the last logged value: its
+                                 * value is in `last` (a logged value replaces both) */
 } summary_state;
 
 /* Adds a logged number.  Inline: every logged value goes through it. */
 static inline void summary_add(summary_state *s, double v)
 {
-    if (s->count == 0)
+    if (!s->seen)
         s->first = v;
     s->last = v;
-    s->count++;
+    s->seen = 1;
     s->has_override = 0;
     if (s->last_json) {
         free(s->last_json);

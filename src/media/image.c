@@ -22,6 +22,22 @@ int media_check_size(long width, long height, int channels)
     return 0;
 }
 
+int media_check_rows(const void *pixels, int width, int height, int channels,
+                     size_t sample_size, size_t *stride)
+{
+    if (!pixels)
+        return TALLY_EMEDIA;
+    int rc = media_check_size(width, height, channels);
+    if (rc < 0)
+        return rc;
+    size_t row = (size_t)width * (size_t)channels * sample_size;
+    if (*stride == 0)
+        *stride = row;
+    if (*stride < row || *stride % sample_size != 0)
+        return TALLY_EMEDIA;
+    return 0;
+}
+
 void media_pixels_free(media_pixels *px)
 {
     if (!px)
@@ -105,16 +121,10 @@ int media_image_size(const void *data, size_t size, int *width, int *height)
 int media_pixels_from_f32(const float *src, int width, int height, int channels,
                           size_t stride, unsigned char *dst)
 {
-    if (!src || !dst)
-        return TALLY_EMEDIA;
-    int rc = media_check_size(width, height, channels);
-    if (rc < 0)
-        return rc;
+    int rc = media_check_rows(src, width, height, channels, sizeof(float), &stride);
+    if (rc < 0 || !dst)
+        return rc < 0 ? rc : TALLY_EMEDIA;
     size_t row = (size_t)width * (size_t)channels;
-    if (stride == 0)
-        stride = row * sizeof(float);
-    if (stride < row * sizeof(float) || stride % sizeof(float) != 0)
-        return TALLY_EMEDIA;
     for (int y = 0; y < height; y++) {
         const float *s = (const float *)((const char *)src + (size_t)y * stride);
         unsigned char *d = dst + (size_t)y * row;

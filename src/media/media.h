@@ -8,7 +8,30 @@
  *
  * Functions return 0 or a negative TALLY_E* code: TALLY_EMEDIA for bytes
  * or arguments that are not what they claim, TALLY_ETOOBIG past the caps
- * of tally.h, TALLY_ENOMEM.
+ * of tally.h, TALLY_ENOMEM.  An encoder that fails leaves `out` as it was.
+ *
+ * Choices the callers can rely on (the files of src/media say why):
+ * - PNG: libpng's own defaults (adaptive filters, zlib level 6) at level
+ *   -1, so the bytes equal libpng's used directly; 8-bit, not interlaced.
+ *   Decoding skips every ancillary chunk but tRNS and needs IEND.
+ * - JPEG: a libjpeg warning (corrupt or truncated data) is an error, as is
+ *   a progressive file of more than 256 scans; CMYK is converted to RGB.
+ * - GIF: a frame of <= 256 colours (255 and a transparent index when an
+ *   alpha is below 128) keeps them exactly, else a median-cut palette;
+ *   every frame covers the screen and is disposed to the background; the
+ *   delay is round(100 / fps) hundredths.  Decoding composites frames with
+ *   their disposal modes onto a transparent canvas, caps all frames
+ *   together at TALLY_MEDIA_MAX_BYTES of RGBA and the pixels decoded at
+ *   the same number, and refuses a file without its trailer.
+ * - WAV: full scale is the largest positive sample (32767 for 16 bits)
+ *   both ways; 1..8 channels, 1..384000 Hz; decoded samples are clamped to
+ *   -1..1 and a float NaN reads as 0; a data chunk that runs past the end
+ *   is refused.
+ * - Float pixels: clamped to 0..1 and scaled as wandb does, (v * 255)
+ *   truncated.
+ * - Video: MP4 must open with ftyp, tile into boxes to its end and have a
+ *   moov; WebM needs its EBML header (DocType webm or matroska), a Segment
+ *   and Tracks; Ogg must be whole pages.  Numbers not in the header are 0.
  */
 #ifndef TALLY_MEDIA_H
 #define TALLY_MEDIA_H
@@ -41,8 +64,9 @@ typedef struct media_pixels {
 } media_pixels;
 void media_pixels_free(media_pixels *px);
 
-/* Encodes 8-bit pixels (channels 1, 3 or 4; stride bytes a row) as PNG,
- * appended to out.  level: zlib level 0..9 (-1: libpng's default). */
+/* Encodes 8-bit pixels (channels 1, 3 or 4, or 2 as decoded; stride bytes
+ * a row, 0: packed) as PNG, appended to out.  level: zlib level 0..9 (-1:
+ * libpng's default). */
 int media_png_encode(const unsigned char *pixels, int width, int height, int channels,
                      size_t stride, int level, buf *out);
 /* Decodes a PNG, JPEG or GIF (its first frame) to 8-bit pixels with the

@@ -15,6 +15,12 @@
  * TALLY_MEDIA_MAX_SIDE or pixels over TALLY_MEDIA_MAX_BYTES. */
 int media_check_size(long width, long height, int channels);
 
+/* media_check_size for rows of width * channels samples of sample_size
+ * bytes, *stride bytes apart (0: packed, which it sets); TALLY_EMEDIA for
+ * a NULL pointer or a stride too small or not a whole number of samples. */
+int media_check_rows(const void *pixels, int width, int height, int channels,
+                     size_t sample_size, size_t *stride);
+
 /* Decoders behind media_image_decode(): rgba 1 asks for 4 channels always.
  * With out NULL they stop after the header and fill *width / *height. */
 int media_png_decode(const void *data, size_t size, int rgba, media_pixels *out, int *width,

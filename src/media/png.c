@@ -92,16 +92,11 @@ static int png_encode_rows(png_job *job, const unsigned char *pixels, int width,
 int media_png_encode(const unsigned char *pixels, int width, int height, int channels,
                      size_t stride, int level, buf *out)
 {
-    if (!pixels || !out || level < -1 || level > 9)
+    if (!out || level < -1 || level > 9)
         return TALLY_EMEDIA;
-    int rc = media_check_size(width, height, channels);
+    int rc = media_check_rows(pixels, width, height, channels, 1, &stride);
     if (rc < 0)
         return rc;
-    size_t row = (size_t)width * (size_t)channels;
-    if (stride == 0)
-        stride = row;
-    if (stride < row)
-        return TALLY_EMEDIA;
     png_job job = {0};
     job.out = out;
     size_t start = out->len;

@@ -30,7 +30,7 @@ typedef struct chunk_stats {
  * The format is in docs/format.md.
  */
 #define CHUNK_BLOCKS_FORMAT 1
-#define CHUNK_BLOCK_POINTS 128
+#define CHUNK_BLOCK_POINTS 256
 #define CHUNK_BLOCKS_MIN (2 * CHUNK_BLOCK_POINTS)
 
 typedef struct chunk_block {

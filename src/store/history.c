@@ -19,7 +19,9 @@
  * into the heap; a heap cursor that moves on to the level's x joins it.
  * Memory stays flat however long the run.  A damaged chunk or batch is
  * stepped over (the store handle records it, tally_store_damage): rows go
- * on without its values.
+ * on without its values.  Media keys have no chunks: their objects come
+ * from one media iterator in step order, each cell holding the object's
+ * wandb JSON (type: the media type's name).
  */
 #include "store/history.h"
 
@@ -66,6 +68,9 @@ struct tally_history {
     tally_objects *objects;
     int has_obj;
     tally_object obj;
+    tally_media_iter *media; /* objects of media keys (media.c), NULL when none */
+    int has_media;
+    tally_media mobj;
 };
 
 static int count_metrics(sqlite3 *db, int64_t *n)
@@ -129,6 +134,14 @@ static int object_next(tally_history *h)
     while ((h->has_obj = tally_objects_next(h->objects, &h->obj)) == TALLY_ECORRUPT)
         continue;
     return h->has_obj < 0 ? h->has_obj : TALLY_OK;
+}
+
+/* The next media object, past damaged rows. */
+static int media_next(tally_history *h)
+{
+    while ((h->has_media = tally_media_next(h->media, &h->mobj)) == TALLY_ECORRUPT)
+        continue;
+    return h->has_media < 0 ? h->has_media : TALLY_OK;
 }
 
 /* ---- the heap ---- */
@@ -223,6 +236,8 @@ static int add_column(tally_history *h, const tally_metric_info *m)
     if (h->keys.oom)
         return TALLY_ENOMEM;
     h->key_end[i] = h->keys.len;
+    if (m->media)
+        return TALLY_OK; /* no chunks: its objects come from the media iterator */
     if (m->n <= 0 || m->x_max < h->x0 || m->x_min > h->x1)
         return TALLY_OK; /* nothing in range: never opened */
     /* x_min bounds the first point from below; heap_settle() opens the
@@ -291,6 +306,14 @@ int tally_history_open(tally_store *st, tally_axis axis, const char *glob, int64
         rc = tally_objects_open(st, x0, x1, &h->objects);
         if (!rc)
             rc = object_next(h);
+        int any_media = 0;
+        for (size_t i = 0; i < h->n; i++)
+            any_media |= h->cells[i].metric->media != 0;
+        if (!rc && any_media) {
+            rc = tally_media_open(st, -1, x0, x1, &h->media);
+            if (!rc)
+                rc = media_next(h);
+        }
     }
     if (rc) {
         tally_history_close(h);
@@ -477,6 +500,26 @@ int tally_history_next(tally_history *h, tally_history_row *row)
         if (rc)
             return rc;
     }
+    /* Media objects: the cell holds the value wandb's history row does. */
+    while (h->has_media == 1 && h->mobj.step <= x) {
+        tally_history_cell *cell =
+            h->mobj.step == x ? cell_by_id(h, h->mobj.metric_id) : NULL;
+        if (cell && cell->metric->media) {
+            size_t i = (size_t)(cell - h->cells);
+            touch(h, i);
+            free(h->json[i]);
+            h->json[i] = strdup(h->mobj.wandb_json);
+            if (!h->json[i])
+                return TALLY_ENOMEM;
+            cell->kind = 2;
+            cell->json = h->json[i];
+            cell->type = tally_media_type_name(h->mobj.type);
+            any |= !cell->metric->hidden;
+        }
+        rc = media_next(h);
+        if (rc)
+            return rc;
+    }
     sort_set(h);
     row->x = x;
     row->ncells = h->n;
@@ -496,6 +539,7 @@ void tally_history_close(tally_history *h)
         free(h->json[i]);
     }
     tally_objects_close(h->objects);
+    tally_media_close(h->media);
     if (h->own_snapshot)
         tally_store_snapshot_end(h->st);
     free(h->cells);

@@ -115,7 +115,10 @@ static tally_state judge_state(const char *state, int held, const char *host, co
     return TALLY_STATE_RUNNING;
 }
 
-/* Builds a JSON object from a two-column (key, JSON value) table. */
+/* Builds a JSON object from a two-column (key, JSON value) query.  A NULL
+ * value (the summary query of a file with media) is a media key the user
+ * set no summary for: it reads as its newest object's wandb JSON (the
+ * writer stores none for media keys), or is left out when it has none. */
 static int kv_json(tally_store *st, sqlite3_stmt **slot, const char *sql, char **out)
 {
     int rc = store_prepare(st, slot, sql);
@@ -124,23 +127,33 @@ static int kv_json(tally_store *st, sqlite3_stmt **slot, const char *sql, char *
     buf b = BUF_INIT;
     buf_putc(&b, '{');
     int first = 1, src;
-    while ((src = sqlite3_step(*slot)) == SQLITE_ROW) {
+    while (!rc && (src = sqlite3_step(*slot)) == SQLITE_ROW) {
         const char *key = (const char *)sqlite3_column_text(*slot, 0);
         const char *value = (const char *)sqlite3_column_text(*slot, 1);
-        if (!key || !value)
-            continue;
-        if (!first)
-            buf_putc(&b, ',');
-        first = 0;
-        json_string(&b, key);
-        buf_putc(&b, ':');
-        buf_puts(&b, value);
+        char *made = NULL;
+        if (key && !value) {
+            rc = store_media_summary(st, key, &made);
+            if (rc == TALLY_ENOTFOUND || rc == TALLY_ECORRUPT)
+                rc = TALLY_OK;
+            value = made;
+        }
+        if (key && value) {
+            if (!first)
+                buf_putc(&b, ',');
+            first = 0;
+            json_string(&b, key);
+            buf_putc(&b, ':');
+            buf_puts(&b, value);
+        }
+        free(made);
     }
     sqlite3_reset(*slot);
     buf_putc(&b, '}');
-    if (src != SQLITE_DONE) {
+    if (!rc && src != SQLITE_DONE)
+        rc = schema_error(src);
+    if (rc) {
         buf_free(&b);
-        return schema_error(src);
+        return rc;
     }
     *out = buf_steal(&b);
     return *out ? TALLY_OK : TALLY_ENOMEM;
@@ -150,7 +163,12 @@ int tally_store_summary(tally_store *st, char **json_out)
 {
     if (!st || !json_out)
         return TALLY_EINVAL;
-    return kv_json(st, &st->q_summary, "SELECT key, value FROM summary ORDER BY key", json_out);
+    return kv_json(st, &st->q_summary,
+                   st->has_media
+                       ? "SELECT key, value FROM summary UNION ALL SELECT name, NULL FROM metric"
+                         " WHERE media != 0 AND name NOT IN (SELECT key FROM summary) ORDER BY 1"
+                       : "SELECT key, value FROM summary ORDER BY key",
+                   json_out);
 }
 
 int tally_store_config(tally_store *st, char **json_out)
@@ -236,8 +254,13 @@ static int load_run(tally_store *st)
 static int load_metrics(tally_store *st)
 {
     int rc = store_prepare(st, &st->q_metrics,
-                           "SELECT id, name, axis, is_int, step_metric, summary, goal, hidden,"
-                           " n, x_min, x_max, y_min, y_max, y_last FROM metric ORDER BY id");
+                           st->has_media
+                               ? "SELECT id, name, axis, is_int, step_metric, summary, goal,"
+                                 " hidden, n, x_min, x_max, y_min, y_max, y_last, media"
+                                 " FROM metric ORDER BY id"
+                               : "SELECT id, name, axis, is_int, step_metric, summary, goal,"
+                                 " hidden, n, x_min, x_max, y_min, y_max, y_last, 0"
+                                 " FROM metric ORDER BY id");
     if (rc)
         return rc;
     sqlite3_stmt *s = st->q_metrics;
@@ -270,12 +293,17 @@ static int load_metrics(tally_store *st)
         m->y_min = store_column_real(s, 11);
         m->y_max = store_column_real(s, 12);
         m->y_last = store_column_real(s, 13);
+        m->media = sqlite3_column_int(s, 14);
+        if (!tally_media_type_name(m->media))
+            m->media = 0;
         if (!m->name)
             m->name = "";
     }
     sqlite3_reset(s);
     st->nmetrics = n;
-    return src == SQLITE_DONE ? TALLY_OK : schema_error(src);
+    if (src != SQLITE_DONE)
+        return schema_error(src);
+    return store_media_keys_load(st);
 }
 
 static int data_version(tally_store *st, int64_t *v)
@@ -293,6 +321,15 @@ static int data_version(tally_store *st, int64_t *v)
 static int reload(tally_store *st)
 {
     drop_strings(st);
+    st->nmkeys = 0;
+    /* A schema-3 file a writer resumed may have gained the media tables;
+     * the statements that read metric and summary change with them. */
+    if (!st->has_media && store_media_probe(st)) {
+        st->has_media = 1;
+        sqlite3_finalize(st->q_metrics);
+        sqlite3_finalize(st->q_summary);
+        st->q_metrics = st->q_summary = NULL;
+    }
     /* One read transaction, so the run row and metrics agree. */
     int rc = schema_error(sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL));
     if (!rc)
@@ -428,7 +465,8 @@ static void close_db(tally_store *st)
                               &st->q_config, &st->q_chunks,  &st->q_data,    &st->q_logs,
                               &st->q_files,  &st->q_file,    &st->q_logs_before,
                               &st->q_log_count, &st->q_log_find[0], &st->q_log_find[1],
-                              &st->q_log_find[2], &st->q_log_find[3]};
+                              &st->q_log_find[2], &st->q_log_find[3], &st->q_blob,
+                              &st->q_media_steps, &st->q_media_last};
     for (size_t i = 0; i < sizeof stmts / sizeof *stmts; i++) {
         sqlite3_finalize(*stmts[i]);
         *stmts[i] = NULL;
@@ -444,6 +482,19 @@ static void close_db(tally_store *st)
 
 void store_damage(tally_store *st, int kind, int64_t rowid, int64_t metric_id,
                   int64_t first_x, int64_t last_x, int64_t n)
+{
+    const char *name = "strings and JSON values";
+    if (kind != 1) {
+        name = "";
+        for (size_t i = 0; i < st->nmetrics; i++)
+            if (st->metrics[i].id == metric_id)
+                name = st->metrics[i].name;
+    }
+    store_damage_named(st, kind, rowid, metric_id, name, first_x, last_x, n);
+}
+
+void store_damage_named(tally_store *st, int kind, int64_t rowid, int64_t metric_id,
+                        const char *name, int64_t first_x, int64_t last_x, int64_t n)
 {
     for (size_t i = 0; i < st->ndamage; i++)
         if (st->seen[i].kind == kind && st->seen[i].rowid == rowid)
@@ -462,18 +513,11 @@ void store_damage(tally_store *st, int kind, int64_t rowid, int64_t metric_id,
             return;
         st->capdamage = cap;
     }
-    const char *name = "strings and JSON values";
-    if (kind == 0) {
-        name = "";
-        for (size_t i = 0; i < st->nmetrics; i++)
-            if (st->metrics[i].id == metric_id)
-                name = st->metrics[i].name;
-    }
-    char *copy = strdup(name);
+    char *copy = strdup(name ? name : "");
     if (!copy)
         return;
     st->seen[st->ndamage] = (struct store_damage_key){kind, rowid};
-    st->damage[st->ndamage++] = (tally_damage){kind == 0 ? metric_id : -1, copy, first_x,
+    st->damage[st->ndamage++] = (tally_damage){kind == 1 ? -1 : metric_id, copy, first_x,
                                                last_x, n};
 }
 
@@ -539,6 +583,7 @@ void tally_store_close(tally_store *st)
     free(st->seen);
     free(st->strings);
     free(st->metrics);
+    free(st->mkeys);
     free(st->path);
     free(st);
 }

@@ -9,6 +9,7 @@
 #include "store/runlock.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +48,40 @@ static int project_fds[PROJECT_FDS_MAX];
 static size_t nproject_fds;
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
-static void fork_prepare(void) { pthread_mutex_lock(&table_mu); }
-static void fork_parent(void) { pthread_mutex_unlock(&table_mu); }
+/* While a claim is held, fork() returns in the parent only once the child
+ * has let go of the claim's description (fork_child): until then the child
+ * shares it, and a parent killed in that moment would leave its run looking
+ * alive for as long as the child lives.  The child says so on this pipe
+ * (guarded by table_mu from prepare to the end of either handler). */
+#define FORK_WAIT_MS 2000
+static int fork_pipe[2] = {-1, -1};
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&table_mu);
+    fork_pipe[0] = fork_pipe[1] = -1;
+    for (entry *e = table; e; e = e->next)
+        if (e->claimer) {
+            if (pipe2(fork_pipe, O_CLOEXEC) != 0)
+                fork_pipe[0] = fork_pipe[1] = -1;
+            break;
+        }
+}
+
+static void fork_parent(void)
+{
+    if (fork_pipe[0] >= 0) {
+        close(fork_pipe[1]);
+        struct pollfd p = {.fd = fork_pipe[0], .events = POLLIN};
+        char c;
+        /* A byte, or EOF if the child died first; bounded either way. */
+        if (poll(&p, 1, FORK_WAIT_MS) > 0 && read(fork_pipe[0], &c, 1) < 0)
+            c = 0;
+        close(fork_pipe[0]);
+        fork_pipe[0] = fork_pipe[1] = -1;
+    }
+    pthread_mutex_unlock(&table_mu);
+}
 
 /* The child shares every descriptor's open file description, and with it
  * any OFD lock, with the parent.  Each entry gets a description of its own
@@ -70,6 +103,13 @@ static void fork_child(void)
     for (size_t i = 0; i < nproject_fds; i++)
         close(project_fds[i]);
     nproject_fds = 0;
+    if (fork_pipe[1] >= 0) {
+        ssize_t n = write(fork_pipe[1], "", 1); /* if it fails, the parent sees EOF */
+        (void)n;
+        close(fork_pipe[0]);
+        close(fork_pipe[1]);
+        fork_pipe[0] = fork_pipe[1] = -1;
+    }
     pthread_mutex_unlock(&table_mu);
 }
 

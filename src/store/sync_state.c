@@ -38,9 +38,14 @@ int tally_sync_state_open(const char *path, tally_sync_state **out)
      * tally can still be synced and keep their cursors. */
     int rc = schema_open_rw(path, SYNC_BUSY_MS, &s->db);
     /* What a cursor write or clear deletes is overwritten with zeros, not
-     * left in free space: a forgotten target is gone from the file. */
+     * left in free space: a forgotten target is gone from the file.  A
+     * cursor commit must survive the process (kill -9), which needs no
+     * fsync; NORMAL keeps the ones that guard against a power cut at the
+     * critical moments but not every commit's full set: sync writes one
+     * per media file it PUTs. */
     if (!rc)
-        sqlite3_exec(s->db, "PRAGMA secure_delete = ON", NULL, NULL, NULL);
+        sqlite3_exec(s->db, "PRAGMA secure_delete = ON; PRAGMA synchronous = NORMAL", NULL,
+                     NULL, NULL);
     if (!rc)
         rc = schema_error(sqlite3_prepare_v2(
             s->db, "SELECT cursor FROM sync WHERE target = ? AND stream = ?", -1, &s->get, NULL));

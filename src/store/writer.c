@@ -53,8 +53,12 @@
 enum {
     ST_METRIC_NEW,
     ST_METRIC_META,
+    ST_METRIC_LOAD,
+    ST_TAIL_NEWEST,
     ST_METRIC_STATS,
     ST_CHUNK_INSERT,
+    ST_CHUNK_UPDATE,
+    ST_ROW_READ,
     ST_TAIL_READ,
     ST_TAIL_DELETE,
     ST_OBJECT_BATCH,
@@ -75,11 +79,22 @@ enum {
 
 static const char *const statement_sql[ST_COUNT] = {
     [ST_METRIC_NEW] = "INSERT OR IGNORE INTO metric(id, name, axis, hidden) VALUES(?,?,?,?)",
-    [ST_METRIC_META] = "UPDATE metric SET is_int=?, step_metric=?, summary=?, goal=? WHERE id=?",
+    [ST_METRIC_META] = "UPDATE metric SET is_int=?, step_metric=?, summary=?, goal=?, hidden=? "
+                       "WHERE id=?",
+    [ST_METRIC_LOAD] = "SELECT n, x_min, x_max, y_min, y_max, y_last, tail_from, tail_n,"
+                       " tail_rows, media FROM metric WHERE id=?",
+    [ST_TAIL_NEWEST] = "SELECT rowid, length(data), n FROM chunk WHERE metric_id=?1 AND"
+                       " rowid>=?2 ORDER BY first_x DESC, rowid DESC LIMIT 1",
     [ST_METRIC_STATS] = "UPDATE metric SET n=?, x_min=?, x_max=?, y_min=?, y_max=?, y_last=?,"
                         " tail_from=?, tail_n=?, tail_rows=? WHERE id=?",
     [ST_CHUNK_INSERT] = "INSERT INTO chunk(metric_id, first_x, last_x, n, y_min, y_max, "
                         "y_first, y_last, crc, blocks, data) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+    /* The same columns and parameters as ST_CHUNK_INSERT, for row ?12. */
+    [ST_CHUNK_UPDATE] = "UPDATE chunk SET metric_id=?1, first_x=?2, last_x=?3, n=?4, y_min=?5,"
+                        " y_max=?6, y_first=?7, y_last=?8, crc=?9, blocks=?10, data=?11"
+                        " WHERE rowid=?12",
+    [ST_ROW_READ] = "SELECT first_x, last_x, n, y_min, y_max, y_first, y_last, crc, data, blocks"
+                    " FROM chunk WHERE rowid=?2 AND metric_id=?1",
     /* A metric's rows from tail_from on are exactly its open tail: rowids
      * only grow, and the tail's first row was the newest when it came. */
     [ST_TAIL_READ] = "SELECT first_x, last_x, n, y_min, y_max, y_first, y_last, crc, data, blocks"
@@ -106,23 +121,32 @@ static const char *const statement_sql[ST_COUNT] = {
 };
 
 /* What the writer knows of one metric: its totals and its open tail, as
- * its metric row holds them.  Small: a run may have a million metrics. */
+ * its metric row holds them.  Only metrics with an open tail or a change
+ * in this transaction have one in memory: an idle metric's state is read
+ * back from its row when it gets points again, so a run of a million keys
+ * logged once each holds a pointer a key (metric_get). */
 typedef struct writer_metric {
     chunk_stats total;
     int64_t tail_from;     /* rowid of the tail's first row; 0: no open tail */
     int64_t tail_n;        /* points in the open tail */
+    int64_t grow_rowid;    /* the tail's newest row while it may grow (WRITER_GROW_BYTES); 0: none */
     uint32_t tail_rows;    /* rows in the open tail */
-    uint16_t idle;         /* commits since the tail last grew */
-    unsigned known : 1, stats_dirty : 1, grew : 1;
+    uint16_t grow_bytes;   /* that row's blob size */
+    unsigned stats_dirty : 1, grew : 1;
+    unsigned listed : 1;   /* in w->open: every open tail is, in memory or not */
     unsigned media_marked : 1; /* metric.media holds its type (this transaction or before) */
 } writer_metric;
 
 struct store_writer {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
-    writer_metric *metrics; /* indexed by metric id */
+    writer_metric **metrics; /* by metric id: NULL (no such metric), &idle, or its state */
     size_t nmetrics;
-    int64_t *open;          /* ids of the metrics with an open tail */
+    writer_metric idle;     /* the mark of a metric whose state is only in its row */
+    struct open_tail {
+        uint32_t id;   /* ids are at most INT32_MAX (metric_ref) */
+        uint32_t idle; /* commits since the tail last grew */
+    } *open;               /* the metrics with an open tail */
     size_t nopen, capopen;
     chunk_encoder rows;     /* scratch: the points of the row being built */
     objbatch_encoder objects; /* the non-scalar values of this transaction */
@@ -171,7 +195,9 @@ static void bind_real(sqlite3_stmt *st, int i, double v)
         sqlite3_bind_double(st, i, v);
 }
 
-static writer_metric *metric_slot(store_writer *w, int64_t id)
+/* The table slot of metric id, grown to hold it; NULL when out of memory
+ * or out of range. */
+static writer_metric **metric_ref(store_writer *w, int64_t id)
 {
     if (id <= 0 || id > INT32_MAX)
         return NULL; /* ids count up from 1; a bigger one would overflow the table size */
@@ -179,7 +205,7 @@ static writer_metric *metric_slot(store_writer *w, int64_t id)
         size_t n = w->nmetrics ? w->nmetrics : 64;
         while (n <= (size_t)id)
             n *= 2;
-        writer_metric *m = realloc(w->metrics, n * sizeof *m);
+        writer_metric **m = realloc(w->metrics, n * sizeof *m);
         if (!m)
             return NULL;
         memset(m + w->nmetrics, 0, (n - w->nmetrics) * sizeof *m);
@@ -187,6 +213,93 @@ static writer_metric *metric_slot(store_writer *w, int64_t id)
         w->nmetrics = n;
     }
     return &w->metrics[id];
+}
+
+static int is_state(const store_writer *w, const writer_metric *m)
+{
+    return m && m != &w->idle;
+}
+
+/* Drops every metric's state (a rollback, the close). */
+static void metrics_forget(store_writer *w)
+{
+    for (size_t i = 0; i < w->nmetrics; i++) {
+        if (is_state(w, w->metrics[i]))
+            free(w->metrics[i]);
+        w->metrics[i] = NULL;
+    }
+}
+
+/* Fills m from a metric row's columns n, x_min, x_max, y_min, y_max, y_last,
+ * tail_from, tail_n, tail_rows, media, from column `col` of st. */
+static int metric_from_row(writer_metric *m, sqlite3_stmt *st, int col)
+{
+    memset(m, 0, sizeof *m);
+    m->total.n = sqlite3_column_int64(st, col);
+    m->total.first_x = sqlite3_column_int64(st, col + 1);
+    m->total.last_x = sqlite3_column_int64(st, col + 2);
+    double *reals[] = {&m->total.y_min, &m->total.y_max, &m->total.y_last};
+    for (int i = 0; i < 3; i++)
+        *reals[i] = sqlite3_column_type(st, col + 3 + i) == SQLITE_NULL
+                        ? NAN
+                        : sqlite3_column_double(st, col + 3 + i);
+    m->total.y_first = NAN;
+    m->tail_from = sqlite3_column_int64(st, col + 6);
+    m->tail_n = sqlite3_column_int64(st, col + 7);
+    m->tail_rows = (uint32_t)sqlite3_column_int64(st, col + 8);
+    m->media_marked = sqlite3_column_int(st, col + 9) != 0;
+    return m->tail_from < 0 || m->tail_n < 0 ? TALLY_ECORRUPT : TALLY_OK;
+}
+
+/* The open tail's newest row, as the growing row when it is still small. */
+static int find_grow_row(store_writer *w, int64_t id, writer_metric *m)
+{
+    sqlite3_stmt *st = stmt(w, ST_TAIL_NEWEST);
+    if (!st)
+        return schema_error(sqlite3_errcode(w->db));
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, m->tail_from);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW && sqlite3_column_int64(st, 2) < WRITER_MERGE_POINTS &&
+        sqlite3_column_int64(st, 1) < WRITER_GROW_BYTES) {
+        m->grow_rowid = sqlite3_column_int64(st, 0);
+        m->grow_bytes = (uint16_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? TALLY_OK : schema_error(src);
+}
+
+/* The state of metric id, read back from its row when it was idle; NULL
+ * with *rc set when there is no such metric or no memory. */
+static writer_metric *metric_get(store_writer *w, int64_t id, int *rc)
+{
+    writer_metric **ref = metric_ref(w, id);
+    *rc = !ref ? TALLY_ENOMEM : !*ref ? TALLY_ENOTFOUND : TALLY_OK;
+    if (*rc || *ref != &w->idle)
+        return *rc ? NULL : *ref;
+    writer_metric *m = malloc(sizeof *m);
+    sqlite3_stmt *st = m ? stmt(w, ST_METRIC_LOAD) : NULL;
+    if (!st) {
+        free(m);
+        *rc = m ? schema_error(sqlite3_errcode(w->db)) : TALLY_ENOMEM;
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int src = sqlite3_step(st);
+    *rc = src == SQLITE_ROW ? metric_from_row(m, st, 0)
+          : src == SQLITE_DONE ? TALLY_ENOTFOUND
+                               : schema_error(src);
+    sqlite3_reset(st);
+    if (!*rc && m->tail_from) {
+        m->listed = 1;
+        *rc = find_grow_row(w, id, m);
+    }
+    if (*rc) {
+        free(m);
+        return NULL;
+    }
+    *ref = m;
+    return m;
 }
 
 static int open_db(const char *path, int flags, store_writer **out)
@@ -281,10 +394,13 @@ int writer_create(const char *path, const writer_run_row *row, store_writer **ou
         unlink(path);
         return rc;
     }
-    /* The tables are made with a rollback journal, which writes each new
-     * page once; in WAL mode they would be written twice (WAL, then the
-     * checkpoint), which for a small run is most of what it ever writes. */
-    rc = schema_error(sqlite3_exec(w->db, "PRAGMA synchronous=OFF", NULL, NULL, NULL));
+    /* The tables are made with a rollback journal kept in memory, which
+     * writes each new page once; in WAL mode they would be written twice
+     * (WAL, then the checkpoint), which for a small run is most of what it
+     * ever writes, and a journal file would cost its pages too.  A failure
+     * here unlinks the file, so it needs no journal on disk. */
+    rc = schema_error(sqlite3_exec(w->db, "PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY",
+                                   NULL, NULL, NULL));
     if (!rc)
         rc = schema_create(w->db);
     /* The run row comes in the first WAL transaction, which makes the -wal:
@@ -307,13 +423,13 @@ static int open_push(store_writer *w, int64_t id)
 {
     if (w->nopen == w->capopen) {
         size_t cap = w->capopen ? w->capopen * 2 : 64;
-        int64_t *v = realloc(w->open, cap * sizeof *v);
+        struct open_tail *v = realloc(w->open, cap * sizeof *v);
         if (!v)
             return TALLY_ENOMEM;
         w->open = v;
         w->capopen = cap;
     }
-    w->open[w->nopen++] = id;
+    w->open[w->nopen++] = (struct open_tail){(uint32_t)id, 0};
     return TALLY_OK;
 }
 
@@ -334,30 +450,21 @@ static int load_metrics(store_writer *w, writer_metric_row **out, size_t *nout)
     int err = TALLY_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
-        writer_metric *m = metric_slot(w, id);
-        if (!m) {
+        writer_metric **ref = metric_ref(w, id);
+        if (!ref) {
             err = id <= 0 || id > INT32_MAX ? TALLY_ECORRUPT : TALLY_ENOMEM;
             break;
         }
-        m->known = 1;
-        m->total.n = sqlite3_column_int64(st, 4);
-        m->total.first_x = sqlite3_column_int64(st, 5);
-        m->total.last_x = sqlite3_column_int64(st, 6);
-        m->total.y_min = sqlite3_column_type(st, 7) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 7);
-        m->total.y_max = sqlite3_column_type(st, 8) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 8);
-        m->total.y_last = sqlite3_column_type(st, 9) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 9);
-        m->tail_from = sqlite3_column_int64(st, 10);
-        m->tail_n = sqlite3_column_int64(st, 11);
-        m->tail_rows = (uint32_t)sqlite3_column_int64(st, 12);
-        m->idle = 0;
-        m->stats_dirty = m->grew = 0;
         int media = sqlite3_column_int(st, 13);
-        m->media_marked = media != 0;
-        if (m->tail_from < 0 || m->tail_n < 0) {
+        if (is_state(w, *ref))
+            free(*ref);
+        *ref = &w->idle; /* read back from its row when it is written to */
+        int64_t tail_from = sqlite3_column_int64(st, 10);
+        if (tail_from < 0) {
             err = TALLY_ECORRUPT;
             break;
         }
-        if (m->tail_from > 0 && (err = open_push(w, id)) != TALLY_OK)
+        if (tail_from > 0 && (err = open_push(w, id)) != TALLY_OK)
             break;
         if (!out)
             continue;
@@ -540,6 +647,7 @@ void writer_close(store_writer *w)
     sqlite3_exec(w->db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;", NULL,
                  NULL, NULL);
     sqlite3_close(w->db);
+    metrics_forget(w);
     free(w->metrics);
     buf_free(&w->blob);
     buf_free(&w->blocks);
@@ -566,9 +674,14 @@ int writer_begin(store_writer *w)
 static int write_stats(store_writer *w)
 {
     for (size_t id = 1; id < w->nmetrics; id++) {
-        writer_metric *m = &w->metrics[id];
-        if (!m->stats_dirty)
+        writer_metric *m = w->metrics[id];
+        if (!is_state(w, m))
             continue;
+        if (!m->stats_dirty) { /* nothing new since the last commit: its row holds it all */
+            free(m);
+            w->metrics[id] = &w->idle;
+            continue;
+        }
         sqlite3_stmt *st = stmt(w, ST_METRIC_STATS);
         if (st) {
             sqlite3_bind_int64(st, 1, m->total.n);
@@ -603,16 +716,24 @@ static int close_idle(store_writer *w)
     size_t keep = 0;
     int rc = TALLY_OK;
     for (size_t i = 0; i < w->nopen; i++) {
-        int64_t id = w->open[i];
-        writer_metric *m = &w->metrics[id];
-        if (!rc && m->tail_from) {
-            m->idle = m->grew ? 0 : (uint16_t)(m->idle + 1);
-            m->grew = 0;
-            if (m->idle >= WRITER_IDLE_FLUSHES)
-                rc = close_tail(w, id, m);
+        struct open_tail *t = &w->open[i];
+        writer_metric *m = w->metrics[t->id];
+        if (is_state(w, m) && !m->tail_from) {
+            m->listed = 0; /* closed (full) since the last commit */
+            continue;
         }
-        if (m->tail_from)
-            w->open[keep++] = id;
+        if (!rc) {
+            int grew = is_state(w, m) && m->grew;
+            t->idle = grew ? 0 : t->idle + 1;
+            if (grew)
+                m->grew = 0;
+            if (t->idle >= WRITER_IDLE_FLUSHES && (m = metric_get(w, t->id, &rc)) != NULL &&
+                (rc = close_tail(w, t->id, m)) == TALLY_OK) {
+                m->listed = 0;
+                continue;
+            }
+        }
+        w->open[keep++] = *t;
     }
     w->nopen = keep;
     return rc;
@@ -669,16 +790,15 @@ void writer_rollback(store_writer *w)
      * and metrics it just uncreated: forget every one, then read back what
      * the file holds (again at the next writer_begin if that fails). */
     objbatch_encoder_free(&w->objects);
-    if (w->nmetrics)
-        memset(w->metrics, 0, w->nmetrics * sizeof *w->metrics);
+    metrics_forget(w);
     w->reload = load_metrics(w, NULL, NULL) != TALLY_OK;
 }
 
 int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_axis axis,
                          int hidden)
 {
-    writer_metric *m = metric_slot(w, id);
-    if (!m)
+    writer_metric **ref = metric_ref(w, id);
+    if (!ref)
         return TALLY_ENOMEM;
     sqlite3_stmt *st = stmt(w, ST_METRIC_NEW);
     if (st) {
@@ -688,16 +808,18 @@ int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_ax
         sqlite3_bind_int(st, 4, hidden);
     }
     int rc = run(w, st);
-    if (!rc && !m->known) {
-        memset(&m->total, 0, sizeof m->total);
-        m->total.y_min = m->total.y_max = m->total.y_last = NAN;
-        m->known = 1;
+    if (!rc && !*ref) {
+        writer_metric *m = calloc(1, sizeof *m);
+        if (!m)
+            return TALLY_ENOMEM;
+        m->total.y_min = m->total.y_max = m->total.y_last = m->total.y_first = NAN;
+        *ref = m;
     }
     return rc;
 }
 
 int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step_metric,
-                       unsigned summary, int goal)
+                       unsigned summary, int goal, int hidden)
 {
     sqlite3_stmt *st = stmt(w, ST_METRIC_META);
     if (st) {
@@ -705,18 +827,20 @@ int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step
         bind_text(st, 2, step_metric);
         sqlite3_bind_int(st, 3, (int)summary);
         sqlite3_bind_int(st, 4, goal);
-        sqlite3_bind_int64(st, 5, id);
+        sqlite3_bind_int(st, 5, hidden);
+        sqlite3_bind_int64(st, 6, id);
     }
     return run(w, st);
 }
 
-/* Inserts the points of enc as one chunk row of metric_id. */
-static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc)
+/* Stores the points of enc as a chunk row of metric_id: a new one, or row
+ * `rowid` rewritten when rowid > 0. */
+static int store_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc, int64_t rowid)
 {
     if (chunk_encoder_finish(enc, &w->blob) < 0 || chunk_encoder_blocks(enc, &w->blocks) < 0)
         return TALLY_ENOMEM;
     const chunk_stats *s = &enc->stats;
-    sqlite3_stmt *st = stmt(w, ST_CHUNK_INSERT);
+    sqlite3_stmt *st = stmt(w, rowid > 0 ? ST_CHUNK_UPDATE : ST_CHUNK_INSERT);
     if (st) {
         sqlite3_bind_int64(st, 1, metric_id);
         sqlite3_bind_int64(st, 2, s->first_x);
@@ -731,52 +855,69 @@ static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder 
         if (w->blocks.len > 0) /* else NULL: a small chunk is decoded whole */
             sqlite3_bind_blob(st, 10, w->blocks.data, (int)w->blocks.len, SQLITE_STATIC);
         sqlite3_bind_blob(st, 11, w->blob.data, (int)w->blob.len, SQLITE_STATIC);
+        if (rowid > 0)
+            sqlite3_bind_int64(st, 12, rowid);
     }
     return run(w, st);
+}
+
+static int insert_chunk(store_writer *w, int64_t metric_id, const chunk_encoder *enc)
+{
+    return store_chunk(w, metric_id, enc, 0);
+}
+
+/* Appends the points of the row st stands on (the columns of ST_TAIL_READ)
+ * to w->rows; 1 when it fails its checksum or does not decode. */
+static int decode_row(store_writer *w, sqlite3_stmt *st, int64_t metric_id)
+{
+    chunk_stats h = {.first_x = sqlite3_column_int64(st, 0),
+                     .last_x = sqlite3_column_int64(st, 1),
+                     .n = sqlite3_column_int64(st, 2)};
+    double *reals[] = {&h.y_min, &h.y_max, &h.y_first, &h.y_last};
+    for (int i = 0; i < 4; i++)
+        *reals[i] =
+            sqlite3_column_type(st, 3 + i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3 + i);
+    const void *blob = sqlite3_column_blob(st, 8);
+    size_t len = (size_t)sqlite3_column_bytes(st, 8);
+    const void *sums = sqlite3_column_blob(st, 9);
+    size_t nsums = (size_t)sqlite3_column_bytes(st, 9);
+    chunk_decoder dec;
+    if ((uint32_t)sqlite3_column_int64(st, 7) !=
+            chunk_checksum(metric_id, &h, blob, len, sums, nsums) ||
+        chunk_decoder_init(&dec, blob, len) < 0)
+        return 1;
+    int64_t x;
+    double y;
+    int drc;
+    while ((drc = chunk_decoder_next(&dec, &x, &y)) == 1)
+        if (chunk_encoder_add(&w->rows, x, y) < 0)
+            return TALLY_ENOMEM;
+    return drc < 0 ? 1 : TALLY_OK;
+}
+
+/* A query for chunk rows of metric_id (?1) from rowid ?2, with w->rows
+ * emptied to take their points; NULL on a SQLite error. */
+static sqlite3_stmt *rows_query(store_writer *w, int which, int64_t metric_id, int64_t rowid)
+{
+    sqlite3_stmt *st = stmt(w, which);
+    if (st) {
+        sqlite3_bind_int64(st, 1, metric_id);
+        sqlite3_bind_int64(st, 2, rowid);
+    }
+    chunk_encoder_free(&w->rows);
+    return st;
 }
 
 /* Reads the open tail's rows of metric_id back into w->rows, in order;
  * 1 when one of them fails its checksum (the tail is then left as it is). */
 static int read_tail(store_writer *w, int64_t metric_id, const writer_metric *m)
 {
-    sqlite3_stmt *st = stmt(w, ST_TAIL_READ);
+    sqlite3_stmt *st = rows_query(w, ST_TAIL_READ, metric_id, m->tail_from);
     if (!st)
         return schema_error(sqlite3_errcode(w->db));
-    sqlite3_bind_int64(st, 1, metric_id);
-    sqlite3_bind_int64(st, 2, m->tail_from);
-    chunk_encoder_free(&w->rows);
     int rc = TALLY_OK, src;
-    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        chunk_stats h = {.first_x = sqlite3_column_int64(st, 0),
-                         .last_x = sqlite3_column_int64(st, 1),
-                         .n = sqlite3_column_int64(st, 2)};
-        double *reals[] = {&h.y_min, &h.y_max, &h.y_first, &h.y_last};
-        for (int i = 0; i < 4; i++)
-            *reals[i] = sqlite3_column_type(st, 3 + i) == SQLITE_NULL
-                            ? NAN
-                            : sqlite3_column_double(st, 3 + i);
-        const void *blob = sqlite3_column_blob(st, 8);
-        size_t len = (size_t)sqlite3_column_bytes(st, 8);
-        const void *sums = sqlite3_column_blob(st, 9);
-        size_t nsums = (size_t)sqlite3_column_bytes(st, 9);
-        chunk_decoder dec;
-        if ((uint32_t)sqlite3_column_int64(st, 7) !=
-                chunk_checksum(metric_id, &h, blob, len, sums, nsums) ||
-            chunk_decoder_init(&dec, blob, len) < 0) {
-            rc = 1;
-            break;
-        }
-        int64_t x;
-        double y;
-        int drc;
-        while ((drc = chunk_decoder_next(&dec, &x, &y)) == 1)
-            if (chunk_encoder_add(&w->rows, x, y) < 0) {
-                rc = TALLY_ENOMEM;
-                break;
-            }
-        if (!rc && drc < 0)
-            rc = 1;
-    }
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW)
+        rc = decode_row(w, st, metric_id);
     if (!rc && src != SQLITE_DONE)
         rc = schema_error(src);
     sqlite3_reset(st);
@@ -810,8 +951,8 @@ static int close_tail(store_writer *w, int64_t metric_id, writer_metric *m)
         }
     }
     m->tail_from = m->tail_n = 0;
+    m->grow_rowid = 0;
     m->tail_rows = 0;
-    m->idle = 0;
     m->stats_dirty = 1;
     return TALLY_OK;
 }
@@ -839,25 +980,80 @@ static int append_row(store_writer *w, int64_t metric_id, writer_metric *m)
         return rc;
     if (!m->tail_from) {
         m->tail_from = sqlite3_last_insert_rowid(w->db);
-        rc = open_push(w, metric_id);
+        if (!m->listed)
+            rc = open_push(w, metric_id);
+        m->listed = 1;
     }
     m->tail_n += w->rows.stats.n;
     m->tail_rows++;
+    /* A small row may take the next flushes' points (writer_points). */
+    int small = w->rows.stats.n < WRITER_MERGE_POINTS && w->blob.len < WRITER_GROW_BYTES;
+    m->grow_rowid = small ? sqlite3_last_insert_rowid(w->db) : 0;
+    m->grow_bytes = small ? (uint16_t)w->blob.len : 0;
     chunk_encoder_free(&w->rows);
     if (!rc && m->tail_n >= WRITER_CHUNK_POINTS)
         rc = close_tail(w, metric_id, m);
     return rc;
 }
 
+/* Rewrites the metric's growing row with n more points (see
+ * WRITER_GROW_BYTES); 1 when that row cannot be used (it failed its
+ * checksum), and the points then go in a row of their own. */
+static int grow_row(store_writer *w, int64_t metric_id, writer_metric *m, const int64_t *x,
+                    const double *y, size_t n)
+{
+    sqlite3_stmt *st = rows_query(w, ST_ROW_READ, metric_id, m->grow_rowid);
+    if (!st)
+        return schema_error(sqlite3_errcode(w->db));
+    int src = sqlite3_step(st);
+    int rc = src == SQLITE_ROW ? decode_row(w, st, metric_id)
+             : src == SQLITE_DONE ? 1
+                                  : schema_error(src);
+    sqlite3_reset(st);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (chunk_encoder_add(&w->rows, x[i], y[i]) < 0)
+            rc = TALLY_ENOMEM;
+    if (!rc)
+        rc = store_chunk(w, metric_id, &w->rows, m->grow_rowid);
+    if (rc) {
+        chunk_encoder_free(&w->rows);
+        return rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        total_add(&m->total, x[i], y[i]);
+    m->tail_n += (int64_t)n;
+    m->grow_bytes = (uint16_t)(w->blob.len < UINT16_MAX ? w->blob.len : UINT16_MAX);
+    chunk_encoder_free(&w->rows);
+    if (m->tail_n >= WRITER_CHUNK_POINTS)
+        return close_tail(w, metric_id, m);
+    return TALLY_OK;
+}
+
 /* The points become one row, or several of WRITER_CHUNK_POINTS when there
- * are more; each goes at the end of the metric's open tail. */
+ * are more; each goes at the end of the metric's open tail, or into its
+ * newest row while that is small (grow_row). */
 int writer_points(store_writer *w, int64_t metric_id, const int64_t *x, const double *y,
                   size_t n)
 {
-    writer_metric *m = metric_slot(w, metric_id);
-    if (!m || !m->known)
-        return m ? TALLY_ENOTFOUND : TALLY_ENOMEM;
-    int rc = TALLY_OK;
+    int rc;
+    writer_metric *m = metric_get(w, metric_id, &rc);
+    if (!m)
+        return rc;
+    rc = TALLY_OK;
+    /* At most 10 bytes a point (a control byte, 8 of y, 1 of x, usually). */
+    if (m->grow_rowid &&
+        (n >= WRITER_MERGE_POINTS || m->grow_bytes + 10 * n > WRITER_GROW_BYTES))
+        m->grow_rowid = 0; /* that row stays as it is */
+    if (m->grow_rowid && n > 0) {
+        rc = grow_row(w, metric_id, m, x, y, n);
+        if (rc != 1) {
+            m->grew = 1;
+            m->stats_dirty = 1;
+            return rc;
+        }
+        m->grow_rowid = 0;
+        rc = TALLY_OK;
+    }
     chunk_encoder_free(&w->rows);
     for (size_t i = 0; i < n && !rc; i++) {
         if (chunk_encoder_add(&w->rows, x[i], y[i]) < 0)
@@ -928,12 +1124,13 @@ static int write_objects(store_writer *w)
 int writer_media(store_writer *w, int64_t metric_id, int64_t x, int type, const char *meta,
                  const writer_blob *files, size_t nfiles)
 {
-    writer_metric *m = metric_slot(w, metric_id);
-    if (!m || !m->known)
-        return m ? TALLY_ENOTFOUND : TALLY_ENOMEM;
+    int rc;
+    writer_metric *m = metric_get(w, metric_id, &rc);
+    if (!m)
+        return rc;
     if (type <= 0 || !meta)
         return TALLY_EINVAL;
-    int rc = TALLY_OK;
+    rc = TALLY_OK;
     for (size_t i = 0; i < nfiles && !rc; i++) {
         const writer_blob *f = &files[i];
         sqlite3_stmt *st = stmt(w, ST_BLOB_INSERT);
@@ -1071,10 +1268,13 @@ int writer_end(store_writer *w, const char *state, int exit_code, double end_tim
 {
     /* Every tail is closed: a finished run has no small rows left over. */
     for (size_t i = 0; i < w->nopen; i++) {
-        writer_metric *m = &w->metrics[w->open[i]];
-        int rc = m->tail_from ? close_tail(w, w->open[i], m) : TALLY_OK;
+        int rc;
+        writer_metric *m = metric_get(w, w->open[i].id, &rc);
+        if (m && m->tail_from)
+            rc = close_tail(w, w->open[i].id, m);
         if (rc)
             return rc;
+        m->listed = 0;
     }
     w->nopen = 0;
     sqlite3_stmt *st = stmt(w, ST_END);

@@ -14,10 +14,17 @@
 /* The most points a chunk row holds as written; a flush of more points
  * writes several rows.  Also the size at which a metric's open tail (the
  * rows since the last close) is closed. */
-#define WRITER_CHUNK_POINTS 4096
+#define WRITER_CHUNK_POINTS 8192
 /* When a tail closes, rows of fewer points than this on average are merged
  * into one (about WRITER_CHUNK_POINTS points); bigger ones stay as written. */
 #define WRITER_MERGE_POINTS 64
+/* A flush that brings fewer than WRITER_MERGE_POINTS points for a metric
+ * whose newest row is still that small (its blob under this many bytes)
+ * rewrites that row with the new points instead of adding one: a slow
+ * metric then dirties the same page every flush rather than new ones, and
+ * its rows need no merge when the tail closes.  Small enough that the row
+ * stays on its leaf page (no overflow pages to rewrite). */
+#define WRITER_GROW_BYTES 1024
 /* Commits without new points after which a metric's tail is closed. */
 #define WRITER_IDLE_FLUSHES 30
 
@@ -68,7 +75,7 @@ void writer_rollback(store_writer *w);
 int writer_metric_create(store_writer *w, int64_t id, const char *name, tally_axis axis,
                          int hidden);
 int writer_metric_meta(store_writer *w, int64_t id, int is_int, const char *step_metric,
-                       unsigned summary, int goal);
+                       unsigned summary, int goal, int hidden);
 /* Appends points (x non-decreasing, and not below what the metric holds). */
 int writer_points(store_writer *w, int64_t metric_id, const int64_t *x, const double *y,
                   size_t n);

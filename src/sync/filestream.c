@@ -36,6 +36,7 @@ void fstream_batch_reset(fstream_batch *b)
     }
     buf_reset(&b->uploaded);
     b->nuploaded = 0;
+    b->reserved = 0;
     b->complete = 0;
     b->exitcode = 0;
     b->size = 0;
@@ -78,14 +79,20 @@ static size_t body_size(const fstream_batch *b)
     }
     if (parts > 1)
         n += (size_t)parts - 1;
-    if (b->nuploaded)
-        n += strlen(",\"uploaded\":[]") + b->uploaded.len;
+    if (b->nuploaded || b->reserved)
+        n += strlen(",\"uploaded\":[]") + b->uploaded.len + b->reserved;
     if (b->complete)
         n += strlen(",\"complete\":true,\"exitcode\":") + digits(b->exitcode);
     return n;
 }
 
 int fstream_add(fstream_batch *b, int file, int64_t offset, const char *line, size_t len)
+{
+    return fstream_add_reserving(b, file, offset, line, len, 0);
+}
+
+int fstream_add_reserving(fstream_batch *b, int file, int64_t offset, const char *line,
+                          size_t len, size_t reserve)
 {
     fstream_part *p = &b->part[file];
     int was_empty = fstream_batch_empty(b);
@@ -99,15 +106,32 @@ int fstream_add(fstream_batch *b, int file, int64_t offset, const char *line, si
     if (p->lines.oom)
         return TALLY_ENOMEM;
     p->nlines++;
+    b->reserved += reserve;
     size_t size = body_size(b);
     if (size > b->cap && !was_empty) {
         p->nlines--;
         p->lines.len = mark;
         p->lines.data[mark] = '\0';
+        b->reserved -= reserve;
         return FSTREAM_FULL;
     }
     b->size = size;
     return TALLY_OK;
+}
+
+size_t fstream_uploaded_cost(const char *name)
+{
+    buf tmp = BUF_INIT;
+    json_string(&tmp, name);
+    size_t n = tmp.len + 1; /* and its comma */
+    buf_free(&tmp);
+    return n;
+}
+
+void fstream_release(fstream_batch *b)
+{
+    b->reserved = 0;
+    b->size = body_size(b);
 }
 
 int fstream_add_uploaded(fstream_batch *b, const char *name)

@@ -37,6 +37,7 @@ typedef struct fstream_batch {
     fstream_part part[FSTREAM_NFILES];
     buf uploaded; /* JSON strings, comma-separated */
     size_t nuploaded;
+    size_t reserved; /* room kept for names to be listed in "uploaded" later */
     int complete, exitcode;
 } fstream_batch;
 
@@ -50,6 +51,15 @@ int fstream_batch_empty(const fstream_batch *b);
  * body would pass the cap; a line alone in an empty batch always fits. */
 int fstream_add(fstream_batch *b, int file, int64_t offset, const char *line, size_t len);
 int fstream_add_uploaded(fstream_batch *b, const char *name);
+/* fstream_add() of a line that names files (media) the sender lists in
+ * "uploaded" only once it knows which it uploaded: reserve bytes of room
+ * (the sum of fstream_uploaded_cost() of the names) are kept for them in
+ * the body's size, with the line, or neither (FSTREAM_FULL). */
+int fstream_add_reserving(fstream_batch *b, int file, int64_t offset, const char *line,
+                          size_t len, size_t reserve);
+size_t fstream_uploaded_cost(const char *name);
+/* Gives the reserved room back, once the names are listed. */
+void fstream_release(fstream_batch *b);
 void fstream_set_complete(fstream_batch *b, int exitcode);
 
 /* The request body, {"files": {...}, "uploaded": [...], "complete": ...}. */

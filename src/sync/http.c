@@ -318,10 +318,17 @@ static attempt_result attempt(http_client *c, const http_request *req, const voi
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
     if (resp->status >= 200 && resp->status < 300)
         return ATTEMPT_OK;
-    if (resp->status == 401 || resp->status == 403) {
+    if ((resp->status == 401 || resp->status == 403) && req->auth) {
         snprintf(err, errsize, "the API key was refused (HTTP %ld from %s %s)", resp->status,
                  req->method, where);
         *code = SYNC_EAUTH;
+        return ATTEMPT_FAIL;
+    }
+    if (resp->status == 401 || resp->status == 403) {
+        /* No key was sent (an upload URL): the URL itself was refused. */
+        snprintf(err, errsize, "the upload URL was refused (HTTP %ld from %s %s)",
+                 resp->status, req->method, where);
+        *code = SYNC_EHTTP;
         return ATTEMPT_FAIL;
     }
     snprintf(err, errsize, "%s %s: HTTP %ld", req->method, where, resp->status);

@@ -20,7 +20,20 @@
  *   output        lines; output.seq the last console line's seq sent
  *   summary       hash of the last summary line acknowledged
  *   file:NAME     hash of the file's bytes last uploaded
+ *   media:PATH    a media file a history row names (media/images/...):
+ *                 -hash of its sha256 once PUT, +hash once the request
+ *                 listing it in "uploaded" (with its row) was acknowledged
  *   complete      1 once "complete" was acknowledged
+ *
+ * Media: each history row carries its objects' wandb JSON (the read API
+ * builds it); the files those objects name ride with the row.  The
+ * reading side lists them beside the batch (each path once) and keeps
+ * room for their names in the body; the sender, before it sends the
+ * batch, asks CreateRunFiles for the ones no cursor has, PUTs them, and
+ * lists them in the batch's "uploaded".  So a file is on the server
+ * before, or in the same request as, the first row naming it, and is PUT
+ * once: after a kill -9 only a PUT whose answer came but whose cursor was
+ * not yet written (a moment) is repeated.
  */
 #include "sync/sync.h"
 
@@ -38,6 +51,7 @@
 #include "sync/filestream.h"
 #include "sync/graphql.h"
 #include "sync/http.h"
+#include "sync/media.h"
 #include "tally_store.h"
 
 struct sync_session {
@@ -200,6 +214,8 @@ typedef struct flight {
     int64_t next[C_COUNT];
     pending_file *files;
     size_t nfiles;
+    sync_media_list media; /* the files the batch's rows name */
+    int64_t left_out;      /* objects left out of its rows: a stored file is damaged */
     int64_t rows_total;
 } flight;
 
@@ -230,6 +246,12 @@ typedef struct job {
     int full;
     pending_file *files;
     size_t nfiles;
+    sync_media_list media, row_media; /* the batch's media files; one row's */
+    int64_t left_out;                 /* the batch's objects left out (flight.left_out) */
+    size_t *row_set;                  /* a row's cells without those */
+    const char *path;
+    tally_store *tx_st;        /* the sender's own handle, for the bytes it PUTs */
+    sync_media_list dry_done;  /* dry run: media files counted already */
     double t0;
     int64_t lines_acked, bytes0;
     sender tx;
@@ -357,32 +379,48 @@ static int load_cursors(job *j)
     return TALLY_OK;
 }
 
-/* Stores the cursors that moved to next, with the file cursors, in one
- * transaction; then they are the acknowledged ones. */
+/* Stores the cursors that moved to next, with the file cursors and those
+ * of the media files listed, in one transaction; then they are the
+ * acknowledged ones. */
 static int save_cursors(job *j, const int64_t *next, const pending_file *files, size_t nfiles,
-                        char *err, size_t errsize)
+                        const sync_media_list *media, char *err, size_t errsize)
 {
-    const char *names[C_COUNT + 64];
-    int64_t values[C_COUNT + 64];
-    buf keys[64];
+    size_t nmedia = media ? media->n : 0, max = C_COUNT + nfiles + nmedia;
+    const char **names = calloc(max, sizeof *names);
+    int64_t *values = calloc(max, sizeof *values);
+    buf *keys = calloc(nfiles + nmedia + 1, sizeof *keys);
     size_t n = 0, nk = 0;
-    for (int i = 0; i < C_COUNT; i++)
+    int rc = names && values && keys ? TALLY_OK : TALLY_ENOMEM;
+    for (int i = 0; !rc && i < C_COUNT; i++)
         if (next[i] != j->cur[i]) {
             names[n] = cursor_names[i];
             values[n++] = next[i];
         }
-    for (size_t i = 0; i < nfiles && nk < 64; i++) {
+    for (size_t i = 0; !rc && i < nfiles; i++) {
         keys[nk] = (buf)BUF_INIT;
         buf_printf(&keys[nk], "file:%s", files[i].name);
-        names[n] = buf_cstr(&keys[nk]);
+        names[n] = buf_cstr(&keys[nk++]);
         values[n++] = files[i].hash;
-        nk++;
     }
-    int rc = TALLY_OK;
-    if (n && !j->s->opts.dry_run)
+    for (size_t i = 0; !rc && i < nmedia; i++) {
+        const sync_media_file *m = &media->v[i];
+        if (!m->listed)
+            continue;
+        keys[nk] = (buf)BUF_INIT;
+        buf_printf(&keys[nk], "media:%s", m->path);
+        names[n] = buf_cstr(&keys[nk++]);
+        values[n++] = hash_of(m->sha256, strlen(m->sha256));
+    }
+    for (size_t i = 0; !rc && i < nk; i++)
+        if (keys[i].oom)
+            rc = TALLY_ENOMEM;
+    if (!rc && n && !j->s->opts.dry_run)
         rc = tally_sync_cursor_set(j->state, buf_cstr(&j->target), names, values, n);
-    for (size_t i = 0; i < nk; i++)
+    for (size_t i = 0; keys && i < nk; i++)
         buf_free(&keys[i]);
+    free(keys);
+    free(values);
+    free(names);
     if (rc) {
         snprintf(err, errsize, "cannot record sync progress in the run file: %s",
                  sync_strerror(rc));
@@ -394,8 +432,11 @@ static int save_cursors(job *j, const int64_t *next, const pending_file *files, 
 
 static int upsert(job *j)
 {
-    char *config = NULL;
-    int rc = tally_store_config(j->st, &config);
+    char *stored = NULL, *config = NULL;
+    int rc = tally_store_config(j->st, &stored);
+    if (!rc)
+        rc = sync_media_config(j->st, stored, &config); /* custom charts' panels */
+    free(stored);
     if (rc)
         return fail(j, rc, "cannot read the run's config: %s", NULL);
     rc = gql_upsert_body(&j->body, tally_store_info(j->st), config, j->entity, j->project);
@@ -416,7 +457,7 @@ static int upsert(job *j)
     int64_t next[C_COUNT];
     memcpy(next, j->cur, sizeof next);
     next[C_UPSERT] = h;
-    rc = save_cursors(j, next, NULL, 0, j->res->error, sizeof j->res->error);
+    rc = save_cursors(j, next, NULL, 0, NULL, j->res->error, sizeof j->res->error);
     if (!rc)
         j->plan[C_UPSERT] = j->next[C_UPSERT] = h;
     return rc;
@@ -532,6 +573,28 @@ static int add_line(job *j, int file, int c_lines)
     return rc;
 }
 
+/* Takes the objects whose stored files are damaged out of the row: it
+ * must not name a file the server will never get.  Counted once the row
+ * is acknowledged (media_damaged). */
+static int leave_out(job *j, const sync_media_walk *walk, tally_history_row *row)
+{
+    size_t *set = realloc(j->row_set, (row->nset + 1) * sizeof *set);
+    if (!set)
+        return TALLY_ENOMEM;
+    j->row_set = set;
+    size_t n = 0;
+    for (size_t k = 0; k < row->nset; k++) {
+        const tally_history_cell *c = &row->cells[row->set[k]];
+        if (c->kind == 2 && c->metric && c->metric->media &&
+            sync_media_walk_left_out(walk, c->metric->id))
+            continue;
+        set[n++] = row->set[k];
+    }
+    row->set = set;
+    row->nset = n;
+    return TALLY_OK;
+}
+
 static int fill_history(job *j)
 {
     if (j->plan[C_HIST_STEP] == INT64_MAX)
@@ -541,18 +604,36 @@ static int fill_history(job *j)
     int rc = tally_history_open(j->st, TALLY_AXIS_STEP, NULL, from, INT64_MAX, &h);
     if (rc)
         return rc;
+    sync_media_walk walk;
+    rc = sync_media_walk_open(&walk, j->st, from);
     tally_history_row row;
-    while (!j->full && (rc = tally_history_next(h, &row)) == 1) {
-        buf_reset(&j->line);
-        history_row_json(&j->line, h, &row, JSON_BARE_NONFINITE);
-        rc = add_line(j, FSTREAM_HISTORY, C_HIST);
-        if (rc == FSTREAM_FULL)
-            break;
+    while (!rc && !j->full && (rc = tally_history_next(h, &row)) == 1) {
+        /* The files the row's objects name go with it, or the row waits. */
+        rc = sync_media_walk_step(&walk, row.x, &j->media, &j->row_media);
+        if (!rc && walk.nleft)
+            rc = leave_out(j, &walk, &row);
         if (rc)
             break;
+        buf_reset(&j->line);
+        history_row_json(&j->line, h, &row, JSON_BARE_NONFINITE);
+        size_t room = 0;
+        rc = sync_media_list_merge(&j->media, &j->row_media, &room, 1);
+        if (!rc)
+            rc = fstream_add_reserving(&j->batch, FSTREAM_HISTORY, j->plan[C_HIST],
+                                       j->line.data, j->line.len, room);
+        if (rc == FSTREAM_FULL) {
+            j->full = 1;
+            break;
+        }
+        if (!rc)
+            rc = sync_media_list_merge(&j->media, &j->row_media, NULL, 0);
+        if (rc)
+            break;
+        j->left_out += (int64_t)walk.nleft;
         j->next[C_HIST]++;
         j->next[C_HIST_STEP] = row.x;
     }
+    sync_media_walk_close(&walk);
     tally_history_close(h);
     return rc < 0 ? rc : TALLY_OK;
 }
@@ -680,6 +761,159 @@ static void report(job *j, int64_t rows_total)
         j->s->opts.progress(j->s->opts.progress_ctx, &p);
 }
 
+/* ---- media files ---- */
+
+/* Names per CreateRunFiles request: its body stays small. */
+#define MEDIA_NAMES_PER_CALL 256
+
+/* PUTs one media file to its upload URL: 0, 1 when its stored bytes fail
+ * their checksum (not sent), or an error. */
+static int put_media_file(job *j, const sync_media_file *m, const gql_upload *up,
+                          char **headers, char *err, size_t errsize)
+{
+    int rc = TALLY_OK;
+    if (!j->tx_st && (rc = tally_store_open(j->path, &j->tx_st)) != 0) {
+        snprintf(err, errsize, "cannot read the run file: %s", sync_strerror(rc));
+        return rc;
+    }
+    void *data = NULL;
+    size_t size = 0;
+    rc = tally_store_blob(j->tx_st, m->sha256, &data, &size);
+    if (rc == TALLY_ECORRUPT || rc == TALLY_ENOTFOUND)
+        return 1;
+    if (rc) {
+        snprintf(err, errsize, "cannot read a media file: %s", sync_strerror(rc));
+        return rc;
+    }
+    http_request req = {.method = "PUT", .url = up->url, .body = data, .len = size,
+                        .auth = 0, .content_type = "application/octet-stream",
+                        .headers = (const char *const *)headers};
+    http_response resp = {0};
+    char why[512] = "";
+    rc = http_send(j->s->http, &req, &resp, why, sizeof why);
+    buf_free(&resp.body);
+    free(data);
+    if (rc) {
+        buf name = BUF_INIT;
+        text_sanitize(&name, m->path, strlen(m->path), 0);
+        snprintf(err, errsize, "uploading %s: %s", buf_cstr(&name), why);
+        buf_free(&name);
+    }
+    return rc;
+}
+
+/* CreateRunFiles + PUT for the files at todo[0..n) of l, each one's cursor
+ * set to -hash as soon as its PUT was answered. */
+static int put_media_some(job *j, sync_media_list *l, const size_t *todo, size_t n, char *err,
+                          size_t errsize)
+{
+    const char **names = calloc(n, sizeof *names);
+    if (!names)
+        return TALLY_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        names[i] = l->v[todo[i]].path;
+    gql_upload *ups = NULL;
+    size_t nups = 0;
+    char **headers = NULL;
+    int rc = gql_create_run_files(j->s->http, buf_cstr(&j->s->base), j->entity, j->project,
+                                  j->res->run_id, names, n, &ups, &nups, &headers, err,
+                                  errsize);
+    free(names);
+    buf key = BUF_INIT;
+    for (size_t k = 0; !rc && k < nups; k++) {
+        /* The answer's order is the question's; a server that reorders is
+         * matched by name. */
+        sync_media_file *m = NULL;
+        for (size_t i = 0; i < n && !m; i++) {
+            sync_media_file *c = &l->v[todo[(k + i) % n]];
+            if (strcmp(c->path, ups[k].name) == 0)
+                m = c;
+        }
+        if (!m) {
+            snprintf(err, errsize, "CreateRunFiles: an upload URL for a file not asked for");
+            rc = SYNC_EPROTO;
+            break;
+        }
+        if (m->listed)
+            continue;
+        rc = put_media_file(j, m, &ups[k], headers, err, errsize);
+        if (rc == 1) {
+            j->res->media_damaged++;
+            rc = TALLY_OK;
+            continue;
+        }
+        if (rc)
+            break;
+        buf_reset(&key);
+        buf_printf(&key, "media:%s", m->path);
+        const char *stream = buf_cstr(&key);
+        int64_t put = -hash_of(m->sha256, strlen(m->sha256));
+        rc = tally_sync_cursor_set(j->state, buf_cstr(&j->target), &stream, &put, 1);
+        if (rc) {
+            snprintf(err, errsize, "cannot record sync progress in the run file: %s",
+                     sync_strerror(rc));
+            break;
+        }
+        m->listed = 1;
+        j->res->files++;
+    }
+    buf_free(&key);
+    gql_uploads_free(ups, nups, headers);
+    return rc;
+}
+
+/* Before a batch goes: the media files its rows name that the server does
+ * not have yet are PUT (those PUT by an earlier, killed sync only listed),
+ * and listed in its "uploaded".  Runs where deliver() runs. */
+static int put_media(job *j, flight *f, char *err, size_t errsize)
+{
+    sync_media_list *l = &f->media;
+    if (!l->n)
+        return TALLY_OK;
+    size_t *todo = calloc(l->n, sizeof *todo);
+    if (!todo)
+        return TALLY_ENOMEM;
+    size_t ntodo = 0;
+    buf key = BUF_INIT;
+    int rc = TALLY_OK;
+    for (size_t i = 0; !rc && i < l->n; i++) {
+        sync_media_file *m = &l->v[i];
+        m->listed = 0;
+        if (j->s->opts.dry_run) {
+            /* Nothing is stored: what counted once is not counted again. */
+            rc = sync_media_list_add(&j->dry_done, m->path, m->sha256, m->size);
+            if (rc > 0)
+                j->res->files++;
+            rc = rc < 0 ? rc : TALLY_OK;
+            continue;
+        }
+        int64_t h = hash_of(m->sha256, strlen(m->sha256)), cur = 0;
+        buf_reset(&key);
+        buf_printf(&key, "media:%s", m->path);
+        rc = tally_sync_cursor_get(j->state, buf_cstr(&j->target), buf_cstr(&key), 0, &cur);
+        if (!rc && cur == -h)
+            m->listed = 1; /* PUT before a kill: only its listing is missing */
+        else if (!rc && cur != h)
+            todo[ntodo++] = i;
+    }
+    buf_free(&key);
+    if (rc)
+        snprintf(err, errsize, "cannot read sync progress from the run file: %s",
+                 sync_strerror(rc));
+    for (size_t at = 0; !rc && at < ntodo; at += MEDIA_NAMES_PER_CALL) {
+        size_t n = ntodo - at < MEDIA_NAMES_PER_CALL ? ntodo - at : MEDIA_NAMES_PER_CALL;
+        rc = put_media_some(j, l, todo + at, n, err, errsize);
+    }
+    free(todo);
+    if (rc || j->s->opts.dry_run)
+        return rc;
+    for (size_t i = 0; !rc && i < l->n; i++)
+        if (l->v[i].listed)
+            rc = fstream_add_uploaded(&f->batch, l->v[i].path);
+    fstream_release(&f->batch);
+    return rc;
+}
+
 /* Sends one batch (a dry run only counts it) and, once acknowledged, moves
  * the cursors and the counts.  Runs on the sender thread; the reading side
  * never touches cur, the counts, the HTTP client or the cursor connection
@@ -690,26 +924,30 @@ static int deliver(job *j, flight *f, char *err, size_t errsize)
     int64_t lines = 0;
     for (int i = 0; i < FSTREAM_NFILES; i++)
         lines += (int64_t)f->batch.part[i].nlines;
+    int rc = put_media(j, f, err, errsize);
+    if (rc)
+        return rc;
     if (j->s->opts.dry_run) {
         res->bytes += (int64_t)f->batch.size;
     } else {
         int stopped = 0;
-        int rc = fstream_send(j->s->http, buf_cstr(&j->s->base), j->entity, j->project,
-                              res->run_id, &f->batch, (j->s->features & GQL_FEATURE_GZIP) != 0,
-                              &stopped, err, errsize);
+        rc = fstream_send(j->s->http, buf_cstr(&j->s->base), j->entity, j->project,
+                          res->run_id, &f->batch, (j->s->features & GQL_FEATURE_GZIP) != 0,
+                          &stopped, err, errsize);
         res->bytes = http_client_stats(j->s->http)->bytes_out - j->bytes0;
         if (rc)
             return rc;
         res->stopped |= stopped;
     }
     int64_t hist = j->cur[C_HIST], ev = j->cur[C_EV], out = j->cur[C_OUT];
-    int rc = save_cursors(j, f->next, f->files, f->nfiles, err, errsize);
+    rc = save_cursors(j, f->next, f->files, f->nfiles, &f->media, err, errsize);
     if (rc)
         return rc;
     res->history += f->next[C_HIST] - hist;
     res->events += f->next[C_EV] - ev;
     res->output += f->next[C_OUT] - out;
-    res->files += (int64_t)f->batch.nuploaded;
+    res->files += (int64_t)f->nfiles; /* media files count as they are PUT */
+    res->media_damaged += f->left_out;
     res->summary |= f->batch.part[FSTREAM_SUMMARY].nlines > 0;
     res->complete |= f->batch.complete;
     j->lines_acked += lines;
@@ -724,6 +962,7 @@ static void flight_drop_files(flight *f)
     free(f->files);
     f->files = NULL;
     f->nfiles = 0;
+    sync_media_list_reset(&f->media);
 }
 
 static void *sender_main(void *arg)
@@ -782,7 +1021,10 @@ static void sender_stop(job *j)
         tx->started = 0;
     }
     flight_drop_files(&tx->f);
+    sync_media_list_free(&tx->f.media);
     fstream_batch_free(&tx->f.batch);
+    tally_store_close(j->tx_st);
+    j->tx_st = NULL;
 }
 
 /* Hands the batch just built to the sender (a dry run delivers it here),
@@ -792,7 +1034,7 @@ static int hand_off(job *j, int64_t rows_total)
     sender *tx = &j->tx;
     if (j->s->opts.dry_run) {
         flight f = {.batch = j->batch, .files = j->files, .nfiles = j->nfiles,
-                    .rows_total = rows_total};
+                    .media = j->media, .left_out = j->left_out, .rows_total = rows_total};
         memcpy(f.next, j->next, sizeof f.next);
         int rc = deliver(j, &f, j->res->error, sizeof j->res->error);
         memcpy(j->plan, j->next, sizeof j->plan);
@@ -821,6 +1063,10 @@ static int hand_off(job *j, int64_t rows_total)
     tx->f.rows_total = rows_total;
     j->files = NULL;
     j->nfiles = 0;
+    sync_media_list spare_media = tx->f.media; /* emptied when it was delivered */
+    tx->f.media = j->media;
+    j->media = spare_media;
+    tx->f.left_out = j->left_out;
     tx->busy = 1;
     pthread_cond_broadcast(&tx->cv);
     pthread_mutex_unlock(&tx->mu);
@@ -837,6 +1083,8 @@ static int round_trip(job *j, int first, int *more)
     if (j->batch.cap == 0)
         fstream_batch_init(&j->batch, j->s->max_body);
     fstream_batch_reset(&j->batch);
+    sync_media_list_reset(&j->media);
+    j->left_out = 0;
     memcpy(j->next, j->plan, sizeof j->next);
     int rc = tally_store_refresh(j->st, NULL);
     if (rc)
@@ -849,6 +1097,11 @@ static int round_trip(job *j, int first, int *more)
         if (rc)
             return rc;
     }
+    /* One read snapshot for the batch: a summary naming a live run's newest
+     * image comes with the row (and the file) that image belongs to. */
+    rc = tally_store_snapshot_begin(j->st);
+    if (rc)
+        return fail(j, rc, "cannot read the run: %s", NULL);
     rc = fill_history(j);
     if (!rc && !j->full)
         rc = fill_events(j, ended);
@@ -856,6 +1109,8 @@ static int round_trip(job *j, int first, int *more)
         rc = fill_output(j);
     if (!rc && !j->full)
         rc = fill_summary(j);
+    tally_store_snapshot_end(j->st);
+    info = tally_store_info(j->st);
     if (rc)
         return fail(j, rc, "cannot read the run: %s", NULL);
     /* "complete" rides on the request that carries the last lines.  A
@@ -874,7 +1129,8 @@ static int round_trip(job *j, int first, int *more)
 int sync_session_run(sync_session *s, const char *path, sync_result *res)
 {
     memset(res, 0, sizeof *res);
-    job j = {.s = s, .res = res, .target = BUF_INIT, .line = BUF_INIT, .body = BUF_INIT};
+    job j = {.s = s, .res = res, .target = BUF_INIT, .line = BUF_INIT, .body = BUF_INIT,
+             .path = path};
     j.t0 = clock_wall();
     j.bytes0 = http_client_stats(s->http)->bytes_out;
     http_budget_reset(s->http); /* each run gets the whole retry budget */
@@ -946,6 +1202,10 @@ done:
     if (rc && !res->error[0])
         snprintf(res->error, sizeof res->error, "%s", sync_strerror(rc));
     free_files(&j);
+    sync_media_list_free(&j.media);
+    sync_media_list_free(&j.row_media);
+    sync_media_list_free(&j.dry_done);
+    free(j.row_set);
     fstream_batch_free(&j.batch);
     buf_free(&j.line);
     buf_free(&j.body);

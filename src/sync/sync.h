@@ -43,7 +43,9 @@ typedef struct sync_result {
     char entity[128];
     char project[256];
     int64_t history, events, output; /* lines sent (dry run: that would be) */
-    int64_t files;                    /* files uploaded */
+    int64_t files;                    /* files uploaded (saved files, media) */
+    int64_t media_damaged; /* media objects left out of their rows: a stored file of
+                            * theirs failed its checksum */
     int upsert, summary, complete;    /* the run row, the summary, the end: sent */
     int64_t rows_total, rows_done;    /* history rows in the file / on the server */
     int64_t bytes, requests, retries;

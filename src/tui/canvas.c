@@ -32,9 +32,19 @@ int canvas_resize(canvas *c, int w, int h)
     return 0;
 }
 
+static void gfx_clear(canvas *c)
+{
+    for (size_t i = 0; i < c->ngfx; i++)
+        free(c->gfx[i].data);
+    free(c->gfx);
+    c->gfx = NULL;
+    c->ngfx = 0;
+}
+
 void canvas_free(canvas *c)
 {
     free(c->cells);
+    gfx_clear(c);
     c->cells = NULL;
     c->w = c->h = 0;
 }
@@ -42,7 +52,33 @@ void canvas_free(canvas *c)
 void canvas_clear(canvas *c)
 {
     for (int i = 0; i < c->w * c->h; i++)
-        c->cells[i] = (canvas_cell){' ', 0, 0};
+        c->cells[i] = (canvas_cell){' ', 0, 0, 0, 0};
+    gfx_clear(c);
+}
+
+/* FNV-1a over the bytes and the rectangle. */
+static uint64_t gfx_hash(canvas_rect r, const char *data, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    int v[4] = {r.x, r.y, r.w, r.h};
+    const unsigned char *p = (const unsigned char *)v;
+    for (size_t i = 0; i < sizeof v; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)data[i]) * 1099511628211ull;
+    return h;
+}
+
+int canvas_add_gfx(canvas *c, canvas_rect r, char *data, size_t len)
+{
+    canvas_gfx *v = realloc(c->gfx, (c->ngfx + 1) * sizeof *v);
+    if (!v) {
+        free(data);
+        return -1;
+    }
+    c->gfx = v;
+    c->gfx[c->ngfx++] = (canvas_gfx){r, data, len, gfx_hash(r, data, len)};
+    return 0;
 }
 
 const canvas_cell *canvas_at(const canvas *c, int x, int y)
@@ -66,6 +102,16 @@ void canvas_put(canvas *c, int x, int y, uint32_t ch, int fg, unsigned attr)
     cell->ch = ch;
     cell->fg = (uint8_t)fg;
     cell->attr = (uint8_t)attr;
+    cell->fgx = cell->bgx = 0;
+}
+
+void canvas_put_x(canvas *c, int x, int y, uint32_t ch, uint32_t fgx, uint32_t bgx)
+{
+    canvas_put(c, x, y, ch, CANVAS_DEFAULT, 0);
+    if (x < 0 || y < 0 || x >= c->w || y >= c->h)
+        return;
+    c->cells[y * c->w + x].fgx = fgx;
+    c->cells[y * c->w + x].bgx = bgx;
 }
 
 void canvas_fill(canvas *c, canvas_rect r, uint32_t ch, int fg, unsigned attr)

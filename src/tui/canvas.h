@@ -36,21 +36,45 @@ enum {
 /* The second cell of a double-width character holds this code point. */
 #define CANVAS_WIDE_TAIL 0xffffffffu
 
+/* Colours beyond the named ones, for images and heat maps (canvas_cell
+ * fgx / bgx): 0 none (fg and the default background apply), else a 24-bit
+ * RGB value or an index into the terminal's 256-colour palette.  screen.c
+ * maps them onto what the terminal has. */
+#define CANVAS_X_RGB 0x01000000u
+#define CANVAS_X_IDX 0x02000000u
+#define CANVAS_XRGB(r, g, b) \
+    (CANVAS_X_RGB | ((uint32_t)(r) & 0xff) << 16 | ((uint32_t)(g) & 0xff) << 8 | ((uint32_t)(b) & 0xff))
+#define CANVAS_XIDX(i) (CANVAS_X_IDX | ((uint32_t)(i) & 0xff))
+
 typedef struct canvas_cell {
     uint32_t ch;
     uint8_t fg, attr;
+    uint32_t fgx, bgx; /* CANVAS_XRGB / CANVAS_XIDX, or 0 */
 } canvas_cell;
-
-typedef struct canvas {
-    int w, h;
-    int ascii; /* the terminal is not UTF-8: text and charts stay in ASCII */
-    canvas_cell *cells;
-} canvas;
 
 /* A rectangle inside a canvas. */
 typedef struct canvas_rect {
     int x, y, w, h;
 } canvas_rect;
+
+/* Terminal graphics (Kitty, sixel, iTerm2) that tally built from decoded
+ * pixels, to be written with the cursor at the rectangle's top-left after
+ * the cells are on the screen (screen.c, the one place that writes them).
+ * The cells under it are left blank. */
+typedef struct canvas_gfx {
+    canvas_rect r;
+    char *data; /* malloc'd */
+    size_t len;
+    uint64_t hash; /* of data and r: screen.c skips rewriting an unchanged image */
+} canvas_gfx;
+
+typedef struct canvas {
+    int w, h;
+    int ascii; /* the terminal is not UTF-8: text and charts stay in ASCII */
+    canvas_cell *cells;
+    canvas_gfx *gfx; /* images for this frame, cleared with the cells */
+    size_t ngfx;
+} canvas;
 
 /* (Re)sizes the canvas (0x0 is allowed) and clears it; -1 on OOM. */
 int canvas_resize(canvas *c, int w, int h);
@@ -60,6 +84,11 @@ void canvas_clear(canvas *c);
 const canvas_cell *canvas_at(const canvas *c, int x, int y);
 /* Sets one cell; writes outside the canvas are dropped. */
 void canvas_put(canvas *c, int x, int y, uint32_t ch, int fg, unsigned attr);
+/* Sets one cell with extended colours (an image's or a heat map's). */
+void canvas_put_x(canvas *c, int x, int y, uint32_t ch, uint32_t fgx, uint32_t bgx);
+/* Attaches graphics-protocol bytes for r (taken over: *data is freed by the
+ * canvas, also on failure).  -1 on OOM. */
+int canvas_add_gfx(canvas *c, canvas_rect r, char *data, size_t len);
 /* Fills a rectangle with one character. */
 void canvas_fill(canvas *c, canvas_rect r, uint32_t ch, int fg, unsigned attr);
 /* Draws untrusted UTF-8 text from (x, y), at most maxw columns, through

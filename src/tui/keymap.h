@@ -35,6 +35,7 @@ enum {
 #define KM_LOGS 0x10u   /* the logs tab only */
 #define KM_HELP 0x20u   /* the help view */
 #define KM_COMPARE 0x40u /* the compare view */
+#define KM_MEDIA 0x80u   /* the media tab of the run view */
 #define KM_ALL 0xffu
 
 typedef enum keymap_action {
@@ -94,7 +95,18 @@ typedef enum keymap_action {
     ACT_LEGEND_NEXT,
     ACT_TOGGLE_RUN,
     ACT_GROUP,
-    ACT_CONFIG_DIFF
+    ACT_CONFIG_DIFF,
+    /* the media tab (view_media.c) */
+    ACT_TAB_MEDIA,
+    ACT_STEP_PREV,
+    ACT_STEP_NEXT,
+    ACT_STEP_FIRST,
+    ACT_STEP_LAST,
+    ACT_LINK,
+    ACT_HIST_MODE,
+    ACT_PLAY,
+    ACT_COL_LEFT,
+    ACT_COL_RIGHT
 } keymap_action;
 
 typedef struct keymap_entry {

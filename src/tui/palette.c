@@ -3,6 +3,8 @@
  */
 #include "tui/palette.h"
 
+#include <stdlib.h>
+
 /* Picked from the xterm cube farthest point first (each the colour
  * farthest from those before it), among colours that are neither grey nor
  * too dark for a black terminal nor too light for a white one (luminance
@@ -50,4 +52,44 @@ void palette_rgb(int x, int rgb[3])
     } else {
         rgb[0] = rgb[1] = rgb[2] = 8 + 10 * (x - 232);
     }
+}
+
+static int dist2(const int a[3], int r, int g, int b)
+{
+    return (a[0] - r) * (a[0] - r) + (a[1] - g) * (a[1] - g) + (a[2] - b) * (a[2] - b);
+}
+
+int palette_nearest(uint32_t rgb, int ncolors)
+{
+    int r = (int)(rgb >> 16 & 0xff), g = (int)(rgb >> 8 & 0xff), b = (int)(rgb & 0xff);
+    int best = 0, bestd = 1 << 30;
+    if (ncolors >= 256) {
+        /* The cube's nearest level on each axis, and the nearest grey. */
+        static const int level[6] = {0, 95, 135, 175, 215, 255};
+        int ix[3], v[3] = {r, g, b};
+        for (int k = 0; k < 3; k++) {
+            ix[k] = 0;
+            for (int l = 1; l < 6; l++)
+                if (abs(level[l] - v[k]) < abs(level[ix[k]] - v[k]))
+                    ix[k] = l;
+        }
+        int cube = 16 + 36 * ix[0] + 6 * ix[1] + ix[2];
+        int grey = 232 + ((r + g + b) / 3 - 3) / 10;
+        grey = grey < 232 ? 232 : grey > 255 ? 255 : grey;
+        int c[3], gr[3];
+        palette_rgb(cube, c);
+        palette_rgb(grey, gr);
+        return dist2(c, r, g, b) <= dist2(gr, r, g, b) ? cube : grey;
+    }
+    int n = ncolors >= 16 ? 16 : 8;
+    for (int i = 0; i < n; i++) {
+        int c[3];
+        palette_rgb(i, c);
+        int d = dist2(c, r, g, b);
+        if (d < bestd) {
+            bestd = d;
+            best = i;
+        }
+    }
+    return best;
 }

@@ -9,6 +9,7 @@
 #define TALLY_TUI_PALETTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tui/canvas.h"
 
@@ -24,5 +25,8 @@ int palette_xterm(int fg);
 int palette_basic(int fg);
 /* The RGB of an xterm-256 colour index (the standard cube and grey ramp). */
 void palette_rgb(int xterm, int rgb[3]);
+/* The nearest colour to 24-bit rgb among the first ncolors of the xterm
+ * palette (8, 16 or 256: the cube and greys), by squared distance. */
+int palette_nearest(uint32_t rgb, int ncolors);
 
 #endif

@@ -78,6 +78,9 @@ tui_app *tui_app_new(const char *root)
     tui_charts_reset(&app->cmp_charts);
     app->logs.follow = 1;
     app->logs.match = -1;
+    app->colors = 256;
+    app->caps.gfx = TERMCAPS_MOSAIC;
+    app->caps.symbols = TERMCAPS_SYM_QUAD;
     return app;
 }
 
@@ -295,6 +298,8 @@ static unsigned scope_of(const tui_app *app)
     case TUI_RUN:
         if (app->tab == TAB_CHARTS || app->tab == TAB_SYSTEM)
             return KM_RUN | KM_CHARTS;
+        if (app->tab == TAB_MEDIA)
+            return KM_RUN | KM_MEDIA;
         return KM_RUN | KM_TEXT | (app->tab == TAB_LOGS ? KM_LOGS : 0);
     default: return KM_HELP;
     }
@@ -366,6 +371,8 @@ static void prompt_done(tui_app *app, int accept)
                      "y limits: two numbers, lo < hi, or - for automatic");
         return;
     }
+    if (app->view == TUI_RUN && app->tab == TAB_MEDIA && view_media_prompt(app, app->prompt))
+        return;
     if (app->view == TUI_RUN && app->tab == TAB_LOGS) {
         snprintf(app->logs.search, sizeof app->logs.search, "%s", app->prompt);
         app->logs.match = -1;
@@ -454,6 +461,8 @@ void tui_key(tui_app *app, int key)
         const char *cur = app->view == TUI_RUNS                          ? view_runs_filter_text(app)
                           : app->view == TUI_RUN && app->tab == TAB_LOGS ? app->logs.search
                                                                          : app->metric_filter.text;
+        if (app->view == TUI_RUN && app->tab == TAB_MEDIA && view_media_filter_text(app))
+            cur = view_media_filter_text(app);
         snprintf(app->prompt, sizeof app->prompt, "%s", cur);
         app->prompt_len = strlen(app->prompt);
         app->prompt_kind = 0;
@@ -484,6 +493,7 @@ void tui_draw(tui_app *app, canvas *c)
 int tui_poll(tui_app *app, double now)
 {
     int redraw = 0;
+    app->now = now;
     tui_view v = app->view == TUI_HELP && app->depth > 0 ? app->stack[app->depth - 1] : app->view;
     if (v == TUI_RUNS && now - app->list_time >= 2.0) {
         app->list_time = now;

@@ -18,9 +18,17 @@
 #include "tui/keymap.h"
 #include "tui/seriescache.h"
 #include "tui/syncjob.h"
+#include "tui/termcaps.h"
 
 typedef enum tui_view { TUI_RUNS = 0, TUI_RUN, TUI_COMPARE, TUI_HELP } tui_view;
-typedef enum tui_tab { TAB_CHARTS = 0, TAB_SUMMARY, TAB_SYSTEM, TAB_LOGS, TAB_COUNT } tui_tab;
+typedef enum tui_tab {
+    TAB_CHARTS = 0,
+    TAB_SUMMARY,
+    TAB_SYSTEM,
+    TAB_LOGS,
+    TAB_MEDIA,
+    TAB_COUNT
+} tui_tab;
 typedef enum tui_xmode {
     XMODE_STEP = 0, /* the metric's define_metric step metric, else _step */
     XMODE_RELTIME,  /* _runtime */
@@ -177,6 +185,15 @@ typedef struct tui_app {
     char prompt[256];
     size_t prompt_len;
 
+    /* the media tab (view_media.c), and what the terminal shows of an
+     * image: screen.c fills these in; tests and benchmarks keep the
+     * defaults (mosaic quadrants, 256 colours) */
+    struct media_state *media;
+    termcaps caps;
+    int colors;         /* 0, 8, 16, 256, or 1 << 24 (direct RGB) */
+    int cell_w, cell_h; /* a cell in pixels (graphics protocols), 0: unknown */
+    double now;         /* monotonic seconds of the last poll (video playback) */
+
     int help_scroll;
     int body_h;          /* rows of the body in the last frame (for paging text) */
     series_cache *cache; /* decimated series kept between frames */
@@ -260,6 +277,20 @@ void view_run_draw(tui_app *app, canvas *c);
 void view_run_action(tui_app *app, keymap_action a, int key);
 int view_run_poll(tui_app *app);
 void view_run_close(tui_app *app);
+
+/* The media tab (view_media.c): every media key at its selected step. */
+void view_media_draw(tui_app *app, canvas *c, canvas_rect r, char *hint, size_t hint_size);
+void view_media_action(tui_app *app, keymap_action a, int key);
+/* New steps after a refresh; 1 when the tab should be redrawn. */
+int view_media_poll(tui_app *app);
+/* The '/' prompt on the media tab: a focused table's row filter (1), or
+ * not the media tab's to take (0). */
+int view_media_prompt(tui_app *app, const char *text);
+/* What the '/' prompt starts from on the media tab (NULL: the key filter). */
+const char *view_media_filter_text(const tui_app *app);
+/* Esc on the media tab: leaves a focus (1), or nothing to leave (0). */
+int view_media_back(tui_app *app);
+void view_media_close(tui_app *app);
 
 void view_compare_draw(tui_app *app, canvas *c);
 void view_compare_action(tui_app *app, keymap_action a, int key);

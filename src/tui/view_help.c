@@ -18,6 +18,8 @@ static const char *scope_name(unsigned scope)
         return "charts";
     if (scope & KM_LOGS)
         return "logs";
+    if (scope & KM_MEDIA)
+        return "media";
     if (scope & KM_COMPARE)
         return "compare";
     return "run";

@@ -42,6 +42,7 @@ static void logs_reset(tui_logs *l)
 
 void view_run_close(tui_app *app)
 {
+    view_media_close(app); /* before the store its objects come from */
     series_cache_forget(app->cache, app->run.store);
     tally_store_close(app->run.store);
     memset(&app->run, 0, sizeof app->run);
@@ -72,6 +73,8 @@ int view_run_poll(tui_app *app)
         r->rate_t = now;
         r->rate_step = info->last_step;
     }
+    if (changed || app->tab == TAB_MEDIA)
+        changed |= view_media_poll(app); /* new steps of media keys, a playing video */
     return changed; /* new console lines change the file too */
 }
 
@@ -104,7 +107,8 @@ static void draw_header(tui_app *app, canvas *c, canvas_rect r)
         x += canvas_text(c, x, r.y, r.x + r.w - x, line, CANVAS_RED, CANVAS_BOLD);
     }
     /* The tabs, right-aligned when there is room. */
-    static const char *const tabs[TAB_COUNT] = {"1 charts", "2 summary", "3 system", "4 logs"};
+    static const char *const tabs[TAB_COUNT] = {"1 charts", "2 summary", "3 system", "4 logs",
+                                                "5 media"};
     int tw = 0;
     for (int i = 0; i < TAB_COUNT; i++)
         tw += (int)strlen(tabs[i]) + 2;
@@ -524,6 +528,10 @@ void view_run_draw(tui_app *app, canvas *c)
         draw_summary(app, c, s.body);
         hint = " j/k scroll  / filter keys  Tab next tab  ? help  q quit";
         break;
+    case TAB_MEDIA:
+        view_media_draw(app, c, s.body, hintbuf, sizeof hintbuf);
+        hint = hintbuf;
+        break;
     case TAB_LOGS:
         draw_logs(app, c, s.body);
         snprintf(hintbuf, sizeof hintbuf,
@@ -547,13 +555,16 @@ void view_run_action(tui_app *app, keymap_action a, int key)
     case ACT_TAB_SUMMARY: app->tab = TAB_SUMMARY; return;
     case ACT_TAB_SYSTEM: app->tab = TAB_SYSTEM; return;
     case ACT_TAB_LOGS: app->tab = TAB_LOGS; return;
+    case ACT_TAB_MEDIA: app->tab = TAB_MEDIA; return;
     default: break;
     }
     if (a == ACT_BACK) {
         if ((app->tab == TAB_CHARTS || app->tab == TAB_SYSTEM) &&
             view_charts_back(&app->charts, &app->metric_filter))
             return;
-        if (app->tab == TAB_SUMMARY && app->metric_filter.active) {
+        if (app->tab == TAB_MEDIA && view_media_back(app))
+            return;
+        if ((app->tab == TAB_SUMMARY || app->tab == TAB_MEDIA) && app->metric_filter.active) {
             tui_filter_clear(&app->metric_filter);
             return;
         }
@@ -565,6 +576,8 @@ void view_run_action(tui_app *app, keymap_action a, int key)
             view_charts_nav(&app->charts, a);
     } else if (app->tab == TAB_LOGS) {
         logs_action(app, a);
+    } else if (app->tab == TAB_MEDIA) {
+        view_media_action(app, a, key);
     } else {
         int page = app->body_h > 1 ? app->body_h - 1 : 1;
         switch (a) {

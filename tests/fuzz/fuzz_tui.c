@@ -6,7 +6,10 @@
  * Checks what must always hold: no crash; a rejected expression says why;
  * a match is 0 or 1; sgr_parse consumes nothing or a whole "ESC [ ... m";
  * no ESC, C1 CSI or BEL reaches a cell, and nothing is drawn outside the
- * rectangle.  Built by `make fuzz` (tests/fuzz/README.md).
+ * rectangle.  Also the terminal's answer to the graphics query
+ * (termcaps.c: flags are 0 or 1, "done" only with a DA1 reply) and a table
+ * cell as the media tab shows it (tablemodel.c: its text drawn holds no
+ * escape).  Built by `make fuzz` (tests/fuzz/README.md).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +18,8 @@
 #include "common/json.h"
 #include "tui/logline.h"
 #include "tui/runquery.h"
+#include "tui/tablemodel.h"
+#include "tui/termcaps.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,6 +81,33 @@ static void console_line(const char *text, size_t n)
     }
 }
 
+static void media_inputs(const char *bytes, size_t n, const char *text)
+{
+    termcaps_reply r;
+    termcaps_parse_reply(bytes, n, &r);
+    if ((r.answered | r.kitty | r.sixel) > 1 || r.answered != termcaps_reply_done(bytes, n) ||
+        (r.sixel && !r.answered))
+        abort();
+    buf b = BUF_INIT;
+    double num;
+    char *sha = NULL;
+    tablemodel_cell_text(text, &b, &num, &sha);
+    if (sha && strlen(sha) != 64)
+        abort();
+    free(sha);
+    static canvas c;
+    if (!c.cells && canvas_resize(&c, 16, 2) != 0)
+        abort();
+    canvas_clear(&c);
+    canvas_text(&c, 0, 0, 16, buf_cstr(&b), 0, 0);
+    for (int x = 0; x < c.w; x++) {
+        uint32_t ch = canvas_at(&c, x, 0)->ch;
+        if (ch == 0x1b || ch == 0x9b || ch == 0x07)
+            abort();
+    }
+    buf_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -85,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = 0;
     expression(text);
     console_line(text, strlen(text));
+    media_inputs((const char *)data, size, text);
     free(text);
     return 0;
 }

@@ -4,7 +4,8 @@
 # bar redrawn with \r and Python logging on stderr, a dict line, a
 # --pattern for a custom line, a bar redrawn over epochs (Lightning); --config and --ignore route keys, the
 # child's --flag arguments become config, --no-parse-stderr turns stderr
-# off; the child's stdout is a terminal of 80x24 when tally's is not, and
+# off; the open step is stored when the output goes quiet (a live chart is
+# not a line behind); the child's stdout is a terminal of 80x24 when tally's is not, and
 # what it writes reaches tally's stdout and stderr unchanged; --help goes
 # to stdout; a bad --regex is a usage error.
 set -eu
@@ -116,6 +117,37 @@ want = [{"_step": 4 * (e + 1), "epoch": e, "train_loss": e / 10 + 0.04, "val_los
 assert len(got) == 3 and all(g.keys() == w.keys() for g, w in zip(got, want)), got
 assert all(abs(g[k] - w[k]) < 1e-9 for g, w in zip(got, want) for k in w), got
 ' "$TMP/export3.jsonl"
+
+# A live chart is not a line behind: the open step is stored once the
+# output has been quiet for a second, while the child still runs.
+cat >"$TMP/live.py" <<'SCRIPT'
+import os, sys, time
+os.write(1, b"iter 0: loss 4.0000, time 120.50ms\n")
+open(sys.argv[1], "w").close()
+for _ in range(200):  # until the test has looked (at most 20 s)
+    if os.path.exists(sys.argv[2]):
+        break
+    time.sleep(0.1)
+os.write(1, b"iter 1: loss 3.0000, time 118.00ms\n")
+SCRIPT
+rm -rf "$store"
+"$TALLY" run --dir "$store" --project parse -- python3 "$TMP/live.py" "$TMP/printed" "$TMP/looked" \
+    >/dev/null 2>&1 &
+live=$!
+for _ in $(seq 100); do [ -e "$TMP/printed" ] && break; sleep 0.1; done
+sleep 2
+run=$(ls "$store"/parse/*.db)
+"$TALLY" export "$run" >"$TMP/live.jsonl"
+touch "$TMP/looked"
+wait "$live"
+"$TALLY" export "$run" >"$TMP/live_end.jsonl"
+py "the open step is stored while the child is quiet, the next one after it" '
+import json, sys
+def steps(path):
+    return [(r["_step"], r["loss"]) for r in map(json.loads, open(path))]
+assert steps(sys.argv[1]) == [(0, 4.0)], steps(sys.argv[1])
+assert steps(sys.argv[2]) == [(0, 4.0), (1, 3.0)], steps(sys.argv[2])
+' "$TMP/live.jsonl" "$TMP/live_end.jsonl"
 
 "$TALLY" run --help >"$TMP/help" 2>"$TMP/help.err"
 check "--help goes to stdout and lists every option" sh -c '

@@ -52,13 +52,13 @@ check() {
     if "$@"; then pass "$desc"; else fail "$desc"; fi
 }
 
-# py DESCRIPTION SCRIPT [ARGS...]: runs a python3 program that exits 0 when
+# py DESCRIPTION SCRIPT [ARGS...]: runs a python3 program ($PYTHON if set) that exits 0 when
 # the check holds; what it prints (figures, or why it failed) follows.
 py() {
     desc=$1
     prog=$2
     shift 2
-    if out=$(python3 -c "$prog" "$@" 2>&1); then
+    if out=$("${PYTHON:-python3}" -c "$prog" "$@" 2>&1); then
         pass "$desc"
     else
         fail "$desc"

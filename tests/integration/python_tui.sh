@@ -2,7 +2,9 @@
 # python_tui.sh — a run logged from Python opens in the dashboard: the
 # wandb-style script (python/tests/wandb_style_script.py, `import tally as
 # wandb`) writes a run, `tally show` lists its metrics, and `tally open`
-# draws them in tmux; q exits 0.
+# draws them in tmux; q exits 0.  Then the real training run
+# (python/tests/train_digits.py, when torch and sklearn are installed):
+# `tally show` lists its media keys and the dashboard opens it.
 . "$TOP_SRCDIR/tests/integration/tui_lib.sh"
 
 [ -n "${PYTHON:-}" ] && [ -f "$TOP_BUILDDIR/python/build/tally/__init__.py" ] ||
@@ -30,4 +32,30 @@ tui_wait "finished"
 [ "$(tui_braille_count)" -gt 20 ] || fail "too few braille cells: $(tui_braille_count)"
 tui_keys q
 [ "$(tui_exit_status)" = 0 ] || fail "q did not exit 0 (status $(tui_exit_status))"
+
+if "$PYTHON" -c 'import torch, sklearn' 2>/dev/null; then
+    if [ "${TALLY_SANITIZERS:-no}" = yes ]; then
+        LD_PRELOAD=$(${CC:-cc} -print-file-name=libasan.so)
+        export LD_PRELOAD
+    fi
+    PYTHONPATH=$TOP_BUILDDIR/python/build TALLY_DIR=$TUI_TMP/runs \
+        "$PYTHON" "$TOP_SRCDIR/python/tests/train_digits.py" > "$TUI_TMP/train.out" 2>&1 ||
+        fail "the training failed: $(cat "$TUI_TMP/train.out")"
+    unset LD_PRELOAD
+    tid=$(sed -n 's/^run \([a-z0-9]*\) .*/\1/p' "$TUI_TMP/train.out")
+    [ -n "$tid" ] || fail "no run id in: $(cat "$TUI_TMP/train.out")"
+    "$TALLY_BIN" show --dir "$TUI_TMP/runs" "$tid" > "$TUI_TMP/show2.out" ||
+        fail "tally show failed"
+    for key in train/loss val/acc samples gradients/0.weight val/confusion_table predictions; do
+        grep -q "^  $key " "$TUI_TMP/show2.out" || fail "tally show does not list $key"
+    done
+    tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+    tui_start 120 36 "'$TALLY_BIN' open --dir '$TUI_TMP/runs' $tid"
+    tui_wait "train/loss"
+    tui_wait "finished"
+    tui_keys q
+    [ "$(tui_exit_status)" = 0 ] || fail "q did not exit 0 on the training run"
+else
+    echo "no torch / sklearn: the training run is not opened"
+fi
 echo "ok"

@@ -9,15 +9,7 @@ TALLY_SYNC_MAX_BODY=8000
 export TALLY_SYNC_MAX_BODY
 start_fake --delay-s 0.02
 new_run 2000
-"$TALLY" sync --dir "$TMP/runs" "$RUN_ID" >/dev/null 2>&1 &
-pid=$!
-i=0
-while [ "$(fake_count file_stream)" -lt 5 ] && [ $i -lt 200 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
-kill -9 $pid 2>/dev/null || true
-wait $pid 2>/dev/null || true
+kill_sync_after 5 "$RUN_ID"
 partial=$(python3 "$FAKE" state --port "$FAKE_PORT" | python3 -c '
 import json, sys
 r = list(json.load(sys.stdin)["runs"].values())[0]

@@ -2,7 +2,8 @@
 #
 # start_fake [ARGS...] starts tests/fake_wandb.py on a free 127.0.0.1 port
 # (state kept in $TMP/fake.json, so a restart keeps what it received) and
-# points WANDB_BASE_URL / WANDB_API_KEY at it; stop_fake stops it.  Sync's
+# points WANDB_BASE_URL / WANDB_API_KEY at it; stop_fake stops it;
+# kill_sync_after N RUN_ID kills a `tally sync` midway.  Sync's
 # timing knobs are set short so faults cost milliseconds, not minutes.
 . "$TOP_SRCDIR/tests/integration/lib.sh"
 need_python
@@ -75,4 +76,20 @@ new_run() {
     out=$("$(helper sync_logger)" "$TMP/runs" "$1" "${2:-0}" "${3:-0}") || die "sync_logger failed"
     RUN_ID=${out%% *}
     RUN_FILE=${out#* }
+}
+
+# kill_sync_after N RUN_ID: `tally sync RUN_ID` in the background, killed
+# with -9 once the fake server has N more file_stream requests (or after
+# 15 s).
+kill_sync_after() {
+    "$TALLY" sync --dir "$TMP/runs" "$2" >/dev/null 2>&1 &
+    pid=$!
+    until=$(($(fake_count file_stream) + $1))
+    i=0
+    while [ "$(fake_count file_stream)" -lt $until ] && [ $i -lt 300 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+    kill -9 $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
 }

@@ -158,13 +158,20 @@ static void test_bars(void **state)
     expect("10/10 [ab] - loss: 0.5", PARSE_AUTO, "nostep loss=0.5"); /* not a bar: text */
 }
 
-/* Lines through the stepper: "STEP k=v ..." for each, joined by ";". */
+/* Lines through the stepper: "STEP k=v ..." for each, joined by ";".  A
+ * line CLOSE closes the open step (cmd_run.c stores it) and gives "c". */
+#define CLOSE "\x01close"
 static void expect_steps(const char *const *lines, const char *want)
 {
     stepper st = {0};
     parse_result r = {0};
     buf b = BUF_INIT;
     for (size_t i = 0; lines[i]; i++) {
+        if (strcmp(lines[i], CLOSE) == 0) {
+            stepper_close(&st);
+            buf_puts(&b, i ? ";c" : "c");
+            continue;
+        }
         assert_true(parse_line(lines[i], strlen(lines[i]), PARSE_AUTO, &r) >= 0);
         int64_t step = -1;
         int n = stepper_place(&st, &r, &step);
@@ -203,6 +210,34 @@ static void test_stepper(void **state)
     /* a step alone logs nothing and moves nothing */
     const char *const e[] = {"step 9", "loss=1", NULL};
     expect_steps(e, ";0 loss=1");
+    /* a stored step takes nothing more: a new key, or a line naming it, goes
+     * to the next step; a value printed again there is still one print;
+     * later named steps keep their numbers */
+    const char *const f[] = {"loss=1", CLOSE, "acc=2", CLOSE, "step=5 a=1", CLOSE, "step=5 a=1",
+                             "step=5 b=2", "step=9 a=3", NULL};
+    expect_steps(f, "0 loss=1;c;1 acc=2;c;5 a=1;c;;6 b=2;9 a=3");
+    /* closing before any step, or twice, changes nothing */
+    const char *const g[] = {CLOSE, "loss=1", CLOSE, CLOSE, "loss=2", NULL};
+    expect_steps(g, "c;0 loss=1;c;c;1 loss=2");
+}
+
+/* The first look turns lines away before any grammar: no digit and no
+ * nan/inf, or digits only inside words.  Lines a number starts in still
+ * get through, wherever the number is. */
+static void test_first_look(void **state)
+{
+    (void)state;
+    expect("model=gpt2 saved to out/checkpoint-500 by user@host1", PARSE_AUTO, "nostep");
+    expect("loss=nan", PARSE_AUTO, "nostep loss=nan");
+    expect("a long line of words before it: LOSS = -INF", PARSE_AUTO, "nostep LOSS=-inf");
+    expect("a long line of words before it, then   loss=0.25", PARSE_AUTO, "nostep loss=0.25");
+    expect("x_1 v2 gpt2 END ....acc=0.5", PARSE_AUTO, "nostep acc=0.5");
+    expect("layer.7: grad=-.5", PARSE_AUTO, "nostep grad=-0.5");
+    expect("{'a': 1}", PARSE_AUTO, "nostep a=1");
+    /* a tab, '\r' or an ESC in any of the first eight-byte words */
+    expect("\x1b[1mloss\x1b[0m=0.5", PARSE_AUTO, "nostep loss=0.5");
+    expect("5%\rtime: 12ms", PARSE_AUTO, "nostep time_ms=12");
+    expect("loss:\t0.5\tacc:\t26%", PARSE_AUTO, "nostep loss=0.5 acc=26");
 }
 
 static void test_junk(void **state)
@@ -245,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_bars),
         cmocka_unit_test(test_stepper),
+        cmocka_unit_test(test_first_look),
         cmocka_unit_test(test_junk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/writer.h"
 #include "testutil.h"
 
 static void test_null_run(void **state)
@@ -68,7 +69,7 @@ static void test_null_args(void **state)
     /* out-of-range rule arguments */
     assert_int_equal(tally_define_metric(run, "a", NULL, 0, 7), TALLY_EINVAL);
     assert_int_equal(tally_define_metric(run, "a", NULL, 0, -1), TALLY_EINVAL);
-    assert_int_equal(tally_define_metric(run, "a", NULL, 0x40, 0), TALLY_EINVAL);
+    assert_int_equal(tally_define_metric(run, "a", NULL, 0x80, 0), TALLY_EINVAL); /* 0x40: hidden */
     assert_int_equal(tally_define_metric(run, "a", "", 0, 0), TALLY_EKEY);
     assert_int_equal(tally_step(run), 0);
     char *path = tu_run_finish(run, 0);
@@ -431,11 +432,19 @@ static void test_finish_with_chatty_child(void **state)
     assert_int_equal(tu_wait_child(pid), 0);
 }
 
-/* A finished run with some data; returns its path (malloc'd). */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define RUN_POINTS (WRITER_CHUNK_POINTS + 904) /* a full chunk row, then 904 points */
+
+/* A finished run with some data, written in one flush (a full chunk row of
+ * each metric, then one of 904 points); returns its path (malloc'd). */
 static char *real_run(const char *dir, const char *id)
 {
-    tally_run *run = tu_run_start(dir, id);
-    for (int i = 0; i < 5000; i++) {
+    tally_options o = {.dir = dir, .project = "unit", .id = id, .flush_ms = 100000,
+                       .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_OK);
+    for (int i = 0; i < RUN_POINTS; i++) {
         assert_int_equal(tally_log(run, "a", i), TALLY_OK);
         assert_int_equal(tally_log(run, "b", i * 0.25), TALLY_OK);
         assert_int_equal(tally_commit(run), TALLY_OK);
@@ -528,7 +537,8 @@ static void set_pragma(const char *path, const char *sql)
 {
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
     sqlite3_close(db);
 }
 
@@ -654,39 +664,40 @@ static void test_damaged_chunks(void **state)
         char sql[512];
         snprintf(sql, sizeof sql,
                  "UPDATE chunk SET data = %s WHERE metric_id = "
-                 "(SELECT id FROM metric WHERE name = 'a') AND first_x = 4096",
+                 "(SELECT id FROM metric WHERE name = 'a') AND first_x = "
+                 STR(WRITER_CHUNK_POINTS),
                  blobs[i]);
         set_pragma(path, sql);
         tally_store *st = tu_store_open(path);
         const tally_metric_info *a = tally_store_find_metric(st, "a");
         assert_non_null(a);
-        tally_bucket b[7];
-        /* one bucket: the chunk header suffices; seven: the blob must be
+        tally_bucket b[64];
+        /* one bucket: the chunk header suffices; 64: the blob must be
          * read, fails its checksum and is left out */
-        assert_int_equal(tally_store_series(st, a->id, 0, 4999, 1, b), TALLY_OK);
-        assert_int_equal(b[0].n, 5000);
+        assert_int_equal(tally_store_series(st, a->id, 0, RUN_POINTS - 1, 1, b), TALLY_OK);
+        assert_int_equal(b[0].n, RUN_POINTS);
         assert_int_equal(tally_store_damage_count(st), 0);
-        assert_int_equal(tally_store_series(st, a->id, 0, 4999, 7, b), TALLY_OK);
+        assert_int_equal(tally_store_series(st, a->id, 0, RUN_POINTS - 1, 64, b), TALLY_OK);
         int64_t total = 0;
-        for (int k = 0; k < 7; k++)
+        for (int k = 0; k < 64; k++)
             total += b[k].n;
-        assert_int_equal(total, 4096);
+        assert_int_equal(total, WRITER_CHUNK_POINTS);
         assert_int_equal(tally_store_damage_count(st), 1);
         const tally_damage *d = tally_store_damage(st, 0);
         assert_string_equal(d->metric, "a");
         assert_int_equal(d->metric_id, a->id);
-        assert_int_equal(d->first_x, 4096);
-        assert_int_equal(d->last_x, 4999);
+        assert_int_equal(d->first_x, WRITER_CHUNK_POINTS);
+        assert_int_equal(d->last_x, RUN_POINTS - 1);
         assert_int_equal(d->n, 904);
         /* a cursor reports it once and goes on */
         int corrupt;
-        assert_int_equal(read_all(st, a->id, &corrupt), 4096);
+        assert_int_equal(read_all(st, a->id, &corrupt), WRITER_CHUNK_POINTS);
         assert_int_equal(corrupt, 1);
         assert_int_equal(tally_store_damage_count(st), 1); /* the same chunk, once */
         /* the other metrics are unharmed */
         int64_t *px;
         double *py;
-        assert_int_equal(tu_points(st, "b", &px, &py), 5000);
+        assert_int_equal(tu_points(st, "b", &px, &py), RUN_POINTS);
         free(px);
         free(py);
         tally_store_close(st);
@@ -742,7 +753,7 @@ static void test_checksums(void **state)
         sqlite3 *db;
         assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
         const char *name = tu_rng_below(&r, 2) ? "a" : "b";
-        int64_t first = tu_rng_below(&r, 2) ? 0 : 4096, last = first ? 4999 : 4095;
+        int64_t first = tu_rng_below(&r, 2) ? 0 : WRITER_CHUNK_POINTS, last = first ? RUN_POINTS - 1 : WRITER_CHUNK_POINTS - 1;
         char sql[512];
         if (round % 4 == 3) {
             snprintf(sql, sizeof sql,
@@ -761,7 +772,7 @@ static void test_checksums(void **state)
         int64_t *x;
         double *y;
         const char *other = name[0] == 'a' ? "b" : "a";
-        assert_int_equal(tu_points(st, other, &x, &y), 5000);
+        assert_int_equal(tu_points(st, other, &x, &y), RUN_POINTS);
         free(x);
         free(y);
         const tally_metric_info *m = tally_store_find_metric(st, name);
@@ -776,7 +787,7 @@ static void test_checksums(void **state)
         assert_true(d->first_x >= first - 1 && d->first_x <= first + 1);
         assert_true(d->last_x >= last - 1 && d->last_x <= last + 1);
         assert_int_equal(corrupt, 1);
-        assert_int_equal(got, 5000 - (size_t)(last - first + 1));
+        assert_int_equal(got, RUN_POINTS - (size_t)(last - first + 1));
         tally_store_close(st);
     }
     free(pristine);

@@ -203,10 +203,60 @@ static void test_shapes(void **state)
     buf_free(&deep);
 }
 
+/* Numbers of 16 to 19 significant digits (what "%.17g" prints) take the
+ * extended-precision path: each must read back bit for bit as strtod reads
+ * it, including the hard cases (near midpoints, powers of two, the edges of
+ * the exponent range) that the path must decline to strtod. */
+static void test_long_numbers(void **state)
+{
+    (void)state;
+    tu_rng r;
+    tu_rng_seed(&r, 17);
+    static const char *const formats[] = {"%.16g", "%.17g", "%.18g", "%.19g", "%.17e"};
+    static const char *const hard[] = {
+        "9007199254740993", "0.30000000000000004", "2.2250738585072014e-308",
+        "1.7976931348623157e+308", "9.999999999999999e22", "1.0000000000000001",
+        "0.1000000000000000055511151231257827", "4.9406564584124654e-324",
+        "1.00000000000000011102230246251565404236316680908203125",
+        "123456789012345678e-27", "1234567890123456789e27"};
+    char text[128];
+    jscan sc;
+    long checked = 0;
+    for (int t = 0; t < 200000 + (int)(sizeof hard / sizeof *hard); t++) {
+        const char *num;
+        char tmp[64];
+        if (t < (int)(sizeof hard / sizeof *hard)) {
+            num = hard[t];
+        } else {
+            uint64_t bits = tu_rng_next(&r);
+            double v;
+            if (t % 2) { /* training-like values, where most logged numbers lie */
+                v = (double)(bits >> 11) / 9007199254740992.0 * pow(10, (double)(t % 9) - 4);
+            } else {
+                memcpy(&v, &bits, sizeof v);
+                if (!isfinite(v))
+                    continue;
+            }
+            snprintf(tmp, sizeof tmp, formats[t % 5], v);
+            num = tmp;
+        }
+        snprintf(text, sizeof text, "{\"v\": %s}", num);
+        if (jscan_object(text, &sc) == 1) {
+            assert_int_equal(sc.n, 1);
+            if (tu_bits(sc.items[0].number) != tu_bits(strtod(num, NULL)))
+                fail_msg("%s read as %.17g", num, sc.items[0].number);
+            checked++;
+        }
+        jscan_free(&sc);
+    }
+    assert_true(checked > 150000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shapes),
+        cmocka_unit_test(test_long_numbers),
         cmocka_unit_test(test_against_parser),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

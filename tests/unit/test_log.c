@@ -421,6 +421,41 @@ static void test_summary_rules(void **state)
     free(path);
 }
 
+/* TALLY_METRIC_HIDDEN: keys matching the rule are stored hidden, whether
+ * logged after the rule or before it; the summary bits beside it apply. */
+static void test_hidden_rule(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, NULL);
+    assert_int_equal(tally_log(run, "early", 1), TALLY_OK);
+    assert_int_equal(tally_log(run, "shown", 1), TALLY_OK);
+    assert_int_equal(tally_commit(run), TALLY_OK);
+    assert_int_equal(tally_flush(run), TALLY_OK);
+    assert_int_equal(tally_define_metric(run, "dbg/*", NULL,
+                                         TALLY_METRIC_HIDDEN | TALLY_SUMMARY_MAX, 0),
+                     TALLY_OK);
+    assert_int_equal(tally_define_metric(run, "early", NULL, TALLY_METRIC_HIDDEN, 0), TALLY_OK);
+    assert_int_equal(tally_define_metric(run, "x", NULL, 0x80u, 0), TALLY_EINVAL);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tally_log(run, "dbg/grad", i), TALLY_OK);
+        assert_int_equal(tally_commit(run), TALLY_OK);
+    }
+    char *path = tu_run_finish(run, 0);
+    tally_store *st = tu_store_open(path);
+    const tally_metric_info *m = tally_store_find_metric(st, "dbg/grad");
+    assert_non_null(m);
+    assert_true(m->hidden);
+    assert_int_equal(m->summary, TALLY_SUMMARY_MAX); /* the bit is not a summary rule */
+    assert_int_equal(m->n, 3);
+    assert_true(tally_store_find_metric(st, "early")->hidden);
+    assert_false(tally_store_find_metric(st, "shown")->hidden);
+    cJSON *sum = tu_summary(st);
+    assert_true(num(cJSON_GetObjectItemCaseSensitive(sum, "dbg/grad"), "max") == 2);
+    cJSON_Delete(sum);
+    tally_store_close(st);
+    free(path);
+}
+
 static void test_summary_set(void **state)
 {
     const char *dir = *state;
@@ -1867,6 +1902,7 @@ int main(void)
         TU_DIR_TEST(test_same_key_twice),
         TU_DIR_TEST(test_summary_default),
         TU_DIR_TEST(test_summary_rules),
+        TU_DIR_TEST(test_hidden_rule),
         TU_DIR_TEST(test_summary_set),
         TU_DIR_TEST(test_set_step),
         TU_DIR_TEST(test_summary_set_json),

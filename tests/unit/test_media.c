@@ -493,6 +493,26 @@ static void test_histogram(void **state)
             v[i] = (double)tu_rng_below(&r, 31) * 0.1;
         check_histogram(v, N, nbins[k], 0);
     }
+    /* values on every edge and a hair either side of it, for ranges whose
+     * edges are regular and ranges far from zero where they round */
+    static const double ranges[][2] = {{-7.0, 13.0}, {0.0, 1.0}, {1e6, 1e6 + 1e-3},
+                                       {-1e-300, 1e-300}, {1e15, 1e15 + 64}, {3.0, 3.0 + 1e-12}};
+    for (size_t k = 0; k < sizeof ranges / sizeof ranges[0]; k++) {
+        for (int nb = 1; nb <= 512; nb = nb * 3 + 1) {
+            double e[1024], c[1024], lohi[2] = {ranges[k][0], ranges[k][1]};
+            size_t sk;
+            assert_int_equal(media_histogram(lohi, 2, nb, c, e, &sk), 0);
+            size_t m = 0;
+            for (int i = 0; i <= nb; i++) {
+                v[m++] = e[i];
+                if (i > 0)
+                    v[m++] = nextafter(e[i], -INFINITY);
+                if (i < nb)
+                    v[m++] = nextafter(e[i], INFINITY);
+            }
+            check_histogram(v, m, nb, 0);
+        }
+    }
     /* the extremes of the doubles: a span that overflows */
     double wide[] = {-1.7976931348623157e308, 1.7976931348623157e308, 0.0, 1e300, -3e307};
     check_histogram(wide, 5, 64, 0);
@@ -1017,6 +1037,150 @@ static void test_gif_refused(void **state)
     free(px);
 }
 
+/* ---- video headers ---- */
+
+/* Appends an MP4 box: size, type, body. */
+static void box(buf *b, const char *type, const void *body, size_t len)
+{
+    unsigned char h[8] = {(unsigned char)((len + 8) >> 24), (unsigned char)((len + 8) >> 16),
+                          (unsigned char)((len + 8) >> 8), (unsigned char)(len + 8)};
+    memcpy(h + 4, type, 4);
+    buf_append(b, h, 8);
+    buf_append(b, body, len);
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* ftyp, moov (mvhd 12.5 s, an audio track, a 320x240 video track of 300
+ * samples), mdat. */
+static void make_mp4(buf *out)
+{
+    buf moov = BUF_INIT, trak = BUF_INIT, t = BUF_INIT, nest = BUF_INIT;
+    unsigned char mvhd[100] = {0};
+    put_be32(mvhd + 12, 1000);
+    put_be32(mvhd + 16, 12500);
+    box(&moov, "mvhd", mvhd, sizeof mvhd);
+    unsigned char tkhd[84] = {0};
+    box(&trak, "tkhd", tkhd, sizeof tkhd); /* audio: no size */
+    box(&moov, "trak", trak.data, trak.len);
+    buf_reset(&trak);
+    put_be32(tkhd + 76, 320u << 16);
+    put_be32(tkhd + 80, 240u << 16);
+    box(&trak, "tkhd", tkhd, sizeof tkhd);
+    unsigned char stsz[12] = {0};
+    put_be32(stsz + 8, 300);
+    box(&nest, "stsz", stsz, sizeof stsz);
+    box(&t, "stbl", nest.data, nest.len);
+    buf_reset(&nest);
+    box(&nest, "minf", t.data, t.len);
+    buf_reset(&t);
+    box(&t, "mdia", nest.data, nest.len);
+    buf_append(&trak, t.data, t.len);
+    box(&moov, "trak", trak.data, trak.len);
+    box(out, "ftyp", "isom\0\0\2\0isomiso2", 16);
+    box(out, "moov", moov.data, moov.len);
+    box(out, "mdat", "0123456789abcdef", 16);
+    buf_free(&moov);
+    buf_free(&trak);
+    buf_free(&t);
+    buf_free(&nest);
+}
+
+static void test_video_probe(void **state)
+{
+    (void)state;
+    media_video_info info;
+    buf mp4 = BUF_INIT;
+    make_mp4(&mp4);
+    assert_int_equal(media_video_probe(mp4.data, mp4.len, &info), 0);
+    assert_int_equal(info.format, MEDIA_FMT_MP4);
+    assert_int_equal(info.width, 320);
+    assert_int_equal(info.height, 240);
+    assert_int_equal(info.nframes, 300);
+    assert_true(fabs(info.duration - 12.5) < 1e-9);
+    /* cut inside the last box or inside moov: refused */
+    assert_int_equal(media_video_probe(mp4.data, mp4.len - 1, &info), TALLY_EMEDIA);
+    assert_int_equal(info.format, MEDIA_FMT_UNKNOWN);
+    assert_int_equal(media_video_probe(mp4.data, 60, &info), TALLY_EMEDIA);
+    /* a box whose size is past the end, or smaller than its header */
+    unsigned char *m = (unsigned char *)mp4.data;
+    m[24 + 3] = 0xff; /* moov's size */
+    assert_int_equal(media_video_probe(m, mp4.len, &info), TALLY_EMEDIA);
+    m[24 + 3] = 4;
+    assert_int_equal(media_video_probe(m, mp4.len, &info), TALLY_EMEDIA);
+    /* no moov */
+    buf bare = BUF_INIT;
+    box(&bare, "ftyp", "isom\0\0\2\0", 8);
+    box(&bare, "mdat", "xx", 2);
+    assert_int_equal(media_video_probe(bare.data, bare.len, &info), TALLY_EMEDIA);
+    buf_free(&bare);
+    buf_free(&mp4);
+
+    /* WebM: EBML header, a Segment of unknown size with Info and Tracks */
+    static const unsigned char webm[] = {
+        0x1a, 0x45, 0xdf, 0xa3, 0x87, 0x42, 0x82, 0x84, 'w', 'e', 'b', 'm',
+        0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0x15, 0x49, 0xa9, 0x66, 0x8e, /* Info */
+        0x2a, 0xd7, 0xb1, 0x83, 0x0f, 0x42, 0x40,     /* TimecodeScale 1000000 */
+        0x44, 0x89, 0x84, 0x45, 0x1c, 0x40, 0x00,     /* Duration 2500.0f */
+        0x16, 0x54, 0xae, 0x6b, 0x8c, 0xae, 0x8a,     /* Tracks, TrackEntry */
+        0xe0, 0x88, 0xb0, 0x82, 0x01, 0x40, 0xba, 0x82, 0x00, 0xf0, /* 320 x 240 */
+        0x1f, 0x43, 0xb6, 0x75, 0x82, 0xe7, 0x80,     /* a Cluster */
+    };
+    assert_int_equal(media_video_probe(webm, sizeof webm, &info), 0);
+    assert_int_equal(info.format, MEDIA_FMT_WEBM);
+    assert_int_equal(info.width, 320);
+    assert_int_equal(info.height, 240);
+    assert_true(fabs(info.duration - 2.5) < 1e-9);
+    for (size_t n = 0; n < 28; n++) /* into the header or the Segment's size */
+        assert_int_equal(media_video_probe(webm, n, &info), TALLY_EMEDIA);
+    assert_int_equal(media_video_probe(webm, sizeof webm - 3, &info), TALLY_EMEDIA);
+    unsigned char bad[sizeof webm];
+    memcpy(bad, webm, sizeof webm);
+    bad[8] = 'x'; /* DocType "xebm" */
+    assert_int_equal(media_video_probe(bad, sizeof bad, &info), TALLY_EMEDIA);
+    memcpy(bad, webm, sizeof webm);
+    bad[28] = 0xff; /* Info's size unknown: runs to the end, where it does not parse */
+    assert_int_equal(media_video_probe(bad, sizeof bad, &info), TALLY_EMEDIA);
+
+    /* Ogg: a Theora stream's first page and one more */
+    unsigned char ogg[27 + 1 + 42 + 27 + 1 + 3] = {0};
+    memcpy(ogg, "OggS", 4);
+    ogg[5] = 2; /* first page of its stream */
+    ogg[26] = 1;
+    ogg[27] = 42;
+    unsigned char *th = ogg + 28;
+    memcpy(th, "\x80theora\3\2\1", 10);
+    th[14] = 0;
+    th[15] = 0x02; /* 640 */
+    th[16] = 0x80;
+    th[19] = 0xe0; /* 480 */
+    th[18] = 0x01;
+    unsigned char *p2 = ogg + 28 + 42;
+    memcpy(p2, "OggS", 4);
+    p2[26] = 1;
+    p2[27] = 3;
+    assert_int_equal(media_video_probe(ogg, sizeof ogg, &info), 0);
+    assert_int_equal(info.format, MEDIA_FMT_OGG);
+    assert_int_equal(info.width, 640);
+    assert_int_equal(info.height, 480);
+    assert_true(info.duration == 0.0 && info.nframes == 0);
+    assert_int_equal(media_video_probe(ogg, sizeof ogg - 1, &info), TALLY_EMEDIA);
+    assert_int_equal(media_video_probe(ogg, 30, &info), TALLY_EMEDIA);
+    ogg[4] = 1; /* a version Ogg does not have */
+    assert_int_equal(media_video_probe(ogg, sizeof ogg, &info), TALLY_EMEDIA);
+
+    assert_int_equal(media_video_probe("\x89PNG\r\n\x1a\n", 8, &info), TALLY_EMEDIA);
+    assert_int_equal(media_video_probe(NULL, 8, &info), TALLY_EMEDIA);
+    assert_int_equal(media_video_probe(webm, sizeof webm, NULL), TALLY_EMEDIA);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1036,6 +1200,7 @@ int main(void)
         cmocka_unit_test(test_gif_median_cut),
         cmocka_unit_test(test_gif_compositing),
         cmocka_unit_test(test_gif_refused),
+        cmocka_unit_test(test_video_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,7 +98,7 @@ static int setup(void **state)
         assert_non_null(m);
         fx.s[i].id = m->id;
     }
-    assert_true(fx.s[DENSE].n > 4 * WRITER_CHUNK_POINTS);
+    assert_true(fx.s[DENSE].n > 2 * WRITER_CHUNK_POINTS);
     return 0;
 }
 
@@ -239,17 +239,6 @@ static void test_series_chunk_edges(void **state)
                 if (ends[e][0] <= ends[e][1])
                     check_series(s, ends[e][0], ends[e][1], counts[k]);
     }
-}
-
-/* Runs sql on the file at path (a writable connection of its own). */
-static void exec_sql(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("%s: %s", sql, err);
-    sqlite3_close(db);
 }
 
 static int64_t count_sql(const char *path, const char *sql)
@@ -394,7 +383,7 @@ static void test_series_without_blocks(void **state)
     rewrite_blocks(path, 0);
     assert_int_equal(count_sql(path, "SELECT count(*) FROM chunk WHERE blocks IS NOT NULL"), 0);
     check_file(path);
-    exec_sql(path, "ALTER TABLE chunk DROP COLUMN blocks; PRAGMA user_version = 2;");
+    tu_exec_sql(path, "ALTER TABLE chunk DROP COLUMN blocks; PRAGMA user_version = 2;");
     tally_store *st = tu_store_open(path);
     assert_int_equal(tally_store_info(st)->schema_version, 2);
     tally_store_close(st);
@@ -420,7 +409,7 @@ static void test_series_bad_blocks(void **state)
              "UPDATE chunk SET blocks = zeroblob(length(blocks)) WHERE rowid = (SELECT min(rowid)"
              " FROM chunk WHERE metric_id = %lld AND blocks IS NOT NULL)",
              (long long)fx.s[DENSE].id);
-    exec_sql(path, sql);
+    tu_exec_sql(path, sql);
     tally_store *st = tu_store_open(path);
     assert_int_equal(tally_store_series(st, fx.s[DENSE].id, 0, fx.max_x, 100, b), TALLY_OK);
     assert_int_equal(tally_store_damage_count(st), 1);

@@ -142,7 +142,11 @@ static void test_rows_appended_never_rewritten(void **state)
 static void test_big_flush_split(void **state)
 {
     const char *dir = *state;
-    tally_run *run = tu_run_start(dir, "bigflush");
+    /* No timed flush in the middle: the one flush brings every point. */
+    tally_options o = {.dir = dir, .project = "unit", .id = "bigflush", .flush_ms = 100000,
+                       .sample_ms = -1, .capture = TALLY_CAPTURE_NONE};
+    tally_run *run = NULL;
+    assert_int_equal(tally_init_ex(&o, &run), TALLY_OK);
     int64_t step = 0;
     log_steps(run, "a", &step, 3 * WRITER_CHUNK_POINTS + 5, 3 * WRITER_CHUNK_POINTS + 5, 1);
     char *done = tu_run_finish(run, 0);
@@ -154,40 +158,85 @@ static void test_big_flush_split(void **state)
     free(done);
 }
 
-/* A slow metric (a few points a flush) is merged into one row when its
- * tail is full, when it goes idle, and at the end of the run. */
-static void test_slow_metric_merged(void **state)
+/* Rows but the newest of a slow metric: every one must hold at least
+ * WRITER_MERGE_POINTS points (the newest may still be growing). */
+static int64_t small_rows(const char *path, const char *name)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM chunk WHERE metric_id = (SELECT id FROM metric WHERE name = "
+             "'%s') AND n < %d AND rowid < (SELECT max(rowid) FROM chunk WHERE metric_id = "
+             "(SELECT id FROM metric WHERE name = '%s'))",
+             name, WRITER_MERGE_POINTS, name);
+    return query_int(path, sql);
+}
+
+/* A slow metric (a few points a flush) grows its newest row in place
+ * instead of adding a row a flush, so no row of it stays small; its tail
+ * closes when full, when it goes idle, and at the end of the run. */
+static void test_slow_metric_grows(void **state)
 {
     const char *dir = *state;
     tally_run *run = tu_run_start(dir, "slowmet1");
     const char *path = tally_run_path(run);
     int64_t step = 0;
     log_steps(run, "slow", &step, WRITER_CHUNK_POINTS - 32, 32, 1);
-    assert_int_equal(rows_of(path, "slow"), (WRITER_CHUNK_POINTS - 32) / 32);
+    int64_t rows = rows_of(path, "slow");
+    assert_true(rows >= 2 && rows <= (WRITER_CHUNK_POINTS - 32) / 32 / 4); /* 127 flushes */
+    assert_int_equal(small_rows(path, "slow"), 0);
+    assert_true(query_int(path, "SELECT max(length(data)) FROM chunk") <
+                WRITER_GROW_BYTES + 32 * 10);
+    tally_store *st = tu_store_open(path);
+    check_metric(st, "slow", step, 1); /* readers see every flush */
+    tally_store_close(st);
     log_steps(run, "slow", &step, 32, 32, 1);
-    assert_int_equal(rows_of(path, "slow"), 1); /* full: merged */
     assert_int_equal(query_int(path, "SELECT tail_from IS NULL FROM metric WHERE name = 'slow'"),
-                     1);
+                     1); /* full: closed */
     log_steps(run, "slow", &step, 3 * 32, 32, 1);
-    assert_int_equal(rows_of(path, "slow"), 4);
-    /* idle: another metric goes on, "slow" is merged after a while */
+    assert_int_equal(rows_of(path, "slow"), rows + 1); /* the new tail: one growing row */
+    /* idle: another metric goes on, "slow"'s tail is closed after a while */
     int64_t busy = step;
     log_steps(run, "busy", &busy, WRITER_IDLE_FLUSHES + 1, 1, 1);
-    assert_int_equal(rows_of(path, "slow"), 2);
-    tally_store *st = tu_store_open(path);
+    assert_int_equal(query_int(path, "SELECT tail_from IS NULL FROM metric WHERE name = 'slow'"),
+                     1);
+    assert_int_equal(rows_of(path, "busy"), 1); /* a point a flush: one row */
+    st = tu_store_open(path);
     check_metric(st, "slow", step, 1);
     tally_store_close(st);
-    /* at the end: busy's one-point rows become one */
     char *done = tu_run_finish(run, 0);
     assert_int_equal(rows_of(done, "busy"), 1);
+    assert_int_equal(rows_of(done, "slow"), rows + 1);
     st = tu_store_open(done);
     check_metric(st, "slow", step, 1);
     tally_store_close(st);
     free(done);
 }
 
-/* A writer killed with an open tail of small rows; the resumed run goes on
- * filling the same tail and merges it as if it had never stopped. */
+/* Rows too small to grow (the newest row is a big one each time) are still
+ * merged into one when the tail closes. */
+static void test_small_rows_merged(void **state)
+{
+    const char *dir = *state;
+    tally_run *run = tu_run_start(dir, "smallrow");
+    int64_t step = 0;
+    for (int i = 0; i < 10; i++) {
+        log_steps(run, "m", &step, WRITER_MERGE_POINTS, WRITER_MERGE_POINTS, 1); /* a big row */
+        log_steps(run, "m", &step, 3, 3, 1); /* a small one: the row before may not grow */
+    }
+    assert_int_equal(rows_of(tally_run_path(run), "m"), 20);
+    char *done = tu_run_finish(run, 0);
+    assert_int_equal(rows_of(done, "m"), 1); /* 670 points in 20 rows: merged at the end */
+    tally_store *st = tu_store_open(done);
+    check_metric(st, "m", step, 1);
+    tally_store_close(st);
+    free(done);
+}
+
+#define V1_CHUNK_POINTS 4096 /* the chunk size of the writers of schema 1 */
+#define RESUME_POINTS (WRITER_CHUNK_POINTS + 904)
+
+/* A writer killed with an open tail; the resumed run goes on filling the
+ * same tail and closes it as if it had never stopped. */
 static void test_resume_continues_tail(void **state)
 {
     const char *dir = *state;
@@ -213,17 +262,24 @@ static void test_resume_continues_tail(void **state)
     tally_run *run = NULL;
     assert_int_equal(tally_init_ex(&o, &run), TALLY_OK);
     const char *path = tally_run_path(run);
-    assert_int_equal(rows_of(path, "a"), 100);
-    for (int i = 3000; i < 5000; i++) {
+    int64_t rows = rows_of(path, "a");
+    assert_true(rows >= 2 && rows <= 25); /* 100 flushes, grown rows */
+    int64_t tail = query_int(path, "SELECT tail_from FROM metric WHERE name = 'a'");
+    assert_true(tail > 0);
+    for (int i = 3000; i < RESUME_POINTS; i++) {
         assert_int_equal(tally_log(run, "a", i * 0.5), TALLY_OK);
         assert_int_equal(tally_commit(run), TALLY_OK);
         if (i % 30 == 29)
             assert_int_equal(tally_flush(run), TALLY_OK);
     }
+    /* the same tail, closed once full at 4096 points, and a new one */
+    assert_true(query_int(path, "SELECT tail_from FROM metric WHERE name = 'a'") > tail);
+    int64_t tail_n = query_int(path, "SELECT tail_n FROM metric WHERE name = 'a'");
+    assert_true(tail_n > 0 && tail_n <= RESUME_POINTS - WRITER_CHUNK_POINTS);
     char *done = tu_run_finish(run, 0);
-    assert_int_equal(rows_of(done, "a"), 2); /* ~4096 merged on the way, the rest at the end */
+    assert_true(small_rows(done, "a") <= 1); /* the crashed writer's newest row may stay small */
     tally_store *st = tu_store_open(done);
-    check_metric(st, "a", 5000, 0.5);
+    check_metric(st, "a", RESUME_POINTS, 0.5);
     tally_store_close(st);
     free(done);
 }
@@ -674,11 +730,11 @@ static void v1_chunks(sqlite3 *db, int64_t id, double scale, double offset)
                                         "INSERT INTO chunk VALUES(?,?,?,?,?,?,?,?,?)", -1, &q,
                                         NULL),
                      SQLITE_OK);
-    for (int64_t from = 0; from < 5000; from += WRITER_CHUNK_POINTS) {
-        int64_t x[WRITER_CHUNK_POINTS];
-        double y[WRITER_CHUNK_POINTS];
+    for (int64_t from = 0; from < 5000; from += V1_CHUNK_POINTS) {
+        int64_t x[V1_CHUNK_POINTS];
+        double y[V1_CHUNK_POINTS];
         size_t n = 0;
-        for (int64_t i = from; i < 5000 && n < WRITER_CHUNK_POINTS; i++, n++) {
+        for (int64_t i = from; i < 5000 && n < V1_CHUNK_POINTS; i++, n++) {
             x[n] = i;
             y[n] = (double)i * scale + offset;
         }
@@ -766,7 +822,7 @@ static void test_schema1_reads(void **state)
     while ((rc = tally_points_next(p, &x, &yv)) != 0)
         got += rc == 1;
     tally_points_close(p);
-    assert_int_equal(got, 5000 - WRITER_CHUNK_POINTS);
+    assert_int_equal(got, 5000 - V1_CHUNK_POINTS);
     assert_int_equal(tally_store_damage_count(st), 1);
     assert_int_equal(tally_store_damage(st, 0)->first_x, 0);
     (void)px;
@@ -790,7 +846,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         TU_DIR_TEST(test_rows_appended_never_rewritten),
         TU_DIR_TEST(test_big_flush_split),
-        TU_DIR_TEST(test_slow_metric_merged),
+        TU_DIR_TEST(test_slow_metric_grows),
+        TU_DIR_TEST(test_small_rows_merged),
         TU_DIR_TEST(test_resume_continues_tail),
         TU_DIR_TEST(test_string_batches),
         TU_DIR_TEST(test_history_many_keys),

@@ -220,13 +220,57 @@ static void test_batch_mixed(void **state)
     buf_free(&body);
 }
 
+/* Room kept for the names a row's files add: the row and its room fit
+ * together or neither goes in, and the body once listed stays within it. */
+static void test_batch_reserve(void **state)
+{
+    (void)state;
+    const char *line = "{\"_step\":1,\"img\":{\"_type\":\"image-file\"}}";
+    const char *name = "media/images/img_1_0123456789abcdef0123.png";
+    size_t cost = fstream_uploaded_cost(name);
+    assert_int_equal(cost, strlen(name) + 3); /* quotes and a comma */
+    fstream_batch b;
+    fstream_batch_init(&b, 1 << 20);
+    assert_int_equal(fstream_add_reserving(&b, FSTREAM_HISTORY, 0, line, strlen(line), cost), 0);
+    size_t reserved = b.size;
+    assert_int_equal(fstream_add_uploaded(&b, name), 0);
+    fstream_release(&b);
+    buf body = BUF_INIT;
+    fstream_body(&b, &body);
+    assert_int_equal(body.len, b.size);
+    assert_true(b.size <= reserved);
+    assert_non_null(strstr(buf_cstr(&body), "\"uploaded\":[\"media/images/img_1_"));
+
+    /* A cap that holds the line alone, not with its room: the second row
+     * waits, nothing of it stays. */
+    fstream_batch small;
+    fstream_batch_init(&small, reserved + strlen(line) + 8);
+    assert_int_equal(
+        fstream_add_reserving(&small, FSTREAM_HISTORY, 0, line, strlen(line), cost), 0);
+    size_t before = small.size;
+    assert_int_equal(
+        fstream_add_reserving(&small, FSTREAM_HISTORY, 0, line, strlen(line), 4 * cost),
+        FSTREAM_FULL);
+    assert_int_equal(small.size, before);
+    assert_int_equal(small.reserved, cost);
+    assert_int_equal(small.part[FSTREAM_HISTORY].nlines, 1);
+    /* Room alone, never listed, is given back: the body is exact again. */
+    fstream_release(&small);
+    fstream_body(&small, &body);
+    assert_int_equal(body.len, small.size);
+    assert_null(strstr(buf_cstr(&body), "uploaded"));
+    fstream_batch_free(&small);
+    fstream_batch_free(&b);
+    buf_free(&body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_history_line), cmocka_unit_test(test_events_line),
         cmocka_unit_test(test_output_line),  cmocka_unit_test(test_summary_line),
         cmocka_unit_test(test_config_wrap),  cmocka_unit_test(test_batch_split),
-        cmocka_unit_test(test_batch_mixed),
+        cmocka_unit_test(test_batch_mixed),  cmocka_unit_test(test_batch_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,3 +262,13 @@ static cJSON *parse_kv(tally_store *st, int config)
 cJSON *tu_summary(tally_store *st) { return parse_kv(st, 0); }
 
 cJSON *tu_config(tally_store *st) { return parse_kv(st, 1); }
+
+void tu_exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err);
+    sqlite3_close(db);
+}

@@ -57,6 +57,9 @@ double tu_from_bits(uint64_t bits);
 tally_run *tu_run_start(const char *dir, const char *id);
 /* The run's file path (malloc'd), then tally_finish(run, exit_code). */
 char *tu_run_finish(tally_run *run, int exit_code);
+/* Runs sql on the file at path (a writable connection of its own), failing
+ * the test on error: damage, old schemas. */
+void tu_exec_sql(const char *path, const char *sql);
 /* Opens a run file, failing the test on error. */
 tally_store *tu_store_open(const char *path);
 
