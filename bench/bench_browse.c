@@ -26,6 +26,8 @@
 #include "tally_store.h"
 #include "tui/tui.h"
 
+#include "benchutil.h"
+
 #define RUNS 2000
 #define LONG_RUNS 20
 #define LONG_STEPS 50000
@@ -34,13 +36,6 @@
 #define ROUNDS 5
 #define IDLE_S 10.0
 #define POLL_S 0.25 /* screen.c's SCREEN_POLL_MS */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static double cpu_s(void)
 {
@@ -172,19 +167,19 @@ int main(void)
     double base[ROUNDS], first[ROUNDS], nocache[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
         tally_run_list *list;
-        double t0 = now();
+        double t0 = bench_now();
         if (tally_store_list(many, &list) || list->n != RUNS)
             return fail("the fixture does not list") ? 1 : 1;
-        base[r] = now() - t0;
+        base[r] = bench_now() - t0;
         tally_run_list_free(list);
     }
     /* The first frame with no catalog cache (a store no process listed). */
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         tui_app *app = tui_app_new(many);
         tui_poll(app, t0);
         tui_draw(app, &c);
-        nocache[r] = now() - t0;
+        nocache[r] = bench_now() - t0;
         tui_app_free(app);
     }
     if (saved)
@@ -198,42 +193,42 @@ int main(void)
         tally_run_list_free(warm);
     /* The browser's first frame (a poll reads the store, then a draw). */
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         tui_app *app = tui_app_new(many);
         tui_poll(app, t0);
         tui_draw(app, &c);
-        first[r] = now() - t0;
+        first[r] = bench_now() - t0;
         tui_app_free(app);
     }
     /* Idle: poll and redraw as the screen loop does, for IDLE_S. */
     tui_app *app = tui_app_new(many);
-    tui_poll(app, now());
+    tui_poll(app, bench_now());
     tui_draw(app, &c);
-    double w0 = now(), c0 = cpu_s();
+    double w0 = bench_now(), c0 = cpu_s();
     int redraws = 0;
-    while (now() - w0 < IDLE_S) {
+    while (bench_now() - w0 < IDLE_S) {
         struct timespec ts = {0, (long)(POLL_S * 1e9)};
         nanosleep(&ts, NULL);
-        if (tui_poll(app, now())) {
+        if (tui_poll(app, bench_now())) {
             tui_draw(app, &c);
             redraws++;
         }
     }
-    double idle = (cpu_s() - c0) / (now() - w0);
+    double idle = (cpu_s() - c0) / (bench_now() - w0);
     tui_app_free(app);
 
     /* Compare 20 long runs: select them all, c, the first frame. */
     double cmp[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
         tui_app *a = tui_app_new(longs);
-        tui_poll(a, now());
+        tui_poll(a, bench_now());
         tui_draw(a, &c);
         for (int k = 0; k < LONG_RUNS; k++)
             tui_key(a, ' ');
-        double t0 = now();
+        double t0 = bench_now();
         tui_key(a, 'c');
         tui_draw(a, &c);
-        cmp[r] = now() - t0;
+        cmp[r] = bench_now() - t0;
         if (a->view != TUI_COMPARE)
             return fail("compare did not open") ? 1 : 1;
         tui_app_free(a);

@@ -20,16 +20,11 @@
 #include "tally.h"
 #include "tally_store.h"
 
+#include "benchutil.h"
+
 #define LINE_BYTES 100
 #define SAMPLER_FAST_MS 20
 #define SAMPLER_SECONDS 3
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* The "program": n lines of LINE_BYTES through stdio. */
 static void write_lines(size_t n)
@@ -64,9 +59,9 @@ int main(int argc, char **argv)
     close(null);
 
     /* (1) baseline, then captured */
-    double t0 = now();
+    double t0 = bench_now();
     write_lines(lines);
-    double plain = now() - t0;
+    double plain = bench_now() - t0;
 
     tally_options o = {.dir = dir, .project = "bench", .sample_ms = -1,
                        .capture = TALLY_CAPTURE_CONSOLE};
@@ -74,11 +69,11 @@ int main(int argc, char **argv)
     if (tally_init_ex(&o, &run) != 0)
         return 1;
     char *path = strdup(tally_run_path(run));
-    t0 = now();
+    t0 = bench_now();
     write_lines(lines);
-    double tee = now() - t0;
+    double tee = bench_now() - t0;
     tally_finish(run, 0);
-    double captured = now() - t0;
+    double captured = bench_now() - t0;
     tally_store *st;
     size_t stored = 0;
     if (tally_store_open(path, &st) == 0) {

@@ -21,14 +21,9 @@
 #include "common/buf.h"
 #include "common/json.h"
 
-#define ROUNDS 200000
+#include "benchutil.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#define ROUNDS 200000
 
 static const char *const strings[] = {
     "train/loss", "val/accuracy", "layer07/grad_norm", "system.gpu.0.memoryAllocated",
@@ -48,11 +43,11 @@ static const char *const config =
 /* ns per item of f over ROUNDS rounds of n items. */
 #define TIME(ns, n, body)                                                                      \
     do {                                                                                       \
-        double t0_ = now();                                                                    \
+        double t0_ = bench_now();                                                                    \
         for (int r_ = 0; r_ < ROUNDS; r_++) {                                                  \
             body;                                                                              \
         }                                                                                      \
-        (ns) = (now() - t0_) * 1e9 / ((double)ROUNDS * (double)(n));                          \
+        (ns) = (bench_now() - t0_) * 1e9 / ((double)ROUNDS * (double)(n));                          \
     } while (0)
 
 int main(void)

@@ -27,28 +27,12 @@
 
 #include "tally.h"
 
+#include "benchutil.h"
+
 #define METRICS 100
 #define STEPS 100000
 #define BASELINE_BATCH 1000 /* rows per baseline transaction */
 #define CALLER_ROUNDS 3     /* runs of the caller loop and of the floor */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of the calling thread: what caller costs and the floor are
- * measured in.  Wall time would also count the moments the scheduler gave
- * the core to another process (the machine is shared) or to the run's own
- * flusher, which the floor does not have. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Training-like values: a decaying curve per metric plus noise. */
 static double value(int metric, long step, unsigned long long *rng)
@@ -56,12 +40,6 @@ static double value(int metric, long step, unsigned long long *rng)
     *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
     double noise = (double)(*rng >> 11) / 9007199254740992.0 - 0.5;
     return (1.0 + metric) * exp(-(double)step / 30000.0) + 0.01 * noise;
-}
-
-static long long file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
 /* ---- the floor: a hash lookup, a mutex and an append per value ---- */
@@ -128,13 +106,13 @@ static double bench_floor(const char keys[][32])
         double v[METRICS];
         for (int m = 0; m < METRICS; m++)
             v[m] = value(m, step, &rng);
-        double c0 = cpu_now();
+        double c0 = bench_cpu_now();
         for (int m = 0; m < METRICS; m++) {
             pthread_mutex_lock(&mu);
             floor_append(floor_find(table, keys[m]), step, v[m]);
             pthread_mutex_unlock(&mu);
         }
-        in_calls += cpu_now() - c0;
+        in_calls += bench_cpu_now() - c0;
         if (step % FLOOR_TAKE_STEPS == FLOOR_TAKE_STEPS - 1)
             for (int i = 0; i < FLOOR_SLOTS; i++)
                 table[i].n = 0;
@@ -169,12 +147,12 @@ static int bench_one_metric(const char *dir, double *ns_per_step)
     if (!run)
         return 1;
     const long steps = 2000000;
-    double t0 = cpu_now();
+    double t0 = bench_cpu_now();
     for (long step = 0; step < steps; step++) {
         tally_log(run, "loss", 1.0 / (double)(step + 1));
         tally_commit(run);
     }
-    *ns_per_step = (cpu_now() - t0) / (double)steps * 1e9;
+    *ns_per_step = (bench_cpu_now() - t0) / (double)steps * 1e9;
     return tally_finish(run, 0) != TALLY_OK;
 }
 
@@ -197,10 +175,10 @@ static int bench_json(const char *dir, double *ns_per_scalar)
             n += snprintf(text + n, sizeof text - (size_t)n, "%s\"train/metric%02d\": %.17g",
                           m ? ", " : "", m, value(m, step, &rng));
         snprintf(text + n, sizeof text - (size_t)n, "}");
-        double c0 = cpu_now();
+        double c0 = bench_cpu_now();
         tally_log_json(run, text);
         tally_commit(run);
-        in_calls += cpu_now() - c0;
+        in_calls += bench_cpu_now() - c0;
     }
     *ns_per_scalar = in_calls / ((double)steps * JSON_KEYS) * 1e9;
     return tally_finish(run, 0) != TALLY_OK;
@@ -217,7 +195,7 @@ static int bench_tally(const char *dir, double *caller_ns, double *rate, double 
     char keys[METRICS][32];
     make_keys(keys);
     unsigned long long rng = 1;
-    double t0 = now();
+    double t0 = bench_now();
     tally_run *run = start_run(dir, "bench");
     if (!run)
         return 1;
@@ -226,16 +204,16 @@ static int bench_tally(const char *dir, double *caller_ns, double *rate, double 
         double v[METRICS];
         for (int m = 0; m < METRICS; m++)
             v[m] = value(m, step, &rng);
-        double c0 = cpu_now();
+        double c0 = bench_cpu_now();
         for (int m = 0; m < METRICS; m++)
             tally_log(run, keys[m], v[m]);
         tally_commit(run);
-        in_calls += cpu_now() - c0;
+        in_calls += bench_cpu_now() - c0;
     }
     char path[4096];
     snprintf(path, sizeof path, "%s", tally_run_path(run));
     int rc = tally_finish(run, 0);
-    double t1 = now();
+    double t1 = bench_now();
     if (rc) {
         fprintf(stderr, "tally_finish: %s\n", tally_strerror(rc));
         return 1;
@@ -243,7 +221,7 @@ static int bench_tally(const char *dir, double *caller_ns, double *rate, double 
     double scalars = (double)METRICS * STEPS;
     *caller_ns = in_calls / scalars * 1e9;
     *rate = scalars / (t1 - t0);
-    *bytes = (double)file_size(path) / scalars;
+    *bytes = (double)bench_file_size(path) / scalars;
     return 0;
 }
 
@@ -253,7 +231,7 @@ static int bench_baseline(const char *dir, double *rate, double *bytes)
     snprintf(path, sizeof path, "%s/baseline.db", dir);
     unlink(path);
     unsigned long long rng = 1;
-    double t0 = now();
+    double t0 = bench_now();
     sqlite3 *db;
     sqlite3_stmt *ins;
     if (sqlite3_open(path, &db) != SQLITE_OK ||
@@ -273,7 +251,7 @@ static int bench_baseline(const char *dir, double *rate, double *bytes)
         for (int m = 0; m < METRICS; m++)
             v[m] = value(m, step, &rng);
         sqlite3_bind_int64(ins, 1, step);
-        sqlite3_bind_double(ins, 2, now());
+        sqlite3_bind_double(ins, 2, bench_now());
         sqlite3_bind_blob(ins, 3, v, sizeof v, SQLITE_STATIC);
         sqlite3_step(ins);
         sqlite3_reset(ins);
@@ -285,10 +263,10 @@ static int bench_baseline(const char *dir, double *rate, double *bytes)
     sqlite3_exec(db, "PRAGMA synchronous=FULL; BEGIN; COMMIT; PRAGMA wal_checkpoint(TRUNCATE);",
                  NULL, NULL, NULL);
     sqlite3_close(db);
-    double t1 = now();
+    double t1 = bench_now();
     double scalars = (double)METRICS * STEPS;
     *rate = scalars / (t1 - t0);
-    *bytes = (double)file_size(path) / scalars;
+    *bytes = (double)bench_file_size(path) / scalars;
     unlink(path);
     return 0;
 }

@@ -20,6 +20,8 @@
 
 #include "tally.h"
 
+#include "benchutil.h"
+
 #define SIDE 256
 #define IMAGE_BYTES (SIDE * SIDE * 3)
 #define CALLER_IMAGES 100 /* caller cost */
@@ -27,28 +29,6 @@
 #define HIST_VALUES 1000000
 #define HIST_BINS 64
 #define REPEATS 3
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of the calling thread: a shared machine's other processes and
- * the run's own flusher do not count against the caller. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long long file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
-}
 
 /* A photo-like image: smooth gradients plus a little noise, different
  * for every seed (so every image is a blob of its own). */
@@ -173,17 +153,17 @@ int main(void)
         for (int i = 0; i < CALLER_IMAGES; i++) {
             const unsigned char *px = images + (size_t)(i % FLUSH_IMAGES) * IMAGE_BYTES;
             tally_image im = {.pixels = px, .width = SIDE, .height = SIDE, .channels = 3};
-            double t0 = cpu_now();
+            double t0 = bench_cpu_now();
             fail |= tally_log_image(run, "img", &im) != TALLY_OK;
-            spent += cpu_now() - t0;
+            spent += bench_cpu_now() - t0;
             tally_commit(run);
             tally_flush(run);
             /* The baseline in the same moment, from the same pixels. */
             px = images + (size_t)((i + 1) % FLUSH_IMAGES) * IMAGE_BYTES;
-            t0 = cpu_now();
+            t0 = bench_cpu_now();
             memcpy(copy, px, IMAGE_BYTES);
             __asm__ volatile("" : : "r"(copy) : "memory");
-            copying += cpu_now() - t0;
+            copying += bench_cpu_now() - t0;
         }
         fail |= tally_finish(run, 0) != TALLY_OK;
         if (spent / CALLER_IMAGES < best_log)
@@ -200,18 +180,18 @@ int main(void)
     size_t png_bytes = 0;
     long long disk_per_image = 0;
     for (int rep = 0; rep < REPEATS && !fail; rep++) {
-        double t0 = now();
+        double t0 = bench_now();
         png_bytes = 0;
         for (int i = 0; i < FLUSH_IMAGES; i++)
             png_bytes += libpng_encode(images + (size_t)i * IMAGE_BYTES, &out);
-        double t = now() - t0;
+        double t = bench_now() - t0;
         if (t < best_png)
             best_png = t;
 
         tally_run *run = start_run(dir);
         if (!run)
             return 1;
-        t0 = now();
+        t0 = bench_now();
         for (int i = 0; i < FLUSH_IMAGES; i++) {
             tally_image im = {.pixels = images + (size_t)i * IMAGE_BYTES, .width = SIDE,
                               .height = SIDE, .channels = 3};
@@ -219,12 +199,12 @@ int main(void)
             tally_commit(run);
         }
         fail |= tally_flush(run) != TALLY_OK;
-        t = now() - t0;
+        t = bench_now() - t0;
         if (t < best_tally)
             best_tally = t;
         char *path = strdup(tally_run_path(run));
         fail |= tally_finish(run, 0) != TALLY_OK;
-        disk_per_image = path ? file_size(path) / FLUSH_IMAGES : -1;
+        disk_per_image = path ? bench_file_size(path) / FLUSH_IMAGES : -1;
         free(path);
     }
     free(out.data);
@@ -238,15 +218,15 @@ int main(void)
     double best_hist = 1e9, best_plain = 1e9, counts[HIST_BINS], sink = 0;
     tally_run *run = start_run(dir);
     for (int rep = 0; run && rep < REPEATS && !fail; rep++) {
-        double t0 = cpu_now();
+        double t0 = bench_cpu_now();
         fail |= tally_log_histogram(run, "grad", values, HIST_VALUES, HIST_BINS) != TALLY_OK;
-        double t = cpu_now() - t0;
+        double t = bench_cpu_now() - t0;
         tally_commit(run);
         if (t < best_hist)
             best_hist = t;
-        t0 = cpu_now();
+        t0 = bench_cpu_now();
         plain_histogram(values, HIST_VALUES, HIST_BINS, counts);
-        t = cpu_now() - t0;
+        t = bench_cpu_now() - t0;
         sink += counts[rep % HIST_BINS];
         if (t < best_plain)
             best_plain = t;

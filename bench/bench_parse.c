@@ -28,18 +28,13 @@
 #include "capture/stepper.h"
 #include "common/buf.h"
 
+#include "benchutil.h"
+
 #define ROUNDS 7
 #define TARGET_RATIO 0.25
 
 /* CPU time of this thread: on a shared machine, a long pass is preempted
  * more often than a short one, so wall time would favour the short one. */
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The twelve plain lines: what frameworks log around the metrics
  * (Lightning, Hugging Face, DeepSpeed, wandb, Python warnings), five with
  * numbers that are not metrics, seven with none. */
@@ -124,13 +119,13 @@ static double pass(const buf *in, linebuf_emit_fn emit, sink *out)
     linebuf lb;
     linebuf_init(&lb, 0);
     sink s = {0};
-    double t0 = now();
+    double t0 = bench_cpu_now();
     for (size_t off = 0; off < in->len; off += 65536) { /* 64 KiB reads, as cmd_run.c gets them */
         size_t n = in->len - off < 65536 ? in->len - off : 65536;
         linebuf_feed(&lb, in->data + off, n, emit, &s);
     }
     linebuf_flush(&lb, emit, &s);
-    double dt = now() - t0;
+    double dt = bench_cpu_now() - t0;
     linebuf_free(&lb);
     out->lines = s.lines;
     out->values = s.values;

@@ -32,18 +32,7 @@
 #include "tally.h"
 #include "tally_store.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long long file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long long)st.st_size : 0;
-}
+#include "benchutil.h"
 
 /* This process's write_bytes so far. */
 static long long write_bytes(void)
@@ -101,10 +90,10 @@ static int live_shape(const char *dir, shape s, double seconds, int fd)
         return 1;
     unsigned long long rng = 7;
     long steps = (long)(seconds * s.steps_per_s);
-    double t0 = now();
+    double t0 = bench_now();
     for (long step = 0; step < steps; step++) {
         /* step n is due at t0 + n / rate: sleep until then */
-        double due = t0 + (double)step / s.steps_per_s, wait = due - now();
+        double due = t0 + (double)step / s.steps_per_s, wait = due - bench_now();
         if (wait > 0) {
             struct timespec ts = {(time_t)wait, (long)((wait - (time_t)wait) * 1e9)};
             nanosleep(&ts, NULL);
@@ -119,7 +108,7 @@ static int live_shape(const char *dir, shape s, double seconds, int fd)
         return 1;
     long long written = write_bytes() - w0;
     char out[128];
-    int n = snprintf(out, sizeof out, "%lld %lld\n", written, file_size(path));
+    int n = snprintf(out, sizeof out, "%lld %lld\n", written, bench_file_size(path));
     free(keys);
     return write(fd, out, (size_t)n) == n ? 0 : 1;
 }
@@ -177,17 +166,17 @@ static void bench_strings(const char *dir, long count)
     for (int i = 0; i < NTEXTS; i++)
         snprintf(texts[i], sizeof texts[i], "sample %d of the run", i * 7919);
     long refused = 0;
-    double t0 = now();
+    double t0 = bench_now();
     for (long i = 0; i < count; i++) {
         if (tally_log_str(run, "text", texts[i % NTEXTS]) != TALLY_OK)
             refused++;
         tally_commit(run);
     }
-    double tloop = now();
+    double tloop = bench_now();
     char path[4096];
     snprintf(path, sizeof path, "%s", tally_run_path(run));
     int rc = tally_finish(run, 0);
-    double t1 = now();
+    double t1 = bench_now();
     long stored = 0;
     tally_store *st;
     if (rc == TALLY_OK && tally_store_open(path, &st) == TALLY_OK) {
@@ -260,16 +249,16 @@ static double tight_writer(const char *dir, const char *project, long steps, int
         snprintf(keys[m], sizeof keys[m], "layer%02d/loss", m);
     unsigned long long rng = 1;
     *wal_max = 0;
-    double t0 = now();
+    double t0 = bench_now();
     for (long step = 0; step < steps; step++) {
         for (int m = 0; m < 100; m++)
             tally_log(run, keys[m], value(m, step, &rng));
         tally_commit(run);
-        if (step % 1000 == 0 && file_size(wal) > *wal_max)
-            *wal_max = file_size(wal);
+        if (step % 1000 == 0 && bench_file_size(wal) > *wal_max)
+            *wal_max = bench_file_size(wal);
     }
     tally_finish(run, 0);
-    double t1 = now();
+    double t1 = bench_now();
     if (reader > 0) {
         kill(reader, SIGKILL);
         waitpid(reader, NULL, 0);
@@ -321,7 +310,7 @@ static void bench_keys(const char *dir, long keys)
     tally_flush(run);
     struct mallinfo2 mi = mallinfo2();
     double heap0 = (double)mi.uordblks + (double)mi.hblkhd; /* small blocks and mmapped ones */
-    double t0 = now();
+    double t0 = bench_now();
     for (long i = 0; i < keys; i++) {
         snprintf(key, sizeof key, "step_%ld/loss", i);
         tally_log(run, key, (double)i);
@@ -340,14 +329,14 @@ static void bench_keys(const char *dir, long keys)
     char path[4096];
     snprintf(path, sizeof path, "%s", tally_run_path(run));
     tally_finish(run, 0);
-    double t1 = now();
+    double t1 = bench_now();
     tally_store *st;
     if (tally_store_open(path, &st) != TALLY_OK) {
         printf("keys: cannot open the run\n");
         return;
     }
     size_t metrics = tally_store_metric_count(st);
-    double t2 = now();
+    double t2 = bench_now();
     tally_history *h;
     long rows = 0, cells = 0;
     if (tally_history_open(st, TALLY_AXIS_STEP, NULL, INT64_MIN, INT64_MAX, &h) == TALLY_OK) {
@@ -358,7 +347,7 @@ static void bench_keys(const char *dir, long keys)
         }
         tally_history_close(h);
     }
-    double t3 = now();
+    double t3 = bench_now();
     tally_store_close(st);
     printf("%ld keys: written in %.1f s; listed %zu metrics in %.2f s (target <= 5),"
            " %ld rows (%ld values) read in %.1f s (target <= 60)\n",

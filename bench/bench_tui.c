@@ -28,18 +28,13 @@
 #include "media/media.h"
 #include "tui/tui.h"
 
+#include "benchutil.h"
+
 #define METRICS 100
 #define STEPS 1000000L
 #define SCREEN_W 200
 #define SCREEN_H 50
 #define ROUNDS 5
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 #define WIDE_METRICS 1000
 #define WIDE_STEPS 100000L
@@ -68,7 +63,7 @@ static char *cached(const char *dir)
 static int build(const char *dir, int metrics, long steps)
 {
     fprintf(stderr, "building the fixture: %d metrics x %ld steps (once)...\n", metrics, steps);
-    double t0 = now();
+    double t0 = bench_now();
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -110,7 +105,7 @@ static int build(const char *dir, int metrics, long steps)
     }
     int status;
     waitpid(pid, &status, 0);
-    fprintf(stderr, "built in %.1f s\n", now() - t0);
+    fprintf(stderr, "built in %.1f s\n", bench_now() - t0);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
@@ -138,7 +133,7 @@ static int bench_wide(const char *top)
     double grid[ROUNDS], focus[ROUNDS], base[ROUNDS];
     int per_page = 0;
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         tui_app *app = tui_app_new(dir);
         if (!app || tui_open_run(app, path, TAB_CHARTS) != 0) {
             fprintf(stderr, "bench_tui: cannot open the wide fixture\n");
@@ -146,23 +141,23 @@ static int bench_wide(const char *top)
         }
         canvas_resize(&c, SCREEN_W, SCREEN_H);
         tui_draw(app, &c);
-        grid[r] = now() - t0;
+        grid[r] = bench_now() - t0;
         per_page = app->charts.per_page;
         tui_app_free(app);
 
-        t0 = now();
+        t0 = bench_now();
         app = tui_app_new(dir);
         tui_open_run(app, path, TAB_CHARTS);
         tui_key(app, KEY_T_ENTER);
         tui_key(app, '[');
         canvas_resize(&c, SCREEN_W, SCREEN_H);
         tui_draw(app, &c);
-        focus[r] = now() - t0;
+        focus[r] = bench_now() - t0;
         tui_app_free(app);
 
         /* Baseline: the store alone, per_page series of SCREEN_W / 2
          * columns of two pixels. */
-        t0 = now();
+        t0 = bench_now();
         tally_store *st;
         if (tally_store_open(path, &st) != 0)
             return 1;
@@ -173,7 +168,7 @@ static int bench_wide(const char *top)
         }
         free(b);
         tally_store_close(st);
-        base[r] = now() - t0;
+        base[r] = bench_now() - t0;
     }
     canvas_free(&c);
     qsort(grid, ROUNDS, sizeof *grid, cmp_double);
@@ -289,14 +284,14 @@ static int bench_media(const char *top)
     double move[MOVES], base[MOVES];
     for (int i = 0; i < MOVES; i++) {
         tui_key(app, '[');
-        double t0 = now();
+        double t0 = bench_now();
         tui_draw(app, &c);
-        move[i] = now() - t0;
+        move[i] = bench_now() - t0;
         /* The baseline: the next step's file read and decoded. */
         tally_media_iter *it;
         tally_media md;
         int64_t s = steps[nsteps - 3 - (size_t)i];
-        t0 = now();
+        t0 = bench_now();
         if (tally_media_open(app->run.store, mk->metric_id, s, s, &it) == 0) {
             if (tally_media_next(it, &md) == 1 && md.nfiles) {
                 void *data;
@@ -310,7 +305,7 @@ static int bench_media(const char *top)
             }
             tally_media_close(it);
         }
-        base[i] = now() - t0;
+        base[i] = bench_now() - t0;
     }
     double mv = median(move, MOVES), bs = median(base, MOVES);
     tui_app_free(app);
@@ -323,22 +318,22 @@ static int bench_media(const char *top)
         if (!app || tui_open_run(app, path, TAB_MEDIA) != 0)
             return 1;
         tui_filter_set(&app->metric_filter, "^big$");
-        double t0 = now();
+        double t0 = bench_now();
         tui_draw(app, &c);
         tui_key(app, KEY_T_ENTER);
         tui_draw(app, &c);
-        topen[r] = now() - t0;
+        topen[r] = bench_now() - t0;
         const tally_media_key *bk = tally_store_find_media_key(app->run.store, "big");
         tally_media_iter *it;
         tally_media md;
-        t0 = now();
+        t0 = bench_now();
         if (bk && tally_media_open(app->run.store, bk->metric_id, INT64_MIN, INT64_MAX, &it) == 0) {
             tally_table *t;
             if (tally_media_next(it, &md) == 1 && tally_media_table(app->run.store, &md, &t) == 0)
                 tally_table_free(t);
             tally_media_close(it);
         }
-        tbase[r] = now() - t0;
+        tbase[r] = bench_now() - t0;
         tui_app_free(app);
     }
     double to = median(topen, 5), tb = median(tbase, 5);
@@ -349,12 +344,12 @@ static int bench_media(const char *top)
         return 1;
     tui_filter_set(&app->metric_filter, "^img$");
     tui_key(app, '{');
-    double t0 = now();
+    double t0 = bench_now();
     for (size_t i = 0; i < nsteps; i++) {
         tui_draw(app, &c);
         tui_key(app, ']');
     }
-    double scrub = now() - t0;
+    double scrub = bench_now() - t0;
     tui_app_free(app);
     getrusage(RUSAGE_SELF, &ru);
     double rss = ru.ru_maxrss / 1024.0;
@@ -400,7 +395,7 @@ int main(int argc, char **argv)
     canvas c = {0};
     char title[64] = "";
     for (int r = 0; r < ROUNDS; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         tui_app *app = tui_app_new(dir);
         if (!app || tui_open_run(app, path, TAB_CHARTS) != 0) {
             fprintf(stderr, "bench_tui: cannot open the fixture\n");
@@ -408,7 +403,7 @@ int main(int argc, char **argv)
         }
         canvas_resize(&c, SCREEN_W, SCREEN_H);
         tui_draw(app, &c);
-        first[r] = now() - t0;
+        first[r] = bench_now() - t0;
         if (r == 0) {
             snprintf(title, sizeof title, "%d charts on the page", app->charts.per_page);
         }
@@ -457,21 +452,21 @@ int main(int argc, char **argv)
     }
     double redraw[REFRESHES], poll_total = 0;
     int polls = 0, got = 0;
-    double deadline = now() + 30;
+    double deadline = bench_now() + 30;
     int64_t step0 = -1, step1 = -1;
-    while (got < REFRESHES && now() < deadline) {
+    while (got < REFRESHES && bench_now() < deadline) {
         struct timespec ts = {0, 20000000};
         nanosleep(&ts, NULL);
-        double t0 = now();
+        double t0 = bench_now();
         int changed = view_run_poll(app);
-        double t1 = now();
+        double t1 = bench_now();
         poll_total += t1 - t0;
         polls++;
         if (!changed)
             continue;
         canvas_resize(&c, SCREEN_W, SCREEN_H);
         tui_draw(app, &c);
-        redraw[got++] = now() - t0;
+        redraw[got++] = bench_now() - t0;
         step1 = tally_store_info(app->run.store)->last_step;
         if (step0 < 0)
             step0 = step1;
@@ -485,19 +480,19 @@ int main(int argc, char **argv)
     /* Zoomed in 64x at the live end, the common view of a long run. */
     for (int i = 0; i < 6; i++)
         tui_key(app, '+');
-    double t0 = now();
+    double t0 = bench_now();
     for (int i = 0; i < 10; i++)
         tui_draw(app, &c);
-    double zoomed = (now() - t0) / 10;
+    double zoomed = (bench_now() - t0) / 10;
     /* The other x axes (wall and relative time map each bucket through the
      * _timestamp / _runtime series): the first frame after the switch. */
     tui_key(app, '0');
     double xframe[XMODE_COUNT] = {0};
     for (int mode = 1; mode < XMODE_COUNT; mode++) {
         tui_key(app, 'x');
-        t0 = now();
+        t0 = bench_now();
         tui_draw(app, &c);
-        xframe[mode] = now() - t0;
+        xframe[mode] = bench_now() - t0;
     }
     tui_key(app, 'x');
     tui_app_free(app);

@@ -1,11 +1,39 @@
 /*
  * benchutil.h — what the benchmarks share: a training-like run written
- * through the public API.
+ * through the public API, and the clocks they measure with.
  */
 #ifndef TALLY_BENCHUTIL_H
 #define TALLY_BENCHUTIL_H
 
+#include <sys/stat.h>
+#include <time.h>
+
 #define BENCH_METRICS 100
+
+/* Wall-clock seconds (monotonic). */
+static inline double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of the calling thread: what caller costs and their floors
+ * are measured in, so neither the shared machine's other processes nor the
+ * run's own flusher count against the caller. */
+static inline double bench_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A file's size in bytes, -1 when it cannot be read. */
+static inline long long bench_file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
 
 /* A finished run under dir of BENCH_METRICS metrics x steps: the first
  * int_series are integer series ("count00", ...), the rest decaying float
