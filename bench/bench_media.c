@@ -45,17 +45,6 @@ static void make_image(unsigned char *px, unsigned seed)
         }
 }
 
-static tally_run *start_run(const char *dir)
-{
-    tally_options o = {.dir = dir, .project = "bench", .sample_ms = -1,
-                       .capture = TALLY_CAPTURE_NONE};
-    tally_run *run = NULL;
-    int rc = tally_init_ex(&o, &run);
-    if (rc)
-        fprintf(stderr, "tally_init: %s\n", tally_strerror(rc));
-    return run;
-}
-
 /* ---- libpng directly: the throughput baseline ---- */
 
 typedef struct membuf {
@@ -146,7 +135,7 @@ int main(void)
      * the flusher keeps up, and hands its copy buffers back (media.c). */
     double best_log = 1e9, best_copy = 1e9;
     for (int rep = 0; rep < REPEATS && !fail; rep++) {
-        tally_run *run = start_run(dir);
+        tally_run *run = bench_start_run(dir, "bench");
         if (!run)
             return 1;
         double spent = 0, copying = 0;
@@ -188,7 +177,7 @@ int main(void)
         if (t < best_png)
             best_png = t;
 
-        tally_run *run = start_run(dir);
+        tally_run *run = bench_start_run(dir, "bench");
         if (!run)
             return 1;
         t0 = bench_now();
@@ -216,7 +205,7 @@ int main(void)
         values[i] = (double)(r >> 11) / 9007199254740992.0 * 6 - 3;
     }
     double best_hist = 1e9, best_plain = 1e9, counts[HIST_BINS], sink = 0;
-    tally_run *run = start_run(dir);
+    tally_run *run = bench_start_run(dir, "bench");
     for (int rep = 0; run && rep < REPEATS && !fail; rep++) {
         double t0 = bench_cpu_now();
         fail |= tally_log_histogram(run, "grad", values, HIST_VALUES, HIST_BINS) != TALLY_OK;

@@ -48,17 +48,6 @@ static long long write_bytes(void)
     return v;
 }
 
-static tally_run *start(const char *dir, const char *project)
-{
-    tally_options o = {.dir = dir, .project = project, .sample_ms = -1,
-                       .capture = TALLY_CAPTURE_NONE};
-    tally_run *run = NULL;
-    int rc = tally_init_ex(&o, &run);
-    if (rc)
-        fprintf(stderr, "tally_init: %s\n", tally_strerror(rc));
-    return run;
-}
-
 /* Training-like values: a decaying curve per metric plus noise. */
 static double value(int metric, long step, unsigned long long *rng)
 {
@@ -85,7 +74,7 @@ static int live_shape(const char *dir, shape s, double seconds, int fd)
     for (int m = 0; m < s.metrics; m++)
         snprintf(keys[m], sizeof keys[m], "layer%04d/loss", m);
     long long w0 = write_bytes();
-    tally_run *run = start(dir, project);
+    tally_run *run = bench_start_run(dir, project);
     if (!run)
         return 1;
     unsigned long long rng = 7;
@@ -157,7 +146,7 @@ static void bench_live_shapes(const char *dir, double seconds)
 
 static void bench_strings(const char *dir, long count)
 {
-    tally_run *run = start(dir, "strings");
+    tally_run *run = bench_start_run(dir, "strings");
     if (!run)
         return;
     /* Texts made beforehand: the loop measures tally, not snprintf. */
@@ -229,7 +218,7 @@ static void reader_loop(const char *path)
 static double tight_writer(const char *dir, const char *project, long steps, int with_reader,
                            long long *wal_max)
 {
-    tally_run *run = start(dir, project);
+    tally_run *run = bench_start_run(dir, project);
     if (!run)
         return 0;
     char wal[4200];
@@ -303,7 +292,7 @@ static void bench_reader(const char *dir, long steps)
 
 static void bench_keys(const char *dir, long keys)
 {
-    tally_run *run = start(dir, "keys");
+    tally_run *run = bench_start_run(dir, "keys");
     if (!run)
         return;
     char key[48];
