@@ -28,6 +28,9 @@ typedef struct scanner {
     dictline_fn fn;
     void *ctx;
     int err;                       /* the callback's error, once set the scan stops */
+    int long_key;                  /* a key was refused for its length */
+    const char *text;              /* the last number read, as written (NULL: a word) */
+    size_t tlen;
     char key[TALLY_KEY_MAX + 2];   /* the path of the member being read */
 } scanner;
 
@@ -123,6 +126,7 @@ static int number(scanner *sc, double *v)
             (j + wl == sc->n || !ident_char(sc->s[j + wl], 0))) {
             *v = neg ? -words[k].v : words[k].v;
             sc->i = j + wl;
+            sc->text = NULL;
             return 1;
         }
     }
@@ -146,6 +150,8 @@ static int number(scanner *sc, double *v)
         j = d;
     }
     *v = parse_decimal(sc->s + start, j - start);
+    sc->text = sc->s + start;
+    sc->tlen = j - start;
     sc->i = j;
     return 1;
 }
@@ -169,12 +175,13 @@ static int dict(scanner *sc, size_t klen, int depth)
         /* room - 1: the path needs a byte left for a nested dict's '/' */
         int usable = !muted && len > 0 && len < room && klen + len <= TALLY_KEY_MAX;
         size_t path = usable ? klen + len : DICTLINE_MUTED;
+        sc->long_key |= !muted && len > 0 && !usable;
         double v;
         int kind = value(sc, path, depth + 1, &v);
         if (kind == V_FAIL)
             return V_FAIL;
         if (kind == V_NUMBER && usable && !sc->err)
-            sc->err = sc->fn(sc->ctx, sc->key, path, depth, v);
+            sc->err = sc->fn(sc->ctx, sc->key, path, depth, v, sc->text, sc->tlen);
         if (sc->err)
             return V_FAIL;
         if (eat(sc, '}'))
@@ -191,6 +198,8 @@ static int items(scanner *sc, char close, int depth, int call, double *single)
 {
     int positional = 0, numbers = 0;
     double first = 0;
+    const char *text = NULL;
+    size_t tlen = 0;
     if (eat(sc, close))
         return V_OTHER;
     for (;;) {
@@ -210,6 +219,8 @@ static int items(scanner *sc, char close, int depth, int call, double *single)
         if (!named) {
             if (positional++ == 0 && kind == V_NUMBER) {
                 first = v;
+                text = sc->text;
+                tlen = sc->tlen;
                 numbers = 1;
             }
         }
@@ -222,6 +233,8 @@ static int items(scanner *sc, char close, int depth, int call, double *single)
     }
     if (single && positional == 1 && numbers) {
         *single = first;
+        sc->text = text;
+        sc->tlen = tlen;
         return V_NUMBER;
     }
     return V_OTHER;
@@ -277,5 +290,7 @@ int dictline_scan(const char *s, size_t n, dictline_fn fn, void *ctx)
     if (sc.err)
         return sc.err;
     blanks(&sc);
-    return kind != V_FAIL && sc.i == sc.n;
+    if (kind == V_FAIL || sc.i != sc.n)
+        return 0;
+    return sc.long_key ? 2 : 1;
 }

@@ -42,6 +42,7 @@
 #include <strings.h>
 
 #include "capture/dictline.h"
+#include "capture/shapes.h"
 
 #define PARSE_KEY_WORDS 3 /* words in a multi-word key at most */
 
@@ -64,6 +65,7 @@ void parse_result_reset(parse_result *r)
     r->has_step = r->has_epoch = r->has_epoch_index = r->has_batch = 0;
     r->step = r->epoch_index = r->batch = r->batch_total = 0;
     r->epoch = 0;
+    r->epoch_frac = r->total_guard = r->volatile_shape = 0;
 }
 
 void parse_result_free(parse_result *r)
@@ -72,35 +74,54 @@ void parse_result_free(parse_result *r)
     free(r->text);
     free(r->tok);
     free(r->soft);
+    free(r->src);
+    shape_cache_free(r->shapes);
     memset(r, 0, sizeof *r);
 }
 
-/* Adds or replaces key; *index gets its place. */
-static int put(parse_result *r, const char *key, size_t klen, double value, size_t *index)
+/* A value that is no text of the line (nan, inf, a key's default). */
+static parse_src const_src(double v)
 {
-    for (size_t i = 0; i < r->n; i++) /* the last value of a key on the line wins */
+    return (parse_src){.how = SRC_CONST, .k = v};
+}
+
+/* Adds or replaces key, with the text its value came from; *index gets
+ * its place. */
+static int put(parse_result *r, const char *key, size_t klen, double value, parse_src src,
+               size_t *index)
+{
+    size_t i = 0;
+    for (; i < r->n; i++) /* the last value of a key on the line wins */
         if (r->v[i].key[0] == key[0] && strncmp(r->v[i].key, key, klen) == 0 &&
-            r->v[i].key[klen] == '\0') {
-            r->v[i].value = value;
-            *index = i;
-            return 0;
+            r->v[i].key[klen] == '\0')
+            break;
+    if (i == r->n) {
+        if (r->n == r->cap) {
+            size_t cap = r->cap ? r->cap * 2 : 8;
+            parse_metric *v = realloc(r->v, cap * sizeof *v);
+            if (!v)
+                return TALLY_ENOMEM;
+            r->v = v;
+            r->cap = cap;
         }
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 8;
-        parse_metric *v = realloc(r->v, cap * sizeof *v);
-        if (!v)
-            return TALLY_ENOMEM;
-        r->v = v;
-        r->cap = cap;
+        if (r->src_cap < r->cap) { /* a replay (shapes.c) fills v alone */
+            parse_src *sv = realloc(r->src, r->cap * sizeof *sv);
+            if (!sv)
+                return TALLY_ENOMEM;
+            r->src = sv;
+            r->src_cap = r->cap;
+        }
+        memcpy(r->v[i].key, key, klen);
+        r->v[i].key[klen] = '\0';
+        r->n++;
     }
-    memcpy(r->v[r->n].key, key, klen);
-    r->v[r->n].key[klen] = '\0';
-    r->v[r->n].value = value;
-    *index = r->n++;
+    r->v[i].value = value;
+    r->src[i] = src;
+    *index = i;
     return 0;
 }
 
-int parse_result_add(parse_result *r, const char *key, size_t klen, double value)
+static int add_checked(parse_result *r, const char *key, size_t klen, double value, parse_src src)
 {
     size_t i;
     if (klen == 0 || klen > TALLY_KEY_MAX)
@@ -108,7 +129,12 @@ int parse_result_add(parse_result *r, const char *key, size_t klen, double value
     for (i = 0; i < klen; i++) /* a NUL would cut the key, a control byte is no name */
         if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
             return 0;
-    return put(r, key, klen, value, &i);
+    return put(r, key, klen, value, src, &i);
+}
+
+int parse_result_add(parse_result *r, const char *key, size_t klen, double value)
+{
+    return add_checked(r, key, klen, value, const_src(value));
 }
 
 void parse_result_remove(parse_result *r, size_t i)
@@ -116,6 +142,8 @@ void parse_result_remove(parse_result *r, size_t i)
     memmove(r->v + i, r->v + i + 1, (r->n - i - 1) * sizeof *r->v);
     if (r->soft_cap >= r->n)
         memmove(r->soft + i, r->soft + i + 1, r->n - i - 1);
+    if (r->src_cap >= r->n)
+        memmove(r->src + i, r->src + i + 1, (r->n - i - 1) * sizeof *r->src);
     r->n--;
 }
 
@@ -224,7 +252,9 @@ struct parse_token {
     unsigned char kind; /* tok_kind */
     unsigned char unit; /* TK_NUM: unit_kind */
     unsigned char stop; /* TK_WORD: a prose word ("to", "of") */
+    unsigned char how;  /* TK_NUM: how its value was read (parse_how) */
     char c;             /* p[0], read without touching the line again */
+    uint32_t nlen;      /* TK_NUM: the number's text, without its unit; TK_FRAC: a's */
     union {
         struct {               /* TK_NUM */
             double num;
@@ -526,6 +556,22 @@ static int64_t digits_value(const char *s, size_t n)
     return x;
 }
 
+static parse_src digits_src(const char *s, size_t n)
+{
+    return (parse_src){.p = s, .len = (uint32_t)n, .how = SRC_DIGITS};
+}
+
+double parse_src_value(const parse_src *src)
+{
+    double v = 0;
+    switch (src->how) {
+    case SRC_DECIMAL: return parse_decimal(src->p, src->len);
+    case SRC_GROUPED: grouped_len(src->p, src->len, &v); return v;
+    case SRC_DIGITS: return (double)digits_value(src->p, src->len);
+    default: return src->k;
+    }
+}
+
 /* What a blob that starts like a number is: a number with an optional
  * unit, a fraction, or junk (a date, time, version, address, "12abc"). */
 static void classify(parse_token *t)
@@ -547,6 +593,7 @@ static void classify(parse_token *t)
             j++;
         if (s + i == slash && j == n && j > i + 1 && i <= 15 && j - i - 1 <= 15) {
             t->kind = TK_FRAC;
+            t->nlen = (uint32_t)i;
             t->a = digits_value(s, i);
             t->b = digits_value(slash + 1, j - i - 1);
             return;
@@ -554,10 +601,14 @@ static void classify(parse_token *t)
     }
     double v;
     size_t k = grouped_len(s, n, &v);
-    if (!k)
+    t->how = SRC_GROUPED;
+    if (!k) {
         k = number_len(s, n, &v);
+        t->how = SRC_DECIMAL;
+    }
     if (!k)
         return;
+    t->nlen = (uint32_t)k;
     if (k == n) {
         t->kind = TK_NUM;
         t->num = v;
@@ -649,6 +700,8 @@ static size_t plain_number(const char *s, size_t i, size_t n, parse_token *t)
     if (!blob_ends(s, end, n))
         return 0;
     t->num = decimal_value(d.m, d.sig, d.scale, d.neg, s + i, j - i);
+    t->how = SRC_DECIMAL;
+    t->nlen = (uint32_t)(j - i);
     t->unit = (unsigned char)unit;
     t->uname = uname;
     t->ulen = ulen;
@@ -719,6 +772,7 @@ static long tokenize(const char *s, size_t n, parse_result *r)
                 j = i + 1;
             } else {
                 t->kind = TK_NUM;
+                t->how = SRC_CONST;
             }
             i = j;
         } else if (c == '.' && i + 1 < n && s[i + 1] == '.') { /* leader dots "END ....x=1" */
@@ -759,6 +813,37 @@ static int tok_sep(const parse_token *t, char c)
     return t->kind == TK_SEP && t->c == c;
 }
 
+/* Where a number token's value came from. */
+static parse_src num_src(const parse_token *t)
+{
+    if (t->how == SRC_CONST)
+        return const_src(t->num);
+    return (parse_src){.p = t->p, .len = t->nlen, .how = t->how};
+}
+
+/* The numerator and the denominator of a fraction token "a/b". */
+static parse_src frac_a(const parse_token *t)
+{
+    return (parse_src){.p = t->p, .len = t->nlen, .how = SRC_DIGITS};
+}
+
+static parse_src frac_b(const parse_token *t)
+{
+    return (parse_src){.p = t->p + t->nlen + 1, .len = (uint32_t)(t->len - t->nlen - 1), .how = SRC_DIGITS};
+}
+
+/* Is s[0..n) digits only, few enough to be a whole step on any line of
+ * its shape (shapes.c sorts digit runs of 4 to 15 together)? */
+static int whole_by_shape(const char *s, size_t n)
+{
+    if (n == 0 || n > 15)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(s[i]))
+            return 0;
+    return 1;
+}
+
 static int word_is_nonfinite(const parse_token *t, double *v)
 {
     return (t->kind == TK_WORD || t->kind == TK_NUM) && nonfinite(t->p, t->len, v);
@@ -779,18 +864,20 @@ typedef struct text_scan {
     int marker;         /* a step, epoch or batch was named */
     int other;          /* a pair other than a bare "key value" was found */
     int64_t step_total; /* the step was "a/b": b */
+    parse_src total_src;
 } text_scan;
 
 /* A pair goes into the result at once; a bare "key value" one is marked
  * soft, and taken out again at the end when nothing else on the line
  * vouches for it. */
-static int keep_pair(text_scan *ts, pair_kind kind, const char *key, size_t klen, double v)
+static int keep_pair(text_scan *ts, pair_kind kind, const char *key, size_t klen, double v,
+                     parse_src src)
 {
     parse_result *r = ts->r;
     size_t i;
     if (klen == 0 || klen > TALLY_KEY_MAX)
         return 0;
-    int rc = put(r, key, klen, v, &i);
+    int rc = put(r, key, klen, v, src, &i);
     if (rc)
         return rc;
     if (r->n > r->soft_cap) {
@@ -912,17 +999,27 @@ static long batch_bracket(const text_scan *ts, long i, int64_t *a, int64_t *b)
     return j + 1;
 }
 
+void parse_set_epoch(parse_result *r, int frac, double v)
+{
+    r->has_epoch = 1;
+    r->epoch = v;
+    r->epoch_frac = frac;
+    if (frac) { /* "Epoch 3/10" counts from 1 */
+        r->has_epoch_index = v >= 1;
+        r->epoch_index = (int64_t)v - 1;
+    } else {
+        r->has_epoch_index = parse_whole(v, &r->epoch_index);
+    }
+}
+
 static void set_epoch(parse_result *r, const parse_token *v)
 {
-    if (v->kind == TK_FRAC) { /* "Epoch 3/10" counts from 1 */
-        r->has_epoch = 1;
-        r->epoch = (double)v->a;
-        r->has_epoch_index = v->a >= 1;
-        r->epoch_index = v->a - 1;
+    if (v->kind == TK_FRAC) {
+        parse_set_epoch(r, 1, (double)v->a);
+        r->epoch_src = frac_a(v);
     } else if (v->kind == TK_NUM && v->unit == U_NONE) {
-        r->has_epoch = 1;
-        r->epoch = v->num;
-        r->has_epoch_index = parse_whole(v->num, &r->epoch_index);
+        parse_set_epoch(r, 0, v->num);
+        r->epoch_src = num_src(v);
     }
 }
 
@@ -932,13 +1029,19 @@ static int marker(text_scan *ts, const parse_token *w, const parse_token *v)
     parse_result *r = ts->r;
     int64_t x;
     if (is_step_key(w->p, w->len)) {
+        if (v->kind == TK_NUM && v->unit == U_NONE && v->how != SRC_CONST &&
+            !whole_by_shape(v->p, v->nlen))
+            r->volatile_shape = 1; /* "step 1.0" is a step, "step 1.5" is not */
         if (v->kind == TK_FRAC) {
             r->has_step = 1;
             r->step = v->a;
+            r->step_src = frac_a(v);
             ts->step_total = v->b;
+            ts->total_src = frac_b(v);
         } else if (v->kind == TK_NUM && v->unit == U_NONE && parse_whole(v->num, &x)) {
             r->has_step = 1;
             r->step = x;
+            r->step_src = (parse_src){.p = v->p, .len = v->nlen, .how = SRC_DIGITS};
         } else {
             return 0;
         }
@@ -952,6 +1055,8 @@ static int marker(text_scan *ts, const parse_token *w, const parse_token *v)
         r->has_batch = 1;
         r->batch = v->a;
         r->batch_total = v->b;
+        r->batch_src = frac_a(v);
+        r->total_src = frac_b(v);
     } else {
         return 0;
     }
@@ -992,10 +1097,12 @@ static int scan_pairs(text_scan *ts)
                 i = after - 1; /* "Epoch [1/5], Step [100/600]" */
                 continue;
             }
-            if (after >= 0) {
+            if (after >= 0) { /* the bracket's fraction is t[i + 1] */
                 ts->r->has_batch = 1;
                 ts->r->batch = ba;
                 ts->r->batch_total = bb;
+                ts->r->batch_src = frac_a(&t[i + 1]);
+                ts->r->total_src = frac_b(&t[i + 1]);
                 ts->marker = 1;
                 i = after - 1;
             }
@@ -1060,7 +1167,7 @@ static int scan_pairs(text_scan *ts)
         }
         if (klen == 0 || key[0] == '_' || not_a_metric(t, w0, w1))
             continue;
-        int rc = keep_pair(ts, kind, key, klen, v);
+        int rc = keep_pair(ts, kind, key, klen, v, t[i].kind == TK_NUM ? num_src(&t[i]) : const_src(v));
         if (rc)
             return rc;
         /* "Loss: 2.345 (2.401)": the running average; other groups are skipped */
@@ -1069,7 +1176,7 @@ static int scan_pairs(text_scan *ts)
             if (kind != PAIR_BARE && k + 2 < nt && t[k + 1].kind == TK_NUM && tok_sep(&t[k + 2], ')')) {
                 if (klen + 4 <= TALLY_KEY_MAX) {
                     memcpy(key + klen, "_avg", 5);
-                    rc = keep_pair(ts, kind, key, klen + 4, t[k + 1].num);
+                    rc = keep_pair(ts, kind, key, klen + 4, t[k + 1].num, num_src(&t[k + 1]));
                     if (rc)
                         return rc;
                 }
@@ -1099,6 +1206,11 @@ static int parse_text(const char *s, size_t n, parse_result *r)
         r->batch = r->step;
         r->batch_total = ts.step_total;
         r->has_step = 0;
+        r->batch_src = r->step_src;
+        r->total_src = ts.total_src;
+        r->total_guard = 1; /* the same shape with "100/0" reads otherwise */
+    } else if (r->has_step && ts.total_src.how == SRC_DIGITS && r->has_epoch && !r->has_batch) {
+        r->volatile_shape = 1; /* "Step [100/0]": with b > 0 it would be a batch */
     }
     if (!ts.marker && !ts.other)
         for (size_t i = r->n; i-- > first;)
@@ -1109,20 +1221,26 @@ static int parse_text(const char *s, size_t n, parse_result *r)
 
 /* ---- dict lines ----------------------------------------------------------- */
 
-static int dict_member(void *ctx, const char *key, size_t klen, int depth, double v)
+static int dict_member(void *ctx, const char *key, size_t klen, int depth, double v,
+                       const char *text, size_t tlen)
 {
     parse_result *r = ctx;
+    parse_src src = text ? (parse_src){.p = text, .len = (uint32_t)tlen, .how = SRC_DECIMAL}
+                         : const_src(v);
     if (depth == 0 && is_dict_step_key(key, klen)) {
         int64_t step;
+        if (text && !whole_by_shape(text, tlen))
+            r->volatile_shape = 1; /* "step": 1.0 is a step, "step": 1.5 is not */
         if (parse_whole(v, &step)) {
             r->has_step = 1;
             r->step = step;
+            r->step_src = (parse_src){.p = text, .len = (uint32_t)tlen, .how = SRC_DIGITS};
         }
         return 0;
     }
     if (depth == 0 && key[0] == '_') /* _runtime, _timestamp are tally's own */
         return 0;
-    return parse_result_add(r, key, klen, v);
+    return add_checked(r, key, klen, v, src);
 }
 
 /* ---- progress bars -------------------------------------------------------- */
@@ -1167,6 +1285,8 @@ static int parse_tqdm(const char *s, size_t n, parse_result *r, int *rc)
             r->has_batch = 1;
             r->batch = digits_value(p, (size_t)(slash - p));
             r->batch_total = digits_value(slash + 1, (size_t)(q - slash - 1));
+            r->batch_src = digits_src(p, (size_t)(slash - p));
+            r->total_src = digits_src(slash + 1, (size_t)(q - slash - 1));
         }
     }
     const char *open = memchr(p, '[', (size_t)(end - p));
@@ -1237,6 +1357,8 @@ static int parse_progbar(const char *s, size_t n, parse_result *r, int *rc)
     r->has_batch = 1;
     r->batch = digits_value(s, i);
     r->batch_total = digits_value(s + i + 1, j - i - 1);
+    r->batch_src = digits_src(s, i);
+    r->total_src = digits_src(s + i + 1, j - i - 1);
     /* the first " - " field that is "name: value" (not the ETA) */
     for (const char *f = s + k; (f = memchr(f, '-', (size_t)(s + n - f))) != NULL; f++) {
         if (f[-1] != ' ' || f + 1 >= s + n || f[1] != ' ')
@@ -1393,6 +1515,29 @@ static int has_nonfinite_word(const char *s, size_t n)
     return 0;
 }
 
+/* Every grammar on the cleaned, trimmed line s[0..n), a dict or not. */
+static int parse_full(const char *s, size_t n, int dict, parse_mode mode, parse_result *out)
+{
+    int rc = 0;
+    if (dict) {
+        if (mode == PARSE_AUTO || mode == PARSE_JSON) {
+            rc = dictline_scan(s, n, dict_member, out);
+            if (rc == 0)
+                parse_result_reset(out); /* not one whole dict: nothing */
+            if (rc == 2)
+                out->volatile_shape = 1; /* a key refused for its length */
+        }
+    } else if (mode == PARSE_AUTO || mode == PARSE_KV) {
+        if (!parse_tqdm(s, n, out, &rc) && !parse_progbar(s, n, out, &rc))
+            rc = parse_text(s, n, out);
+    }
+    if (rc < 0)
+        return rc;
+    if (out->n == 0)
+        out->has_step = 0; /* a step alone logs nothing */
+    return 0;
+}
+
 int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
 {
     parse_result_reset(out);
@@ -1423,25 +1568,21 @@ int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
     }
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
-    int rc = 0;
     int dict = n >= 2 && s[0] == '{' && s[n - 1] == '}';
-    if (dict) {
-        if (mode == PARSE_AUTO || mode == PARSE_JSON) {
-            rc = dictline_scan(s, n, dict_member, out);
-            if (rc == 0)
-                parse_result_reset(out); /* not one whole dict: nothing */
-        }
-    } else if (mode == PARSE_AUTO || mode == PARSE_KV) {
-        if (!has_number_start(s, n) && !has_nonfinite_word(s, n))
-            return 0; /* digits only inside words: no grammar reads a value */
-        if (!parse_tqdm(s, n, out, &rc) && !parse_progbar(s, n, out, &rc))
-            rc = parse_text(s, n, out);
-    }
+    if (!dict && (mode == PARSE_AUTO || mode == PARSE_KV) && !has_number_start(s, n) &&
+        !has_nonfinite_word(s, n))
+        return 0; /* digits only inside words: no grammar reads a value */
+    /* a line of a shape read before is read the same way (shapes.c) */
+    int rc = shape_replay(out, s, n, mode);
+    if (rc == SHAPE_REPLAYED)
+        return (int)out->n;
+    if (rc < 0)
+        return rc;
+    rc = parse_full(s, n, dict, mode, out);
     if (rc < 0) {
         parse_result_reset(out);
         return rc;
     }
-    if (out->n == 0)
-        out->has_step = 0; /* a step alone logs nothing */
+    shape_record(out, s, n, mode);
     return (int)out->n;
 }

@@ -22,6 +22,17 @@ typedef struct parse_metric {
 } parse_metric;
 
 typedef struct parse_token parse_token;
+typedef struct shape_cache shape_cache;
+
+/* Where a value of the line came from: its text and how it was read
+ * (shapes.c replays a line's reading on the next line of its shape). */
+typedef enum parse_how { SRC_CONST, SRC_DECIMAL, SRC_GROUPED, SRC_DIGITS } parse_how;
+typedef struct parse_src {
+    const char *p; /* the value's text in the line; NULL for SRC_CONST */
+    uint32_t len;
+    uint8_t how;   /* parse_how */
+    double k;      /* SRC_CONST: the value */
+} parse_src;
 
 typedef struct parse_result {
     int has_step;  /* "step 100", "iter 100", "global_step=100", {"step": 100} */
@@ -41,6 +52,16 @@ typedef struct parse_result {
     size_t tok_cap;
     unsigned char *soft; /* per metric: a bare "key value" pair (parse.c) */
     size_t soft_cap;
+    /* what the values were read from, for shapes.c */
+    parse_src *src;      /* per metric */
+    size_t src_cap;
+    parse_src step_src, epoch_src, batch_src, total_src;
+    int epoch_frac;      /* the epoch was "a/b" (its index is a - 1) */
+    int total_guard;     /* batch_total came from a step "a/b" and must be > 0 */
+    int volatile_shape;  /* the reading hung on a value: lines of this shape
+                          * may read differently, so it is not replayed */
+    int no_shapes;       /* set: never replay a shape (tests compare both) */
+    shape_cache *shapes;
 } parse_result;
 
 /* "auto", "json", "kv", "none" -> mode; -1 when unknown. */
@@ -71,6 +92,12 @@ int parse_whole(double v, int64_t *out);
  * ([+-]digits[.digits][e[+-]digits], checked by the caller), correctly
  * rounded, without strtod's locale and copying for the common case. */
 double parse_decimal(const char *s, size_t n);
+
+/* The value of src's text, read the way its grammar read it. */
+double parse_src_value(const parse_src *src);
+
+/* Sets the epoch: from "a/b" (frac: the index is a - 1) or a number. */
+void parse_set_epoch(parse_result *r, int frac, double v);
 
 /* What a terminal would show of the line: escapes stripped, '\b' and '\r'
  * overwriting.  Writes at most len bytes to out, returns the length. */
