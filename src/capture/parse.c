@@ -24,14 +24,17 @@
  * field (a separator, the line's end, or the next pair follows).
  *
  * Cost (bench/bench_parse): every line a program prints comes through
- * here, so the common path avoids what a profile showed to be dear.  The
- * test for bytes to clean reads eight bytes a word; a line with no digit
- * and no "nan"/"inf" is turned away before any grammar runs; character
- * classes are one table load, with no locale; tokens are written in place
- * into a reused array (never built on the stack and copied); a number's
- * length and value come from one pass, with strtod only past the exact
- * fast path; short tests (is it a unit, a grouped number) reject on their
- * first bytes.
+ * here.  Most are of a shape read before (the same format string, other
+ * numbers), and those are not read here at all: shapes.c replays the
+ * reading of the first line of the shape, so every value read here notes
+ * the text it came from (parse_src).  What is read in full still avoids
+ * what a profile showed to be dear.  The test for bytes to clean reads
+ * eight bytes a word; a line with no digit and no "nan"/"inf" is turned
+ * away before any grammar runs; character classes are one table load,
+ * with no locale; tokens are written in place into a reused array (never
+ * built on the stack and copied); a number's length and value come from
+ * one pass, with strtod only past the exact fast path; short tests (is it
+ * a unit, a grouped number) reject on their first bytes.
  */
 #include "capture/parse.h"
 

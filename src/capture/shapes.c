@@ -28,8 +28,10 @@
  * line is read in full.  tests/unit/test_capture_shapes.c checks replays
  * against full readings, line by line.
  *
- * The cache: a direct-mapped table of SHAPE_SLOTS shapes per
- * parse_result; a new shape takes its slot from whatever held it.
+ * The cache: SHAPE_SLOTS shapes per parse_result, in sets of SHAPE_WAYS
+ * by hash (so two shapes a program prints in turn cannot keep pushing
+ * each other out); a new shape takes the place of its set's least
+ * recently used one.
  */
 #include "capture/shapes.h"
 
@@ -38,6 +40,7 @@
 #include <string.h>
 
 #define SHAPE_SLOTS 256      /* shapes kept (a power of two) */
+#define SHAPE_WAYS 4         /* places a shape may take */
 #define SHAPE_LINE_MAX 1024  /* longer lines are read in full */
 #define SHAPE_RUNS_MAX 256   /* folded runs in a line */
 #define SHAPE_VALUES_MAX 64  /* metrics in a replayed reading */
@@ -61,6 +64,7 @@ typedef struct shape {
     int mode;
     int full;            /* read in full every time */
     int has_step, has_epoch, epoch_frac, has_batch, total_guard;
+    uint64_t used;       /* when it was last looked up (the cache's clock) */
     ref step, epoch, batch, total;
     size_t n;            /* metrics */
     ref *vals;           /* n */
@@ -74,6 +78,7 @@ struct shape_cache {
     /* the line shape_replay saw last */
     int pending;         /* it missed: shape_record may keep its reading */
     size_t replays;
+    uint64_t clock;      /* lookups so far */
     uint64_t hash;
     size_t len, nruns;
     char text[SHAPE_LINE_MAX + 8]; /* + 8: shape_of copies words */
@@ -253,6 +258,12 @@ static int apply(parse_result *r, const shape *sh, const shape_cache *c, const c
     return SHAPE_REPLAYED;
 }
 
+/* The places the shape c holds may take. */
+static shape **set_of(shape_cache *c)
+{
+    return &c->slot[(c->hash & (SHAPE_SLOTS / SHAPE_WAYS - 1)) * SHAPE_WAYS];
+}
+
 int shape_replay(parse_result *r, const char *s, size_t n, int mode)
 {
     if (r->no_shapes)
@@ -266,12 +277,17 @@ int shape_replay(parse_result *r, const char *s, size_t n, int mode)
     c->pending = 0;
     if (!shape_of(c, s, n))
         return SHAPE_FULL;
-    const shape *sh = c->slot[c->hash & (SHAPE_SLOTS - 1)];
-    if (!sh || sh->hash != c->hash || sh->len != c->len || sh->mode != mode ||
-        memcmp(sh->text, c->text, c->len) != 0) {
+    shape **set = set_of(c);
+    shape *sh = NULL;
+    for (size_t w = 0; w < SHAPE_WAYS && !sh; w++)
+        if (set[w] && set[w]->hash == c->hash && set[w]->len == c->len && set[w]->mode == mode &&
+            memcmp(set[w]->text, c->text, c->len) == 0)
+            sh = set[w];
+    if (!sh) {
         c->pending = 1;
         return SHAPE_MISS;
     }
+    sh->used = ++c->clock;
     if (sh->full)
         return SHAPE_FULL;
     int rc = apply(r, sh, c, s);
@@ -396,7 +412,14 @@ void shape_record(parse_result *r, const char *s, size_t n, int mode)
         sh->n = 0;
         sh->full = 1;
     }
-    shape **slot = &c->slot[c->hash & (SHAPE_SLOTS - 1)];
+    shape **set = set_of(c), **slot = &set[0];
+    for (size_t w = 0; w < SHAPE_WAYS; w++) /* an empty place, else the least recently used */
+        if (!set[w] || set[w]->used < (*slot)->used) {
+            slot = &set[w];
+            if (!set[w])
+                break;
+        }
+    sh->used = ++c->clock;
     shape_free(*slot);
     *slot = sh;
 }

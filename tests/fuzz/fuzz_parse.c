@@ -4,7 +4,9 @@
  * the user patterns and the stepper, as cmd_run.c does; then the whole
  * input once more as one line.  Checks what must always hold: no crash,
  * no error but ENOMEM, keys non-empty and short enough to log, steps that
- * never go back.  Built by `make fuzz` with libFuzzer when clang has it,
+ * never go back, and a reading replayed from a shape seen before
+ * (shapes.c) the same as a full one, bit for bit: for each line, and for
+ * the line with its digits changed (the same shape, other values).  Built by `make fuzz` with libFuzzer when clang has it,
  * else with fuzz_driver.c (tests/fuzz/README.md).
  */
 #include <stdint.h>
@@ -40,13 +42,51 @@ static void check(const parse_result *r)
     }
 }
 
+static int same_value(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0 || (a != a && b != b);
+}
+
+/* r's reading (rc) is what a full reading of the line gives. */
+static void check_replay(const char *s, size_t n, parse_mode mode, const parse_result *r, int rc)
+{
+    static parse_result full = {.no_shapes = 1};
+    int frc = parse_line(s, n, mode, &full);
+    if (rc == TALLY_ENOMEM || frc == TALLY_ENOMEM)
+        return;
+    if (frc != rc || full.n != r->n || full.has_step != r->has_step ||
+        full.has_epoch != r->has_epoch || full.has_epoch_index != r->has_epoch_index ||
+        full.has_batch != r->has_batch || (r->has_step && full.step != r->step) ||
+        (r->has_epoch && !same_value(full.epoch, r->epoch)) ||
+        (r->has_epoch_index && full.epoch_index != r->epoch_index) ||
+        (r->has_batch && (full.batch != r->batch || full.batch_total != r->batch_total)))
+        abort();
+    for (size_t i = 0; i < r->n; i++)
+        if (strcmp(full.v[i].key, r->v[i].key) != 0 || !same_value(full.v[i].value, r->v[i].value))
+            abort();
+}
+
+/* The line with each digit changed: the same shape, other values. */
+static void check_variant(const char *s, size_t n, parse_mode mode, parse_result *r)
+{
+    char *v = malloc(n + 1);
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        v[i] = s[i] >= '0' && s[i] <= '9' ? (char)('0' + (s[i] - '0' + 7) % 10) : s[i];
+    check_replay(v, n, mode, r, parse_line(v, n, mode, r));
+    free(v);
+}
+
 static void one_line(const char *s, size_t n, stepper *st, parse_result *r, int64_t *last)
 {
     static const parse_mode modes[] = {PARSE_AUTO, PARSE_JSON, PARSE_KV, PARSE_NONE};
     for (size_t m = 0; m < sizeof modes / sizeof *modes; m++) {
+        check_variant(s, n, modes[m], r);
         int rc = parse_line(s, n, modes[m], r);
         if (rc < 0 && rc != TALLY_ENOMEM)
             abort();
+        check_replay(s, n, modes[m], r, rc);
         check(r);
         if (modes[m] != PARSE_AUTO)
             continue;
