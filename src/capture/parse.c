@@ -44,6 +44,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "capture/bytes8.h"
 #include "capture/dictline.h"
 #include "capture/shapes.h"
 
@@ -1389,25 +1390,10 @@ static int parse_progbar(const char *s, size_t n, parse_result *r, int *rc)
  * checkpoint shards...", most of a log) gives nothing, and no grammar
  * runs on it.
  *
- * The tests per byte, on y = x without its top bits (so no sum carries
- * into the next byte; bytes >= 0x80 are kept out by ~x): y + 0x50 sets
- * the top bit when y >= 0x30, y + 0x46 when y >= 0x3a, y + 0x60 when
- * y >= 0x20.  A word with a digit has a byte in the first set and not the
- * second; one with a control byte, a byte in neither of the last. */
-/* Eight bytes as a little-endian word: byte k of s is bits 8k..8k+7, so
- * shifts and bit positions name bytes the same way on every machine. */
-static uint64_t load_le64(const char *s)
-{
-    uint64_t x;
-    memcpy(&x, s, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    x = __builtin_bswap64(x);
-#endif
-    return x;
-}
-
-#define LOOK_ONES 0x0101010101010101u
-#define LOOK_TOPS 0x8080808080808080u
+ * Digits by bytes8_digits; a control byte by y + 0x60, which sets the
+ * top bit of each byte y >= 0x20 (y: x without its top bits, so no sum
+ * carries into the next byte; bytes >= 0x80 are kept out by ~x): a word
+ * with a byte it leaves clear is tested byte by byte. */
 enum { LOOK_CLEAN = 1, LOOK_DIGIT = 2 };
 
 static unsigned first_look(const char *s, size_t n)
@@ -1415,12 +1401,10 @@ static unsigned first_look(const char *s, size_t n)
     unsigned got = 0;
     size_t i = 0;
     for (; i + 8 <= n && got != (LOOK_CLEAN | LOOK_DIGIT); i += 8) {
-        uint64_t x, y;
-        memcpy(&x, s + i, 8);
-        y = x & ~LOOK_TOPS;
-        if ((y + LOOK_ONES * 0x50) & ~(y + LOOK_ONES * 0x46) & ~x & LOOK_TOPS)
+        uint64_t x = bytes8_load(s + i), y = x & ~BYTES8_TOPS;
+        if (bytes8_digits(x))
             got |= LOOK_DIGIT;
-        if (~(y + LOOK_ONES * 0x60) & ~x & LOOK_TOPS)
+        if (~(y + BYTES8_ONES * 0x60) & ~x & BYTES8_TOPS)
             for (size_t k = i; k < i + 8; k++)
                 if (s[k] == 0x1b || s[k] == '\b' || s[k] == '\r')
                     got |= LOOK_CLEAN;
@@ -1463,9 +1447,7 @@ static int has_number_start(const char *s, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t x = load_le64(s + i), y, d;
-        y = x & ~LOOK_TOPS;
-        d = (y + LOOK_ONES * 0x50) & ~(y + LOOK_ONES * 0x46) & ~x & LOOK_TOPS;
+        uint64_t d = bytes8_digits(bytes8_load(s + i));
         for (; d; d &= d - 1)
             if (number_may_start(s, i + (size_t)(__builtin_ctzll(d) >> 3)))
                 return 1;
@@ -1486,15 +1468,6 @@ static int nonfinite_at(const char *s, size_t i)
     return (a == 'n' && b == 'a' && c == 'n') || (a == 'i' && b == 'n' && c == 'f');
 }
 
-/* The top bit of each byte of x that equals c: ~(low7 + 0x7f | x | 0x7f)
- * is exact per byte (no borrow from one byte into the next). */
-static uint64_t bytes_equal(uint64_t x, char c)
-{
-    const uint64_t lows = 0x7f7f7f7f7f7f7f7fu;
-    uint64_t v = x ^ (LOOK_ONES * (unsigned char)c);
-    return ~(((v & lows) + lows) | v | lows);
-}
-
 /* Is there a "nan" or "inf" in any case?  Eight bytes at a time: with the
  * case folded (x | 0x20 maps only 'N' to 'n', 'A' to 'a', ...), a word
  * holds "nan" ending at byte k when bytes k-2, k-1, k are n, a, n: the
@@ -1504,12 +1477,12 @@ static int has_nonfinite_word(const char *s, size_t n)
 {
     size_t i = 0;
     for (; i + 8 <= n; i += 6) {
-        uint64_t x = load_le64(s + i) | LOOK_ONES * 0x20;
-        uint64_t nn = bytes_equal(x, 'n');
+        uint64_t x = bytes8_load(s + i) | BYTES8_ONES * 0x20;
+        uint64_t nn = bytes8_equal(x, 'n');
         if (!nn)
             continue;
-        if ((nn & (bytes_equal(x, 'a') << 8) & (nn << 16)) ||
-            (bytes_equal(x, 'f') & (nn << 8) & (bytes_equal(x, 'i') << 16)))
+        if ((nn & (bytes8_equal(x, 'a') << 8) & (nn << 16)) ||
+            (bytes8_equal(x, 'f') & (nn << 8) & (bytes8_equal(x, 'i') << 16)))
             return 1;
     }
     for (i = i < 2 ? 2 : i; i < n; i++)

@@ -39,6 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/bytes8.h"
+
 #define SHAPE_SLOTS 256      /* shapes kept (a power of two) */
 #define SHAPE_WAYS 4         /* places a shape may take */
 #define SHAPE_LINE_MAX 1024  /* longer lines are read in full */
@@ -116,30 +118,6 @@ static uint64_t hash_bytes(const char *s, size_t n)
     return h;
 }
 
-#define ONES 0x0101010101010101u
-#define TOPS 0x8080808080808080u
-
-/* Eight bytes as a little-endian word: byte k of s is bits 8k..8k+7. */
-static uint64_t load_le64(const char *s)
-{
-    uint64_t x;
-    memcpy(&x, s, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    x = __builtin_bswap64(x);
-#endif
-    return x;
-}
-
-/* The top bit of each byte of x that is a digit: with y = x without its
- * top bits (so no sum carries into the next byte), y + 0x50 reaches the
- * top bit when y >= '0', y + 0x46 when y > '9'; ~x keeps out bytes of
- * 0x80 and above. */
-static uint64_t digit_bytes(uint64_t x)
-{
-    uint64_t y = x & ~TOPS;
-    return (y + ONES * 0x50) & ~(y + ONES * 0x46) & ~x & TOPS;
-}
-
 /* The shape of s[0..n) into c (text, runs, hash).  0 when the line is
  * too long or has too many runs to keep.  Bytes that stay are copied
  * eight at a time (text has room for the overshoot), up to the next
@@ -151,7 +129,7 @@ static int shape_of(shape_cache *c, const char *s, size_t n)
     size_t o = 0, nr = 0, i = 0;
     while (i < n) {
         if (i + 8 <= n) {
-            uint64_t d = digit_bytes(load_le64(s + i));
+            uint64_t d = bytes8_digits(bytes8_load(s + i));
             memcpy(c->text + o, s + i, 8);
             if (!d) {
                 i += 8;

@@ -24,6 +24,8 @@
 #include "capture/parse.h"
 #include "capture/stepper.h"
 
+#include "testutil.h"
+
 #define CORPUS_MIN_RATE 0.95
 
 typedef struct want {
@@ -36,33 +38,6 @@ typedef struct want {
 typedef struct tally_counts {
     size_t wanted, captured, extra, lines, negative_lines;
 } tally_counts;
-
-static size_t unescape(const char *s, char *out)
-{
-    size_t o = 0;
-    for (; *s && *s != '\n'; s++) {
-        if (*s != '\\' || !s[1]) {
-            out[o++] = *s;
-            continue;
-        }
-        s++;
-        switch (*s) {
-        case 'r': out[o++] = '\r'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'e': out[o++] = 0x1b; break;
-        case 'x': {
-            unsigned v = 0;
-            sscanf(s + 1, "%2x", &v);
-            out[o++] = (char)v;
-            s += 2;
-            break;
-        }
-        default: out[o++] = *s; break;
-        }
-    }
-    return o;
-}
 
 static int same(double a, double b)
 {
@@ -133,7 +108,7 @@ static void test_corpus(void **state)
             stepper_free(&st);
             programs++;
         } else if (raw[0] == '>') {
-            len = unescape(raw + 2, line);
+            len = tu_unescape(raw + 2, line);
             have_line = 1;
         } else if (raw[0] == '=') {
             assert_true(have_line);

@@ -23,6 +23,8 @@
 #include "capture/parse.h"
 #include "capture/shapes.h"
 
+#include "testutil.h"
+
 #define VARIANTS 60
 #define LINE_CAP 8192
 
@@ -54,41 +56,11 @@ static const char *const edge_lines[] = {
     "x 0000000000000000000001 loss 00.500",
 };
 
-static size_t unescape(const char *s, char *out)
-{
-    size_t o = 0;
-    for (; *s && *s != '\n'; s++) {
-        if (*s != '\\' || !s[1]) {
-            out[o++] = *s;
-            continue;
-        }
-        s++;
-        switch (*s) {
-        case 'r': out[o++] = '\r'; break;
-        case 'b': out[o++] = '\b'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'e': out[o++] = 0x1b; break;
-        case 'x': {
-            unsigned v = 0;
-            sscanf(s + 1, "%2x", &v);
-            out[o++] = (char)v;
-            s += 2;
-            break;
-        }
-        default: out[o++] = *s; break;
-        }
-    }
-    return o;
-}
-
-static uint64_t rng = 0x2545f4914f6cdd1du;
+static tu_rng rng = {0x2545f4914f6cdd1du};
 
 static unsigned next(unsigned bound)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % bound);
+    return (unsigned)tu_rng_below(&rng, bound);
 }
 
 /* The line with its digit runs rewritten: most keep their length (a
@@ -194,7 +166,7 @@ static void test_corpus_lines(void **state)
     pair_init(&p);
     while (fgets(raw, sizeof raw, f))
         if (raw[0] == '>')
-            one(&p, line, unescape(raw + 2, line));
+            one(&p, line, tu_unescape(raw + 2, line));
     fclose(f);
     size_t replays = shape_replays(&p.shaped);
     printf("# %zu lines compared, %zu of them replayed\n", p.lines, replays);

@@ -126,6 +126,33 @@ uint64_t tu_rng_below(tu_rng *r, uint64_t n) { return tu_rng_next(r) % n; }
 
 double tu_rng_unit(tu_rng *r) { return (double)(tu_rng_next(r) >> 11) / 9007199254740992.0; }
 
+size_t tu_unescape(const char *s, char *out)
+{
+    size_t o = 0;
+    for (; *s && *s != '\n'; s++) {
+        if (*s != '\\' || !s[1]) {
+            out[o++] = *s;
+            continue;
+        }
+        s++;
+        switch (*s) {
+        case 'r': out[o++] = '\r'; break;
+        case 'b': out[o++] = '\b'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'e': out[o++] = 0x1b; break;
+        case 'x': {
+            unsigned v = 0;
+            sscanf(s + 1, "%2x", &v);
+            out[o++] = (char)v;
+            s += s[1] && s[2] ? 2 : s[1] ? 1 : 0;
+            break;
+        }
+        default: out[o++] = *s; break;
+        }
+    }
+    return o;
+}
+
 size_t tu_fuzz_text(tu_rng *r, const char *const *pieces, size_t npieces, size_t max_parts,
                     char *out, size_t cap)
 {

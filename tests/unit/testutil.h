@@ -43,6 +43,10 @@ uint64_t tu_rng_next(tu_rng *r);
 uint64_t tu_rng_below(tu_rng *r, uint64_t n);
 /* Uniform in [0, 1). */
 double tu_rng_unit(tu_rng *r);
+/* A line of a corpus file (tests/unit/data) up to its newline, with its C
+ * escapes (\r \b \t \e \\ \xHH) undone, into out (as long as s at
+ * most); returns its length. */
+size_t tu_unescape(const char *s, char *out);
 /* A fuzz input: up to max_parts parts, each one of pieces[] or (one in
  * eight) a random byte 1..255, cut to fit out[cap] and NUL-terminated;
  * returns its length. */
