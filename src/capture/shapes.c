@@ -31,7 +31,9 @@
  * The cache: SHAPE_SLOTS shapes per parse_result, in sets of SHAPE_WAYS
  * by hash (so two shapes a program prints in turn cannot keep pushing
  * each other out); a new shape takes the place of its set's least
- * recently used one.
+ * recently used one.  A shape is kept the second time a line of it is
+ * missed (SHAPE_SEEN hashes remember the first), so the lines a program
+ * prints once cost only their shape.
  */
 #include "capture/shapes.h"
 
@@ -43,6 +45,7 @@
 
 #define SHAPE_SLOTS 256      /* shapes kept (a power of two) */
 #define SHAPE_WAYS 4         /* places a shape may take */
+#define SHAPE_SEEN 1024      /* shapes remembered as seen once (a power of two) */
 #define SHAPE_LINE_MAX 1024  /* longer lines are read in full */
 #define SHAPE_RUNS_MAX 256   /* folded runs in a line */
 #define SHAPE_VALUES_MAX 64  /* metrics in a replayed reading */
@@ -81,6 +84,7 @@ struct shape_cache {
     int pending;         /* it missed: shape_record may keep its reading */
     size_t replays;
     uint64_t clock;      /* lookups so far */
+    uint64_t seen[SHAPE_SEEN]; /* shapes missed once, by hash: the next miss records */
     uint64_t hash;
     size_t len, nruns;
     char text[SHAPE_LINE_MAX + 8]; /* + 8: shape_of copies words */
@@ -177,17 +181,6 @@ static double value_at(const shape_cache *c, const char *s, const ref *f)
     return parse_src_value(&src);
 }
 
-static void shape_free(shape *sh)
-{
-    if (!sh)
-        return;
-    free(sh->vals);
-    free(sh->keys);
-    free(sh->klen);
-    free(sh->text);
-    free(sh);
-}
-
 size_t shape_replays(const parse_result *r)
 {
     return r->shapes ? r->shapes->replays : 0;
@@ -198,7 +191,7 @@ void shape_cache_free(shape_cache *c)
     if (!c)
         return;
     for (size_t i = 0; i < SHAPE_SLOTS; i++)
-        shape_free(c->slot[i]);
+        free(c->slot[i]);
     free(c);
 }
 
@@ -261,9 +254,12 @@ int shape_replay(parse_result *r, const char *s, size_t n, int mode)
         if (set[w] && set[w]->hash == c->hash && set[w]->len == c->len && set[w]->mode == mode &&
             memcmp(set[w]->text, c->text, c->len) == 0)
             sh = set[w];
-    if (!sh) {
-        c->pending = 1;
-        return SHAPE_MISS;
+    if (!sh) { /* a shape is kept the second time it is missed: lines
+                * printed once (most log lines) cost no more than this */
+        uint64_t *seen = &c->seen[(c->hash >> 32) & (SHAPE_SEEN - 1)];
+        c->pending = *seen == c->hash;
+        *seen = c->hash;
+        return c->pending ? SHAPE_MISS : SHAPE_FULL;
     }
     sh->used = ++c->clock;
     if (sh->full)
@@ -321,17 +317,25 @@ static int key_is_shaped(const char *k)
     return 1;
 }
 
-/* The reading in r as sh's; 0 when it is one to read in full. */
-static int reading_of(const parse_result *r, const shape_cache *c, const char *s, size_t n, shape *sh)
+/* Can r's reading be replayed on other lines of its shape?  *keys gets
+ * the bytes its keys take, with their NULs. */
+static int replayable(const parse_result *r, size_t *keys)
 {
+    *keys = 0;
     if (r->volatile_shape || r->n > SHAPE_VALUES_MAX || r->src_cap < r->n)
         return 0;
-    size_t keys = 0;
     for (size_t i = 0; i < r->n; i++) {
         if (!key_is_shaped(r->v[i].key))
             return 0;
-        keys += strlen(r->v[i].key) + 1;
+        *keys += strlen(r->v[i].key) + 1;
     }
+    return 1;
+}
+
+/* r's reading into sh, which has room for it; 0 when a value cannot be
+ * found again on other lines of the shape. */
+static int reading_of(const parse_result *r, const shape_cache *c, const char *s, size_t n, shape *sh)
+{
     sh->has_step = r->has_step;
     sh->has_epoch = r->has_epoch;
     sh->epoch_frac = r->epoch_frac;
@@ -342,14 +346,6 @@ static int reading_of(const parse_result *r, const shape_cache *c, const char *s
         (sh->has_batch && (!to_ref(c, s, n, &r->batch_src, &sh->batch) ||
                            !to_ref(c, s, n, &r->total_src, &sh->total))))
         return 0;
-    sh->n = r->n;
-    if (r->n == 0)
-        return 1;
-    sh->vals = malloc(r->n * sizeof *sh->vals);
-    sh->keys = malloc(keys);
-    sh->klen = malloc(r->n * sizeof *sh->klen);
-    if (!sh->vals || !sh->keys || !sh->klen)
-        return 0;
     char *k = sh->keys;
     for (size_t i = 0; i < r->n; i++) {
         if (!to_ref(c, s, n, &r->src[i], &sh->vals[i]))
@@ -359,6 +355,7 @@ static int reading_of(const parse_result *r, const shape_cache *c, const char *s
         sh->klen[i] = (uint16_t)klen;
         k += klen + 1;
     }
+    sh->n = r->n;
     return 1;
 }
 
@@ -368,25 +365,23 @@ void shape_record(parse_result *r, const char *s, size_t n, int mode)
     if (!c || !c->pending)
         return;
     c->pending = 0;
-    shape *sh = calloc(1, sizeof *sh);
+    size_t keys;
+    int ok = replayable(r, &keys);
+    size_t nv = ok ? r->n : 0;
+    /* one block: the shape, its refs, key lengths, keys and text */
+    shape *sh = malloc(sizeof *sh + nv * (sizeof(ref) + sizeof(uint16_t)) + keys + c->len);
     if (!sh)
         return;
-    sh->text = malloc(c->len ? c->len : 1);
-    if (!sh->text) {
-        free(sh);
-        return;
-    }
+    memset(sh, 0, sizeof *sh);
+    sh->vals = (ref *)(sh + 1);
+    sh->klen = (uint16_t *)(sh->vals + nv);
+    sh->keys = (char *)(sh->klen + nv);
+    sh->text = sh->keys + keys;
     memcpy(sh->text, c->text, c->len);
     sh->len = c->len;
     sh->hash = c->hash;
     sh->mode = mode;
-    if (!reading_of(r, c, s, n, sh)) { /* kept all the same, so it is not tried again */
-        free(sh->vals);
-        free(sh->keys);
-        free(sh->klen);
-        sh->vals = NULL;
-        sh->keys = NULL;
-        sh->klen = NULL;
+    if (!ok || !reading_of(r, c, s, n, sh)) { /* kept all the same, so it is not tried again */
         sh->n = 0;
         sh->full = 1;
     }
@@ -398,6 +393,6 @@ void shape_record(parse_result *r, const char *s, size_t n, int mode)
                 break;
         }
     sh->used = ++c->clock;
-    shape_free(*slot);
+    free(*slot);
     *slot = sh;
 }
