@@ -80,11 +80,11 @@ typedef struct shape {
 
 struct shape_cache {
     shape *slot[SHAPE_SLOTS];
-    /* the line shape_replay saw last */
-    int pending;         /* it missed: shape_record may keep its reading */
-    size_t replays;
-    uint64_t clock;      /* lookups so far */
     uint64_t seen[SHAPE_SEEN]; /* shapes missed once, by hash: the next miss records */
+    uint64_t clock;      /* lookups that found a shape */
+    size_t replays;
+    /* the line shape_replay saw last */
+    int pending;         /* it missed again: shape_record keeps its reading */
     uint64_t hash;
     size_t len, nruns;
     char text[SHAPE_LINE_MAX + 8]; /* + 8: shape_of copies words */
