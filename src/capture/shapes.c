@@ -81,7 +81,7 @@ typedef struct shape {
 struct shape_cache {
     shape *slot[SHAPE_SLOTS];
     uint64_t seen[SHAPE_SEEN]; /* shapes missed once, by hash: the next miss records */
-    uint64_t clock;      /* lookups that found a shape */
+    uint64_t clock;      /* one tick per shape found or kept: "used" for LRU */
     size_t replays;
     /* the line shape_replay saw last */
     int pending;         /* it missed again: shape_record keeps its reading */
