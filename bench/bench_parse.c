@@ -127,7 +127,7 @@ static void parse(void *ctx, const char *line, size_t len)
     sink *s = ctx;
     s->lines++;
     int64_t step;
-    if (parse_line(line, len, PARSE_AUTO, &s->r) > 0 && stepper_place(&s->st, &s->r, &step) > 0)
+    if (parse_line(line, len, PARSE_AUTO, &s->r) > 0 && stepper_place(&s->st, 0, &s->r, &step) > 0)
         s->values += s->r.n;
 }
 

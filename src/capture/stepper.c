@@ -10,6 +10,14 @@
  *   - Such a step can go back (a batch counter restarting each epoch, a
  *     resumed script): then the line starts a new segment right after the
  *     last step, and later lines keep their spacing from there (offset).
+ *   - When both streams name steps, only one stream's count: the one that
+ *     has named more of them (on a tie, the one that led).  stdout and
+ *     stderr are read from two pipes, so a line of one may arrive before
+ *     or after lines of the other printed around it ({"step": 0} on
+ *     stderr read after stdout's "iter 88"), and a counter of one stream
+ *     (a tqdm bar's batch) may restart while the other counts on.  A
+ *     line of the other stream is placed like a line without a step, so
+ *     neither starts segments nor holds the lead stream's steps back.
  *   - A line without a step joins the open step, unless one of its keys is
  *     there already: then it opens the next step.  Two values of one key
  *     are never one step; the same value printed twice for the same named
@@ -89,7 +97,7 @@ static int line_step(const stepper *s, const parse_result *r, int64_t *src)
     return 1;
 }
 
-int stepper_place(stepper *s, parse_result *r, int64_t *step)
+int stepper_place(stepper *s, int stream, parse_result *r, int64_t *step)
 {
     if (r->has_epoch) {
         s->has_epoch = 1;
@@ -107,7 +115,17 @@ int stepper_place(stepper *s, parse_result *r, int64_t *step)
         s->epoch_unlogged = 0;
     }
     int64_t src, cand;
-    if (line_step(s, r, &src)) {
+    if (stream < 0 || stream >= STEPPER_STREAMS)
+        stream = 0;
+    int named = line_step(s, r, &src);
+    if (named) {
+        int other = 1 - stream;
+        s->named[stream]++;
+        if (s->lead == 0 || s->named[stream] > s->named[other])
+            s->lead = stream + 1;
+        named = s->lead == stream + 1; /* else placed as a line without a step */
+    }
+    if (named) {
         cand = src + s->offset;
         if (s->started && cand < s->last) {
             s->offset = s->last + 1 - src; /* the counter went back: a new segment */

@@ -149,12 +149,13 @@ static void route_keys(runner *r, parse_result *p)
     }
 }
 
-/* Logs what p holds at the step the stepper gives it. */
-static void log_parsed(runner *r, parse_result *p)
+/* Logs what p, read from stream (0 stdout, 1 stderr), holds at the step
+ * the stepper gives it. */
+static void log_parsed(runner *r, int stream, parse_result *p)
 {
     route_keys(r, p);
     int64_t step;
-    if (stepper_place(&r->steps, p, &step) <= 0)
+    if (stepper_place(&r->steps, stream, p, &step) <= 0)
         return;
     route_keys(r, p); /* the "epoch" the stepper may have added */
     for (size_t i = 0; i < p->n; i++)
@@ -184,7 +185,7 @@ static void store_open_step(runner *r)
 }
 
 /* One output line: the user's patterns, else the built-in grammars. */
-static void parse_output(runner *r, const char *line, size_t len)
+static void parse_output(runner *r, int stream, const char *line, size_t len)
 {
     parse_result *p = &r->parsed;
     int n = 0;
@@ -204,20 +205,20 @@ static void parse_output(runner *r, const char *line, size_t len)
     }
     if (n == 0 && parse_line(line, len, r->mode, p) < 0)
         return;
-    log_parsed(r, p);
+    log_parsed(r, stream, p);
 }
 
 /* A redraw forgot this text: when it is a bar at its end (Lightning
  * redraws one bar over all epochs, each epoch's end never gets a newline),
  * its metrics count.  When the same end is drawn again, the stepper logs
  * it once. */
-static void parse_redrawn(runner *r, const char *text, size_t len)
+static void parse_redrawn(runner *r, int stream, const char *text, size_t len)
 {
     parse_result *p = &r->parsed;
     if (parse_line(text, len, r->mode, p) <= 0)
         return;
     if (p->has_batch && p->batch_total > 0 && p->batch == p->batch_total)
-        log_parsed(r, p);
+        log_parsed(r, stream, p);
 }
 
 static void emit_line(runner *r, int stream, const char *line, size_t len)
@@ -226,7 +227,7 @@ static void emit_line(runner *r, int stream, const char *line, size_t len)
         return;
     capture_line(r->run, stream + 1, line, len);
     if (r->parse_stream[stream])
-        parse_output(r, line, len);
+        parse_output(r, stream, line, len);
 }
 
 static void emit_out(void *ctx, const char *line, size_t len)
@@ -243,14 +244,14 @@ static void redraw_out(void *ctx, const char *text, size_t len)
 {
     runner *r = ctx;
     if (r->run && r->parse_stream[0])
-        parse_redrawn(r, text, len);
+        parse_redrawn(r, 0, text, len);
 }
 
 static void redraw_err(void *ctx, const char *text, size_t len)
 {
     runner *r = ctx;
     if (r->run && r->parse_stream[1])
-        parse_redrawn(r, text, len);
+        parse_redrawn(r, 1, text, len);
 }
 
 /* A JSON value for a command-line argument: a number or a boolean as

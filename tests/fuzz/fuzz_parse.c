@@ -1,13 +1,14 @@
 /*
  * fuzz_parse.c — a fuzz target for what `tally run` reads from a child:
- * the input is split into lines, each goes through parse_line (every mode),
- * the user patterns and the stepper, as cmd_run.c does; then the whole
- * input once more as one line.  Checks what must always hold: no crash,
- * no error but ENOMEM, keys non-empty and short enough to log, steps that
- * never go back, and a reading replayed from a shape seen before
- * (shapes.c) the same as a full one, bit for bit: for each line, and for
- * the line with its digits changed (the same shape, other values).  Built by `make fuzz` with libFuzzer when clang has it,
- * else with fuzz_driver.c (tests/fuzz/README.md).
+ * the input is split into lines (of stdout and stderr in turn), each goes
+ * through parse_line (every mode), the user patterns and the stepper, as
+ * cmd_run.c does; then the whole input once more as one line.  Checks
+ * what must always hold: no crash, no error but ENOMEM, keys non-empty
+ * and short enough to log, steps that never go back, and a reading
+ * replayed from a shape seen before (shapes.c) the same as a full one,
+ * bit for bit: for each line, and for the line with its digits changed
+ * (the same shape, other values).  Built by `make fuzz` with libFuzzer
+ * when clang has it, else with fuzz_driver.c (tests/fuzz/README.md).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -78,7 +79,8 @@ static void check_variant(const char *s, size_t n, parse_mode mode, parse_result
     free(v);
 }
 
-static void one_line(const char *s, size_t n, stepper *st, parse_result *r, int64_t *last)
+static void one_line(const char *s, size_t n, int stream, stepper *st, parse_result *r,
+                     int64_t *last)
 {
     static const parse_mode modes[] = {PARSE_AUTO, PARSE_JSON, PARSE_KV, PARSE_NONE};
     for (size_t m = 0; m < sizeof modes / sizeof *modes; m++) {
@@ -91,7 +93,7 @@ static void one_line(const char *s, size_t n, stepper *st, parse_result *r, int6
         if (modes[m] != PARSE_AUTO)
             continue;
         int64_t step;
-        rc = stepper_place(st, r, &step);
+        rc = stepper_place(st, stream, r, &step);
         if (rc < 0 && rc != TALLY_ENOMEM)
             abort();
         if (rc > 0) {
@@ -120,13 +122,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     stepper st = {0};
     parse_result r = {0};
     int64_t last = 0;
+    size_t lines = 0;
     for (size_t i = 0; i < size;) {
         const char *nl = memchr(s + i, '\n', size - i);
         size_t end = nl ? (size_t)(nl - s) : size;
-        one_line(s + i, end - i, &st, &r, &last);
+        one_line(s + i, end - i, (int)(lines++ & 1), &st, &r, &last); /* stdout, stderr in turn */
         i = end + 1;
     }
-    one_line(s, size, &st, &r, &last);
+    one_line(s, size, 0, &st, &r, &last);
     parse_result_free(&r);
     stepper_free(&st);
     return 0;

@@ -5,7 +5,8 @@
 # --pattern for a custom line, a bar redrawn over epochs (Lightning); --config and --ignore route keys, the
 # child's --flag arguments become config, --no-parse-stderr turns stderr
 # off; the open step is stored when the output goes quiet (a live chart is
-# not a line behind); the child's stdout is a terminal of 80x24 when tally's is not, and
+# not a line behind); steps named on both streams do not shift each
+# other (the stream that names more leads); the child's stdout is a terminal of 80x24 when tally's is not, and
 # what it writes reaches tally's stdout and stderr unchanged; --help goes
 # to stdout; a bad --regex is a usage error.
 set -eu
@@ -52,15 +53,17 @@ run=$(ls "$store"/parse/*.db)
 "$TALLY" show --json "$run" >"$TMP/show.json"
 
 # Step 0: the stdout lines and the stderr log line join (their keys are new
-# there); the bar's final state is batch 4 of 4 in epoch 1 (named by the
-# log line): step 1 * 4 + 4; the dict joins it; the pattern names step 10.
+# there); the bar's final state, batch 4 of 4 in epoch 1 (named by the log
+# line), names step 1 * 4 + 4 on stderr, but stdout has named more steps
+# and leads, so the bar joins step 0 too; the dict's loss is there
+# already: step 1; the pattern names step 10.
 py "metrics from both streams, at their steps" '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 got = [{k: v for k, v in r.items() if k not in ("_timestamp", "_runtime")} for r in rows]
 want = [{"_step": 0, "train_loss": 4.5, "val_loss": 4.6, "loss": 4.4, "time_ms": 120.5,
-         "score": 0.9, "epoch": 1},
-        {"_step": 8, "acc": 0.4, "loss": 3.25, "grad_norm": 1.5},
+         "score": 0.9, "epoch": 1, "acc": 0.4},
+        {"_step": 1, "loss": 3.25, "grad_norm": 1.5},
         {"_step": 10, "val_loss": 2.75},
         {"_step": 20, "loss": 3.0, "time_ms": 118.0}]
 assert got == want, got
@@ -148,6 +151,30 @@ def steps(path):
 assert steps(sys.argv[1]) == [(0, 4.0)], steps(sys.argv[1])
 assert steps(sys.argv[2]) == [(0, 4.0), (1, 3.0)], steps(sys.argv[2])
 ' "$TMP/live.jsonl" "$TMP/live_end.jsonl"
+
+# Steps named on both streams: the stderr lines are read before or after
+# stdout lines printed around them (two pipes); they must neither start a
+# new segment that shifts every later stdout step nor hold stdout back.
+cat >"$TMP/streams.py" <<'SCRIPT'
+import json, sys
+for i in range(2000):
+    print("iter %d: loss %.4f" % (i, i / 1000))
+    if i % 500 == 0:
+        print(json.dumps({"step": i, "val": {"loss": i / 100}}), file=sys.stderr)
+SCRIPT
+rm -rf "$store"
+"$TALLY" run --dir "$store" --project parse -- python3 "$TMP/streams.py" >/dev/null 2>&1
+run=$(ls "$store"/parse/*.db)
+"$TALLY" export "$run" >"$TMP/streams.jsonl"
+py "steps named on both streams: stdout (which names more) keeps its steps, stderr joins them" '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+train = [(r["_step"], r["loss"]) for r in rows if "loss" in r]
+assert [s for s, _ in train] == list(range(2000)), train[:5]
+assert all(abs(s / 1000 - v) < 1e-9 for s, v in train), train[:5]
+val = sorted(r["val/loss"] for r in rows if "val/loss" in r)
+assert val == [0, 5, 10, 15] and max(r["_step"] for r in rows) == 1999, val
+' "$TMP/streams.jsonl"
 
 "$TALLY" run --help >"$TMP/help" 2>"$TMP/help.err"
 check "--help goes to stdout and lists every option" sh -c '

@@ -56,7 +56,7 @@ static void check_line(const char *line, size_t len, stepper *st, want *w, size_
     int n = parse_line(line, len, PARSE_AUTO, &r);
     assert_true(n >= 0);
     int64_t step = 0;
-    n = stepper_place(st, &r, &step);
+    n = stepper_place(st, 0, &r, &step);
     assert_true(n >= 0);
     c->lines++;
     c->wanted += nw;

@@ -159,7 +159,8 @@ static void test_bars(void **state)
 }
 
 /* Lines through the stepper: "STEP k=v ..." for each, joined by ";".  A
- * line CLOSE closes the open step (cmd_run.c stores it) and gives "c". */
+ * line CLOSE closes the open step (cmd_run.c stores it) and gives "c"; a
+ * line starting "2> " is one of stderr (the rest are stdout's). */
 #define CLOSE "\x01close"
 static void expect_steps(const char *const *lines, const char *want)
 {
@@ -172,9 +173,11 @@ static void expect_steps(const char *const *lines, const char *want)
             buf_puts(&b, i ? ";c" : "c");
             continue;
         }
-        assert_true(parse_line(lines[i], strlen(lines[i]), PARSE_AUTO, &r) >= 0);
+        int stream = strncmp(lines[i], "2> ", 3) == 0;
+        const char *line = lines[i] + 3 * stream;
+        assert_true(parse_line(line, strlen(line), PARSE_AUTO, &r) >= 0);
         int64_t step = -1;
-        int n = stepper_place(&st, &r, &step);
+        int n = stepper_place(&st, stream, &r, &step);
         assert_true(n >= 0);
         if (i)
             buf_puts(&b, ";");
@@ -219,6 +222,17 @@ static void test_stepper(void **state)
     /* closing before any step, or twice, changes nothing */
     const char *const g[] = {CLOSE, "loss=1", CLOSE, CLOSE, "loss=2", NULL};
     expect_steps(g, "c;0 loss=1;c;c;1 loss=2");
+    /* both streams name steps: the one that named more leads (on a tie,
+     * the one that led); the other's lines are placed as lines without a
+     * step (the open step, or the next on a clash), so they neither start
+     * a segment nor hold the leader's steps back */
+    const char *const h[] = {"step=88 loss=1", "2> step=0 val=3", "step=89 loss=2",
+                             "2> step=95 val=4", "step=90 loss=3", "2> step=96 val=5", NULL};
+    expect_steps(h, "88 loss=1;88 val=3;89 loss=2;89 val=4;90 loss=3;90 val=5");
+    /* the lead passes when the other stream has named more steps; its own
+     * counter going back is then a restart */
+    const char *const k[] = {"step=5 a=1", "2> step=7 b=1", "2> step=2 b=2", "step=6 a=2", NULL};
+    expect_steps(k, "5 a=1;5 b=1;6 b=2;6 a=2");
 }
 
 /* The first look turns lines away before any grammar: no digit and no
