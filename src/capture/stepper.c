@@ -10,8 +10,8 @@
  *   - Such a step can go back (a batch counter restarting each epoch, a
  *     resumed script): then the line starts a new segment right after the
  *     last step, and later lines keep their spacing from there (offset).
- *   - When both streams name steps, only one stream's count: the one that
- *     has named more of them (on a tie, the one that led).  stdout and
+ *   - When both streams name steps, only one stream's steps count: the one
+ *     that has named more of them (on a tie, the one that led).  stdout and
  *     stderr are read from two pipes, so a line of one may arrive before
  *     or after lines of the other printed around it ({"step": 0} on
  *     stderr read after stdout's "iter 88"), and a counter of one stream
