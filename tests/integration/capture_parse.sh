@@ -14,6 +14,12 @@ set -eu
 need_python
 
 store=$TMP/store
+# Runs python3 SCRIPT under `tally run` in a fresh store; exports it to OUT.
+run_and_export() {
+    rm -rf "$store"
+    "$TALLY" run --dir "$store" --project parse -- python3 "$1" >/dev/null 2>&1
+    "$TALLY" export "$(ls "$store"/parse/*.db)" >"$2"
+}
 cat >"$TMP/child.py" <<'SCRIPT'
 import os, sys, time
 # what the child writes, stream by stream, kept for comparison
@@ -107,10 +113,7 @@ for e in range(3):
              b"val_loss=0.%d9]" % (e, e, e))
 os.write(1, b"\n")
 SCRIPT
-rm -rf "$store"
-"$TALLY" run --dir "$store" --project parse -- python3 "$TMP/bar.py" >/dev/null 2>&1
-run=$(ls "$store"/parse/*.db)
-"$TALLY" export "$run" >"$TMP/export3.jsonl"
+run_and_export "$TMP/bar.py" "$TMP/export3.jsonl"
 py "a bar redrawn over epochs: each epoch end counts once, the validation loss joins it" '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -162,10 +165,7 @@ for i in range(2000):
     if i % 500 == 0:
         print(json.dumps({"step": i, "val": {"loss": i / 100}}), file=sys.stderr)
 SCRIPT
-rm -rf "$store"
-"$TALLY" run --dir "$store" --project parse -- python3 "$TMP/streams.py" >/dev/null 2>&1
-run=$(ls "$store"/parse/*.db)
-"$TALLY" export "$run" >"$TMP/streams.jsonl"
+run_and_export "$TMP/streams.py" "$TMP/streams.jsonl"
 py "steps named on both streams: stdout (which names more) keeps its steps, stderr joins them" '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
