@@ -1033,16 +1033,17 @@ static int marker(text_scan *ts, const parse_token *w, const parse_token *v)
     parse_result *r = ts->r;
     int64_t x;
     if (is_step_key(w->p, w->len)) {
-        if (v->kind == TK_NUM && v->unit == U_NONE && v->how != SRC_CONST &&
-            !whole_by_shape(v->p, v->nlen))
-            r->volatile_shape = 1; /* "step 1.0" is a step, "step 1.5" is not */
         if (v->kind == TK_FRAC) {
             r->has_step = 1;
             r->step = v->a;
             r->step_src = frac_a(v);
             ts->step_total = v->b;
             ts->total_src = frac_b(v);
-        } else if (v->kind == TK_NUM && v->unit == U_NONE && parse_whole(v->num, &x)) {
+        } else if (v->kind == TK_NUM && v->unit == U_NONE) {
+            if (v->how != SRC_CONST && !whole_by_shape(v->p, v->nlen))
+                r->volatile_shape = 1; /* "step 1.0" is a step, "step 1.5" is not */
+            if (!parse_whole(v->num, &x))
+                return 0;
             r->has_step = 1;
             r->step = x;
             r->step_src = (parse_src){.p = v->p, .len = v->nlen, .how = SRC_DIGITS};

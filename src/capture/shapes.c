@@ -318,17 +318,19 @@ static int key_is_shaped(const char *k)
 }
 
 /* Can r's reading be replayed on other lines of its shape?  *keys gets
- * the bytes its keys take, with their NULs. */
+ * the bytes its keys take, with their NULs (0 when it cannot). */
 static int replayable(const parse_result *r, size_t *keys)
 {
+    size_t bytes = 0;
     *keys = 0;
     if (r->volatile_shape || r->n > SHAPE_VALUES_MAX || r->src_cap < r->n)
         return 0;
     for (size_t i = 0; i < r->n; i++) {
         if (!key_is_shaped(r->v[i].key))
             return 0;
-        *keys += strlen(r->v[i].key) + 1;
+        bytes += strlen(r->v[i].key) + 1;
     }
+    *keys = bytes;
     return 1;
 }
 
