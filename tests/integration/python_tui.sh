@@ -49,7 +49,7 @@ if "$PYTHON" -c 'import torch, sklearn' 2>/dev/null; then
     for key in train/loss val/acc samples gradients/0.weight val/confusion_table predictions; do
         grep -q "^  $key " "$TUI_TMP/show2.out" || fail "tally show does not list $key"
     done
-    tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+    tui_stop
     tui_start 120 36 "'$TALLY_BIN' open --dir '$TUI_TMP/runs' $tid"
     tui_wait "train/loss"
     tui_wait "finished"

@@ -22,7 +22,7 @@ tui_wait "runs"
 [ "$(tui_title)" = "clean-title" ] || fail "the title changed to '$(tui_title)'"
 tui_keys q
 [ "$(tui_exit_status)" = 0 ] || fail "q did not exit 0"
-tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+tui_stop
 
 # Console lines with title changes, clear-screen and C1 CSI in them: the
 # logs tab shows them neutralised (stderr marked); the system tab charts

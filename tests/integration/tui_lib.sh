@@ -18,6 +18,15 @@ trap tui_cleanup EXIT
 
 fail() { echo "FAIL: $*"; echo "--- screen:"; tui_screen; exit 1; }
 
+# tui_stop: ends this test's tmux server before the next tui_start.  The
+# next one gets a socket of its own: a server told to die can still be
+# answering on its old socket for a moment, and a new-session that reaches it
+# fails with "server exited unexpectedly".
+tui_stop() {
+    tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+    TUI_SOCK="tally-tui-$$-$(date +%s%N)"
+}
+
 # tui_start W H COMMAND: runs COMMAND in a fresh W x H tmux window; its exit
 # status lands in $TUI_TMP/rc.
 tui_start() {

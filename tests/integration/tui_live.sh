@@ -33,7 +33,7 @@ tui_wait "1 run"
 tui_wait "2 runs" 6
 tui_keys q
 [ "$(tui_exit_status)" = 0 ] || fail "q did not exit 0"
-tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+tui_stop
 
 # tally demo: the dashboard on the run it is writing.
 tui_start 100 30 "'$TALLY_BIN' demo --dir '$TUI_TMP/demo' --steps 100000"

@@ -106,7 +106,7 @@ tui_wait "gif  16x16  4 frames"
 tui_screen | head -n 1 | grep -q "media-run" || fail "the header was cleared"
 tui_keys q
 [ "$(tui_exit_status)" = 0 ] || fail "q did not exit 0"
-tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+tui_stop
 
 # Live: a new step's image appears within a flush and a poll.
 "$LOGGER" "$TUI_TMP/live" live 400 >"$TUI_TMP/live.path" &
@@ -127,7 +127,7 @@ done
 tui_keys q
 kill -9 $TUI_BG >/dev/null 2>&1
 TUI_BG=
-tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+tui_stop
 
 # Forced graphics protocols: the raw bytes the pane received (pipe-pane)
 # hold well-formed Kitty escapes (chunks <= 4096 base64 bytes, the last
@@ -169,6 +169,6 @@ else:
         assert re.fullmatch(rb"[\x3f-\x7e0-9;#!\"$\-]*", body), body[:40]
 print("ok")
 EOF
-    tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+    tui_stop
 done
 echo "ok"

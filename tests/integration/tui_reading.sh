@@ -49,7 +49,7 @@ tui_wait "━ train/loss  [0-9]"
 tui_wait "━ val/loss  [0-9]"
 tui_keys q
 [ "$(tui_exit_status)" = 0 ] || fail "q did not exit 0"
-tmux -L "$TUI_SOCK" kill-server >/dev/null 2>&1
+tui_stop
 
 # A live run: zoomed in and panned left, the chart holds still while
 # the step counter runs on; F follows the live end again.

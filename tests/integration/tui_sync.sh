@@ -44,8 +44,10 @@ fi
 check_run "the first run is on the server whole" "$ID1" "$FILE1" --complete
 check_run "the second run is on the server whole" "$ID2" "$FILE2" --complete
 
-# A refused key: one clear line, and the dashboard goes on.
+# A refused key: one clear line, and the dashboard goes on.  The second
+# dashboard gets a server of its own (a killed one can linger on its socket).
 tmux_ kill-server >/dev/null 2>&1 || true
+SOCK="tally-tuisync-$$-2"
 new_run 50
 tmux_ -f /dev/null new-session -d -x 140 -y 30 \
     "WANDB_BASE_URL=$WANDB_BASE_URL WANDB_API_KEY=wrong-0123456789abcdef0123456789abcdef0123456 '$TALLY' --dir '$TMP/runs'"
