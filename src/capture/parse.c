@@ -867,6 +867,7 @@ typedef struct text_scan {
     const char *end;    /* the end of the text */
     int marker;         /* a step, epoch or batch was named */
     int other;          /* a pair other than a bare "key value" was found */
+    int measure;        /* a bare pair's key names a measurement ("val loss") */
     int64_t step_total; /* the step was "a/b": b */
     parse_src total_src;
 } text_scan;
@@ -924,6 +925,30 @@ static size_t make_key(const parse_token *t, long w0, long w1, const parse_token
     return o;
 }
 
+/* Is a part of words w0..w1 (split at '_' '.' '-' '/' '@') in the table?
+ * firsts holds the table's first letters: most parts are turned away by
+ * their first letter or their length. */
+static int part_in(const parse_token *t, long w0, long w1, const struct word *words, size_t count,
+                   unsigned long firsts)
+{
+    for (long w = w0; w <= w1; w++) {
+        const char *p = t[w].p, *end = t[w].p + t[w].len;
+        while (p < end) {
+            const char *q = p;
+            while (q < end && is_alnum(*q))
+                q++;
+            size_t len = (size_t)(q - p);
+            if (len >= 2 && len <= 10 && is_alpha(*p) && (firsts >> (lower(*p) - 'a') & 1) &&
+                word_in(words, count, p, len, 1) >= 0)
+                return 1;
+            p = q + 1;
+        }
+    }
+    return 0;
+}
+
+#define LETTER(c) (1ul << ((c) - 'a'))
+
 /* Keys that name what is not a measurement: "torch version: 2.1",
  * "Timestamp: 1704457845", "Port: 8080", "progress: 100%"; and how a run
  * is laid out, which a W&B user keeps in the config: "world size 8",
@@ -935,27 +960,27 @@ static int not_a_metric(const parse_token *t, long w0, long w1)
         WORD("version"), WORD("timestamp"), WORD("date"),    WORD("port"),
         WORD("pid"),     WORD("progress"),  WORD("rank"),    WORD("world"),
         WORD("worker"),  WORD("workers"),   WORD("cuda"),    WORD("seed")};
-    /* the first letters of those words, c d p r s t v w: most parts are
-     * turned away by their length or first letter */
-    static const unsigned long firsts = 1ul << ('c' - 'a') | 1ul << ('d' - 'a') |
-                                        1ul << ('p' - 'a') | 1ul << ('r' - 'a') |
-                                        1ul << ('s' - 'a') | 1ul << ('t' - 'a') |
-                                        1ul << ('v' - 'a') | 1ul << ('w' - 'a');
-    for (long w = w0; w <= w1; w++) {
-        const char *p = t[w].p, *end = t[w].p + t[w].len;
-        while (p < end) { /* each part of the word, split at '_' '.' '-' '/' */
-            const char *q = p;
-            while (q < end && is_alnum(*q))
-                q++;
-            size_t len = (size_t)(q - p);
-            if (len >= 3 && len <= 9 && is_alpha(*p) && (firsts >> (lower(*p) - 'a') & 1) &&
-                word_in(words, sizeof words / sizeof *words, p, len, 1) >= 0)
-                return 1;
-            p = q + 1;
-        }
-    }
-    return 0;
+    static const unsigned long firsts = LETTER('c') | LETTER('d') | LETTER('p') | LETTER('r') |
+                                        LETTER('s') | LETTER('t') | LETTER('v') | LETTER('w');
+    return part_in(t, w0, w1, words, sizeof words / sizeof *words, firsts);
 }
+
+/* Does the last word of a bare "key value" name a measurement?  Then the
+ * line is read although nothing else on it vouches for the pair: llm.c's
+ * "val loss 4.123456", timm's " * Acc@1 79.125 (20.875) Acc@5 94.625".
+ * "error" is not one: "HTTP error 404" is a code. */
+static int names_a_measure(const parse_token *t, long w1)
+{
+    static const struct word words[] = {
+        WORD("loss"), WORD("acc"),  WORD("accuracy"), WORD("ppl"),  WORD("perplexity"),
+        WORD("f1"),   WORD("auc"),  WORD("bleu"),     WORD("iou"),  WORD("mse"),
+        WORD("mae"),  WORD("rmse"), WORD("reward")};
+    static const unsigned long firsts = LETTER('a') | LETTER('b') | LETTER('f') | LETTER('i') |
+                                        LETTER('l') | LETTER('m') | LETTER('p') | LETTER('r');
+    return part_in(t, w1, w1, words, sizeof words / sizeof *words, firsts);
+}
+
+#undef LETTER
 
 /* Does token i end a value's field?  A separator, the end, or a word that
  * opens the next pair ("loss 0.5 acc 0.9"). */
@@ -1172,13 +1197,17 @@ static int scan_pairs(text_scan *ts)
         }
         if (klen == 0 || key[0] == '_' || not_a_metric(t, w0, w1))
             continue;
+        if (kind == PAIR_SPACE && !ts->measure && w0 <= w1)
+            ts->measure = names_a_measure(t, w1);
         int rc = keep_pair(ts, kind, key, klen, v, t[i].kind == TK_NUM ? num_src(&t[i]) : const_src(v));
         if (rc)
             return rc;
-        /* "Loss: 2.345 (2.401)": the running average; other groups are skipped */
+        /* "Loss: 2.345 (2.401)": the running average; other groups, and a
+         * bare pair's ("Acc@1 79.125 (20.875)": the error), are skipped */
         long k = i + 1;
         if (k < nt && tok_sep(&t[k], '(')) {
-            if (kind != PAIR_BARE && k + 2 < nt && t[k + 1].kind == TK_NUM && tok_sep(&t[k + 2], ')')) {
+            int avg = kind == PAIR_EQ || kind == PAIR_COLON;
+            if (avg && k + 2 < nt && t[k + 1].kind == TK_NUM && tok_sep(&t[k + 2], ')')) {
                 if (klen + 4 <= TALLY_KEY_MAX) {
                     memcpy(key + klen, "_avg", 5);
                     rc = keep_pair(ts, kind, key, klen + 4, t[k + 1].num, num_src(&t[k + 1]));
@@ -1217,7 +1246,7 @@ static int parse_text(const char *s, size_t n, parse_result *r)
     } else if (r->has_step && ts.total_src.how == SRC_DIGITS && r->has_epoch && !r->has_batch) {
         r->volatile_shape = 1; /* "Step [100/0]": with b > 0 it would be a batch */
     }
-    if (!ts.marker && !ts.other)
+    if (!ts.marker && !ts.other && !ts.measure)
         for (size_t i = r->n; i-- > first;)
             if (r->soft[i])
                 parse_result_remove(r, i);

@@ -119,8 +119,14 @@ static void test_text(void **state)
     expect("eta: 2 min, dt=0.5 s, speed 1200 samples/s, step 4", PARSE_AUTO,
            "step:4 eta_min=2 dt_s=0.5 speed=1200");
     expect("iter 3: loss 1.5 lr 3e-4", PARSE_AUTO, "step:3 loss=1.5 lr=0.00029999999999999997");
-    /* "key value" alone is prose-like: it needs a marker or another pair */
-    expect("loss 0.5, acc 0.9", PARSE_AUTO, "nostep");
+    /* "key value" alone is prose-like: it needs a marker, another pair or
+     * a key that names a measurement; a bare pair's group is no average */
+    expect("cuDNN 8.9, NCCL 2.18", PARSE_AUTO, "nostep");
+    expect("images 500, skipped 12", PARSE_AUTO, "nostep");
+    expect("HTTP error 404", PARSE_AUTO, "nostep");
+    expect("loss 0.5, acc 0.9", PARSE_AUTO, "nostep loss=0.5 acc=0.90000000000000002");
+    expect("val loss 4.25", PARSE_AUTO, "nostep val_loss=4.25");
+    expect("top1 acc 79.5 (20.5)", PARSE_AUTO, "nostep top1_acc=79.5");
     expect("loss 0.5, acc: 0.9", PARSE_AUTO, "nostep loss=0.5 acc=0.90000000000000002");
     expect("step 3 saved as top 1", PARSE_AUTO, "nostep");
     expect("step 3 loaded 5 images", PARSE_AUTO, "nostep");
