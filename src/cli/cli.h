@@ -30,7 +30,11 @@ typedef struct cli_option {
 #define CLI_MAX_OPTIONS 16
 enum { CLI_LONG_ONLY = 256 }; /* the first key of the options without a short one */
 
-enum { CLI_OPERANDS_FIRST = 1 }; /* cli_command.flags: options end at the first operand */
+/* cli_command.flags */
+enum {
+    CLI_OPERANDS_FIRST = 1, /* options end at the first operand */
+    CLI_MAKES_STORE = 2,    /* --dir may name a store root not made yet */
+};
 
 typedef struct cli_command {
     const char *name;
@@ -42,14 +46,28 @@ typedef struct cli_command {
     unsigned flags;
 } cli_command;
 
-/* getopt_long over cmd's option table: the key of the next option, '?' for
- * one it does not know (getopt printed why), -1 after the last. */
+/* getopt_long over cmd's option table.  cli_getopt returns the key of the
+ * next option for the command to act on, or -1 after the last.  The options
+ * every command shares it acts on itself: --dir (its argument goes to
+ * p->dir, checked to be a directory unless the command has CLI_MAKES_STORE),
+ * --json-nonfinite (into p->json_flags) and --help (printed).  After --help, an unknown option or a bad --dir it
+ * returns CLI_STOP with the exit code in p->rc: cli_help's after --help
+ * (CLI_OK, or CLI_FAIL when stdout failed), else CLI_USAGE (why printed):
+ * after an unknown option, a bad --dir or a bad --json-nonfinite.  So a command's switch
+ * ends with `default: return parser.rc;`. */
 typedef struct cli_parser {
     struct option longopts[CLI_MAX_OPTIONS + 1];
     char shortopts[3 * CLI_MAX_OPTIONS + 2];
+    const cli_command *cmd;
+    const char *dir;     /* --dir, or NULL */
+    unsigned json_flags; /* --json-nonfinite's, for the JSON writer */
+    int rc;
 } cli_parser;
+enum { CLI_STOP = -2 };
 void cli_parser_init(cli_parser *p, const cli_command *cmd);
 int cli_getopt(cli_parser *p, int argc, char **argv);
+/* The store root: --dir, else $TALLY_DIR, else ./tally. */
+const char *cli_root(const cli_parser *p);
 
 extern const cli_command cmd_demo, cmd_export, cmd_ls, cmd_media, cmd_show;
 extern const cli_command cmd_browse, cmd_open;

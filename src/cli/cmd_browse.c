@@ -14,24 +14,17 @@ static const cli_option browse_option_table[] = {
 
 static int run_browse(int argc, char **argv)
 {
-    const char *dir = NULL;
     cli_parser parser;
     cli_parser_init(&parser, &cmd_browse);
     int c;
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
-        case 'd':
-            if (cli_check_dir(optarg))
-                return CLI_USAGE;
-            dir = optarg;
-            break;
-        case 'h': return cli_help(&cmd_browse);
-        default: return cli_usage(&cmd_browse);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
     if (optind != argc)
         return cli_usage(&cmd_browse);
-    return cli_dashboard(dir ? dir : tally_store_default_root(), NULL, 0);
+    return cli_dashboard(cli_root(&parser), NULL, 0);
 }
 
 const cli_command cmd_browse = {

@@ -215,15 +215,14 @@ static int run_demo(int argc, char **argv)
     int c;
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
-        case 'd': o.dir = optarg; break;
         case 'p': o.project = optarg; break;
         case 's': o.steps = strtol(optarg, NULL, 10), steps_set = 1; break;
         case 'w': o.delay_ms = strtol(optarg, NULL, 10), delay_set = 1; break;
         case 'n': no_tui = 1; break;
-        case 'h': return cli_help(&cmd_demo);
-        default: return cli_usage(&cmd_demo);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
+    o.dir = parser.dir;
     if (optind != argc || o.steps <= 0 || o.delay_ms < 0)
         return cli_usage(&cmd_demo);
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
@@ -249,4 +248,5 @@ const cli_command cmd_demo = {
     .options = demo_option_table,
     .details = "On a terminal the run is written live and shown in the dashboard; otherwise\n"
                "it is written at once and its path printed.\n",
+    .flags = CLI_MAKES_STORE,
 };

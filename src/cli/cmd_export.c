@@ -225,29 +225,21 @@ static const cli_option export_option_table[] = {
 
 static int run_export(int argc, char **argv)
 {
-    const char *root = tally_store_default_root(), *format = "jsonl", *glob = NULL;
+    const char *format = "jsonl", *glob = NULL;
     exporter e = {0};
     cli_parser parser;
     cli_parser_init(&parser, &cmd_export);
     int c;
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
-        case 'd':
-            if (cli_check_dir(optarg))
-                return CLI_USAGE;
-            root = optarg;
-            break;
         case 'f': format = optarg; break;
         case 'm': glob = optarg; break;
         case 'r': e.raw = 1; break;
-        case CLI_JSON_NONFINITE_OPT:
-            if (cli_json_nonfinite(optarg, &e.json_flags))
-                return CLI_USAGE;
-            break;
-        case 'h': return cli_help(&cmd_export);
-        default: return cli_usage(&cmd_export);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
+    const char *root = cli_root(&parser);
+    e.json_flags = parser.json_flags;
     if (optind + 1 != argc || (strcmp(format, "jsonl") != 0 && strcmp(format, "csv") != 0))
         return cli_usage(&cmd_export);
     e.csv = strcmp(format, "csv") == 0;

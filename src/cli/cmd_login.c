@@ -68,8 +68,7 @@ static int run_login(int argc, char **argv)
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'H': host = optarg; break;
-        case 'h': return cli_help(&cmd_login);
-        default: return cli_usage(&cmd_login);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
     if (argc - optind > 1)

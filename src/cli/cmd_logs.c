@@ -65,7 +65,6 @@ static const cli_option logs_option_table[] = {
 
 static int run_logs(int argc, char **argv)
 {
-    const char *root = tally_store_default_root();
     int follow = 0;
     printer p = {.last_seq = 0};
     cli_parser parser;
@@ -73,19 +72,14 @@ static int run_logs(int argc, char **argv)
     int c;
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
-        case 'd':
-            if (cli_check_dir(optarg))
-                return CLI_USAGE;
-            root = optarg;
-            break;
         case 'f': follow = 1; break;
         case 'E': p.only_stderr = 1; break;
         case 'r': p.raw = 1; break;
         case 'j': p.json = 1; break;
-        case 'h': return cli_help(&cmd_logs);
-        default: return cli_usage(&cmd_logs);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
+    const char *root = cli_root(&parser);
     if (optind + 1 != argc)
         return cli_usage(&cmd_logs);
     if (p.raw && p.json) {

@@ -150,28 +150,17 @@ static const cli_option ls_option_table[] = {
 
 static int run_ls(int argc, char **argv)
 {
-    const char *root = tally_store_default_root();
     int json = 0;
-    unsigned json_flags = 0;
     cli_parser parser;
     cli_parser_init(&parser, &cmd_ls);
     int c;
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
-        case 'd':
-            if (cli_check_dir(optarg))
-                return CLI_USAGE;
-            root = optarg;
-            break;
         case 'j': json = 1; break;
-        case CLI_JSON_NONFINITE_OPT:
-            if (cli_json_nonfinite(optarg, &json_flags))
-                return CLI_USAGE;
-            break;
-        case 'h': return cli_help(&cmd_ls);
-        default: return cli_usage(&cmd_ls);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
+    const char *root = cli_root(&parser);
     if (optind != argc)
         return cli_usage(&cmd_ls);
     tally_run_list *list;
@@ -179,7 +168,7 @@ static int run_ls(int argc, char **argv)
     if (rc)
         return cli_error("cannot list runs: %s", tally_strerror(rc));
     if (json) {
-        print_json(list, json_flags);
+        print_json(list, parser.json_flags);
     } else if (list->n == 0) {
         fputs("no runs under ", stdout);
         cli_put_safe(stdout, root);

@@ -281,7 +281,7 @@ static const cli_option media_option_table[] = {
 
 static int run_media(int argc, char **argv)
 {
-    const char *root = tally_store_default_root(), *glob = NULL, *out_dir = NULL;
+    const char *glob = NULL, *out_dir = NULL;
     int64_t step = -1;
     int last = 0;
     cli_parser parser;
@@ -289,11 +289,6 @@ static int run_media(int argc, char **argv)
     int c;
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
-        case 'd':
-            if (cli_check_dir(optarg))
-                return CLI_USAGE;
-            root = optarg;
-            break;
         case 'k': glob = optarg; break;
         case 's':
             if (parse_step(optarg, &step)) {
@@ -305,10 +300,10 @@ static int run_media(int argc, char **argv)
             break;
         case 'l': last = 1; break;
         case 'o': out_dir = optarg; break;
-        case 'h': return cli_help(&cmd_media);
-        default: return cli_usage(&cmd_media);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
+    const char *root = cli_root(&parser);
     if (optind + 1 != argc)
         return cli_usage(&cmd_media);
     if (last && step >= 0) {

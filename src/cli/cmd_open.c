@@ -50,26 +50,20 @@ static const cli_option open_option_table[] = {
 
 static int run_open(int argc, char **argv)
 {
-    const char *dir = NULL, *view = "charts";
+    const char *view = "charts";
     cli_parser parser;
     cli_parser_init(&parser, &cmd_open);
     int c;
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
-        case 'd':
-            if (cli_check_dir(optarg))
-                return CLI_USAGE;
-            dir = optarg;
-            break;
         case 'v': view = optarg; break;
-        case 'h': return cli_help(&cmd_open);
-        default: return cli_usage(&cmd_open);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
     int tab;
     if (optind + 1 != argc || cli_tab_of(view, &tab) != 0)
         return cli_usage(&cmd_open);
-    const char *root = dir ? dir : tally_store_default_root();
+    const char *root = cli_root(&parser);
     tally_store *st;
     if (cli_open_run(root, argv[optind], &st) != CLI_OK)
         return CLI_FAIL;
@@ -80,7 +74,7 @@ static int run_open(int argc, char **argv)
     /* A run given by path: Esc browses the store it lives in
      * (<root>/<project>/<file>), not the default one. */
     char *derived = NULL;
-    if (!dir && strchr(argv[optind], '/')) {
+    if (!parser.dir && strchr(argv[optind], '/')) {
         derived = strdup(path);
         int up = 0;
         for (; derived && up < 2; up++) {

@@ -554,7 +554,6 @@ static int read_options(int argc, char **argv, tally_options *o, runner *r, run_
         switch (c) {
         case 'p': o->project = optarg; break;
         case 'n': o->name = optarg; break;
-        case 'd': o->dir = optarg; break;
         case 'P': ro->parse = optarg; break;
         case OPT_PATTERN:
         case OPT_REGEX:
@@ -577,10 +576,10 @@ static int read_options(int argc, char **argv, tally_options *o, runner *r, run_
             o->sample_ms = (int)v;
             break;
         }
-        case 'h': return cli_help(&cmd_run) == CLI_OK ? RUN_HELPED : CLI_FAIL;
-        default: return cli_usage(&cmd_run);
+        default: return parser.rc == CLI_OK ? RUN_HELPED : parser.rc; /* --help, a bad option */
         }
     }
+    o->dir = parser.dir;
     if (optind >= argc || parse_mode_of(ro->parse, &r->mode) != 0)
         return cli_usage(&cmd_run);
     return 0;
@@ -667,5 +666,5 @@ const cli_command cmd_run = {
                "recorded as config.  The exit status is COMMAND's (128 + N when killed by\n"
                "signal N, 127 when not found, 126 when it cannot be run).  tally's options end\n"
                "at the first operand, so COMMAND's own options stay COMMAND's.\n",
-    .flags = CLI_OPERANDS_FIRST,
+    .flags = CLI_OPERANDS_FIRST | CLI_MAKES_STORE,
 };

@@ -256,28 +256,17 @@ static const cli_option show_option_table[] = {
 
 static int run_show(int argc, char **argv)
 {
-    const char *root = tally_store_default_root();
     int json = 0;
-    unsigned json_flags = 0;
     cli_parser parser;
     cli_parser_init(&parser, &cmd_show);
     int c;
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
-        case 'd':
-            if (cli_check_dir(optarg))
-                return CLI_USAGE;
-            root = optarg;
-            break;
         case 'j': json = 1; break;
-        case CLI_JSON_NONFINITE_OPT:
-            if (cli_json_nonfinite(optarg, &json_flags))
-                return CLI_USAGE;
-            break;
-        case 'h': return cli_help(&cmd_show);
-        default: return cli_usage(&cmd_show);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
+    const char *root = cli_root(&parser);
     if (optind + 1 != argc)
         return cli_usage(&cmd_show);
     tally_store *st;
@@ -285,7 +274,7 @@ static int run_show(int argc, char **argv)
         return CLI_FAIL;
     cJSON *o = run_json(st);
     if (json) {
-        cli_put_json(o, JSON_PRETTY | json_flags);
+        cli_put_json(o, JSON_PRETTY | parser.json_flags);
     } else {
         print_text(st, o);
     }

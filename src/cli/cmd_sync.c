@@ -160,7 +160,6 @@ static const cli_option sync_option_table[] = {
 
 static int run_sync(int argc, char **argv)
 {
-    const char *root = tally_store_default_root();
     sync_options opts = {0};
     int all = 0, json = 0;
     cli_parser parser;
@@ -169,19 +168,14 @@ static int run_sync(int argc, char **argv)
     while ((c = cli_getopt(&parser, argc, argv)) != -1) {
         switch (c) {
         case 'a': all = 1; break;
-        case 'd':
-            if (cli_check_dir(optarg))
-                return CLI_USAGE;
-            root = optarg;
-            break;
         case 'e': opts.entity = optarg; break;
         case 'p': opts.project = optarg; break;
         case 'n': opts.dry_run = 1; break;
         case 'j': json = 1; break;
-        case 'h': return cli_help(&cmd_sync);
-        default: return cli_usage(&cmd_sync);
+        default: return parser.rc; /* --help, or a bad option */
         }
     }
+    const char *root = cli_root(&parser);
     if (all == (optind < argc))
         return cli_usage(&cmd_sync);
 

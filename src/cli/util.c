@@ -36,6 +36,8 @@ static int short_key(int key)
 void cli_parser_init(cli_parser *p, const cli_command *cmd)
 {
     memset(p, 0, sizeof *p);
+    p->cmd = cmd;
+    p->rc = CLI_USAGE; /* a key the command forgot to act on */
     size_t n = 0, k = 0;
     if (cmd->flags & CLI_OPERANDS_FIRST)
         p->shortopts[k++] = '+';
@@ -52,7 +54,33 @@ void cli_parser_init(cli_parser *p, const cli_command *cmd)
 
 int cli_getopt(cli_parser *p, int argc, char **argv)
 {
-    return getopt_long(argc, argv, p->shortopts, p->longopts, NULL);
+    for (;;) {
+        int c = getopt_long(argc, argv, p->shortopts, p->longopts, NULL);
+        switch (c) {
+        case 'd':
+            if (!(p->cmd->flags & CLI_MAKES_STORE) && cli_check_dir(optarg)) {
+                p->rc = CLI_USAGE;
+                return CLI_STOP;
+            }
+            p->dir = optarg;
+            continue;
+        case CLI_JSON_NONFINITE_OPT:
+            if (cli_json_nonfinite(optarg, &p->json_flags)) {
+                p->rc = CLI_USAGE;
+                return CLI_STOP;
+            }
+            continue;
+        case 'h': p->rc = cli_help(p->cmd); return CLI_STOP;
+        case '?':
+        case ':': p->rc = cli_usage(p->cmd); return CLI_STOP;
+        default: return c;
+        }
+    }
+}
+
+const char *cli_root(const cli_parser *p)
+{
+    return p->dir ? p->dir : tally_store_default_root();
 }
 
 void cli_synopsis(FILE *f, const cli_command *cmd)
