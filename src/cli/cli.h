@@ -28,7 +28,10 @@ typedef struct cli_option {
 #define CLI_OPTION_DIR {"dir", 'd', "D", "the store root (default: $TALLY_DIR, else ./tally)"}
 #define CLI_OPTION_HELP {"help", 'h', NULL, "print this help and exit"}
 #define CLI_MAX_OPTIONS 16
-enum { CLI_LONG_ONLY = 256 }; /* the first key of the options without a short one */
+/* Keys: a command's options without a short one count from CLI_LONG_ONLY;
+ * the shared ones cli_getopt acts on ('d', 'h' and CLI_SHARED up) are no
+ * command's to reuse. */
+enum { CLI_LONG_ONLY = 256, CLI_SHARED = 1024 };
 
 /* cli_command.flags */
 enum {
@@ -101,7 +104,7 @@ int cli_check_dir(const char *dir);
  * "string" (the default: "NaN", "Infinity", "-Infinity", strict JSON) or
  * "bare" (wandb's bare tokens).  Sets *json_flags for the writer
  * (common/json.h); returns 0, or prints why not and returns CLI_USAGE. */
-#define CLI_JSON_NONFINITE_OPT (CLI_LONG_ONLY + 0)
+#define CLI_JSON_NONFINITE_OPT (CLI_SHARED + 0)
 #define CLI_OPTION_JSON_NONFINITE                                                               \
     {"json-nonfinite", CLI_JSON_NONFINITE_OPT, "MODE",                                        \
      "NaN and infinities in JSON: string (the default: \"NaN\", \"Infinity\", \"-Infinity\", "    \
