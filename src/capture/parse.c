@@ -162,10 +162,11 @@ int parse_whole(double v, int64_t *out)
 static int is_step_key(const char *k, size_t n)
 {
     char c = k[0] | 32;
-    if (c != 's' && c != 'i' && c != 'g' && c != '_')
+    if (c != 's' && c != 'i' && c != 'g' && c != '_' && c != 'n')
         return 0;
     return (n == 4 && strncasecmp(k, "step", 4) == 0) || (n == 5 && memcmp(k, "_step", 5) == 0) ||
            (n == 11 && strncasecmp(k, "global_step", 11) == 0) ||
+           (n == 11 && strncasecmp(k, "num_updates", 11) == 0) || /* fairseq */
            (n == 4 && strncasecmp(k, "iter", 4) == 0) ||
            (n == 9 && strncasecmp(k, "iteration", 9) == 0);
 }
@@ -748,6 +749,9 @@ static long tokenize(const char *s, size_t n, parse_result *r)
             t->len = end - i;
             t->kind = TK_WORD;
             t->stop = is_stopword(t->p, t->len);
+            if (end == j && j + 1 < n && s[j] == '\'' && s[j + 1] == 's' &&
+                (j + 2 == n || s[j + 2] == ' ' || s[j + 2] == '\t'))
+                j += 2; /* a possessive, dropped: LightGBM's "valid_0's auc" is valid_0_auc */
             i = j;
         } else if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(s[i + 1])) || signed_num) {
             size_t j = i + 1;
@@ -1108,6 +1112,37 @@ static long skip_group(const text_scan *ts, long i)
 }
 
 /* Reads the pairs of tokens [0, nt) into the result, and the markers. */
+/* The word a '[' at i belongs to: the word right before it, or the word
+ * before a "(word)" right before it (mmengine's "Epoch(train) [1][50/500]",
+ * "Iter(train) [50/1000]"); -1 when none. */
+static long bracket_owner(const text_scan *ts, long i)
+{
+    const parse_token *t = ts->t;
+    if (i >= 1 && t[i - 1].kind == TK_WORD)
+        return i - 1;
+    if (i >= 4 && tok_sep(&t[i - 1], ')') && t[i - 2].kind == TK_WORD && tok_sep(&t[i - 3], '(') &&
+        t[i - 4].kind == TK_WORD)
+        return i - 4;
+    return -1;
+}
+
+/* Is the '[' at i "[N]" around a whole number written in digits alone (so
+ * that every line of its shape has one too)? */
+static int whole_bracket(const text_scan *ts, long i)
+{
+    const parse_token *t = ts->t;
+    return i + 2 < ts->nt && t[i + 1].kind == TK_NUM && t[i + 1].unit == U_NONE &&
+           t[i + 1].how != SRC_CONST && whole_by_shape(t[i + 1].p, t[i + 1].nlen) &&
+           tok_sep(&t[i + 2], ']');
+}
+
+/* Is token i followed by a blank (or the end of the text)? */
+static int blank_after(const text_scan *ts, long i)
+{
+    const char *e = ts->t[i].p + 1;
+    return e >= ts->end || *e == ' ' || *e == '\t';
+}
+
 static int scan_pairs(text_scan *ts)
 {
     const parse_token *t = ts->t;
@@ -1122,9 +1157,28 @@ static int scan_pairs(text_scan *ts)
                 i = skip_group(ts, i) - 1; /* "260.16/s (0.130s, 246.15/s)": averages */
                 continue;
             }
-            long after = t[i].c == '[' ? batch_bracket(ts, i, &ba, &bb) : -1;
-            if (after >= 0 && i > 0 && t[i - 1].kind == TK_WORD && marker(ts, &t[i - 1], &t[i + 1])) {
-                i = after - 1; /* "Epoch [1/5], Step [100/600]" */
+            if (t[i].c != '[')
+                continue;
+            long after = batch_bracket(ts, i, &ba, &bb);
+            long w = bracket_owner(ts, i);
+            if (after >= 0 && w >= 0 && marker(ts, &t[w], &t[i + 1])) {
+                i = after - 1; /* "Epoch [1/5], Step [100/600]", "Iter(train) [50/1000]" */
+                continue;
+            }
+            if (after < 0 && whole_bracket(ts, i)) {
+                if (w >= 0 && is_epoch_key(t[w].p, t[w].len)) {
+                    /* mmdet's "Epoch [2][50/500]": the epoch, counted from 1 */
+                    parse_set_epoch(ts->r, 1, t[i + 1].num);
+                    ts->r->epoch_src = num_src(&t[i + 1]);
+                    ts->marker = 1;
+                } else if (i == 0 && blank_after(ts, i + 2)) {
+                    /* XGBoost's "[10]\ttrain-logloss:0.31": the line opens with its step */
+                    ts->r->has_step = 1;
+                    ts->r->step = (int64_t)t[1].num;
+                    ts->r->step_src = (parse_src){.p = t[1].p, .len = t[1].nlen, .how = SRC_DIGITS};
+                    ts->marker = 1;
+                }
+                i += 2;
                 continue;
             }
             if (after >= 0) { /* the bracket's fraction is t[i + 1] */
