@@ -47,6 +47,7 @@
 #include "capture/bytes8.h"
 #include "capture/dictline.h"
 #include "capture/shapes.h"
+#include "capture/tables.h"
 
 #define PARSE_KEY_WORDS 3 /* words in a multi-word key at most */
 
@@ -80,6 +81,7 @@ void parse_result_free(parse_result *r)
     free(r->soft);
     free(r->src);
     shape_cache_free(r->shapes);
+    table_state_free(r->tables);
     memset(r, 0, sizeof *r);
 }
 
@@ -1619,6 +1621,11 @@ int parse_line(const char *line, size_t len, parse_mode mode, parse_result *out)
         out->text[n] = '\0';
         s = out->text;
         look = first_look(s, n); /* what is left on the screen */
+    }
+    if (mode == PARSE_AUTO || mode == PARSE_KV) { /* a header has no digit */
+        int rc = table_line(&out->tables, s, n, out);
+        if (rc)
+            return rc < 0 ? rc : (int)out->n;
     }
     if (!(look & LOOK_DIGIT) && !has_nonfinite_word(s, n))
         return 0;

@@ -23,6 +23,7 @@ typedef struct parse_metric {
 
 typedef struct parse_token parse_token;
 typedef struct shape_cache shape_cache;
+typedef struct table_state table_state;
 
 /* Where a value of the line came from: its text and how it was read
  * (shapes.c replays a line's reading on the next line of its shape). */
@@ -62,6 +63,7 @@ typedef struct parse_result {
                           * may read differently, so it is not replayed */
     int no_shapes;       /* set: never replay a shape (tests compare both) */
     shape_cache *shapes;
+    table_state *tables; /* the table being printed (tables.c) */
 } parse_result;
 
 /* "auto", "json", "kv", "none" -> mode; -1 when unknown. */

@@ -71,7 +71,7 @@ typedef struct runner {
     tally_run *run;
     parse_mode mode;
     int parse_stream[2]; /* parse stdout, stderr lines */
-    parse_result parsed;
+    parse_result parsed[2]; /* a stream's own: tables and shapes are read line after line */
     stepper steps;
     pattern_set *patterns;
     key_list config, ignore;
@@ -187,7 +187,7 @@ static void store_open_step(runner *r)
 /* One output line: the user's patterns, else the built-in grammars. */
 static void parse_output(runner *r, int stream, const char *line, size_t len)
 {
-    parse_result *p = &r->parsed;
+    parse_result *p = &r->parsed[stream];
     int n = 0;
     if (pattern_count(r->patterns) > 0) {
         if (len + 1 > r->clean_cap) {
@@ -214,7 +214,7 @@ static void parse_output(runner *r, int stream, const char *line, size_t len)
  * it once. */
 static void parse_redrawn(runner *r, int stream, const char *text, size_t len)
 {
-    parse_result *p = &r->parsed;
+    parse_result *p = &r->parsed[stream];
     if (parse_line(text, len, r->mode, p) <= 0)
         return;
     if (p->has_batch && p->batch_total > 0 && p->batch == p->batch_total)
@@ -532,7 +532,8 @@ static int add_pattern(runner *r, int regex, const char *text)
 
 static void runner_free(runner *r)
 {
-    parse_result_free(&r->parsed);
+    parse_result_free(&r->parsed[0]);
+    parse_result_free(&r->parsed[1]);
     stepper_free(&r->steps);
     pattern_set_free(r->patterns);
     key_list_free(&r->config);
@@ -659,8 +660,9 @@ const cli_command cmd_run = {
     .details = "COMMAND's stdout is a pseudo-terminal (the terminal's size, else 80x24), its\n"
                "stderr a pipe; both are passed on unchanged and recorded, and metrics are read\n"
                "from the lines of both: dict lines (JSON, Python repr), tqdm and Keras bars,\n"
-               "\"key: value\", \"key=value\", \"step 100: train loss 2.3\" and more (see\n"
-               "docs/capture.md); ranks, world sizes, worker counts and seeds are not metrics.\n"
+               "tables (Stable-Baselines3's boxes, fastai's and YOLO's columns), \"key: value\",\n"
+               "\"key=value\", \"step 100: train loss 2.3\" and more (see docs/capture.md);\n"
+               "ranks, world sizes, worker counts and seeds are not metrics.\n"
                "A step is stored once the output has carried no metric for a second.\n"
                "COMMAND's own --flag value and key=value arguments are\n"
                "recorded as config.  The exit status is COMMAND's (128 + N when killed by\n"

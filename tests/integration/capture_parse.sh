@@ -176,6 +176,36 @@ val = sorted(r["val/loss"] for r in rows if "val/loss" in r)
 assert val == [0, 5, 10, 15] and max(r["_step"] for r in rows) == 1999, val
 ' "$TMP/streams.jsonl"
 
+# Tables are read per stream: a fastai header and its rows on stderr, a
+# header of another table and Stable-Baselines3 boxes on stdout, printed in
+# turn (read with one state, stdout's header would hide stderr's).
+cat >"$TMP/tables.py" <<'SCRIPT'
+import sys, time
+err = sys.stderr
+print("epoch     train_loss  valid_loss  time", file=err, flush=True)
+time.sleep(0.2)
+print("   Epoch   GPU_mem   box_loss", flush=True)
+time.sleep(0.2)
+for k in range(3):
+    print("-" * 36)
+    print("| rollout/           |             |")
+    print("|    ep_rew_mean     | %-11g |" % (-100 + k))
+    print("| time/              |             |")
+    print("|    fps             | %-11d |" % (1000 + k), flush=True)
+    print("-" * 36, flush=True)
+    print("%-10d%-12.6f%-12.6f00:12" % (k, 1 / (k + 1), 2 / (k + 1)), file=err, flush=True)
+SCRIPT
+run_and_export "$TMP/tables.py" "$TMP/tables.jsonl"
+py "a box on stdout and a table's rows on stderr, each read with its own lines" '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+box = [(r["rollout/ep_rew_mean"], r["time/fps"]) for r in rows if "time/fps" in r]
+assert box == [(-100, 1000), (-99, 1001), (-98, 1002)], rows
+cols = [(r["epoch"], r["train_loss"], r["valid_loss"]) for r in rows if "train_loss" in r]
+assert [c[0] for c in cols] == [0, 1, 2], rows
+assert all(abs(t - 1 / (k + 1)) < 1e-6 and abs(v - 2 / (k + 1)) < 1e-6 for k, t, v in cols), cols
+' "$TMP/tables.jsonl"
+
 "$TALLY" run --help >"$TMP/help" 2>"$TMP/help.err"
 check "--help goes to stdout and lists every option" sh -c '
 for o in --pattern --regex --config --ignore --no-parse-stdout --no-parse-stderr \

@@ -48,39 +48,38 @@ static int same(double a, double b)
     return fabs(a - b) <= 1e-9 * fmax(1.0, fabs(b));
 }
 
-/* Checks one output line against its wanted triples. */
-static void check_line(const char *line, size_t len, stepper *st, want *w, size_t nw,
-                       tally_counts *c)
+/* Checks one output line against its wanted triples.  r is the program's
+ * (a table's header is read with the rows after it). */
+static void check_line(const char *line, size_t len, parse_result *r, stepper *st, want *w,
+                       size_t nw, tally_counts *c)
 {
-    parse_result r = {0};
-    int n = parse_line(line, len, PARSE_AUTO, &r);
+    int n = parse_line(line, len, PARSE_AUTO, r);
     assert_true(n >= 0);
     int64_t step = 0;
-    n = stepper_place(st, 0, &r, &step);
+    n = stepper_place(st, 0, r, &step);
     assert_true(n >= 0);
     c->lines++;
     c->wanted += nw;
     if (nw == 0)
         c->negative_lines++;
-    for (size_t i = 0; i < r.n; i++) {
+    for (size_t i = 0; i < r->n; i++) {
         int ok = 0;
         for (size_t k = 0; k < nw && !ok; k++)
-            if (!w[k].seen && strcmp(w[k].key, r.v[i].key) == 0 && w[k].step == step &&
-                same(r.v[i].value, w[k].value))
+            if (!w[k].seen && strcmp(w[k].key, r->v[i].key) == 0 && w[k].step == step &&
+                same(r->v[i].value, w[k].value))
                 ok = w[k].seen = 1;
         if (ok) {
             c->captured++;
         } else {
             c->extra++;
-            printf("  unexpected %lld %s %.17g from: %.*s\n", (long long)step, r.v[i].key,
-                   r.v[i].value, (int)len, line);
+            printf("  unexpected %lld %s %.17g from: %.*s\n", (long long)step, r->v[i].key,
+                   r->v[i].value, (int)len, line);
         }
     }
     for (size_t k = 0; k < nw; k++)
         if (!w[k].seen)
             printf("  missed %lld %s %.17g from: %.*s\n", w[k].step, w[k].key, w[k].value,
                    (int)len, line);
-    parse_result_free(&r);
 }
 
 static void test_corpus(void **state)
@@ -93,12 +92,13 @@ static void test_corpus(void **state)
     int have_line = 0;
     want w[64];
     stepper st = {0};
+    parse_result r = {0};
     tally_counts c = {0};
     size_t programs = 0;
     for (;;) {
         char *got = fgets(raw, sizeof raw, f);
         if (have_line && (!got || raw[0] == '>' || (raw[0] == '#' && raw[1] == '#'))) {
-            check_line(line, len, &st, w, nw, &c);
+            check_line(line, len, &r, &st, w, nw, &c);
             have_line = 0;
             nw = 0;
         }
@@ -106,6 +106,7 @@ static void test_corpus(void **state)
             break;
         if (raw[0] == '#' && raw[1] == '#') {
             stepper_free(&st);
+            parse_result_free(&r);
             programs++;
         } else if (raw[0] == '>') {
             len = tu_unescape(raw + 2, line);
@@ -122,6 +123,7 @@ static void test_corpus(void **state)
     }
     fclose(f);
     stepper_free(&st);
+    parse_result_free(&r);
     double rate = c.wanted ? (double)c.captured / (double)c.wanted : 0;
     printf("capture corpus: %zu programs, %zu lines (%zu that must give nothing); "
            "%zu/%zu values captured with the right key, value and step (%.1f %%); "

@@ -1,0 +1,400 @@
+/*
+ * tables.c — metrics printed as tables (see tables.h).
+ *
+ * The idea: a table's row means nothing alone ("0  0.5234  0.4345"), so
+ * the header before it is kept, and a row is taken only when each of its
+ * fields stands exactly under a name: numbers that line up with names by
+ * chance are rare, and prose never does.  Every check bails out at the
+ * first byte that cannot belong to a table, so lines that are not cost a
+ * few comparisons.
+ */
+#include "capture/tables.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tally.h"
+
+#define TABLE_MAX_COLS 24
+#define TABLE_NAME_MAX 64
+#define TABLE_MIN_RULE 8 /* dashes that end a box */
+
+enum { COL_METRIC, COL_EPOCH, COL_STEP };
+
+typedef struct column {
+    size_t start, end;             /* the name's field in the header line */
+    char name[TABLE_NAME_MAX + 1]; /* the key */
+    size_t len;
+    int marker; /* COL_* */
+} column;
+
+struct table_state {
+    char section[TABLE_NAME_MAX + 1]; /* a box's open section, "rollout/" */
+    size_t section_len;
+    int ncol; /* the header's columns; 0: none yet */
+    int labelled; /* the first column is "Class": a row's first field names it */
+    column col[TABLE_MAX_COLS];
+};
+
+typedef struct field {
+    size_t start, end;
+    int wide; /* two blanks or more, or a tab, before it */
+} field;
+
+static int blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static int digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+void table_state_free(table_state *state)
+{
+    free(state);
+}
+
+/* The fields of s[0..n), runs of non-blanks: at most max are stored;
+ * returns how many there are, up to max + 1. */
+static size_t fields_of(const char *s, size_t n, field *f, size_t max)
+{
+    size_t nf = 0, i = 0;
+    while (i < n && nf <= max) {
+        size_t gap = i;
+        int tab = 0;
+        while (i < n && blank(s[i]))
+            tab |= s[i++] == '\t';
+        if (i >= n)
+            break;
+        size_t start = i;
+        while (i < n && !blank(s[i]))
+            i++;
+        if (nf < max)
+            f[nf] = (field){start, i, tab || start - gap >= 2};
+        nf++;
+    }
+    return nf;
+}
+
+/* Does field f start a progress bar's bar, "100%|"? */
+static int bar_at(const char *s, const field *f)
+{
+    size_t i = f->start;
+    while (i < f->end && digit(s[i]))
+        i++;
+    return i > f->start && i + 1 < f->end && s[i] == '%' && s[i + 1] == '|';
+}
+
+/* A number written whole in s[0..n): [+-]digits[.digits][e[+-]digits], or
+ * nan / inf / infinity in any case. */
+static int field_number(const char *s, size_t n, double *v)
+{
+    size_t i = s[0] == '-' || s[0] == '+', d = 0;
+    if (n - i == 3 && strncasecmp(s + i, "nan", 3) == 0) {
+        *v = s[0] == '-' ? -(double)NAN : (double)NAN;
+        return 1;
+    }
+    if ((n - i == 3 && strncasecmp(s + i, "inf", 3) == 0) ||
+        (n - i == 8 && strncasecmp(s + i, "infinity", 8) == 0)) {
+        *v = s[0] == '-' ? -(double)INFINITY : (double)INFINITY;
+        return 1;
+    }
+    for (; i < n && digit(s[i]); i++)
+        d++;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && digit(s[i]); i++)
+            d++;
+    if (d == 0)
+        return 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t e = ++i;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            e = ++i;
+        while (i < n && digit(s[i]))
+            i++;
+        if (i == e)
+            return 0;
+    }
+    if (i != n)
+        return 0;
+    *v = parse_decimal(s, n);
+    return 1;
+}
+
+/* "a/b", both whole: *a gets a. */
+static int field_fraction(const char *s, size_t n, int64_t *a)
+{
+    size_t i = 0;
+    int64_t x = 0;
+    for (; i < n && i < 15 && digit(s[i]); i++)
+        x = x * 10 + (s[i] - '0');
+    if (i == 0 || i >= n || s[i] != '/')
+        return 0;
+    size_t j = ++i;
+    while (i < n && digit(s[i]))
+        i++;
+    if (i == j || i != n)
+        return 0;
+    *a = x;
+    return 1;
+}
+
+/* ---- boxes ---------------------------------------------------------------- */
+
+/* The cell s[a..b), its blanks trimmed: [*ca, *cb). */
+static void trim(const char *s, size_t a, size_t b, size_t *ca, size_t *cb)
+{
+    while (a < b && blank(s[a]))
+        a++;
+    while (b > a && blank(s[b - 1]))
+        b--;
+    *ca = a;
+    *cb = b;
+}
+
+/* "| key | value |", s trimmed.  1 when it is a box's row. */
+static int box_row(table_state *st, const char *s, size_t n, parse_result *r)
+{
+    if (n < 5 || s[n - 1] != '|')
+        return 0;
+    const char *mid = memchr(s + 1, '|', n - 2);
+    if (!mid || memchr(mid + 1, '|', (size_t)(s + n - 1 - (mid + 1))))
+        return 0;
+    size_t ka, kb, va, vb;
+    trim(s, 1, (size_t)(mid - s), &ka, &kb);
+    trim(s, (size_t)(mid - s) + 1, n - 1, &va, &vb);
+    if (ka == kb || kb - ka > TABLE_NAME_MAX)
+        return 0;
+    for (size_t i = ka; i < kb; i++)
+        if (blank(s[i]) || (unsigned char)s[i] < 0x20)
+            return 0; /* a key is one word */
+    if (va == vb) { /* "| rollout/ |  |" opens a section */
+        if (s[kb - 1] == '/') {
+            memcpy(st->section, s + ka, kb - ka);
+            st->section_len = kb - ka;
+        }
+        return 1;
+    }
+    double v;
+    if (!field_number(s + va, vb - va, &v))
+        return 1; /* "| env | CartPole |": the box's, no metric */
+    char key[2 * TABLE_NAME_MAX + 1];
+    size_t klen = 0;
+    if (!memchr(s + ka, '/', kb - ka)) {
+        memcpy(key, st->section, st->section_len);
+        klen = st->section_len;
+    }
+    memcpy(key + klen, s + ka, kb - ka);
+    klen += kb - ka;
+    int rc = parse_result_add(r, key, klen, v);
+    return rc < 0 ? rc : 1;
+}
+
+/* A line of dashes alone ends a box. */
+static int is_rule(const char *s, size_t n)
+{
+    if (n < TABLE_MIN_RULE)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '-')
+            return 0;
+    return 1;
+}
+
+/* ---- column tables ---------------------------------------------------------- */
+
+/* A header's name in s[a..b): letters, digits and _ . - / % ( ); the key is
+ * what follows the last '(' without ')' ("Box(P" -> P, "mAP50-95)" ->
+ * mAP50-95).  0 when it is no name. */
+static int header_name(const char *s, size_t a, size_t b, column *c)
+{
+    if (!letter(s[a]) && s[a] != '_')
+        return 0;
+    size_t from = a;
+    for (size_t i = a; i < b; i++) {
+        char ch = s[i];
+        if (ch == '(')
+            from = i + 1;
+        else if (!letter(ch) && !digit(ch) && !strchr("_.-/%)", ch))
+            return 0;
+    }
+    c->len = 0;
+    for (size_t i = from; i < b && c->len < TABLE_NAME_MAX; i++)
+        if (s[i] != ')')
+            c->name[c->len++] = s[i];
+    c->name[c->len] = '\0';
+    if (c->len == 0 || !(letter(c->name[0]) || c->name[0] == '_'))
+        return 0;
+    static const char *const epoch = "epoch", *const steps[] = {"step", "iter", "iteration"};
+    c->marker = COL_METRIC;
+    if (strcasecmp(c->name, epoch) == 0)
+        c->marker = COL_EPOCH;
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+        if (strcasecmp(c->name, steps[i]) == 0)
+            c->marker = COL_STEP;
+    return 1;
+}
+
+/* The fields f[0..nf) with a bar after them cut off: "Size: 100%|██|" and
+ * "640: 100%|██|" end at "Size" and "640".  Returns the fields left, or -1
+ * when what follows them is not a bar. */
+static long before_bar(const char *s, field *f, size_t nf)
+{
+    for (size_t i = 1; i < nf; i++)
+        if (s[f[i - 1].end - 1] == ':' && bar_at(s, &f[i])) {
+            f[i - 1].end--;
+            return (long)i;
+        }
+    return (long)nf;
+}
+
+/* Is s[0..n) a header?  Then st takes it. */
+static int header(table_state *st, const char *s, size_t n)
+{
+    size_t k = 0, gap;
+    while (k < n && blank(s[k]))
+        k++;
+    while (k < n && !blank(s[k]))
+        k++;
+    for (gap = k; k < n && s[k] == ' '; k++)
+        ;
+    if (k < n && s[k] != '\t' && k - gap < 2)
+        return 0; /* prose: one blank after the first word */
+    field f[TABLE_MAX_COLS + 1];
+    size_t nf = fields_of(s, n, f, TABLE_MAX_COLS + 1);
+    if (nf < 2 || nf > TABLE_MAX_COLS + 1)
+        return 0;
+    long nc = before_bar(s, f, nf);
+    if (nc < 2 || nc > TABLE_MAX_COLS)
+        return 0;
+    column col[TABLE_MAX_COLS];
+    for (long i = 0; i < nc; i++) {
+        if ((i > 0 && !f[i].wide) || !header_name(s, f[i].start, f[i].end, &col[i]))
+            return 0;
+        col[i].start = f[i].start;
+        col[i].end = f[i].end;
+    }
+    memcpy(st->col, col, (size_t)nc * sizeof *col);
+    st->ncol = (int)nc;
+    st->labelled = strcmp(col[0].name, "Class") == 0;
+    return 1;
+}
+
+/* Is s[0..n) a row of st's header?  Then its values go into r. */
+static int row(const table_state *st, const char *s, size_t n, parse_result *r)
+{
+    field f[TABLE_MAX_COLS + 1];
+    size_t nf = fields_of(s, n, f, TABLE_MAX_COLS + 1);
+    if (nf < (size_t)st->ncol || nf > TABLE_MAX_COLS + 1)
+        return 0;
+    if (nf > (size_t)st->ncol) { /* only a bar may follow */
+        if (before_bar(s, f, nf) != st->ncol)
+            return 0;
+    }
+    for (int i = 0; i < st->ncol; i++)
+        if (f[i].start != st->col[i].start && f[i].end != st->col[i].end)
+            return 0;
+    const char *label = NULL;
+    size_t label_len = 0;
+    int first = 0;
+    if (st->labelled && letter(s[f[0].start])) {
+        label = s + f[0].start;
+        label_len = f[0].end - f[0].start;
+        first = 1;
+        if (label_len > TABLE_NAME_MAX)
+            return 0;
+    }
+    double v;
+    int64_t a;
+    for (int i = first; i < st->ncol; i++)
+        if (letter(s[f[i].start]) && !field_number(s + f[i].start, f[i].end - f[i].start, &v))
+            return 0; /* a word where a value stands: no row */
+    size_t found = r->n;
+    int marked = 0;
+    for (int i = first; i < st->ncol; i++) {
+        const char *p = s + f[i].start;
+        size_t len = f[i].end - f[i].start;
+        const column *c = &st->col[i];
+        if (c->marker == COL_EPOCH && field_fraction(p, len, &a)) {
+            parse_set_epoch(r, 1, (double)a); /* "1/100" counts from 1 */
+            marked = 1;
+        } else if (!field_number(p, len, &v)) {
+            continue; /* "00:12", "3.21G" */
+        } else if (c->marker == COL_EPOCH) {
+            parse_set_epoch(r, 0, v);
+            marked = 1;
+        } else if (c->marker == COL_STEP && parse_whole(v, &a)) {
+            r->has_step = 1;
+            r->step = a;
+            marked = 1;
+        } else {
+            char key[2 * TABLE_NAME_MAX + 2];
+            size_t klen = 0;
+            if (label) {
+                memcpy(key, label, label_len);
+                key[label_len] = '/';
+                klen = label_len + 1;
+            }
+            memcpy(key + klen, c->name, c->len);
+            int rc = parse_result_add(r, key, klen + c->len, v);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    if (r->n == found && !marked)
+        return 0;
+    r->volatile_shape = 1; /* read with the header: never replayed */
+    return 1;
+}
+
+int table_line(table_state **state, const char *s, size_t n, parse_result *r)
+{
+    size_t i = 0;
+    while (i < n && blank(s[i]))
+        i++;
+    if (i == n)
+        return 0;
+    table_state *st = *state;
+    if (s[i] == '|' || s[i] == '-') {
+        size_t e = n;
+        while (blank(s[e - 1]))
+            e--;
+        if (s[i] == '-') {
+            if (st && is_rule(s + i, e - i))
+                st->section_len = 0;
+            return 0;
+        }
+        if (!st && !(st = *state = calloc(1, sizeof *st)))
+            return TALLY_ENOMEM;
+        return box_row(st, s + i, e - i, r);
+    }
+    if (st && st->ncol > 0) {
+        int rc = row(st, s, n, r);
+        if (rc)
+            return rc;
+    }
+    if (!letter(s[i]) && s[i] != '_')
+        return 0;
+    table_state scratch;
+    table_state *into = st ? st : &scratch;
+    if (!header(into, s, n))
+        return 0;
+    if (!st) {
+        if (!(st = *state = calloc(1, sizeof *st)))
+            return TALLY_ENOMEM;
+        memcpy(st->col, scratch.col, (size_t)scratch.ncol * sizeof *scratch.col);
+        st->ncol = scratch.ncol;
+        st->labelled = scratch.labelled;
+    }
+    return 1;
+}
