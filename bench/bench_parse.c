@@ -22,6 +22,9 @@
  * is replayed and each is read in full; it is timed once more with shapes
  * off, so the cost of looking for a shape that is never there shows.
  *
+ * A last input is tables (src/capture/tables.c), read with the lines
+ * before them: Stable-Baselines3's boxes and fastai's header and rows.
+ *
  * usage: bench_parse [LINES] (default 400000)
  */
 #include <stdio.h>
@@ -84,7 +87,26 @@ static void metric_line(buf *b, size_t i)
     }
 }
 
-enum input { TRAINING_LOG, METRICS_ONLY, NEW_SHAPES };
+/* Tables, ten lines in turn: a Stable-Baselines3 box of eight, a fastai
+ * header and one of its rows. */
+static void table_line(buf *b, size_t i)
+{
+    double x = 1.0 / (double)(i + 1);
+    switch (i % 10) {
+    case 0:
+    case 7: buf_puts(b, "------------------------------------\n"); break;
+    case 1: buf_puts(b, "| rollout/           |             |\n"); break;
+    case 2: buf_printf(b, "|    ep_len_mean     | %-11zu |\n", 100 + i % 97); break;
+    case 3: buf_printf(b, "|    ep_rew_mean     | %-11.3g |\n", -1000 * x); break;
+    case 4: buf_puts(b, "| time/              |             |\n"); break;
+    case 5: buf_printf(b, "|    fps             | %-11zu |\n", 1000 + i % 113); break;
+    case 6: buf_printf(b, "|    total_timesteps | %-11zu |\n", 2048 * (i / 10 + 1)); break;
+    case 8: buf_puts(b, "epoch     train_loss  valid_loss  accuracy  time    \n"); break;
+    default: buf_printf(b, "%-10zu%-12.6f%-12.6f%-10.6f00:12\n", i / 10, x, 2 * x, 1 - x); break;
+    }
+}
+
+enum input { TRAINING_LOG, METRICS_ONLY, NEW_SHAPES, TABLES };
 
 /* The input: for TRAINING_LOG, each metric line is followed by a plain
  * one, so half the lines carry no metric (as in a framework's log); for
@@ -95,6 +117,10 @@ static void make_input(buf *b, size_t lines, enum input kind)
     for (size_t i = 0; i < lines; i++) {
         if (kind == TRAINING_LOG && i % 2 == 1) {
             buf_printf(b, "%s\n", plain_lines[(i / 2) % PLAIN_LINES]);
+            continue;
+        }
+        if (kind == TABLES) {
+            table_line(b, i);
             continue;
         }
         if (kind == NEW_SHAPES) {
@@ -201,8 +227,11 @@ int main(int argc, char **argv)
                            lines, NEW_SHAPES, 0);
     double off = compare("the same, with shapes off (every line read in full, no shape looked for)",
                          lines, NEW_SHAPES, 1);
+    double tables = compare("tables: Stable-Baselines3's boxes, fastai's header and rows", lines,
+                            TABLES, 0);
     printf("metric parsing: %.2fx a plain line split on a training log (target >= %.2fx); %.2fx on "
-           "metric lines alone; %.2fx when no line's shape repeats (%.2fx with shapes off)\n",
-           mixed, TARGET_RATIO, dense, fresh, off);
+           "metric lines alone; %.2fx when no line's shape repeats (%.2fx with shapes off); "
+           "%.2fx on tables\n",
+           mixed, TARGET_RATIO, dense, fresh, off, tables);
     return 0;
 }
