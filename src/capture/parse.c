@@ -716,6 +716,41 @@ static size_t plain_number(const char *s, size_t i, size_t n, parse_token *t)
 }
 
 /* Splits s[0..n) into tokens (r->tok).  Returns their count or ENOMEM. */
+/* Does a ':' or '=' follow s[..i) (after blanks)?  Then the word before it
+ * is the next pair's key, not a unit: "lr: 0.1  img/s: 120.5". */
+static int names_next(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i < n && (s[i] == ':' || s[i] == '=');
+}
+
+/* s[i..j) is "a/" and blanks then digits follow ("100/  500000", a fraction
+ * padded to its total's width): then t is that fraction, its text up to
+ * the last digit. */
+static int spaced_fraction(const char *s, size_t i, size_t j, size_t n, parse_token *t)
+{
+    if (j >= n || s[j - 1] != '/' || j - 1 - i > 15)
+        return 0;
+    for (size_t k = i; k < j - 1; k++)
+        if (!is_digit(s[k]))
+            return 0;
+    size_t k = j;
+    while (k < n && s[k] == ' ')
+        k++;
+    size_t m = k;
+    while (m < n && is_digit(s[m]))
+        m++;
+    if (m == k || m - k > 15 || (m < n && !(s[m] == ' ' || s[m] == '\t' || is_sep(s[m]))))
+        return 0;
+    t->kind = TK_FRAC;
+    t->nlen = (uint32_t)(j - 1 - i);
+    t->len = m - i;
+    t->a = digits_value(s + i, j - 1 - i);
+    t->b = digits_value(s + k, m - k);
+    return 1;
+}
+
 static long tokenize(const char *s, size_t n, parse_result *r)
 {
     size_t nt = 0, i = 0;
@@ -760,6 +795,11 @@ static long tokenize(const char *s, size_t n, parse_result *r)
             while (j < n && (is_word_char(s[j]) || s[j] == ':' || s[j] == '%' || s[j] == '+' ||
                              (s[j] == ',' && j + 1 < n && is_digit(s[j + 1]) && grouped_len(s + i, n - i, &t->num))))
                 j++;
+            if (spaced_fraction(s, i, j, n, t)) { /* Megatron's "iteration  100/  500000" */
+                i = (size_t)(t->p - s) + t->len;
+                nt++;
+                continue;
+            }
             size_t end = j;
             while (end > i + 1 && (s[end - 1] == ':' || s[end - 1] == '.' || s[end - 1] == ','))
                 end--; /* "step 100:" and a sentence's full stop, */
@@ -805,7 +845,7 @@ static long tokenize(const char *s, size_t n, parse_result *r)
         nt++;
         /* "19.64 ms", "26073 tok/s", "0.01 seconds": a unit as its own word */
         if (t->kind == TK_WORD && nt >= 2 && t[-1].kind == TK_NUM && t[-1].unit == U_NONE &&
-            t[-1].p + t[-1].len < t->p) {
+            t[-1].p + t[-1].len < t->p && !names_next(s, (size_t)(t->p - s) + t->len, n)) {
             unit_kind u = unit_of(t->p, t->len, &t[-1].uname, &t[-1].ulen);
             if (u == U_TIME || u == U_RATE) {
                 t[-1].unit = u;
@@ -839,7 +879,10 @@ static parse_src frac_a(const parse_token *t)
 
 static parse_src frac_b(const parse_token *t)
 {
-    return (parse_src){.p = t->p + t->nlen + 1, .len = (uint32_t)(t->len - t->nlen - 1), .how = SRC_DIGITS};
+    uint32_t b = 0; /* b's digits end the token ("100/600", "100/  600") */
+    while (b < t->len && is_digit(t->p[t->len - 1 - b]))
+        b++;
+    return (parse_src){.p = t->p + t->len - b, .len = b, .how = SRC_DIGITS};
 }
 
 /* Is s[0..n) digits only, few enough to be a whole step on any line of
@@ -1114,6 +1157,15 @@ static long skip_group(const text_scan *ts, long i)
 }
 
 /* Reads the pairs of tokens [0, nt) into the result, and the markers. */
+/* Is the number token written with a point or an exponent ("0.5", "1e-3")? */
+static int has_point(const parse_token *t)
+{
+    for (uint32_t i = 0; i < t->nlen; i++)
+        if (t->p[i] == '.' || t->p[i] == 'e' || t->p[i] == 'E')
+            return 1;
+    return 0;
+}
+
 /* The word a '[' at i belongs to: the word right before it, or the word
  * before a "(word)" right before it (mmengine's "Epoch(train) [1][50/500]",
  * "Iter(train) [50/1000]"); -1 when none. */
@@ -1150,7 +1202,17 @@ static int scan_pairs(text_scan *ts)
     const parse_token *t = ts->t;
     long nt = ts->nt;
     char key[TALLY_KEY_MAX + 1];
-    for (long i = 0; i < nt; i++) {
+    long i = 0;
+    if (nt >= 2 && t[0].kind == TK_NUM && t[0].unit == U_NONE && t[0].how != SRC_CONST &&
+        whole_by_shape(t[0].p, t[0].nlen) && tok_sep(&t[1], ':') && t[1].p + 1 < ts->end &&
+        t[1].p[1] == '\t') { /* CatBoost's "10:\tlearn: 0.68": the line opens with its step */
+        ts->r->has_step = 1;
+        ts->r->step = (int64_t)t[0].num;
+        ts->r->step_src = (parse_src){.p = t[0].p, .len = t[0].nlen, .how = SRC_DIGITS};
+        ts->marker = 1;
+        i = 2;
+    }
+    for (; i < nt; i++) {
         int64_t ba, bb;
         double v = 0;
         int value = t[i].kind == TK_NUM || t[i].kind == TK_FRAC;
@@ -1168,18 +1230,22 @@ static int scan_pairs(text_scan *ts)
                 continue;
             }
             if (after < 0 && whole_bracket(ts, i)) {
-                if (w >= 0 && is_epoch_key(t[w].p, t[w].len)) {
-                    /* mmdet's "Epoch [2][50/500]": the epoch, counted from 1 */
-                    parse_set_epoch(ts->r, 1, t[i + 1].num);
+                /* "Epoch [2][50/500]" (mmdet, Ignite: counted from 1), "Epoch: [0]
+                 * [10/782]" (torchvision: from 0); or XGBoost's "[10]\ttrain-logloss:
+                 * 0.31", a line that opens with its step */
+                int colon = w < 0 && i >= 2 && tok_sep(&t[i - 1], ':') && t[i - 2].kind == TK_WORD;
+                long e = colon ? i - 2 : w;
+                if (e >= 0 && is_epoch_key(t[e].p, t[e].len)) {
+                    parse_set_epoch(ts->r, !colon, t[i + 1].num);
                     ts->r->epoch_src = num_src(&t[i + 1]);
-                    ts->marker = 1;
                 } else if (i == 0 && blank_after(ts, i + 2)) {
-                    /* XGBoost's "[10]\ttrain-logloss:0.31": the line opens with its step */
                     ts->r->has_step = 1;
                     ts->r->step = (int64_t)t[1].num;
                     ts->r->step_src = (parse_src){.p = t[1].p, .len = t[1].nlen, .how = SRC_DIGITS};
-                    ts->marker = 1;
+                } else {
+                    continue; /* its number may be a value: "lr=[3]" */
                 }
+                ts->marker = 1;
                 i += 2;
                 continue;
             }
@@ -1202,6 +1268,9 @@ static int scan_pairs(text_scan *ts)
         /* the key before it */
         long j = i - 1;
         pair_kind kind = PAIR_SPACE;
+        if (j >= 1 && tok_sep(&t[j], '[') && i + 1 < nt && tok_sep(&t[i + 1], ']') &&
+            (tok_sep(&t[j - 1], '=') || tok_sep(&t[j - 1], ':')))
+            j--; /* DeepSpeed's "lr=[0.0001]": a list of one value is the value */
         if (j >= 0 && tok_sep(&t[j], '=')) {
             kind = PAIR_EQ;
             j--;
@@ -1262,7 +1331,10 @@ static int scan_pairs(text_scan *ts)
          * bare pair's ("Acc@1 79.125 (20.875)": the error), are skipped */
         long k = i + 1;
         if (k < nt && tok_sep(&t[k], '(')) {
-            int avg = kind == PAIR_EQ || kind == PAIR_COLON;
+            /* a decimal's average is written as one: CatBoost's "best: 0.68 (4)"
+             * is the best round */
+            int avg = (kind == PAIR_EQ || kind == PAIR_COLON) &&
+                      (!has_point(&t[i]) || (k + 1 < nt && has_point(&t[k + 1])));
             if (avg && k + 2 < nt && t[k + 1].kind == TK_NUM && tok_sep(&t[k + 2], ')')) {
                 if (klen + 4 <= TALLY_KEY_MAX) {
                     memcpy(key + klen, "_avg", 5);
