@@ -246,8 +246,8 @@ static int header_name(const char *s, size_t a, size_t b, column *c)
 }
 
 /* The fields f[0..nf) with a bar after them cut off: "Size: 100%|██|" and
- * "640: 100%|██|" end at "Size" and "640".  Returns the fields left, or -1
- * when what follows them is not a bar. */
+ * "640: 100%|██|" end at "Size" and "640".  Returns the fields left (nf
+ * when no bar follows any). */
 static long before_bar(const char *s, field *f, size_t nf)
 {
     for (size_t i = 1; i < nf; i++)
