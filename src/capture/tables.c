@@ -162,17 +162,39 @@ static void trim(const char *s, size_t a, size_t b, size_t *ca, size_t *cb)
     *cb = b;
 }
 
+/* The length of a box's bar at s[i]: '|', or rich's U+2502 '│' and U+2503
+ * '┃' (Lightning's test table); 0 when none. */
+static size_t bar_len(const char *s, size_t i, size_t n)
+{
+    if (s[i] == '|')
+        return 1;
+    if (i + 2 < n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x94 &&
+        ((unsigned char)s[i + 2] == 0x82 || (unsigned char)s[i + 2] == 0x83))
+        return 3;
+    return 0;
+}
+
 /* "| key | value |", s trimmed.  1 when it is a box's row. */
 static int box_row(table_state *st, const char *s, size_t n, parse_result *r)
 {
-    if (n < 5 || s[n - 1] != '|')
-        return 0;
-    const char *mid = memchr(s + 1, '|', n - 2);
-    if (!mid || memchr(mid + 1, '|', (size_t)(s + n - 1 - (mid + 1))))
+    size_t bars[3], nb = 0, len[3];
+    for (size_t i = 0; i < n;) {
+        size_t b = bar_len(s, i, n);
+        if (!b) {
+            i++;
+            continue;
+        }
+        if (nb == 3)
+            return 0; /* more cells than a key and a value */
+        bars[nb] = i;
+        len[nb++] = b;
+        i += b;
+    }
+    if (nb != 3 || bars[0] != 0 || bars[2] + len[2] != n)
         return 0;
     size_t ka, kb, va, vb;
-    trim(s, 1, (size_t)(mid - s), &ka, &kb);
-    trim(s, (size_t)(mid - s) + 1, n - 1, &va, &vb);
+    trim(s, len[0], bars[1], &ka, &kb);
+    trim(s, bars[1] + len[1], bars[2], &va, &vb);
     if (ka == kb || kb - ka > TABLE_NAME_MAX)
         return 0;
     for (size_t i = ka; i < kb; i++)
@@ -365,7 +387,7 @@ int table_line(table_state **state, const char *s, size_t n, parse_result *r)
     if (i == n)
         return 0;
     table_state *st = *state;
-    if (s[i] == '|' || s[i] == '-') {
+    if (bar_len(s, i, n) || s[i] == '-') {
         size_t e = n;
         while (blank(s[e - 1]))
             e--;
