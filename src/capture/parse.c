@@ -998,6 +998,21 @@ static int part_in(const parse_token *t, long w0, long w1, const struct word *wo
 
 #define LETTER(c) (1ul << ((c) - 'a'))
 
+/* Is the word a source file's name?  "train.py:123" (absl, Python logging's
+ * %(filename)s:%(lineno)d) is a line number. */
+static int source_file(const parse_token *w)
+{
+    static const struct word exts[] = {WORD("py"), WORD("c"),  WORD("cc"), WORD("cpp"),
+                                       WORD("h"),  WORD("rs"), WORD("go"), WORD("js"),
+                                       WORD("ts"), WORD("java"), WORD("jl"), WORD("lua")};
+    const char *dot = w->p + w->len;
+    while (dot > w->p && dot[-1] != '.')
+        dot--;
+    if (dot <= w->p + 1)
+        return 0;
+    return word_in(exts, sizeof exts / sizeof *exts, dot, (size_t)(w->p + w->len - dot), 0) >= 0;
+}
+
 /* Keys that name what is not a measurement: "torch version: 2.1",
  * "Timestamp: 1704457845", "Port: 8080", "progress: 100%"; and how a run
  * is laid out, which a W&B user keeps in the config: "world size 8",
@@ -1011,7 +1026,8 @@ static int not_a_metric(const parse_token *t, long w0, long w1)
         WORD("worker"),  WORD("workers"),   WORD("cuda"),    WORD("seed")};
     static const unsigned long firsts = LETTER('c') | LETTER('d') | LETTER('p') | LETTER('r') |
                                         LETTER('s') | LETTER('t') | LETTER('v') | LETTER('w');
-    return part_in(t, w0, w1, words, sizeof words / sizeof *words, firsts);
+    return part_in(t, w0, w1, words, sizeof words / sizeof *words, firsts) ||
+           (w0 <= w1 && source_file(&t[w1]));
 }
 
 /* Does the last word of a bare "key value" name a measurement?  Then the
