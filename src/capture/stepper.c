@@ -21,7 +21,8 @@
  *   - A line without a step joins the open step, unless one of its keys is
  *     there already: then it opens the next step.  Two values of one key
  *     are never one step; the same value printed twice for the same named
- *     step is logged once.
+ *     step is logged once, and so is a line of the other stream that names
+ *     a step (a tqdm bar on stderr whose end is drawn twice).
  *   - "Epoch 3/10" alone on a line is remembered: the next line with
  *     metrics logs `epoch` with them, and its batch counts in that epoch.
  *   - Once the open step is closed (stored), a line that would have joined
@@ -81,6 +82,20 @@ static int same_value(double a, double b)
     return a == b || (a != a && b != b); /* NaN printed twice is the same print */
 }
 
+/* Takes out of r the values the open step holds already (the same print
+ * seen twice); returns how many are left. */
+static size_t drop_repeats(const stepper *s, parse_result *r)
+{
+    for (size_t i = 0; i < r->n;) {
+        long o = find_open(s, r->v[i].key);
+        if (o >= 0 && same_value(s->open[o].value, r->v[i].value))
+            parse_result_remove(r, i);
+        else
+            i++;
+    }
+    return r->n;
+}
+
 /* The step the line names, if any (before the offset). */
 static int line_step(const stepper *s, const parse_result *r, int64_t *src)
 {
@@ -117,7 +132,7 @@ int stepper_place(stepper *s, int stream, parse_result *r, int64_t *step)
     int64_t src, cand;
     if (stream < 0 || stream >= STEPPER_STREAMS)
         stream = 0;
-    int named = line_step(s, r, &src);
+    int named = line_step(s, r, &src), own = named;
     if (named) {
         int other = 1 - stream;
         s->named[stream]++;
@@ -131,22 +146,19 @@ int stepper_place(stepper *s, int stream, parse_result *r, int64_t *step)
             s->offset = s->last + 1 - src; /* the counter went back: a new segment */
             cand = s->last + 1;
         } else if (s->started && cand == s->last) {
-            int clash = 0;
-            for (size_t i = 0; i < r->n;) {
-                long o = find_open(s, r->v[i].key);
-                if (o >= 0 && same_value(s->open[o].value, r->v[i].value)) {
-                    parse_result_remove(r, i); /* printed twice: logged once */
-                    continue;
-                }
-                clash |= o >= 0;
-                i++;
-            }
-            if (r->n == 0)
+            if (drop_repeats(s, r) == 0)
                 return 0;
+            int clash = 0;
+            for (size_t i = 0; i < r->n; i++)
+                clash |= find_open(s, r->v[i].key) >= 0;
             if (clash || s->closed)
                 cand = s->last + 1;
         }
     } else {
+        /* the other stream's step, or a bar's end drawn twice on it: what
+         * the open step holds already was printed twice, and is logged once */
+        if (own && s->started && drop_repeats(s, r) == 0)
+            return 0;
         cand = !s->started ? 0 : s->closed ? s->last + 1 : s->last;
         for (size_t i = 0; s->started && i < r->n && cand == s->last; i++)
             if (find_open(s, r->v[i].key) >= 0)

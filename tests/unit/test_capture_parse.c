@@ -239,6 +239,12 @@ static void test_stepper(void **state)
      * counter going back is then a restart */
     const char *const k[] = {"step=5 a=1", "2> step=7 b=1", "2> step=2 b=2", "step=6 a=2", NULL};
     expect_steps(k, "5 a=1;5 b=1;6 b=2;6 a=2");
+    /* the other stream's bar ending twice (tqdm's last refresh, then its
+     * close) is one print; a line without a step printed twice is two */
+    const char *const m[] = {"step=1 a=1", "step=2 a=2",
+                             "2> 100%|####| 20/20 [00:01<00:00, 9.1it/s, loss=0.5]",
+                             "2> 100%|####| 20/20 [00:01<00:00, 9.3it/s, loss=0.5]", "x=1", "x=1", NULL};
+    expect_steps(m, "1 a=1;2 a=2;2 loss=0.5;;2 x=1;3 x=1");
 }
 
 /* The first look turns lines away before any grammar: no digit and no
