@@ -715,7 +715,6 @@ static size_t plain_number(const char *s, size_t i, size_t n, parse_token *t)
     return end;
 }
 
-/* Splits s[0..n) into tokens (r->tok).  Returns their count or ENOMEM. */
 /* Does a ':' or '=' follow s[..i) (after blanks)?  Then the word before it
  * is the next pair's key, not a unit: "lr: 0.1  img/s: 120.5". */
 static int names_next(const char *s, size_t i, size_t n)
@@ -751,6 +750,7 @@ static int spaced_fraction(const char *s, size_t i, size_t j, size_t n, parse_to
     return 1;
 }
 
+/* Splits s[0..n) into tokens (r->tok).  Returns their count or ENOMEM. */
 static long tokenize(const char *s, size_t n, parse_result *r)
 {
     size_t nt = 0, i = 0;
@@ -1172,7 +1172,6 @@ static long skip_group(const text_scan *ts, long i)
     return i;
 }
 
-/* Reads the pairs of tokens [0, nt) into the result, and the markers. */
 /* Is the number token written with a point or an exponent ("0.5", "1e-3")? */
 static int has_point(const parse_token *t)
 {
@@ -1213,6 +1212,7 @@ static int blank_after(const text_scan *ts, long i)
     return e >= ts->end || *e == ' ' || *e == '\t';
 }
 
+/* Reads the pairs of tokens [0, nt) into the result, and the markers. */
 static int scan_pairs(text_scan *ts)
 {
     const parse_token *t = ts->t;
