@@ -53,11 +53,11 @@ typedef struct cli_command {
  * next option for the command to act on, or -1 after the last.  The options
  * every command shares it acts on itself: --dir (its argument goes to
  * p->dir, checked to be a directory unless the command has CLI_MAKES_STORE),
- * --json-nonfinite (into p->json_flags) and --help (printed).  After --help, an unknown option or a bad --dir it
- * returns CLI_STOP with the exit code in p->rc: cli_help's after --help
- * (CLI_OK, or CLI_FAIL when stdout failed), else CLI_USAGE (why printed):
- * after an unknown option, a bad --dir or a bad --json-nonfinite.  So a command's switch
- * ends with `default: return parser.rc;`. */
+ * --json-nonfinite (into p->json_flags) and --help (printed).  After --help,
+ * an unknown option, a bad --dir or a bad --json-nonfinite it returns
+ * CLI_STOP with the exit code in p->rc: cli_help's after --help (CLI_OK, or
+ * CLI_FAIL when stdout failed), else CLI_USAGE (why was printed).  So a
+ * command's switch ends with `default: return parser.rc;`. */
 typedef struct cli_parser {
     struct option longopts[CLI_MAX_OPTIONS + 1];
     char shortopts[3 * CLI_MAX_OPTIONS + 2];
