@@ -43,7 +43,8 @@ static void test_boxes(void **state)
     expect(&r, "| rollout/ |        |", PARSE_AUTO, "nostep");
     expect(&r, "|    ep_len_mean | 200 |", PARSE_AUTO, "nostep rollout/ep_len_mean=200");
     expect(&r, "  |  fps  |  -1.5e+03  |  ", PARSE_AUTO, "nostep rollout/fps=-1500");
-    expect(&r, "| mine/own | 1 |", PARSE_AUTO, "nostep mine/own=1"); /* a key with its own section */
+    /* a key with a section of its own keeps it */
+    expect(&r, "| mine/own | 1 |", PARSE_AUTO, "nostep mine/own=1");
     expect(&r, "| env | CartPole-v1 |", PARSE_AUTO, "nostep");
     expect(&r, "| kl | nan |", PARSE_AUTO, "nostep rollout/kl=nan");
     expect(&r, "-----------", PARSE_AUTO, "nostep"); /* the box ends */
