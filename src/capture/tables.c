@@ -195,8 +195,8 @@ static int box_row(table_state *st, const char *s, size_t n, parse_result *r)
     size_t ka, kb, va, vb;
     trim(s, len[0], bars[1], &ka, &kb);
     trim(s, bars[1] + len[1], bars[2], &va, &vb);
-    if (ka == kb || kb - ka > TABLE_NAME_MAX)
-        return 0;
+    if (ka == kb || kb - ka > TABLE_NAME_MAX || !(letter(s[ka]) || s[ka] == '_'))
+        return 0; /* a key is a name: "| 1 | 0.5 |" is a table's row of two values */
     for (size_t i = ka; i < kb; i++)
         if (blank(s[i]) || (unsigned char)s[i] < 0x20)
             return 0; /* a key is one word */

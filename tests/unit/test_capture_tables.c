@@ -52,6 +52,7 @@ static void test_boxes(void **state)
     /* not a box's row: the other grammars read it */
     expect(&r, "| epoch 001 | loss 4.5 | ppl 22 |", PARSE_AUTO, "nostep epoch:1/1 loss=4.5 ppl=22");
     expect(&r, "| a | 1 | 2 |", PARSE_AUTO, "nostep");
+    expect(&r, "| 1 | 0.5 |", PARSE_AUTO, "nostep"); /* a two-column table's row */
     /* rich's bars (Lightning's test table) */
     expect(&r, "\u2502  test_acc  \u2502  0.75  \u2502", PARSE_AUTO, "nostep test_acc=0.75");
     expect(&r, "\u2503  Test metric  \u2503  DataLoader 0  \u2503", PARSE_AUTO, "nostep");
