@@ -20,7 +20,8 @@
 
 #define TABLE_MAX_COLS 24
 #define TABLE_NAME_MAX 64
-#define TABLE_MIN_RULE 8 /* dashes that end a box */
+#define TABLE_MIN_RULE 8   /* dashes that end a box */
+#define TABLE_LINE_MAX 256 /* a header named over a ruler, at most */
 
 enum { COL_METRIC, COL_EPOCH, COL_STEP };
 
@@ -37,6 +38,8 @@ struct table_state {
     int ncol; /* the header's columns; 0: none yet */
     int labelled; /* the first column is "Class": a row's first field names it */
     column col[TABLE_MAX_COLS];
+    char pending[TABLE_LINE_MAX]; /* the last line, when a ruler may follow it */
+    size_t pending_len;
 };
 
 typedef struct field {
@@ -235,6 +238,19 @@ static int is_rule(const char *s, size_t n)
 
 /* ---- column tables ---------------------------------------------------------- */
 
+/* A column named epoch (or spaCy's "E") sets the epoch; step, iter,
+ * iteration (or spaCy's "#") the step. */
+static void set_marker(column *c)
+{
+    static const char *const steps[] = {"step", "iter", "iteration", "#"};
+    c->marker = COL_METRIC;
+    if (strcasecmp(c->name, "epoch") == 0 || strcmp(c->name, "E") == 0)
+        c->marker = COL_EPOCH;
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+        if (strcasecmp(c->name, steps[i]) == 0)
+            c->marker = COL_STEP;
+}
+
 /* A header's name in s[a..b): letters, digits and _ . - / % ( ); the key is
  * what follows the last '(' without ')' ("Box(P" -> P, "mAP50-95)" ->
  * mAP50-95).  0 when it is no name. */
@@ -257,13 +273,7 @@ static int header_name(const char *s, size_t a, size_t b, column *c)
     c->name[c->len] = '\0';
     if (c->len == 0 || !(letter(c->name[0]) || c->name[0] == '_'))
         return 0;
-    static const char *const epoch = "epoch", *const steps[] = {"step", "iter", "iteration"};
-    c->marker = COL_METRIC;
-    if (strcasecmp(c->name, epoch) == 0)
-        c->marker = COL_EPOCH;
-    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
-        if (strcasecmp(c->name, steps[i]) == 0)
-            c->marker = COL_STEP;
+    set_marker(c);
     return 1;
 }
 
@@ -280,7 +290,11 @@ static long before_bar(const char *s, field *f, size_t nf)
     return (long)nf;
 }
 
-/* Is s[0..n) a header?  Then st takes it. */
+enum { HEADER_MAYBE = 2 };
+
+/* Is s[0..n) a header?  Then st takes it (1).  HEADER_MAYBE: it is none,
+ * but its first word is followed by two blanks, so a ruler may name its
+ * columns next (spaCy's "E    #       LOSS TOK2VEC  LOSS NER"). */
 static int header(table_state *st, const char *s, size_t n)
 {
     size_t k = 0, gap;
@@ -295,14 +309,14 @@ static int header(table_state *st, const char *s, size_t n)
     field f[TABLE_MAX_COLS + 1];
     size_t nf = fields_of(s, n, f, TABLE_MAX_COLS + 1);
     if (nf < 2 || nf > TABLE_MAX_COLS + 1)
-        return 0;
+        return HEADER_MAYBE;
     long nc = before_bar(s, f, nf);
     if (nc < 2 || nc > TABLE_MAX_COLS)
-        return 0;
+        return HEADER_MAYBE;
     column col[TABLE_MAX_COLS];
     for (long i = 0; i < nc; i++) {
         if ((i > 0 && !f[i].wide) || !header_name(s, f[i].start, f[i].end, &col[i]))
-            return 0;
+            return HEADER_MAYBE; /* names with blanks, over a ruler perhaps */
         col[i].start = f[i].start;
         col[i].end = f[i].end;
     }
@@ -379,6 +393,48 @@ static int row(const table_state *st, const char *s, size_t n, parse_result *r)
     return 1;
 }
 
+/* Is s[0..n) a ruler, groups of dashes two or more ("---  ------")?  Then
+ * the pending line above it names its columns, each group's name the text
+ * above it (blanks inside become '_': "LOSS TOK2VEC" -> LOSS_TOK2VEC), and
+ * st takes that header. */
+static void ruled_header(table_state *st, const char *s, size_t n)
+{
+    field f[TABLE_MAX_COLS + 1];
+    size_t nf = fields_of(s, n, f, TABLE_MAX_COLS + 1);
+    const char *p = st->pending;
+    size_t plen = st->pending_len;
+    if (nf < 2 || nf > TABLE_MAX_COLS || f[nf - 1].end < plen)
+        return; /* the names must stand over the groups */
+    column col[TABLE_MAX_COLS];
+    for (size_t c = 0; c < nf; c++) {
+        size_t from = c ? f[c - 1].end : 0;
+        for (size_t k = from; k < f[c].start && k < plen; k++)
+            if (!blank(p[k]))
+                return; /* a name that overhangs its group */
+        for (size_t k = f[c].start; k < f[c].end; k++)
+            if (s[k] != '-')
+                return;
+        size_t a, b;
+        trim(p, f[c].start, f[c].end < plen ? f[c].end : plen, &a, &b);
+        if (a >= b || b - a > TABLE_NAME_MAX || !(letter(p[a]) || p[a] == '_' || p[a] == '#'))
+            return;
+        col[c].len = 0;
+        for (size_t k = a; k < b; k++) {
+            char ch = p[k];
+            if (!letter(ch) && !digit(ch) && !blank(ch) && !strchr("_.-/%#", ch))
+                return;
+            col[c].name[col[c].len++] = blank(ch) ? '_' : ch;
+        }
+        col[c].name[col[c].len] = '\0';
+        col[c].start = f[c].start;
+        col[c].end = f[c].end;
+        set_marker(&col[c]);
+    }
+    memcpy(st->col, col, nf * sizeof *col);
+    st->ncol = (int)nf;
+    st->labelled = 0;
+}
+
 int table_line(table_state **state, const char *s, size_t n, parse_result *r)
 {
     size_t i = 0;
@@ -387,13 +443,21 @@ int table_line(table_state **state, const char *s, size_t n, parse_result *r)
     if (i == n)
         return 0;
     table_state *st = *state;
+    size_t pending = st ? st->pending_len : 0;
+    if (st)
+        st->pending_len = 0; /* a ruler names the line right above it only */
     if (bar_len(s, i, n) || s[i] == '-') {
         size_t e = n;
         while (blank(s[e - 1]))
             e--;
         if (s[i] == '-') {
-            if (st && is_rule(s + i, e - i))
+            if (st && is_rule(s + i, e - i)) {
                 st->section_len = 0;
+            } else if (pending) {
+                st->pending_len = pending;
+                ruled_header(st, s, e);
+                st->pending_len = 0;
+            }
             return 0;
         }
         if (!st && !(st = *state = calloc(1, sizeof *st)))
@@ -409,7 +473,15 @@ int table_line(table_state **state, const char *s, size_t n, parse_result *r)
         return 0;
     table_state scratch;
     table_state *into = st ? st : &scratch;
-    if (!header(into, s, n))
+    int h = header(into, s, n);
+    if (h == HEADER_MAYBE && n <= TABLE_LINE_MAX) {
+        if (!st && !(st = *state = calloc(1, sizeof *st)))
+            return TALLY_ENOMEM;
+        memcpy(st->pending, s, n);
+        st->pending_len = n;
+        return 0;
+    }
+    if (h != 1)
         return 0;
     if (!st) {
         if (!(st = *state = calloc(1, sizeof *st)))

@@ -26,8 +26,10 @@
  *     100%|███|").  A row is a later line whose fields stand exactly under
  *     the names, each starting or ending where its name does, and holds
  *     numbers (fields that are not, "00:12" or "3.21G", are passed over).
- *     A column named as a marker sets it: epoch ("1/100" counts from 1),
- *     step, iter.  A row that opens with a word under a header that opens
+ *     A header whose names hold blanks is named by a ruler of dashes
+ *     right under it (spaCy's "E    #    LOSS TOK2VEC" over "---  ----
+ *     ------------").  A column named as a marker sets it: epoch or E
+ *     ("1/100" counts from 1), step, iter or #.  A row that opens with a word under a header that opens
  *     with "Class" is that class's: YOLO's "all 128 929 0.651" gives
  *     all/Images, all/Instances, all/P.  A header stays until the next.
  *

@@ -95,6 +95,15 @@ static void test_columns(void **state)
     expect(&r, "loss", PARSE_AUTO, "nostep");
     expect(&r, "train loss  val loss", PARSE_AUTO, "nostep");
     expect(&r, "103     0.125", PARSE_AUTO, "step:103 loss=0.125");
+    /* names with blanks over a ruler (spaCy); the ruler must come right after */
+    expect(&r, "E    #      LOSS NER", PARSE_AUTO, "nostep");
+    expect(&r, "---  -----  --------", PARSE_AUTO, "nostep");
+    expect(&r, "  1     20      49.5", PARSE_AUTO, "step:20 epoch:1/1 LOSS_NER=49.5");
+    expect(&r, "E    #      LOSS TAG", PARSE_AUTO, "nostep");
+    expect(&r, "something else", PARSE_AUTO, "nostep");
+    expect(&r, "---  -----  --------", PARSE_AUTO, "nostep");
+    /* the old header still holds */
+    expect(&r, "  1     30      39.5", PARSE_AUTO, "step:30 epoch:1/1 LOSS_NER=39.5");
     parse_result_free(&r);
 }
 
