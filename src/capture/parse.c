@@ -1172,9 +1172,12 @@ static long skip_group(const text_scan *ts, long i)
     return i;
 }
 
-/* Is the number token written with a point or an exponent ("0.5", "1e-3")? */
+/* Is the token a number written with a point or an exponent ("0.5",
+ * "1e-3")?  (A word's nlen means nothing: only a number's is looked at.) */
 static int has_point(const parse_token *t)
 {
+    if (t->kind != TK_NUM || t->how == SRC_CONST)
+        return 0;
     for (uint32_t i = 0; i < t->nlen; i++)
         if (t->p[i] == '.' || t->p[i] == 'e' || t->p[i] == 'E')
             return 1;
