@@ -975,10 +975,10 @@ static size_t make_key(const parse_token *t, long w0, long w1, const parse_token
 }
 
 /* Is a part of words w0..w1 (split at '_' '.' '-' '/' '@') in the table?
- * firsts holds the table's first letters: most parts are turned away by
- * their first letter or their length. */
+ * The table's words are lens[0]..lens[1] bytes long and start with the
+ * letters in firsts: most parts are turned away by those two. */
 static int part_in(const parse_token *t, long w0, long w1, const struct word *words, size_t count,
-                   unsigned long firsts)
+                   const size_t lens[2], unsigned long firsts)
 {
     for (long w = w0; w <= w1; w++) {
         const char *p = t[w].p, *end = t[w].p + t[w].len;
@@ -987,7 +987,8 @@ static int part_in(const parse_token *t, long w0, long w1, const struct word *wo
             while (q < end && is_alnum(*q))
                 q++;
             size_t len = (size_t)(q - p);
-            if (len >= 2 && len <= 10 && is_alpha(*p) && (firsts >> (lower(*p) - 'a') & 1) &&
+            if (len >= lens[0] && len <= lens[1] && is_alpha(*p) &&
+                (firsts >> (lower(*p) - 'a') & 1) &&
                 word_in(words, count, p, len, 1) >= 0)
                 return 1;
             p = q + 1;
@@ -1026,7 +1027,8 @@ static int not_a_metric(const parse_token *t, long w0, long w1)
         WORD("worker"),  WORD("workers"),   WORD("cuda"),    WORD("seed")};
     static const unsigned long firsts = LETTER('c') | LETTER('d') | LETTER('p') | LETTER('r') |
                                         LETTER('s') | LETTER('t') | LETTER('v') | LETTER('w');
-    return part_in(t, w0, w1, words, sizeof words / sizeof *words, firsts) ||
+    static const size_t lens[2] = {3, 9};
+    return part_in(t, w0, w1, words, sizeof words / sizeof *words, lens, firsts) ||
            (w0 <= w1 && source_file(&t[w1]));
 }
 
@@ -1042,7 +1044,8 @@ static int names_a_measure(const parse_token *t, long w1)
         WORD("mae"),  WORD("rmse"), WORD("reward")};
     static const unsigned long firsts = LETTER('a') | LETTER('b') | LETTER('f') | LETTER('i') |
                                         LETTER('l') | LETTER('m') | LETTER('p') | LETTER('r');
-    return part_in(t, w1, w1, words, sizeof words / sizeof *words, firsts);
+    static const size_t lens[2] = {2, 10};
+    return part_in(t, w1, w1, words, sizeof words / sizeof *words, lens, firsts);
 }
 
 #undef LETTER
