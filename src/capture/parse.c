@@ -471,6 +471,40 @@ double parse_decimal(const char *s, size_t n)
     return decimal_value(m, digits, exp - frac, neg, s, n);
 }
 
+int parse_number(const char *s, size_t n, double *v)
+{
+    size_t i = n > 0 && (s[0] == '-' || s[0] == '+'), d = 0;
+    if (n - i == 3 && strncasecmp(s + i, "nan", 3) == 0) {
+        *v = NAN;
+        return 1;
+    }
+    if ((n - i == 3 && strncasecmp(s + i, "inf", 3) == 0) ||
+        (n - i == 8 && strncasecmp(s + i, "infinity", 8) == 0)) {
+        *v = s[0] == '-' ? -(double)INFINITY : (double)INFINITY;
+        return 1;
+    }
+    for (; i < n && is_digit(s[i]); i++)
+        d++;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && is_digit(s[i]); i++)
+            d++;
+    if (d == 0)
+        return 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t e = ++i;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            e = ++i;
+        while (i < n && is_digit(s[i]))
+            i++;
+        if (i == e)
+            return 0;
+    }
+    if (i != n)
+        return 0;
+    *v = parse_decimal(s, n);
+    return 1;
+}
+
 /* The digits of a decimal at s[i..n): [+-]digits[.digits], as the
  * significand m (leading zeros count for nothing), its significant digits
  * and the power of ten.  bare_dot: a '.' with no digit after it is taken

@@ -95,6 +95,12 @@ int parse_whole(double v, int64_t *out);
  * rounded, without strtod's locale and copying for the common case. */
 double parse_decimal(const char *s, size_t n);
 
+/* Is s[0..n) one number and nothing else: [+-]digits[.digits][e[+-]digits]
+ * (".5" and "5." too), or nan, inf, infinity in any case with a sign?
+ * Then *v gets it (a NaN without its sign).  The number grammars of
+ * tables.c and pattern.c. */
+int parse_number(const char *s, size_t n, double *v);
+
 /* The value of src's text, read the way its grammar read it. */
 double parse_src_value(const parse_src *src);
 

@@ -12,12 +12,10 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "capture/pattern.h"
 
-#include <math.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/buf.h"
 
@@ -195,28 +193,6 @@ int pattern_add_regex(pattern_set *ps, const char *re, char *err, size_t errlen)
     return rc;
 }
 
-/* The number filling s[0..n) exactly, as PATTERN_NUMBER spells it. */
-static int number_of(const char *s, size_t n, double *v)
-{
-    char tmp[64];
-    if (n == 0 || n >= sizeof tmp)
-        return 0;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    const char *t = tmp + (tmp[0] == '-' || tmp[0] == '+');
-    if (strcasecmp(t, "nan") == 0) {
-        *v = NAN;
-        return 1;
-    }
-    if (strcasecmp(t, "inf") == 0 || strcasecmp(t, "infinity") == 0) {
-        *v = tmp[0] == '-' ? -INFINITY : INFINITY;
-        return 1;
-    }
-    char *end;
-    *v = strtod(tmp, &end);
-    return end == tmp + n && ((*t >= '0' && *t <= '9') || *t == '.');
-}
-
 int pattern_match(pattern_set *ps, const char *line, size_t len, parse_result *out)
 {
     int matched = 0;
@@ -231,7 +207,7 @@ int pattern_match(pattern_set *ps, const char *line, size_t len, parse_result *o
             if (ov[2 * k] == PCRE2_UNSET)
                 continue;
             double v;
-            if (!number_of(line + ov[2 * k], ov[2 * k + 1] - ov[2 * k], &v))
+            if (!parse_number(line + ov[2 * k], ov[2 * k + 1] - ov[2 * k], &v))
                 continue;
             const char *key = p->groups[g].key;
             int64_t step;

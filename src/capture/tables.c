@@ -10,7 +10,6 @@
  */
 #include "capture/tables.h"
 
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,42 +97,6 @@ static int bar_at(const char *s, const field *f)
     return i > f->start && i + 1 < f->end && s[i] == '%' && s[i + 1] == '|';
 }
 
-/* A number written whole in s[0..n): [+-]digits[.digits][e[+-]digits], or
- * nan / inf / infinity in any case. */
-static int field_number(const char *s, size_t n, double *v)
-{
-    size_t i = s[0] == '-' || s[0] == '+', d = 0;
-    if (n - i == 3 && strncasecmp(s + i, "nan", 3) == 0) {
-        *v = s[0] == '-' ? -(double)NAN : (double)NAN;
-        return 1;
-    }
-    if ((n - i == 3 && strncasecmp(s + i, "inf", 3) == 0) ||
-        (n - i == 8 && strncasecmp(s + i, "infinity", 8) == 0)) {
-        *v = s[0] == '-' ? -(double)INFINITY : (double)INFINITY;
-        return 1;
-    }
-    for (; i < n && digit(s[i]); i++)
-        d++;
-    if (i < n && s[i] == '.')
-        for (i++; i < n && digit(s[i]); i++)
-            d++;
-    if (d == 0)
-        return 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t e = ++i;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            e = ++i;
-        while (i < n && digit(s[i]))
-            i++;
-        if (i == e)
-            return 0;
-    }
-    if (i != n)
-        return 0;
-    *v = parse_decimal(s, n);
-    return 1;
-}
-
 /* "a/b", both whole: *a gets a. */
 static int field_fraction(const char *s, size_t n, int64_t *a)
 {
@@ -211,7 +174,7 @@ static int box_row(table_state *st, const char *s, size_t n, parse_result *r)
         return 1;
     }
     double v;
-    if (!field_number(s + va, vb - va, &v))
+    if (!parse_number(s + va, vb - va, &v))
         return 1; /* "| env | CartPole |": the box's, no metric */
     char key[2 * TABLE_NAME_MAX + 1];
     size_t klen = 0;
@@ -353,7 +316,7 @@ static int row(const table_state *st, const char *s, size_t n, parse_result *r)
     double v;
     int64_t a;
     for (int i = first; i < st->ncol; i++)
-        if (letter(s[f[i].start]) && !field_number(s + f[i].start, f[i].end - f[i].start, &v))
+        if (letter(s[f[i].start]) && !parse_number(s + f[i].start, f[i].end - f[i].start, &v))
             return 0; /* a word where a value stands: no row */
     size_t found = r->n;
     int marked = 0;
@@ -364,7 +327,7 @@ static int row(const table_state *st, const char *s, size_t n, parse_result *r)
         if (c->marker == COL_EPOCH && field_fraction(p, len, &a)) {
             parse_set_epoch(r, 1, (double)a); /* "1/100" counts from 1 */
             marked = 1;
-        } else if (!field_number(p, len, &v)) {
+        } else if (!parse_number(p, len, &v)) {
             continue; /* "00:12", "3.21G" */
         } else if (c->marker == COL_EPOCH) {
             parse_set_epoch(r, 0, v);

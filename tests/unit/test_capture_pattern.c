@@ -86,6 +86,10 @@ static void test_regex(void **state)
     assert_true(value_of(&r, "loss") == 0.125);
     assert_int_equal(match(ps, "E2 B40 abc", &r), 1); /* matched, but no number: nothing */
     assert_int_equal(r.n, 0);
+    assert_int_equal(match(ps, "E2 B40 0x10", &r), 1); /* hex is no decimal number */
+    assert_int_equal(r.n, 0);
+    assert_int_equal(match(ps, "E2 B40 -Infinity", &r), 1);
+    assert_true(value_of(&r, "loss") == -INFINITY);
     assert_int_equal(match(ps, "nothing here", &r), 0);
     parse_result_free(&r);
     pattern_set_free(ps);
