@@ -186,14 +186,19 @@ print("epoch     train_loss  valid_loss  time", file=err, flush=True)
 time.sleep(0.2)
 print("   Epoch   GPU_mem   box_loss", flush=True)
 time.sleep(0.2)
+# Each box is one write, and the streams take turns a moment apart: lines
+# of two pipes are read in their order only roughly (see stepper.c).
 for k in range(3):
-    print("-" * 36)
-    print("| rollout/           |             |")
-    print("|    ep_rew_mean     | %-11g |" % (-100 + k))
-    print("| time/              |             |")
-    print("|    fps             | %-11d |" % (1000 + k), flush=True)
-    print("-" * 36, flush=True)
+    sys.stdout.write("\n".join(["-" * 36,
+                                 "| rollout/           |             |",
+                                 "|    ep_rew_mean     | %-11g |" % (-100 + k),
+                                 "| time/              |             |",
+                                 "|    fps             | %-11d |" % (1000 + k),
+                                 "-" * 36]) + "\n")
+    sys.stdout.flush()
+    time.sleep(0.1)
     print("%-10d%-12.6f%-12.6f00:12" % (k, 1 / (k + 1), 2 / (k + 1)), file=err, flush=True)
+    time.sleep(0.1)
 SCRIPT
 run_and_export "$TMP/tables.py" "$TMP/tables.jsonl"
 py "a box on stdout and a table's rows on stderr, each read with its own lines" '
