@@ -255,10 +255,19 @@ static long before_bar(const char *s, field *f, size_t nf)
 
 enum { HEADER_MAYBE = 2 };
 
-/* Is s[0..n) a header?  Then st takes it (1).  HEADER_MAYBE: it is none,
- * but its first word is followed by two blanks, so a ruler may name its
- * columns next (spaCy's "E    #       LOSS TOK2VEC  LOSS NER"). */
-static int header(table_state *st, const char *s, size_t n)
+/* The header of columns col[0..nc) is st's from now on. */
+static void take_header(table_state *st, const column *col, size_t nc)
+{
+    memcpy(st->col, col, nc * sizeof *col);
+    st->ncol = (int)nc;
+    st->labelled = strcmp(col[0].name, "Class") == 0;
+}
+
+/* Is s[0..n) a header?  Then its columns are col[0..*nc) (1).
+ * HEADER_MAYBE: it is none, but its first word is followed by two blanks,
+ * so a ruler may name its columns next (spaCy's "E    #       LOSS
+ * TOK2VEC  LOSS NER"). */
+static int header(const char *s, size_t n, column *col, size_t *nc)
 {
     size_t k = 0, gap;
     while (k < n && blank(s[k]))
@@ -273,19 +282,16 @@ static int header(table_state *st, const char *s, size_t n)
     size_t nf = fields_of(s, n, f, TABLE_MAX_COLS + 1);
     if (nf < 2 || nf > TABLE_MAX_COLS + 1)
         return HEADER_MAYBE;
-    long nc = before_bar(s, f, nf);
-    if (nc < 2 || nc > TABLE_MAX_COLS)
+    long names = before_bar(s, f, nf);
+    if (names < 2 || names > TABLE_MAX_COLS)
         return HEADER_MAYBE;
-    column col[TABLE_MAX_COLS];
-    for (long i = 0; i < nc; i++) {
+    for (long i = 0; i < names; i++) {
         if ((i > 0 && !f[i].wide) || !header_name(s, f[i].start, f[i].end, &col[i]))
             return HEADER_MAYBE; /* names with blanks, over a ruler perhaps */
         col[i].start = f[i].start;
         col[i].end = f[i].end;
     }
-    memcpy(st->col, col, (size_t)nc * sizeof *col);
-    st->ncol = (int)nc;
-    st->labelled = strcmp(col[0].name, "Class") == 0;
+    *nc = (size_t)names;
     return 1;
 }
 
@@ -393,9 +399,15 @@ static void ruled_header(table_state *st, const char *s, size_t n)
         col[c].end = f[c].end;
         set_marker(&col[c]);
     }
-    memcpy(st->col, col, nf * sizeof *col);
-    st->ncol = (int)nf;
-    st->labelled = 0;
+    take_header(st, col, nf);
+}
+
+/* The state, made on first use; NULL when out of memory. */
+static table_state *state_of(table_state **state)
+{
+    if (!*state)
+        *state = calloc(1, sizeof **state);
+    return *state;
 }
 
 int table_line(table_state **state, const char *s, size_t n, parse_result *r)
@@ -423,7 +435,7 @@ int table_line(table_state **state, const char *s, size_t n, parse_result *r)
             }
             return 0;
         }
-        if (!st && !(st = *state = calloc(1, sizeof *st)))
+        if (!(st = state_of(state)))
             return TALLY_ENOMEM;
         return box_row(st, s + i, e - i, r);
     }
@@ -434,24 +446,18 @@ int table_line(table_state **state, const char *s, size_t n, parse_result *r)
     }
     if (!letter(s[i]) && s[i] != '_')
         return 0;
-    table_state scratch;
-    table_state *into = st ? st : &scratch;
-    int h = header(into, s, n);
-    if (h == HEADER_MAYBE && n <= TABLE_LINE_MAX) {
-        if (!st && !(st = *state = calloc(1, sizeof *st)))
-            return TALLY_ENOMEM;
+    column col[TABLE_MAX_COLS];
+    size_t nc;
+    int h = header(s, n, col, &nc);
+    if (h == 0 || (h == HEADER_MAYBE && n > TABLE_LINE_MAX))
+        return 0;
+    if (!(st = state_of(state)))
+        return TALLY_ENOMEM;
+    if (h == HEADER_MAYBE) {
         memcpy(st->pending, s, n);
         st->pending_len = n;
         return 0;
     }
-    if (h != 1)
-        return 0;
-    if (!st) {
-        if (!(st = *state = calloc(1, sizeof *st)))
-            return TALLY_ENOMEM;
-        memcpy(st->col, scratch.col, (size_t)scratch.ncol * sizeof *scratch.col);
-        st->ncol = scratch.ncol;
-        st->labelled = scratch.labelled;
-    }
+    take_header(st, col, nc);
     return 1;
 }
