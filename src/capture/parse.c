@@ -602,6 +602,14 @@ static parse_src digits_src(const char *s, size_t n)
     return (parse_src){.p = s, .len = (uint32_t)n, .how = SRC_DIGITS};
 }
 
+/* The line names its step: x, read from src. */
+static void set_step(parse_result *r, int64_t x, parse_src src)
+{
+    r->has_step = 1;
+    r->step = x;
+    r->step_src = src;
+}
+
 double parse_src_value(const parse_src *src)
 {
     double v = 0;
@@ -1161,9 +1169,7 @@ static int marker(text_scan *ts, const parse_token *w, const parse_token *v)
     int64_t x;
     if (is_step_key(w->p, w->len)) {
         if (v->kind == TK_FRAC) {
-            r->has_step = 1;
-            r->step = v->a;
-            r->step_src = frac_a(v);
+            set_step(r, v->a, frac_a(v));
             ts->step_total = v->b;
             ts->total_src = frac_b(v);
         } else if (v->kind == TK_NUM && v->unit == U_NONE) {
@@ -1171,9 +1177,7 @@ static int marker(text_scan *ts, const parse_token *w, const parse_token *v)
                 r->volatile_shape = 1; /* "step 1.0" is a step, "step 1.5" is not */
             if (!parse_whole(v->num, &x))
                 return 0;
-            r->has_step = 1;
-            r->step = x;
-            r->step_src = (parse_src){.p = v->p, .len = v->nlen, .how = SRC_DIGITS};
+            set_step(r, x, digits_src(v->p, v->nlen));
         } else {
             return 0;
         }
@@ -1262,9 +1266,7 @@ static int scan_pairs(text_scan *ts)
     if (nt >= 2 && t[0].kind == TK_NUM && t[0].unit == U_NONE && t[0].how != SRC_CONST &&
         whole_by_shape(t[0].p, t[0].nlen) && tok_sep(&t[1], ':') && t[1].p + 1 < ts->end &&
         t[1].p[1] == '\t') { /* CatBoost's "10:\tlearn: 0.68": the line opens with its step */
-        ts->r->has_step = 1;
-        ts->r->step = (int64_t)t[0].num;
-        ts->r->step_src = (parse_src){.p = t[0].p, .len = t[0].nlen, .how = SRC_DIGITS};
+        set_step(ts->r, (int64_t)t[0].num, digits_src(t[0].p, t[0].nlen));
         ts->marker = 1;
         i = 2;
     }
@@ -1295,9 +1297,7 @@ static int scan_pairs(text_scan *ts)
                     parse_set_epoch(ts->r, !colon, t[i + 1].num);
                     ts->r->epoch_src = num_src(&t[i + 1]);
                 } else if (i == 0 && blank_after(ts, i + 2)) {
-                    ts->r->has_step = 1;
-                    ts->r->step = (int64_t)t[1].num;
-                    ts->r->step_src = (parse_src){.p = t[1].p, .len = t[1].nlen, .how = SRC_DIGITS};
+                    set_step(ts->r, (int64_t)t[1].num, digits_src(t[1].p, t[1].nlen));
                 } else {
                     continue; /* its number may be a value: "lr=[3]" */
                 }
@@ -1450,9 +1450,7 @@ static int dict_member(void *ctx, const char *key, size_t klen, int depth, doubl
         if (text && !whole_by_shape(text, tlen))
             r->volatile_shape = 1; /* "step": 1.0 is a step, "step": 1.5 is not */
         if (parse_whole(v, &step)) {
-            r->has_step = 1;
-            r->step = step;
-            r->step_src = (parse_src){.p = text, .len = (uint32_t)tlen, .how = SRC_DIGITS};
+            set_step(r, step, digits_src(text, tlen));
         }
         return 0;
     }
