@@ -96,6 +96,15 @@ static size_t drop_repeats(const stepper *s, parse_result *r)
     return r->n;
 }
 
+/* Does the open step hold one of r's keys already? */
+static int clashes(const stepper *s, const parse_result *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (find_open(s, r->v[i].key) >= 0)
+            return 1;
+    return 0;
+}
+
 /* The step the line names, if any (before the offset). */
 static int line_step(const stepper *s, const parse_result *r, int64_t *src)
 {
@@ -148,10 +157,7 @@ int stepper_place(stepper *s, int stream, parse_result *r, int64_t *step)
         } else if (s->started && cand == s->last) {
             if (drop_repeats(s, r) == 0)
                 return 0;
-            int clash = 0;
-            for (size_t i = 0; i < r->n; i++)
-                clash |= find_open(s, r->v[i].key) >= 0;
-            if (clash || s->closed)
+            if (clashes(s, r) || s->closed)
                 cand = s->last + 1;
         }
     } else {
@@ -160,9 +166,8 @@ int stepper_place(stepper *s, int stream, parse_result *r, int64_t *step)
         if (own && s->started && drop_repeats(s, r) == 0)
             return 0;
         cand = !s->started ? 0 : s->closed ? s->last + 1 : s->last;
-        for (size_t i = 0; s->started && i < r->n && cand == s->last; i++)
-            if (find_open(s, r->v[i].key) >= 0)
-                cand = s->last + 1;
+        if (s->started && cand == s->last && clashes(s, r))
+            cand = s->last + 1;
     }
     if (!s->started || cand != s->last) {
         s->nopen = 0;
