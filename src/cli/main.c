@@ -54,6 +54,9 @@ static int usage_error(void)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* The terminal's character set, but numbers read and written as C
+     * writes them: "0.5" is a half in a German locale too (strtod, printf). */
+    setlocale(LC_NUMERIC, "C");
     /* `tally` on a terminal, and `tally --dir D`: the runs browser. */
     if ((argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) ||
         (argc >= 2 && (strcmp(argv[1], "--dir") == 0 || strncmp(argv[1], "--dir=", 6) == 0)))

@@ -211,6 +211,29 @@ assert [c[0] for c in cols] == [0, 1, 2], rows
 assert all(abs(t - 1 / (k + 1)) < 1e-6 and abs(v - 2 / (k + 1)) < 1e-6 for k, t, v in cols), cols
 ' "$TMP/tables.jsonl"
 
+# Numbers are read as C writes them whatever the user's locale: in German,
+# where strtod stops at the '.', a 17-digit repr and a --flag 0.001 once
+# read as 0 and as the string "0.001".
+mkdir -p "$TMP/loc"
+if localedef -i de_DE -f UTF-8 "$TMP/loc/de_DE.UTF-8" >/dev/null 2>&1; then
+    printf "{'loss': 0.34123456789012345, 'lr': 0.5}\n" >"$TMP/repr.txt"
+    rm -rf "$store"
+    LOCPATH=$TMP/loc LC_ALL=de_DE.UTF-8 "$TALLY" run --dir "$store" --project parse \
+        -- sh -c 'cat "$1"' sh "$TMP/repr.txt" --lr 0.001 >/dev/null 2>&1
+    run_file=$(ls "$store"/parse/*.db)
+    "$TALLY" export "$run_file" >"$TMP/locale.jsonl"
+    "$TALLY" show --json "$run_file" >"$TMP/locale.json"
+    py "in a German locale, a long repr value and a --flag number read as numbers" '
+import json, sys
+row = json.loads(open(sys.argv[1]).readline())
+assert row["loss"] == 0.34123456789012345 and row["lr"] == 0.5, row
+config = json.load(open(sys.argv[2]))["config"]
+assert config["lr"] == 0.001, config
+' "$TMP/locale.jsonl" "$TMP/locale.json"
+else
+    fail "localedef cannot make de_DE.UTF-8 (./bootstrap installs locales)"
+fi
+
 "$TALLY" run --help >"$TMP/help" 2>"$TMP/help.err"
 check "--help goes to stdout and lists every option" sh -c '
 for o in --pattern --regex --config --ignore --no-parse-stdout --no-parse-stderr \
